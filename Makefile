@@ -1,0 +1,67 @@
+# Septum — top-level build.
+#
+#   make            core (build/septum.elf), loader (build/BOOTX64.EFI), septum-check, test guests
+#   make image      ESP folder build/esp/ and image build/esp.img from CONFIG (default configs/default.cfg)
+#   make run        boot CONFIG under Bochs + OVMF with VT-x and show the partitions' consoles
+#   make check      every test: host unit tests, compart, system scenarios (Bochs and QEMU)
+#   make setup      install the Debian packages the build and the tests need (needs root)
+
+.SECONDEXPANSION:
+.DEFAULT_GOAL := all
+SHELL   := /bin/bash
+BUILD   ?= build
+CONFIG  ?= configs/default.cfg
+HOSTCC  ?= gcc
+CC      := gcc
+LD      := ld
+
+# ---------------------------------------------------------------- the core
+# Freestanding, no red zone (interrupts and VM exits share the stack), no SSE
+# or x87 (guests' extended state is not saved on a VM exit), position
+# independent so the loader can place it anywhere below 4 GiB.
+NEWLIB     := $(BUILD)/newlib
+CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdinc -mno-red-zone -mgeneral-regs-only \
+	-fpie -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-fno-strict-aliasing -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
+	-isystem $(shell $(CC) -print-file-name=include) -isystem $(NEWLIB)/include \
+	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include -Idrivers/include
+CORE_ASFLAGS := $(filter-out -std=c11,$(CORE_CFLAGS)) -D__ASSEMBLY__
+
+CORE_SRCS := $(wildcard kernel/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S) \
+	$(wildcard vmx/*.c) $(wildcard vmx/*.S) $(wildcard drivers/*.c)
+CORE_OBJS := $(patsubst %,$(BUILD)/core/%.o,$(CORE_SRCS))
+
+# flock: several make invocations may want it at once; one builds, the rest wait.
+$(NEWLIB)/libc.a: tools/build-newlib.sh
+	@mkdir -p $(BUILD)
+	flock $(BUILD)/.newlib.lock sh -c 'test -f $@ -a $@ -nt tools/build-newlib.sh || tools/build-newlib.sh $(NEWLIB)'
+
+$(BUILD)/core/%.c.o: %.c | $(NEWLIB)/libc.a
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/core/%.S.o: %.S | $(NEWLIB)/libc.a
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(CC) $(CORE_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/septum.elf: $(CORE_OBJS) linker.ld $(NEWLIB)/libc.a
+	$(LD) -static -pie --no-dynamic-linker -z noexecstack -z max-page-size=4096 -z separate-code \
+		-T linker.ld -o $@ $(CORE_OBJS) $(NEWLIB)/libc.a $(shell $(CC) -print-libgcc-file-name)
+
+-include $(CORE_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- fragments
+-include tests/unit/unit.mk
+-include boot/boot.mk
+-include tools/tools.mk
+-include tests/guests/guests.mk
+-include tests/system/system.mk
+
+all: $(BUILD)/septum.elf
+
+clean:
+	rm -rf $(BUILD)/core $(BUILD)/unit $(BUILD)/septum.elf
+
+.PHONY: all clean

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ACPI table reader: RSDP, RSDT/XSDT, MADT (CPUs) and FADT + DSDT (\_S5 for
+ * power-off). ACPI Specification 6.x, chapter 5.2 "ACPI System Description
+ * Tables"; section numbers below are those of ACPI 6.5.
+ *
+ * Firmware tables are input, not truth: every length, checksum and entry is
+ * checked before use, and a bad table is refused with a one-line reason.
+ * Physical memory is reached only through a map callback, so the core passes
+ * an identity function and host tests serve tables from buffers.
+ *
+ * Pure logic: no allocation, no output, no global state.
+ */
+#ifndef ARCH_ACPI_H
+#define ARCH_ACPI_H
+
+#include <septum/types.h>
+
+#define ACPI_WHY_MAX   128       /* every reason fits in this many bytes with its NUL */
+#define ACPI_NOT_FOUND (-2)      /* acpi_find_table(): no table with that signature */
+
+/* §5.2.5.3 Root System Description Pointer (RSDP) Structure, Table 5.3. */
+struct acpi_rsdp {
+	char     signature[8];          /*  0 "RSD PTR " */
+	uint8_t  checksum;              /*  8 bytes 0..19 sum to 0 */
+	char     oem_id[6];             /*  9 */
+	uint8_t  revision;              /* 15 0: ACPI 1.0 (20 bytes), 2: ACPI 2.0+ */
+	uint32_t rsdt_address;          /* 16 */
+	uint32_t length;                /* 20 revision >= 2: whole structure */
+	uint64_t xsdt_address;          /* 24 revision >= 2 */
+	uint8_t  extended_checksum;     /* 32 bytes 0..length-1 sum to 0 */
+	uint8_t  reserved[3];           /* 33 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_rsdp) == 36, "ACPI 5.2.5.3");
+#define ACPI_RSDP_V1_SIZE 20
+
+/* §5.2.6 System Description Table Header, Table 5.4. */
+struct acpi_sdt_header {
+	char     signature[4];          /*  0 */
+	uint32_t length;                /*  4 whole table, header included */
+	uint8_t  revision;              /*  8 */
+	uint8_t  checksum;              /*  9 bytes 0..length-1 sum to 0 */
+	char     oem_id[6];             /* 10 */
+	char     oem_table_id[8];       /* 16 */
+	uint32_t oem_revision;          /* 24 */
+	uint32_t creator_id;            /* 28 */
+	uint32_t creator_revision;      /* 32 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_sdt_header) == 36, "ACPI 5.2.6");
+
+/* §5.2.12 Multiple APIC Description Table (MADT), Table 5.19. */
+struct acpi_madt {
+	struct acpi_sdt_header hdr;     /*  0 "APIC" */
+	uint32_t lapic_address;         /* 36 */
+	uint32_t flags;                 /* 40 bit 0: PCAT_COMPAT */
+	/* 44: interrupt controller structures, each starting with type, length */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt) == 44, "ACPI 5.2.12");
+
+struct acpi_madt_entry {
+	uint8_t type;                   /*  0 */
+	uint8_t length;                 /*  1 whole entry */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_entry) == 2, "ACPI 5.2.12");
+
+#define ACPI_MADT_LAPIC   0
+#define ACPI_MADT_X2APIC  9
+
+/* §5.2.12.2 Processor Local APIC Structure, Table 5.22. */
+struct acpi_madt_lapic {
+	uint8_t  type;                  /*  0 = 0 */
+	uint8_t  length;                /*  1 = 8 */
+	uint8_t  uid;                   /*  2 ACPI Processor UID */
+	uint8_t  apic_id;               /*  3 */
+	uint32_t flags;                 /*  4 ACPI_MADT_CPU_* (Table 5.23) */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_lapic) == 8, "ACPI 5.2.12.2");
+
+/* §5.2.12.12 Processor Local x2APIC Structure, Table 5.37. */
+struct acpi_madt_x2apic {
+	uint8_t  type;                  /*  0 = 9 */
+	uint8_t  length;                /*  1 = 16 */
+	uint16_t reserved;              /*  2 */
+	uint32_t x2apic_id;             /*  4 */
+	uint32_t flags;                 /*  8 ACPI_MADT_CPU_* */
+	uint32_t uid;                   /* 12 ACPI Processor UID */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_x2apic) == 16, "ACPI 5.2.12.12");
+
+/* Local APIC flags, Table 5.23. Neither bit: the CPU is unusable and the OS
+ * must ignore the entry. */
+#define ACPI_MADT_CPU_ENABLED        BIT(0)
+#define ACPI_MADT_CPU_ONLINE_CAPABLE BIT(1)
+
+/* §5.2.3.2 Generic Address Structure, Table 5.1. */
+struct acpi_gas {
+	uint8_t  space_id;              /*  0 ACPI_GAS_* */
+	uint8_t  bit_width;             /*  1 */
+	uint8_t  bit_offset;            /*  2 */
+	uint8_t  access_size;           /*  3 */
+	uint64_t address;               /*  4 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_gas) == 12, "ACPI 5.2.3.2");
+
+#define ACPI_GAS_MEMORY 0
+#define ACPI_GAS_IO     1
+
+/* §5.2.9 Fixed ACPI Description Table (FADT), Table 5.9 (revision 6). Older
+ * revisions are shorter: read a field only if hdr.length covers it. */
+struct acpi_fadt {
+	struct acpi_sdt_header hdr;     /*   0 "FACP" */
+	uint32_t firmware_ctrl;         /*  36 */
+	uint32_t dsdt;                  /*  40 */
+	uint8_t  reserved0;             /*  44 */
+	uint8_t  preferred_pm_profile;  /*  45 */
+	uint16_t sci_int;               /*  46 */
+	uint32_t smi_cmd;               /*  48 */
+	uint8_t  acpi_enable;           /*  52 */
+	uint8_t  acpi_disable;          /*  53 */
+	uint8_t  s4bios_req;            /*  54 */
+	uint8_t  pstate_cnt;            /*  55 */
+	uint32_t pm1a_evt_blk;          /*  56 */
+	uint32_t pm1b_evt_blk;          /*  60 */
+	uint32_t pm1a_cnt_blk;          /*  64 I/O port */
+	uint32_t pm1b_cnt_blk;          /*  68 I/O port, 0 if none */
+	uint32_t pm2_cnt_blk;           /*  72 */
+	uint32_t pm_tmr_blk;            /*  76 */
+	uint32_t gpe0_blk;              /*  80 */
+	uint32_t gpe1_blk;              /*  84 */
+	uint8_t  pm1_evt_len;           /*  88 */
+	uint8_t  pm1_cnt_len;           /*  89 */
+	uint8_t  pm2_cnt_len;           /*  90 */
+	uint8_t  pm_tmr_len;            /*  91 */
+	uint8_t  gpe0_blk_len;          /*  92 */
+	uint8_t  gpe1_blk_len;          /*  93 */
+	uint8_t  gpe1_base;             /*  94 */
+	uint8_t  cst_cnt;               /*  95 */
+	uint16_t p_lvl2_lat;            /*  96 */
+	uint16_t p_lvl3_lat;            /*  98 */
+	uint16_t flush_size;            /* 100 */
+	uint16_t flush_stride;          /* 102 */
+	uint8_t  duty_offset;           /* 104 */
+	uint8_t  duty_width;            /* 105 */
+	uint8_t  day_alrm;              /* 106 */
+	uint8_t  mon_alrm;              /* 107 */
+	uint8_t  century;               /* 108 */
+	uint16_t iapc_boot_arch;        /* 109 */
+	uint8_t  reserved1;             /* 111 */
+	uint32_t flags;                 /* 112 ACPI_FADT_* (Table 5.10) */
+	struct acpi_gas reset_reg;      /* 116 (end of the ACPI 1.0 FADT) */
+	uint8_t  reset_value;           /* 128 */
+	uint16_t arm_boot_arch;         /* 129 */
+	uint8_t  fadt_minor_version;    /* 131 */
+	uint64_t x_firmware_ctrl;       /* 132 */
+	uint64_t x_dsdt;                /* 140 used instead of dsdt when non-zero */
+	struct acpi_gas x_pm1a_evt_blk; /* 148 */
+	struct acpi_gas x_pm1b_evt_blk; /* 160 */
+	struct acpi_gas x_pm1a_cnt_blk; /* 172 used instead of pm1a_cnt_blk when non-zero */
+	struct acpi_gas x_pm1b_cnt_blk; /* 184 */
+	struct acpi_gas x_pm2_cnt_blk;  /* 196 */
+	struct acpi_gas x_pm_tmr_blk;   /* 208 */
+	struct acpi_gas x_gpe0_blk;     /* 220 */
+	struct acpi_gas x_gpe1_blk;     /* 232 */
+	struct acpi_gas sleep_control_reg; /* 244 */
+	struct acpi_gas sleep_status_reg;  /* 256 */
+	uint64_t hypervisor_vendor_id;  /* 268 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_fadt) == 276, "ACPI 5.2.9");
+#define ACPI_FADT_V1_SIZE 116
+
+#define ACPI_FADT_HW_REDUCED BIT(20)   /* no fixed hardware: no PM1 blocks */
+
+/* §4.8.3.2.1 PM1 Control Registers: write SLP_TYPx | SLP_EN to enter S5. */
+#define ACPI_PM1_CNT_SLP_TYP_SHIFT 10
+#define ACPI_PM1_CNT_SLP_TYP_MASK  (0x7u << ACPI_PM1_CNT_SLP_TYP_SHIFT)
+#define ACPI_PM1_CNT_SLP_EN        (1u << 13)
+
+/*
+ * Returns a pointer through which len bytes at physical address phys can be
+ * read, or NULL if they cannot be mapped.
+ */
+typedef const void *(*acpi_map_fn)(void *ctx, uint64_t phys, size_t len);
+
+struct acpi {
+	acpi_map_fn map;
+	void *ctx;
+	uint64_t root;                  /* physical address of the XSDT or the RSDT */
+	bool xsdt;                      /* root is the XSDT (64-bit entries) */
+	uint8_t rsdp_revision;
+};
+
+/* One CPU from the MADT. enabled false: online capable, not running yet. */
+struct acpi_cpu { uint32_t apic_id; uint32_t uid; bool enabled; };
+
+/* What ACPI power-off (S5) needs (§7.4.2 \_Sx, §16.1.6 Transitioning to S5). */
+struct acpi_s5 {
+	uint16_t pm1a_cnt;              /* I/O port of PM1a_CNT */
+	uint16_t pm1b_cnt;              /* I/O port of PM1b_CNT, 0 if none */
+	uint8_t  slp_typa;              /* \_S5 package element 0 */
+	uint8_t  slp_typb;              /* \_S5 package element 1 */
+};
+
+/* Value to write to PM1x_CNT to enter the sleep state of type slp_typ. */
+static inline uint16_t acpi_pm1_cnt_sleep(uint8_t slp_typ)
+{
+	return (uint16_t)(((unsigned)slp_typ << ACPI_PM1_CNT_SLP_TYP_SHIFT) & ACPI_PM1_CNT_SLP_TYP_MASK) |
+	       ACPI_PM1_CNT_SLP_EN;
+}
+
+/*
+ * Validates the RSDP at physical address rsdp (signature, ACPI 1.0 checksum;
+ * for revision >= 2 also length and extended checksum) and the root table
+ * it points to: the XSDT when revision >= 2 and XsdtAddress is non-zero,
+ * else the RSDT (signature, length, checksum, whole number of entries).
+ * Returns 0 with *acpi ready, or -1 with a reason in why.
+ */
+int acpi_init(struct acpi *acpi, uint64_t rsdp, acpi_map_fn map, void *ctx, char *why,
+	      size_t whylen);
+
+/*
+ * Finds the first table with signature sig (4 characters, e.g. "APIC") in
+ * the root table and validates its header and checksum. *out then covers
+ * out->length bytes. Returns 0, ACPI_NOT_FOUND (with a reason) or -1.
+ */
+int acpi_find_table(const struct acpi *acpi, const char *sig,
+		    const struct acpi_sdt_header **out, char *why, size_t whylen);
+
+/*
+ * Maps the table at physical address phys (found outside the root table,
+ * e.g. the DSDT through the FADT) and validates signature sig (NULL: any),
+ * length and checksum. Returns 0 with *out covering out->length bytes, or -1.
+ */
+int acpi_map_table(const struct acpi *acpi, uint64_t phys, const char *sig,
+		   const struct acpi_sdt_header **out, char *why, size_t whylen);
+
+/*
+ * Lists the usable CPUs of a validated MADT (Processor Local APIC and
+ * Processor Local x2APIC entries; entries with neither Enabled nor Online
+ * Capable are ignored, as §5.2.12.2 requires) into cpus[0..*ncpus), in table
+ * order. More than cap CPUs, a duplicate APIC id, or any entry that is too
+ * short, of length < 2 or running past the table is an error: nothing is
+ * ever dropped to fit. Returns 0 or -1 with a reason in why.
+ */
+int acpi_madt_cpus(const struct acpi_sdt_header *madt, struct acpi_cpu *cpus, unsigned cap,
+		   unsigned *ncpus, char *why, size_t whylen);
+
+/* acpi_find_table("APIC") + acpi_madt_cpus(). A missing MADT is an error. */
+int acpi_find_cpus(const struct acpi *acpi, struct acpi_cpu *cpus, unsigned cap,
+		   unsigned *ncpus, char *why, size_t whylen);
+
+/*
+ * Reads the PM1a/PM1b control block I/O ports of a validated FADT (the
+ * X_PM1x_CNT_BLK GAS when present, else PM1x_CNT_BLK) into out->pm1a_cnt and
+ * out->pm1b_cnt. Hardware-reduced ACPI, a missing PM1a block, or a block not
+ * in system I/O space is an error.
+ */
+int acpi_fadt_pm1(const struct acpi_sdt_header *fadt, struct acpi_s5 *out, char *why,
+		  size_t whylen);
+
+/*
+ * Finds Name(\_S5, Package(){SLP_TYPa, SLP_TYPb, ...}) in the AML of a
+ * validated DSDT and stores the two values in out->slp_typa/slp_typb. Only a
+ * Name with a literal package is understood (no Method). Returns 0 or -1.
+ */
+int acpi_dsdt_s5(const struct acpi_sdt_header *dsdt, struct acpi_s5 *out, char *why,
+		 size_t whylen);
+
+/* FADT -> PM1 ports, FADT -> DSDT (X_DSDT preferred) -> \_S5: all of acpi_s5. */
+int acpi_find_s5(const struct acpi *acpi, struct acpi_s5 *out, char *why, size_t whylen);
+
+#endif /* ARCH_ACPI_H */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ARCH_PAGING_H
+#define ARCH_PAGING_H
+
+#include <septum/types.h>
+
+struct boot_info;
+struct page_pool;
+
+/* 4-level paging entry bits (SDM Vol. 3A §4.5, Tables 4-14..4-20) */
+#define PTE_P    BIT(0)
+#define PTE_W    BIT(1)
+#define PTE_PWT  BIT(3)
+#define PTE_PCD  BIT(4)
+#define PTE_PS   BIT(7)
+#define PTE_G    BIT(8)
+#define PTE_NX   BIT(63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+/*
+ * Build Septum's own identity-mapped page tables from the boot memory map:
+ * RAM write-back, firmware/MMIO uncached, everything NX except the core's
+ * .text (RX), .rodata read-only, and W^X throughout. Returns the PML4.
+ */
+uint64_t paging_build(const struct boot_info *bi, struct page_pool *pool);
+/* Change the flags of the 4 KiB page at va (it must be mapped with 4 KiB pages). */
+void paging_set_page(uint64_t cr3, uint64_t va, uint64_t flags);
+
+#endif

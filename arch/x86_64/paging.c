@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Septum's own page tables: an identity map of what the firmware's memory map
+ * describes, nothing more. Mapping gaps (holes, unknown MMIO) is left out on
+ * purpose so a stray pointer faults instead of touching a device.
+ */
+#include <string.h>
+#include <arch/paging.h>
+#include <septum/boot_info.h>
+#include <septum/log.h>
+#include <septum/page_pool.h>
+
+/* Linker symbols (linker.ld): section bounds, all 4 KiB aligned. */
+extern char __image_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
+	__data_start[], __image_end[];
+
+#define LEVEL_SHIFT(l) (12 + 9 * (l))          /* l = 0 (PT) .. 3 (PML4) */
+#define INDEX(va, l)   (((va) >> LEVEL_SHIFT(l)) & 511)
+#define TABLE_FLAGS    (PTE_P | PTE_W)         /* the leaf decides NX and W */
+
+static struct page_pool *pt_pool;
+
+static uint64_t *next_table(uint64_t *entry)
+{
+	if (!(*entry & PTE_P)) {
+		void *page = pt_pool->alloc(pt_pool);
+
+		if (!page)
+			hv_panic("paging: out of memory for page tables");
+		*entry = page_hpa(page).v | TABLE_FLAGS;
+	} else if (*entry & PTE_PS) {
+		hv_panic("paging: 4 KiB mapping inside a large page");
+	}
+	return hpa_ptr(hpa(*entry & PTE_ADDR_MASK));
+}
+
+/* Map one page of 4 KiB (level 0) or 2 MiB (level 1). */
+static void map_page(uint64_t *pml4, uint64_t va, uint64_t flags, int level)
+{
+	uint64_t *t = pml4;
+
+	for (int l = 3; l > level; l--)
+		t = next_table(&t[INDEX(va, l)]);
+	t[INDEX(va, level)] = va | flags | (level ? PTE_PS : 0);
+}
+
+/* Identity-map [base, base+size) with flags, using 2 MiB pages where aligned.
+ * The first 2 MiB always use 4 KiB pages: the AP trampoline page lives there
+ * and changes permissions at run time. */
+static void map_range(uint64_t *pml4, uint64_t base, uint64_t size, uint64_t flags)
+{
+	uint64_t va = ALIGN_DOWN(base, PAGE_SIZE), end = ALIGN_UP(base + size, PAGE_SIZE);
+
+	while (va < end) {
+		if (va >= SZ_2M && IS_ALIGNED(va, SZ_2M) && end - va >= SZ_2M) {
+			map_page(pml4, va, flags, 1);
+			va += SZ_2M;
+		} else {
+			map_page(pml4, va, flags, 0);
+			va += PAGE_SIZE;
+		}
+	}
+}
+
+static uint64_t region_flags(uint32_t type)
+{
+	switch (type) {
+	case BOOT_MEM_FREE:
+	case BOOT_MEM_SEPTUM:
+	case BOOT_MEM_ACPI_RECLAIM:
+	case BOOT_MEM_ACPI_NVS:
+		return PTE_P | PTE_W | PTE_NX;                    /* write-back */
+	default:
+		return PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT; /* uncached */
+	}
+}
+
+/* Map [base, base+size) minus the core image range, which gets its own flags. */
+static void map_region_around(uint64_t *pml4, uint64_t base, uint64_t size, uint64_t flags,
+			      uint64_t img_lo, uint64_t img_hi)
+{
+	uint64_t end = base + size;
+
+	if (end <= img_lo || base >= img_hi) {
+		map_range(pml4, base, size, flags);
+		return;
+	}
+	if (base < img_lo)
+		map_range(pml4, base, img_lo - base, flags);
+	if (end > img_hi)
+		map_range(pml4, img_hi, end - img_hi, flags);
+}
+
+static uint64_t va_of(const char *sym) { return (uint64_t)(uintptr_t)sym; }
+
+uint64_t paging_build(const struct boot_info *bi, struct page_pool *pool)
+{
+	uint64_t *pml4;
+	uint64_t img_lo = va_of(__image_start), img_hi = va_of(__image_end);
+
+	pt_pool = pool;
+	pml4 = pool->alloc(pool);
+	if (!pml4)
+		hv_panic("paging: no memory for the PML4");
+
+	/* Real-mode area: whatever the map does not describe is legacy
+	 * BIOS/VGA space; keep it reachable (uncached) for ACPI's RSDP scan. */
+	for (uint64_t pa = 0; pa < 0x100000; pa += PAGE_SIZE) {
+		bool described = false;
+
+		for (uint32_t i = 0; i < bi->nmem; i++)
+			if (pa >= bi->mem[i].base && pa - bi->mem[i].base < bi->mem[i].size)
+				described = true;
+		if (!described)
+			map_page(pml4, pa, region_flags(BOOT_MEM_RESERVED), 0);
+	}
+	for (uint32_t i = 0; i < bi->nmem; i++)
+		map_region_around(pml4, bi->mem[i].base, bi->mem[i].size,
+				  region_flags(bi->mem[i].type), img_lo, img_hi);
+
+	/* W^X for the core image (linker.ld orders text, rodata, data+bss). */
+	map_range(pml4, va_of(__text_start), va_of(__text_end) - va_of(__text_start), PTE_P);
+	map_range(pml4, va_of(__rodata_start), va_of(__rodata_end) - va_of(__rodata_start), PTE_P | PTE_NX);
+	map_range(pml4, va_of(__data_start), img_hi - va_of(__data_start), PTE_P | PTE_W | PTE_NX);
+	if (va_of(__image_start) < va_of(__text_start))
+		map_range(pml4, img_lo, va_of(__text_start) - img_lo, PTE_P | PTE_NX);
+	return page_hpa(pml4).v;
+}
+
+void paging_set_page(uint64_t cr3, uint64_t va, uint64_t flags)
+{
+	uint64_t *t = hpa_ptr(hpa(cr3 & PTE_ADDR_MASK));
+
+	for (int l = 3; l > 0; l--) {
+		uint64_t e = t[INDEX(va, l)];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			hv_panic("paging: 0x%llx is not a 4 KiB mapping", (unsigned long long)va);
+		t = hpa_ptr(hpa(e & PTE_ADDR_MASK));
+	}
+	t[INDEX(va, 0)] = ALIGN_DOWN(va, PAGE_SIZE) | flags;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AP start-up. After ExitBootServices() the firmware no longer runs the APs,
+ * so Septum starts each one itself with INIT-SIPI-SIPI (SDM Vol. 3A §9.4.4,
+ * "MP Initialization Example") through the trampoline below 1 MiB, one AP at
+ * a time: the trampoline's stack/percpu slots are shared.
+ */
+#include <string.h>
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <septum/arch.h>
+#include <septum/boot_info.h>
+#include <septum/log.h>
+
+extern const char trampoline_start[], trampoline_end[];
+extern const char tr_gdtr_base[], tr_far32[], tr_far64[], tr_cr3[], tr_stack[], tr_percpu[], tr_entry[];
+extern const char tr_gdt[], tr_pm32[], tr_lm64[];
+extern char ap_entry64[];
+
+/* ICR fields (SDM Vol. 3A §11.6.1, Figure 11-12; x2APIC: §11.12.9) */
+#define ICR_DM_INIT    (5u << 8)
+#define ICR_DM_STARTUP (6u << 8)
+#define ICR_ASSERT     (1u << 14)
+#define ICR_LEVEL      (1u << 15)
+
+void x2apic_enable(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+
+	/* xAPIC -> x2APIC needs EN first, then EN|EXTD (SDM §11.12.5). */
+	if (!(base & APIC_BASE_EN))
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
+	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+	/* Software-enable, spurious vector 0xff; Septum itself runs with IF=0. */
+	wrmsr(MSR_X2APIC_SIVR, 0x1ff);
+}
+
+void x2apic_send_ipi(uint32_t apic_id, uint64_t icr_low)
+{
+	wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << 32) | icr_low);
+}
+
+static void patch32(uint8_t *page, const char *field, uint32_t v)
+{
+	memcpy(page + (field - trampoline_start), &v, sizeof(v));
+}
+
+static void patch64(uint8_t *page, const char *field, uint64_t v)
+{
+	memcpy(page + (field - trampoline_start), &v, sizeof(v));
+}
+
+static uint32_t tr_linear(uint64_t page, const char *sym)
+{
+	return (uint32_t)(page + (uint64_t)(sym - trampoline_start));
+}
+
+void smp_start_aps(const struct boot_info *bi)
+{
+	uint64_t page = bi->trampoline;
+	uint8_t *tp = (uint8_t *)(uintptr_t)page;
+	size_t len = (size_t)(trampoline_end - trampoline_start);
+
+	if (ncpus <= 1)
+		return;
+	if (!page || page >= 0x100000 || !IS_ALIGNED(page, PAGE_SIZE) || len > PAGE_SIZE)
+		hv_panic("no usable AP trampoline page (0x%llx, %zu bytes)", (unsigned long long)page, len);
+
+	paging_set_page(host_cr3, page, PTE_P | PTE_W);     /* executable while APs start */
+	flush_tlb();
+	memcpy(tp, trampoline_start, len);
+	patch32(tp, tr_gdtr_base, tr_linear(page, tr_gdt));
+	patch32(tp, tr_far32, tr_linear(page, tr_pm32));
+	patch32(tp, tr_far64, tr_linear(page, tr_lm64));
+	patch64(tp, tr_cr3, host_cr3);
+	patch64(tp, tr_entry, (uint64_t)(uintptr_t)ap_entry64);
+
+	for (unsigned i = 1; i < ncpus; i++) {
+		struct percpu *pc = percpus[i];
+		uint8_t vector = (uint8_t)(page >> PAGE_SHIFT);
+		uint64_t deadline;
+
+		patch64(tp, tr_stack, (uint64_t)(uintptr_t)(pc->stack + STACK_SIZE));
+		patch64(tp, tr_percpu, (uint64_t)(uintptr_t)pc);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+		x2apic_send_ipi(pc->apic_id, ICR_DM_INIT | ICR_ASSERT | ICR_LEVEL);
+		arch_udelay(10000);
+		for (int sipi = 0; sipi < 2 && !atomic_load(&pc->online); sipi++) {
+			x2apic_send_ipi(pc->apic_id, ICR_DM_STARTUP | vector);
+			arch_udelay(200);
+		}
+		/* Generous: emulators run APs slowly. */
+		deadline = rdtsc() + tsc_hz;
+		while (!atomic_load(&pc->online) && rdtsc() < deadline)
+			cpu_relax();
+		if (!atomic_load(&pc->online))
+			pr_err("CPU %u (APIC id %u) did not start; its partitions cannot run", i, pc->apic_id);
+		else
+			pr_info("CPU %u (APIC id %u) online", i, pc->apic_id);
+	}
+	/* W^X again: the trampoline page is data from now on. */
+	paging_set_page(host_cr3, page, PTE_P | PTE_W | PTE_NX);
+	flush_tlb();
+}
+
+bool ap_online(cpuid_t cpu)
+{
+	return cpu < ncpus && atomic_load(&percpus[cpu]->online);
+}

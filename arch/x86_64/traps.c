@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exceptions in VMX root mode are Septum bugs (guests' exceptions never reach
+ * this IDT: they are delivered through the guest's own IDT or cause VM exits).
+ * The handler prints everything needed to find the bug, then stops this CPU;
+ * the other CPUs and their partitions keep running.
+ */
+#include <stdio.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/traps.h>
+#include <septum/log.h>
+
+struct idt_entry {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_entry) == 16, "SDM Vol. 3A Figure 6-8");
+
+#define IDT_INTERRUPT_GATE 0x8e  /* present, DPL 0, 64-bit interrupt gate */
+
+extern const uint64_t isr_table[32];
+extern char __text_start[], __text_end[];
+
+static struct idt_entry idt[32] __attribute__((aligned(16)));
+
+static const char *const vector_name[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
+	"#SS", "#GP", "#PF", "?15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+void idt_init(void)
+{
+	for (unsigned v = 0; v < 32; v++) {
+		uint64_t off = isr_table[v];
+		bool own_stack = v == 2 || v == 8 || v == 18; /* NMI, #DF, #MC */
+
+		idt[v] = (struct idt_entry){
+			.off_lo = (uint16_t)off, .sel = GDT_CODE64,
+			.ist = own_stack ? IST_NMI : 0, .type = IDT_INTERRUPT_GATE,
+			.off_mid = (uint16_t)(off >> 16), .off_hi = (uint32_t)(off >> 32),
+		};
+	}
+}
+
+void idt_load(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {
+		sizeof(idt) - 1, (uint64_t)(uintptr_t)idt,
+	};
+	__asm__ volatile("lidt %0" :: "m"(idtr));
+}
+
+static bool in_text(uint64_t a)
+{
+	return a >= (uint64_t)(uintptr_t)__text_start && a < (uint64_t)(uintptr_t)__text_end;
+}
+
+static void backtrace(uint64_t rbp)
+{
+	/* -fno-omit-frame-pointer: follow the RBP chain while it stays on a
+	 * plausible stack and returns into our text. */
+	for (int depth = 0; depth < 16 && rbp && IS_ALIGNED(rbp, 8); depth++) {
+		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+		uint64_t ret = frame[1];
+
+		if (!in_text(ret))
+			break;
+		pr_err("  #%d 0x%llx (image offset 0x%llx)", depth, (unsigned long long)ret,
+		       (unsigned long long)(ret - (uint64_t)(uintptr_t)__text_start));
+		if (frame[0] <= rbp)
+			break;
+		rbp = frame[0];
+	}
+}
+
+void trap_handler(struct trap_frame *f)
+{
+	if (f->vector == 2) {
+		/* NMI in root mode: a kick that arrived while we were not in the
+		 * guest. The kicked CPU checks its vCPU's stop flag anyway. */
+		atomic_fetch_add(&this_cpu()->nmi_count, 1);
+		return;
+	}
+	pr_err("CPU %u: exception %s (vector %llu) error 0x%llx at RIP 0x%llx (image offset 0x%llx)",
+	       (unsigned)this_cpu()->id, f->vector < 32 && vector_name[f->vector] ? vector_name[f->vector] : "?",
+	       (unsigned long long)f->vector, (unsigned long long)f->error, (unsigned long long)f->rip,
+	       (unsigned long long)(f->rip - (uint64_t)(uintptr_t)__text_start));
+	pr_err("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx", (unsigned long long)f->rax,
+	       (unsigned long long)f->rbx, (unsigned long long)f->rcx, (unsigned long long)f->rdx);
+	pr_err("  RSI %016llx RDI %016llx RBP %016llx RSP %016llx", (unsigned long long)f->rsi,
+	       (unsigned long long)f->rdi, (unsigned long long)f->rbp, (unsigned long long)f->rsp);
+	pr_err("  R8  %016llx R9  %016llx R10 %016llx R11 %016llx", (unsigned long long)f->r8,
+	       (unsigned long long)f->r9, (unsigned long long)f->r10, (unsigned long long)f->r11);
+	pr_err("  R12 %016llx R13 %016llx R14 %016llx R15 %016llx", (unsigned long long)f->r12,
+	       (unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
+	pr_err("  CR2 %016llx RFLAGS %016llx CS %llx SS %llx", (unsigned long long)read_cr2(),
+	       (unsigned long long)f->rflags, (unsigned long long)f->cs, (unsigned long long)f->ss);
+	pr_err("  backtrace:");
+	if (in_text(f->rip))
+		pr_err("  #- 0x%llx (faulting instruction)", (unsigned long long)f->rip);
+	backtrace(f->rbp);
+	hv_panic("CPU %u: unexpected exception in Septum", (unsigned)this_cpu()->id);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DRIVERS_UART16550_H
+#define DRIVERS_UART16550_H
+
+#include <septum/types.h>
+
+/* 16550 register offsets (PC16550D data sheet) — also used by the vUART. */
+#define UART_THR 0  /* transmit holding (write, DLAB=0) */
+#define UART_RBR 0  /* receive buffer (read, DLAB=0) */
+#define UART_DLL 0  /* divisor latch low (DLAB=1) */
+#define UART_IER 1
+#define UART_DLM 1  /* divisor latch high (DLAB=1) */
+#define UART_IIR 2  /* read */
+#define UART_FCR 2  /* write */
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_MSR 6
+#define UART_SCR 7
+#define   UART_LCR_DLAB  0x80
+#define   UART_LSR_DR    0x01
+#define   UART_LSR_THRE  0x20
+#define   UART_LSR_TEMT  0x40
+
+#define COM1_PORT 0x3f8
+
+void uart16550_init(uint16_t port, unsigned baud);
+void uart16550_write(uint16_t port, const char *s, size_t n);
+
+#endif

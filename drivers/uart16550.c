@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/* Polled 16550 driver for the physical console. */
+#include <arch/cpu.h>
+#include <drivers/uart16550.h>
+
+#define UART_CLOCK 115200u
+/* A missing UART never sets THRE; give up after this many polls so a machine
+ * without COM1 does not hang in the log path. */
+#define THRE_POLLS 100000
+
+void uart16550_init(uint16_t port, unsigned baud)
+{
+	uint16_t div = (uint16_t)(UART_CLOCK / baud);
+
+	outb(port + UART_IER, 0x00);          /* polled: no interrupts */
+	outb(port + UART_LCR, UART_LCR_DLAB);
+	outb(port + UART_DLL, (uint8_t)div);
+	outb(port + UART_DLM, (uint8_t)(div >> 8));
+	outb(port + UART_LCR, 0x03);          /* 8N1 */
+	outb(port + UART_FCR, 0x07);          /* FIFO on, cleared */
+	outb(port + UART_MCR, 0x03);          /* DTR, RTS */
+}
+
+static void put(uint16_t port, char c)
+{
+	for (int i = 0; i < THRE_POLLS && !(inb(port + UART_LSR) & UART_LSR_THRE); i++)
+		cpu_relax();
+	outb(port + UART_THR, (uint8_t)c);
+}
+
+void uart16550_write(uint16_t port, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			put(port, '\r');
+		put(port, s[i]);
+	}
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The compart CLI: one file per verb, all behind the table in main.c. */
+#ifndef COMPART_CLI_H
+#define COMPART_CLI_H
+
+#include <getopt.h>
+
+#include "compart.h"
+
+struct cli {
+	const char *root;  /* --root STATEDIR, NULL for the default */
+	const char *verb;
+};
+
+/* Print "compart: VERB: reason" and return the CLI's failure status. */
+int cli_error(const struct cli *g, const struct compart_error *e);
+/* Print a usage error for the verb and return 2. */
+int cli_usage(const struct cli *g, const char *usage);
+/* getopt_long over the verb's options plus the common --root; returns the
+ * option, -1 at the end, '?' on an unknown option (already reported). */
+int cli_getopt(struct cli *g, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+int cmd_create(struct cli *g, int argc, char **argv);
+int cmd_start(struct cli *g, int argc, char **argv);
+int cmd_run(struct cli *g, int argc, char **argv);
+int cmd_state(struct cli *g, int argc, char **argv);
+int cmd_kill(struct cli *g, int argc, char **argv);
+int cmd_delete(struct cli *g, int argc, char **argv);
+int cmd_list(struct cli *g, int argc, char **argv);
+int cmd_exec(struct cli *g, int argc, char **argv);
+int cmd_ps(struct cli *g, int argc, char **argv);
+int cmd_info(struct cli *g, int argc, char **argv);
+
+#endif /* COMPART_CLI_H */

@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroups behind an ops struct: the unified hierarchy (cgroup v2,
+ * Documentation/admin-guide/cgroup-v2.rst) first, the v1 controllers
+ * (Documentation/admin-guide/cgroup-v1/) where the host still has them for
+ * memory/cpu/cpuset/pids — which includes "hybrid" hosts whose v2 mount
+ * carries no such controller.
+ *
+ * Every limit config.json asks for is written; a limit the host cannot
+ * apply fails the create with the limit's name and the reason. Nothing is
+ * silently skipped.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "internal.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+
+struct cg_ops {
+	const char *mode;
+	int (*create)(const char *path, const struct compart_config *c, struct compart_error *e);
+	int (*attach)(const char *path, pid_t pid, struct compart_error *e);
+	/* a cgroup.procs file listing every process of the container */
+	int (*procs)(const char *path, char *buf, size_t size);
+	/* write "1" to cgroup.kill if the kernel has it (v2, Linux 5.14) */
+	int (*kill)(const char *path);
+	long (*oom_kills)(const char *path);
+	int (*destroy)(const char *path, struct compart_error *e);
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static bool is_fs(const char *path, long magic)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && (long)s.f_type == magic;
+}
+
+/* Write `value` to DIR/FILE; `what` names the config field for the error. */
+static int cg_set(const char *dir, const char *file, const char *value, const char *what,
+		  struct compart_error *e)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (cpt_write_file(path, value) < 0)
+		return cpt_fail(e, errno, "%s cannot be applied: writing '%s' to %s: %s", what,
+				value, path, strerror(errno));
+	return 0;
+}
+
+/* mkdir -p under `base`, calling `prep` on each directory it creates. */
+static int mkdir_path(const char *base, const char *rel, int (*prep)(const char *dir),
+		      struct compart_error *e)
+{
+	char path[512];
+	size_t n = strlen(base);
+	const char *p = rel;
+
+	if (snprintf(path, sizeof(path), "%s/%s", base, rel) >= (int)sizeof(path))
+		return cpt_fail(e, ENAMETOOLONG, "cgroup path too long");
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t end = n + 1 + (size_t)((slash ? slash : p + strlen(p)) - rel);
+		char saved = path[end];
+
+		path[end] = '\0';
+		if (mkdir(path, 0755) == 0) {
+			if (prep && prep(path) < 0) {
+				int err = errno;
+
+				rmdir(path);
+				return cpt_fail(e, err, "preparing cgroup %s: %s", path, strerror(err));
+			}
+		} else if (errno != EEXIST || !slash) {
+			/* the leaf must be new: an existing one belongs to someone */
+			return cpt_fail(e, errno, "cgroup %s: %s", path, strerror(errno));
+		}
+		path[end] = saved;
+		if (!slash)
+			return 0;
+		p = slash + 1;
+	}
+}
+
+/* rmdir, retrying while the last processes are still exiting. */
+static int rmdir_wait(const char *path, struct compart_error *e)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 150; i++) {
+		if (rmdir(path) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return cpt_fail(e, errno, "cannot remove cgroup %s: %s", path, strerror(errno));
+}
+
+/* Remove the leaf, then the shared "compart" parent if it became empty. */
+static int remove_path(const char *base, const char *rel, struct compart_error *e)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	if (rmdir_wait(path, e))
+		return -1;
+	*strrchr(path, '/') = '\0';
+	if (!strcmp(path + strlen(base), "/compart"))
+		rmdir(path); /* fails harmlessly while other containers use it */
+	return 0;
+}
+
+static long read_key(const char *file, const char *key)
+{
+	char buf[4096], *p;
+	size_t k = strlen(key);
+
+	if (cpt_read_file(file, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, k) && p[k] == ' ')
+			return strtol(p + k + 1, NULL, 10);
+	return -1;
+}
+
+static void fmt_i64(char *buf, size_t n, int64_t v)
+{
+	if (v < 0)
+		snprintf(buf, n, "max");
+	else
+		snprintf(buf, n, "%" PRId64, v);
+}
+
+/* ------------------------------------------------------------------ v2 */
+
+static bool v2_has(const char *ctrl)
+{
+	char buf[512], *p, *save = NULL;
+
+	if (cpt_read_file(CG_ROOT "/cgroup.controllers", buf, sizeof(buf)) < 0)
+		return false;
+	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save))
+		if (!strcmp(p, ctrl))
+			return true;
+	return false;
+}
+
+/* Controllers must be enabled in every ancestor's subtree_control. */
+static int v2_enable(const char *rel, const char *ctrls, struct compart_error *e)
+{
+	char dir[512], file[540];
+	const char *p = rel;
+
+	snprintf(dir, sizeof(dir), CG_ROOT);
+	for (;;) {
+		const char *slash;
+
+		snprintf(file, sizeof(file), "%s/cgroup.subtree_control", dir);
+		if (cpt_write_file(file, ctrls) < 0)
+			return cpt_fail(e, errno, "cgroup v2: enabling '%s' in %s: %s", ctrls, file,
+					strerror(errno));
+		slash = strchr(p, '/');
+		if (!slash)
+			return 0;
+		snprintf(dir, sizeof(dir), CG_ROOT "/%.*s", (int)(slash - rel), rel);
+		p = slash + 1;
+	}
+}
+
+static int v2_need(bool asked, const char *ctrl, const char *what, struct compart_error *e)
+{
+	if (asked && !v2_has(ctrl))
+		return cpt_fail(e, ENOTSUP,
+				"%s cannot be applied: the cgroup v2 hierarchy has no '%s' controller",
+				what, ctrl);
+	return 0;
+}
+
+static int v2_create(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	char dir[512], v[64], ctrls[64] = "";
+	bool mem = c->has_mem_limit || c->has_mem_swap;
+	bool cpu = c->has_cpu_shares || c->has_cpu_quota || c->has_cpu_period;
+	bool cpuset = c->cpus || c->mems;
+
+	if (v2_need(mem, "memory", "linux.resources.memory", e) ||
+	    v2_need(cpu, "cpu", "linux.resources.cpu shares/quota/period", e) ||
+	    v2_need(cpuset, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
+	    v2_need(c->has_pids_limit, "pids", "linux.resources.pids", e))
+		return -1;
+	/* memory and pids always when present: ps/oom accounting rely on them */
+	if (v2_has("memory"))
+		strcat(ctrls, "+memory ");
+	if (v2_has("pids"))
+		strcat(ctrls, "+pids ");
+	if (cpu)
+		strcat(ctrls, "+cpu ");
+	if (cpuset)
+		strcat(ctrls, "+cpuset ");
+	if (*ctrls && v2_enable(rel, ctrls, e))
+		return -1;
+	if (mkdir_path(CG_ROOT, rel, NULL, e))
+		return -1;
+	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	if (c->has_mem_limit) {
+		fmt_i64(v, sizeof(v), c->mem_limit);
+		if (cg_set(dir, "memory.max", v, "linux.resources.memory.limit", e))
+			return -1;
+	}
+	if (c->has_mem_swap) {
+		/* OCI swap is memory+swap; v2 swap.max counts swap alone */
+		fmt_i64(v, sizeof(v), c->mem_swap < 0 ? -1 : c->mem_swap - c->mem_limit);
+		if (cg_set(dir, "memory.swap.max", v, "linux.resources.memory.swap", e))
+			return -1;
+	}
+	if (c->has_cpu_shares) {
+		/* the shares [2, 262144] -> weight [1, 10000] mapping runc/crun use */
+		snprintf(v, sizeof(v), "%" PRIu64, 1 + ((c->cpu_shares - 2) * 9999) / 262142);
+		if (cg_set(dir, "cpu.weight", v, "linux.resources.cpu.shares", e))
+			return -1;
+	}
+	if (c->has_cpu_quota || c->has_cpu_period) {
+		char q[32];
+
+		fmt_i64(q, sizeof(q), c->has_cpu_quota ? c->cpu_quota : -1);
+		snprintf(v, sizeof(v), "%s %" PRIu64, q, c->has_cpu_period ? c->cpu_period : 100000);
+		if (cg_set(dir, "cpu.max", v, "linux.resources.cpu.quota/period", e))
+			return -1;
+	}
+	if (c->cpus && cg_set(dir, "cpuset.cpus", c->cpus, "linux.resources.cpu.cpus", e))
+		return -1;
+	if (c->mems && cg_set(dir, "cpuset.mems", c->mems, "linux.resources.cpu.mems", e))
+		return -1;
+	if (c->has_pids_limit) {
+		fmt_i64(v, sizeof(v), c->pids_limit);
+		if (cg_set(dir, "pids.max", v, "linux.resources.pids.limit", e))
+			return -1;
+	}
+	return 0;
+}
+
+static int v2_attach(const char *rel, pid_t pid, struct compart_error *e)
+{
+	char path[512], v[16];
+
+	snprintf(path, sizeof(path), CG_ROOT "/%s/cgroup.procs", rel);
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	if (cpt_write_file(path, v) < 0)
+		return cpt_fail(e, errno, "joining %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int v2_procs(const char *rel, char *buf, size_t size)
+{
+	snprintf(buf, size, CG_ROOT "/%s/cgroup.procs", rel);
+	return 0;
+}
+
+static int v2_kill(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), CG_ROOT "/%s/cgroup.kill", rel);
+	return cpt_write_file(path, "1");
+}
+
+static long v2_oom_kills(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), CG_ROOT "/%s/memory.events", rel);
+	return read_key(path, "oom_kill");
+}
+
+static int v2_destroy(const char *rel, struct compart_error *e)
+{
+	return remove_path(CG_ROOT, rel, e);
+}
+
+static const struct cg_ops v2_ops = {
+	"v2", v2_create, v2_attach, v2_procs, v2_kill, v2_oom_kills, v2_destroy,
+};
+
+/* ------------------------------------------------------------------ v1 */
+
+static const char *const v1_ctrls[] = { "pids", "memory", "cpu", "cpuset" };
+#define V1_N (sizeof(v1_ctrls) / sizeof(v1_ctrls[0]))
+
+static bool v1_has(const char *ctrl)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), CG_ROOT "/%s", ctrl);
+	return is_fs(path, CGROUP_SUPER_MAGIC);
+}
+
+/* A new v1 cpuset group starts with empty cpus/mems (unless the parent has
+ * cgroup.clone_children) and refuses tasks: inherit the parent's. */
+static int cpuset_prep(const char *dir)
+{
+	char parent[512], buf[256], path[560];
+	const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	*strrchr(parent, '/') = '\0';
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", parent, files[i]);
+		if (cpt_read_file(path, buf, sizeof(buf)) < 0)
+			return -1;
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (cpt_write_file(path, buf) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int v1_need(bool asked, const char *ctrl, const char *what, struct compart_error *e)
+{
+	if (asked && !v1_has(ctrl))
+		return cpt_fail(e, ENOTSUP,
+				"%s cannot be applied: no cgroup v1 '%s' hierarchy at " CG_ROOT "/%s and no v2 controller",
+				what, ctrl, ctrl);
+	return 0;
+}
+
+static int v1_create(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	char dir[512], v[64];
+	size_t i;
+
+	if (v1_need(c->has_mem_limit || c->has_mem_swap, "memory", "linux.resources.memory", e) ||
+	    v1_need(c->has_cpu_shares || c->has_cpu_quota || c->has_cpu_period, "cpu",
+		    "linux.resources.cpu shares/quota/period", e) ||
+	    v1_need(c->cpus || c->mems, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
+	    v1_need(c->has_pids_limit, "pids", "linux.resources.pids", e))
+		return -1;
+	for (i = 0; i < V1_N; i++) {
+		char base[64];
+
+		if (!v1_has(v1_ctrls[i]))
+			continue;
+		snprintf(base, sizeof(base), CG_ROOT "/%s", v1_ctrls[i]);
+		if (mkdir_path(base, rel, strcmp(v1_ctrls[i], "cpuset") ? NULL : cpuset_prep, e))
+			return -1;
+	}
+	snprintf(dir, sizeof(dir), CG_ROOT "/memory/%s", rel);
+	if (c->has_mem_limit) {
+		snprintf(v, sizeof(v), "%" PRId64, c->mem_limit);
+		if (cg_set(dir, "memory.limit_in_bytes", v, "linux.resources.memory.limit", e))
+			return -1;
+	}
+	if (c->has_mem_swap) {
+		snprintf(v, sizeof(v), "%" PRId64, c->mem_swap);
+		if (cg_set(dir, "memory.memsw.limit_in_bytes", v, "linux.resources.memory.swap", e))
+			return cpt_wrap(e, "(swap accounting off? boot with swapaccount=1)");
+	}
+	snprintf(dir, sizeof(dir), CG_ROOT "/cpu/%s", rel);
+	if (c->has_cpu_shares) {
+		snprintf(v, sizeof(v), "%" PRIu64, c->cpu_shares);
+		if (cg_set(dir, "cpu.shares", v, "linux.resources.cpu.shares", e))
+			return -1;
+	}
+	if (c->has_cpu_period) {
+		snprintf(v, sizeof(v), "%" PRIu64, c->cpu_period);
+		if (cg_set(dir, "cpu.cfs_period_us", v, "linux.resources.cpu.period", e))
+			return -1;
+	}
+	if (c->has_cpu_quota) {
+		snprintf(v, sizeof(v), "%" PRId64, c->cpu_quota);
+		if (cg_set(dir, "cpu.cfs_quota_us", v, "linux.resources.cpu.quota", e))
+			return -1;
+	}
+	snprintf(dir, sizeof(dir), CG_ROOT "/cpuset/%s", rel);
+	if (c->cpus && cg_set(dir, "cpuset.cpus", c->cpus, "linux.resources.cpu.cpus", e))
+		return -1;
+	if (c->mems && cg_set(dir, "cpuset.mems", c->mems, "linux.resources.cpu.mems", e))
+		return -1;
+	if (c->has_pids_limit) {
+		snprintf(dir, sizeof(dir), CG_ROOT "/pids/%s", rel);
+		fmt_i64(v, sizeof(v), c->pids_limit);
+		if (cg_set(dir, "pids.max", v, "linux.resources.pids.limit", e))
+			return -1;
+	}
+	return 0;
+}
+
+static int v1_attach(const char *rel, pid_t pid, struct compart_error *e)
+{
+	char path[512], v[16];
+
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (size_t i = 0; i < V1_N; i++) {
+		if (!v1_has(v1_ctrls[i]))
+			continue;
+		snprintf(path, sizeof(path), CG_ROOT "/%s/%s/cgroup.procs", v1_ctrls[i], rel);
+		if (cpt_write_file(path, v) < 0)
+			return cpt_fail(e, errno, "joining %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int v1_procs(const char *rel, char *buf, size_t size)
+{
+	for (size_t i = 0; i < V1_N; i++)
+		if (v1_has(v1_ctrls[i])) {
+			snprintf(buf, size, CG_ROOT "/%s/%s/cgroup.procs", v1_ctrls[i], rel);
+			return 0;
+		}
+	return -1;
+}
+
+static int v1_kill(const char *rel)
+{
+	(void)rel;
+	errno = ENOTSUP; /* v1 has no cgroup.kill: signal each process */
+	return -1;
+}
+
+static long v1_oom_kills(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), CG_ROOT "/memory/%s/memory.oom_control", rel);
+	return read_key(path, "oom_kill");
+}
+
+static int v1_destroy(const char *rel, struct compart_error *e)
+{
+	char base[64];
+	int rc = 0;
+
+	for (size_t i = 0; i < V1_N; i++) {
+		if (!v1_has(v1_ctrls[i]))
+			continue;
+		snprintf(base, sizeof(base), CG_ROOT "/%s", v1_ctrls[i]);
+		if (remove_path(base, rel, e))
+			rc = -1;
+	}
+	return rc;
+}
+
+static const struct cg_ops v1_ops = {
+	"v1", v1_create, v1_attach, v1_procs, v1_kill, v1_oom_kills, v1_destroy,
+};
+
+/* ---------------------------------------------------------- dispatch */
+
+static const struct cg_ops *ops_for(const char *mode)
+{
+	if (!strcmp(mode, "v2"))
+		return &v2_ops;
+	if (!strcmp(mode, "v1"))
+		return &v1_ops;
+	return NULL;
+}
+
+const char *cpt_cgroup_host_mode(void)
+{
+	if (is_fs(CG_ROOT, CGROUP2_SUPER_MAGIC))
+		return "v2";
+	for (size_t i = 0; i < V1_N; i++)
+		if (v1_has(v1_ctrls[i]))
+			return "v1";
+	return "none";
+}
+
+int cpt_cgroup_init(struct cpt_cgroup *cg, const char *id, const struct compart_config *c,
+		    struct compart_error *e)
+{
+	snprintf(cg->mode, sizeof(cg->mode), "%s", cpt_cgroup_host_mode());
+	if (c && c->cgroups_path)
+		snprintf(cg->path, sizeof(cg->path), "%s", c->cgroups_path);
+	else
+		snprintf(cg->path, sizeof(cg->path), "compart/%s", id);
+	if (!strcmp(cg->mode, "none") && c &&
+	    (c->has_mem_limit || c->has_mem_swap || c->has_cpu_shares || c->has_cpu_quota ||
+	     c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit))
+		return cpt_fail(e, ENOTSUP,
+				"linux.resources cannot be applied: no cgroup hierarchy is mounted at " CG_ROOT);
+	return 0;
+}
+
+int cpt_cgroup_create(const struct cpt_cgroup *cg, const struct compart_config *c,
+		      struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	return o ? o->create(cg->path, c, e) : 0;
+}
+
+int cpt_cgroup_attach(const struct cpt_cgroup *cg, pid_t pid, struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	return o ? o->attach(cg->path, pid, e) : 0;
+}
+
+int cpt_cgroup_pids(const struct cpt_cgroup *cg, pid_t **pids, size_t *n,
+		    struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+	char path[512], *buf, *p, *end;
+	size_t cap = 16;
+
+	*pids = NULL;
+	*n = 0;
+	if (!o || o->procs(cg->path, path, sizeof(path)) < 0)
+		return cpt_fail(e, ENOTSUP, "no cgroup to list processes from");
+	buf = cpt_read_all(path, 1 << 22);
+	if (!buf) {
+		if (errno == ENOENT)
+			return 0;
+		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
+	}
+	*pids = malloc(cap * sizeof(pid_t));
+	for (p = buf; *pids && *p; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (*n == cap) {
+			pid_t *np = realloc(*pids, (cap *= 2) * sizeof(pid_t));
+
+			if (!np)
+				break;
+			*pids = np;
+		}
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	free(buf);
+	if (!*pids)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	return 0;
+}
+
+int cpt_cgroup_kill_all(const struct cpt_cgroup *cg, int sig, struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+	pid_t *pids;
+	size_t n;
+
+	if (o && sig == SIGKILL && o->kill(cg->path) == 0)
+		return 0;
+	/* v1: a process may fork between listing and killing; the callers that
+	 * need everything gone (delete) loop until the group is empty. */
+	if (cpt_cgroup_pids(cg, &pids, &n, e))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], sig);
+	free(pids);
+	return 0;
+}
+
+long cpt_cgroup_oom_kills(const struct cpt_cgroup *cg)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	return o ? o->oom_kills(cg->path) : -1;
+}
+
+int cpt_cgroup_destroy(const struct cpt_cgroup *cg, struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	return o ? o->destroy(cg->path, e) : 0;
+}

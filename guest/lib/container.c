@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Container lifecycle (runtime-spec runtime.md "Lifecycle" and
+ * "Operations"): create, start, run, kill, delete, exec, ps.
+ *
+ * Processes involved in `create`:
+ *   compart (CLI) --fork--> monitor --clone(CLONE_NEW*)--> init (pid 1)
+ * The monitor is the init's parent: it writes the id maps, puts the init in
+ * its cgroup, relays setup errors and, after compart has returned, reaps the
+ * init so no zombie outlives the container, whoever our own parent is.
+ * `run` needs no monitor: compart itself is the parent and waits.
+ *
+ * The init talks to its parent over a SOCK_SEQPACKET pair: one byte "go"
+ * (maps and cgroup ready), then one struct compart_error ("ready" if err is
+ * 0, the reason otherwise). The socket is close-on-exec, so EOF after
+ * "ready" means the user's program was exec'd. Until `start`, the init
+ * blocks opening exec.fifo for writing; start opens it for reading.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct prep {
+	struct compart_config *c;
+	char dir[4096];
+	struct cpt_state st;
+	int fifo_fd;
+};
+
+/* ------------------------------------------------------------ the init */
+
+static void send_msg(int sock, const struct compart_error *e)
+{
+	/* MSG_NOSIGNAL: if the parent is gone, fail quietly instead of SIGPIPE */
+	if (send(sock, e, sizeof(*e), MSG_NOSIGNAL) < 0) {
+		/* nobody left to tell */
+	}
+}
+
+/* Block until `compart start` opens the fifo. The fd is an O_PATH handle
+ * taken before pivot_root; reopening it through /proc/self/fd works from
+ * inside the new root. */
+static int wait_start(int fifo_fd, struct compart_error *e)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cpt_fail(e, errno, "opening exec.fifo: %s", strerror(errno));
+	if (write(fd, "0", 1) != 1) {
+		close(fd);
+		return cpt_fail(e, errno, "writing exec.fifo: %s", strerror(errno));
+	}
+	close(fd);
+	close(fifo_fd);
+	return 0;
+}
+
+static __attribute__((noreturn)) void init_main(const struct compart_config *c, int sock,
+						int fifo_fd)
+{
+	struct compart_error e = { 0, "" };
+	char go;
+
+	if (read(sock, &go, 1) != 1)
+		_exit(1);
+	/* The cgroup namespace is made only now, after the parent moved us into
+	 * the container's cgroup, so that group becomes its root. */
+	if (c->ns[CPT_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
+		cpt_fail(&e, errno, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
+		goto fail;
+	}
+	if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		cpt_fail(&e, errno, "becoming root of the user namespace (is id 0 mapped?): %s",
+			 strerror(errno));
+		goto fail;
+	}
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
+		cpt_fail(&e, errno, "hostname '%s': %s", c->hostname, strerror(errno));
+		goto fail;
+	}
+	if (cpt_setup_rootfs(c, &e))
+		goto fail;
+	if (c->ns[CPT_NS_NET] && cpt_setup_loopback(&e))
+		goto fail;
+	send_msg(sock, &e); /* ready */
+	if (fifo_fd >= 0 && wait_start(fifo_fd, &e))
+		goto late;
+	if (cpt_finalize_process(c, &e) == 0)
+		cpt_exec(c, c->args, &e);
+late:
+	/* After "ready" compart create may be long gone: the container's stderr
+	 * is the only place left to tell; `run` also gets it over the socket. */
+	send_msg(sock, &e);
+	if (fifo_fd >= 0)
+		dprintf(2, "compart: container init: %s\n", e.msg);
+	_exit(127);
+fail:
+	send_msg(sock, &e);
+	_exit(1);
+}
+
+/* --------------------------------------------------------- the parent */
+
+static int write_map(pid_t pid, const char *file, const struct cpt_idmap *m, size_t n,
+		     struct compart_error *e)
+{
+	char path[64], buf[256];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+					m[i].container_id, m[i].host_id, m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (cpt_write_file(path, buf) < 0)
+		return cpt_fail(e, errno, "writing %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int set_oom_score_adj(pid_t pid, int v, struct compart_error *e)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	snprintf(buf, sizeof(buf), "%d", v);
+	if (cpt_write_file(path, buf) < 0)
+		return cpt_fail(e, errno, "process.oomScoreAdj %d: %s%s", v, strerror(errno),
+				errno == EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
+	return 0;
+}
+
+/* Clone the init, feed it maps/cgroup/oom, wait for "ready". */
+static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, int fifo_fd,
+		  pid_t *pidp, int *sockp, struct compart_error *e)
+{
+	struct compart_error msg;
+	unsigned long flags = SIGCHLD;
+	ssize_t n;
+	pid_t pid;
+	int sv[2];
+
+	for (int i = 0; i < CPT_NS_COUNT; i++)
+		if (c->ns[i] && i != CPT_NS_CGROUP)
+			flags |= (unsigned long)cpt_ns_flags[i];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return cpt_fail(e, errno, "socketpair: %s", strerror(errno));
+	/* raw clone with no stack behaves like fork, with namespace flags */
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		int err = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return cpt_fail(e, err, "clone with namespaces: %s", strerror(err));
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		init_main(c, sv[1], fifo_fd);
+	}
+	close(sv[1]);
+	if (c->ns[CPT_NS_USER] &&
+	    (write_map(pid, "uid_map", c->uid_maps, c->n_uid_maps, e) ||
+	     write_map(pid, "gid_map", c->gid_maps, c->n_gid_maps, e)))
+		goto kill;
+	if (cpt_cgroup_attach(cg, pid, e))
+		goto kill;
+	if (c->has_oom_score_adj && set_oom_score_adj(pid, c->oom_score_adj, e))
+		goto kill;
+	if (write(sv[0], "g", 1) != 1) {
+		cpt_fail(e, errno, "starting the container init: %s", strerror(errno));
+		goto kill;
+	}
+	n = recv(sv[0], &msg, sizeof(msg), 0);
+	if (n != (ssize_t)sizeof(msg)) {
+		cpt_fail(e, EIO, "the container init died during setup");
+		goto kill;
+	}
+	if (msg.err) {
+		*e = msg;
+		goto kill;
+	}
+	*pidp = pid;
+	*sockp = sv[0];
+	return 0;
+kill:
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(sv[0]);
+	return -1;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int save_config(const char *bundle, const char *dir, struct compart_error *e)
+{
+	char src[4200], dst[4200];
+	char *text;
+	int rc;
+
+	snprintf(src, sizeof(src), "%s/config.json", bundle);
+	snprintf(dst, sizeof(dst), "%s/config.json", dir);
+	text = cpt_read_all(src, 1 << 20);
+	if (!text)
+		return cpt_fail(e, errno, "%s: %s", src, strerror(errno));
+	rc = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (rc >= 0) {
+		size_t len = strlen(text);
+
+		if (write(rc, text, len) != (ssize_t)len)
+			errno = EIO, len = 0;
+		close(rc);
+		rc = len || !*text ? 0 : -1;
+	}
+	free(text);
+	if (rc < 0)
+		return cpt_fail(e, errno, "saving %s: %s", dst, strerror(errno));
+	return 0;
+}
+
+static void unprepare(struct prep *p)
+{
+	struct compart_error ignore;
+
+	if (p->fifo_fd >= 0)
+		close(p->fifo_fd);
+	cpt_cgroup_kill_all(&p->st.cg, SIGKILL, &ignore);
+	cpt_cgroup_destroy(&p->st.cg, &ignore);
+	cpt_state_remove(p->dir);
+	compart_config_free(p->c);
+	p->c = NULL;
+}
+
+static int make_fifo(struct prep *p, struct compart_error *e)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/exec.fifo", p->dir);
+	if (mkfifo(path, 0600) < 0)
+		return cpt_fail(e, errno, "mkfifo %s: %s", path, strerror(errno));
+	/* the init opens it as its own root, which is a mapped uid in a user ns */
+	if (chown(path, cpt_host_uid(p->c, 0), cpt_host_gid(p->c, 0)) < 0)
+		return cpt_fail(e, errno, "chown %s: %s", path, strerror(errno));
+	p->fifo_fd = open(path, O_PATH | O_CLOEXEC);
+	if (p->fifo_fd < 0)
+		return cpt_fail(e, errno, "open %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Everything up to the clone: config, state dir, cgroups. A crash after the
+ * first state write leaves a "creating" state that delete --force cleans. */
+static int prepare(const char *root, const char *id, const char *bundle, bool fifo,
+		   struct prep *p, struct compart_error *e)
+{
+	struct compart_hv_info hv;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	memset(p, 0, sizeof(*p));
+	p->fifo_fd = -1;
+	if (cpt_state_dir(root, id, p->dir, sizeof(p->dir), e))
+		return -1;
+	if (compart_config_load(bundle ? bundle : ".", &p->c, e))
+		return -1;
+	compart_hv_info(&hv);
+	if (!p->c->cpus && hv.default_cpuset[0] && !(p->c->cpus = strdup(hv.default_cpuset)))
+		goto fail_nomem;
+	if (mkdir_p(cpt_root(root), 0711) < 0) {
+		cpt_fail(e, errno, "state root %s: %s", cpt_root(root), strerror(errno));
+		goto fail_cfg;
+	}
+	if (mkdir(p->dir, 0711) < 0) {
+		if (errno == EEXIST)
+			cpt_fail(e, EEXIST, "container '%s' already exists", id);
+		else
+			cpt_fail(e, errno, "%s: %s", p->dir, strerror(errno));
+		goto fail_cfg;
+	}
+	snprintf(p->st.pub.id, sizeof(p->st.pub.id), "%s", id);
+	snprintf(p->st.pub.bundle, sizeof(p->st.pub.bundle), "%s", p->c->bundle);
+	gmtime_r(&now, &tm);
+	strftime(p->st.pub.created, sizeof(p->st.pub.created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(p->st.annotations, sizeof(p->st.annotations), "%s", p->c->annotations_json);
+	if (cpt_cgroup_init(&p->st.cg, id, p->c, e) ||
+	    cpt_state_write(p->dir, &p->st, e) || save_config(p->c->bundle, p->dir, e))
+		goto fail_dir;
+	if (cpt_cgroup_create(&p->st.cg, p->c, e) || (fifo && make_fifo(p, e)))
+		goto fail_all;
+	return 0;
+fail_nomem:
+	cpt_fail(e, ENOMEM, "out of memory");
+	goto fail_cfg;
+fail_all:
+	unprepare(p);
+	return -1;
+fail_dir:
+	cpt_state_remove(p->dir);
+fail_cfg:
+	compart_config_free(p->c);
+	return -1;
+}
+
+static int write_pid_file(const char *file, pid_t pid, struct compart_error *e)
+{
+	char tmp[4200], buf[16];
+	int fd;
+
+	if (!file)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf) || close(fd) < 0 ||
+	    rename(tmp, file) < 0)
+		return cpt_fail(e, errno, "pid file %s: %s", file, strerror(errno));
+	return 0;
+}
+
+static int record_pid(struct prep *p, pid_t pid, const char *pid_file, struct compart_error *e)
+{
+	p->st.pub.pid = pid;
+	p->st.starttime = cpt_proc_starttime(pid);
+	return cpt_state_write(p->dir, &p->st, e) || write_pid_file(pid_file, pid, e) ? -1 : 0;
+}
+
+struct monitor_msg {
+	struct compart_error e;
+	pid_t pid;
+};
+
+static __attribute__((noreturn)) void monitor_main(struct prep *p, int res)
+{
+	struct monitor_msg m = { { 0, "" }, 0 };
+	pid_t pid;
+	int sock, null;
+
+	setsid();
+	if (launch(p->c, &p->st.cg, p->fifo_fd, &pid, &sock, &m.e) == 0)
+		m.pid = pid;
+	if (write(res, &m, sizeof(m)) != sizeof(m) || !m.pid)
+		_exit(1);
+	close(res);
+	close(sock);
+	close(p->fifo_fd);
+	/* Let go of the caller's terminal and pipes: only the container keeps
+	 * the stdio it was given. */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if (chdir("/") < 0)
+		_exit(1);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+int compart_create(const char *root, const char *id, const char *bundle,
+		   const char *pid_file, struct compart_error *e)
+{
+	struct monitor_msg m;
+	struct prep p;
+	int res[2];
+	pid_t mon;
+
+	if (prepare(root, id, bundle, true, &p, e))
+		return -1;
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		cpt_fail(e, errno, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	mon = fork();
+	if (mon < 0) {
+		cpt_fail(e, errno, "fork: %s", strerror(errno));
+		close(res[0]);
+		close(res[1]);
+		goto fail;
+	}
+	if (mon == 0) {
+		close(res[0]);
+		monitor_main(&p, res[1]);
+	}
+	close(res[1]);
+	if (read(res[0], &m, sizeof(m)) != (ssize_t)sizeof(m)) {
+		cpt_fail(e, EIO, "the compart monitor process died");
+		m.pid = 0;
+	} else if (!m.pid) {
+		*e = m.e;
+	}
+	close(res[0]);
+	if (!m.pid) {
+		waitpid(mon, NULL, 0);
+		goto fail;
+	}
+	if (record_pid(&p, m.pid, pid_file, e))
+		goto fail;
+	close(p.fifo_fd);
+	compart_config_free(p.c);
+	return 0;
+fail:
+	unprepare(&p);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- start */
+
+int compart_start(const char *root, const char *id, struct compart_error *e)
+{
+	struct cpt_state st;
+	char dir[4096], path[4200], b;
+	struct pollfd pfd;
+	int fd;
+
+	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
+		return -1;
+	if (st.pub.status != COMPART_CREATED)
+		return cpt_fail(e, EINVAL, "container '%s' is %s, not created", id,
+				compart_status_name(st.pub.status));
+	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	/* O_NONBLOCK: opening never hangs even if the init is already gone */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	for (int i = 0; i < 100; i++) {
+		if (poll(&pfd, 1, 100) > 0 && read(fd, &b, 1) == 1) {
+			close(fd);
+			unlink(path);
+			return 0;
+		}
+		if (cpt_proc_starttime(st.pub.pid) != st.starttime)
+			break;
+	}
+	close(fd);
+	return cpt_fail(e, ESRCH, "container '%s' did not start (its init is gone or stuck)", id);
+}
+
+/* ------------------------------------------------------------------ run */
+
+static volatile sig_atomic_t run_pid;
+
+static void forward_signal(int sig)
+{
+	if (run_pid > 0)
+		kill((pid_t)run_pid, sig);
+}
+
+static void decode_status(int status, struct compart_exit *ex)
+{
+	ex->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	ex->status = ex->signal ? 128 + ex->signal : WEXITSTATUS(status);
+}
+
+int compart_run(const char *root, const char *id, const char *bundle,
+		const char *pid_file, struct compart_exit *ex, struct compart_error *e)
+{
+	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = forward_signal }, old[6];
+	struct compart_error msg, ignore;
+	struct prep p;
+	pid_t pid;
+	int sock, status, rc = 0;
+
+	if (prepare(root, id, bundle, false, &p, e))
+		return -1;
+	if (launch(p.c, &p.st.cg, -1, &pid, &sock, e)) {
+		unprepare(&p);
+		return -1;
+	}
+	run_pid = pid;
+	for (int i = 0; i < 6; i++)
+		sigaction(fwd[i], &sa, &old[i]);
+	if (record_pid(&p, pid, pid_file, e))
+		rc = -1;
+	/* EOF: exec succeeded; a message: finalize or exec failed */
+	if (recv(sock, &msg, sizeof(msg), 0) == (ssize_t)sizeof(msg) && msg.err) {
+		*e = msg;
+		rc = -1;
+	}
+	close(sock);
+	if (rc)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	run_pid = 0;
+	for (int i = 0; i < 6; i++)
+		sigaction(fwd[i], &old[i], NULL);
+	decode_status(status, ex);
+	ex->oom_kills = cpt_cgroup_oom_kills(&p.st.cg);
+	/* without a pid namespace, children may outlive the init: not ours to keep */
+	cpt_cgroup_kill_all(&p.st.cg, SIGKILL, &ignore);
+	if (cpt_cgroup_destroy(&p.st.cg, rc ? &ignore : e))
+		rc = -1;
+	cpt_state_remove(p.dir);
+	compart_config_free(p.c);
+	return rc;
+}
+
+/* ------------------------------------------------------- kill / delete */
+
+int compart_signal_parse(const char *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
+		{ "STOP", SIGSTOP }, { "ALRM", SIGALRM }, { "WINCH", SIGWINCH },
+	};
+	char *end;
+	long n;
+
+	if (!s || !*s)
+		return -1;
+	n = strtol(s, &end, 10);
+	if (!*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcmp(sigs[i].name, s))
+			return sigs[i].sig;
+	return -1;
+}
+
+int compart_kill(const char *root, const char *id, int sig, bool all, struct compart_error *e)
+{
+	struct cpt_state st;
+
+	if (cpt_state_read(root, id, &st, e))
+		return -1;
+	if (st.pub.status != COMPART_CREATED && st.pub.status != COMPART_RUNNING)
+		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
+				compart_status_name(st.pub.status));
+	if (all)
+		return cpt_cgroup_kill_all(&st.cg, sig, e);
+	if (kill(st.pub.pid, sig) < 0)
+		return cpt_fail(e, errno, "kill %d: %s", (int)st.pub.pid, strerror(errno));
+	return 0;
+}
+
+/* SIGKILL until the cgroup is empty (v1 has no atomic cgroup.kill and a
+ * forking process can slip between listing and killing). */
+static int kill_until_empty(const struct cpt_state *st, struct compart_error *e)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	pid_t *pids;
+	size_t n;
+
+	if (st->pub.pid > 0)
+		kill(st->pub.pid, SIGKILL);
+	if (!strcmp(st->cg.mode, "none"))
+		return 0;
+	for (int i = 0; i < 250; i++) {
+		if (cpt_cgroup_pids(&st->cg, &pids, &n, e))
+			return -1;
+		free(pids);
+		if (n == 0)
+			return 0;
+		cpt_cgroup_kill_all(&st->cg, SIGKILL, e);
+		nanosleep(&ts, NULL);
+	}
+	return cpt_fail(e, EBUSY, "processes of container '%s' survive SIGKILL", st->pub.id);
+}
+
+int compart_delete(const char *root, const char *id, bool force, struct compart_error *e)
+{
+	struct cpt_state st;
+	char dir[4096];
+
+	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
+		return -1;
+	if (!force && st.pub.status != COMPART_STOPPED)
+		return cpt_fail(e, EBUSY, "container '%s' is %s: kill it first or use --force", id,
+				compart_status_name(st.pub.status));
+	if (kill_until_empty(&st, e) || cpt_cgroup_destroy(&st.cg, e))
+		return -1;
+	cpt_state_remove(dir);
+	return 0;
+}
+
+/* ------------------------------------------------------------ ps / exec */
+
+int compart_ps(const char *root, const char *id, pid_t **pids, size_t *n,
+	       struct compart_error *e)
+{
+	struct cpt_state st;
+
+	if (cpt_state_read(root, id, &st, e))
+		return -1;
+	return cpt_cgroup_pids(&st.cg, pids, n, e);
+}
+
+/* In the forked helper: join the container's cgroup and namespaces (user
+ * first: the others are owned by it), then fork once more so the program
+ * is inside the pid namespace (setns(2) on a pid ns affects children). */
+static __attribute__((noreturn)) void exec_helper(const struct cpt_state *st,
+						  const struct compart_config *c, int fds[],
+						  char *const argv[], int res)
+{
+	struct compart_error e = { 0, "" };
+	struct rlimit no_core = { 0, 0 };
+	int status;
+	pid_t pid;
+
+	if (cpt_cgroup_attach(&st->cg, getpid(), &e))
+		goto fail;
+	for (int i = 0; i < CPT_NS_COUNT; i++)
+		if (fds[i] >= 0 && setns(fds[i], cpt_ns_flags[i]) < 0) {
+			cpt_fail(&e, errno, "joining the %s namespace: %s", cpt_ns_names[i],
+				 strerror(errno));
+			goto fail;
+		}
+	pid = fork();
+	if (pid < 0) {
+		cpt_fail(&e, errno, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			cpt_fail(&e, errno, "user namespace root: %s", strerror(errno));
+		else if (cpt_finalize_process(c, &e) == 0)
+			cpt_exec(c, argv, &e);
+		goto fail;
+	}
+	close(res);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status)) {
+		/* die the same way, without a core of the helper */
+		setrlimit(RLIMIT_CORE, &no_core);
+		signal(WTERMSIG(status), SIG_DFL);
+		kill(getpid(), WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+fail:
+	if (write(res, &e, sizeof(e)) != sizeof(e))
+		_exit(126);
+	_exit(126);
+}
+
+int compart_exec(const char *root, const char *id, char *const argv[],
+		 struct compart_exit *ex, struct compart_error *e)
+{
+	struct compart_config *c = NULL;
+	struct compart_error msg;
+	struct cpt_state st;
+	char dir[4096], path[4200], *text;
+	int fds[CPT_NS_COUNT], res[2], status, rc = -1;
+	pid_t pid;
+
+	if (!argv || !argv[0])
+		return cpt_fail(e, EINVAL, "exec: no command given");
+	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
+		return -1;
+	if (st.pub.status != COMPART_RUNNING && st.pub.status != COMPART_CREATED)
+		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
+				compart_status_name(st.pub.status));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	text = cpt_read_all(path, 1 << 20);
+	if (!text)
+		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
+	rc = compart_config_parse(text, st.pub.bundle, &c, e);
+	free(text);
+	if (rc)
+		return -1;
+	rc = -1;
+	for (int i = 0; i < CPT_NS_COUNT; i++) {
+		fds[i] = -1;
+		if (!c->ns[i])
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st.pub.pid, cpt_ns_proc[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			cpt_fail(e, errno, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		cpt_fail(e, errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(res[0]);
+		exec_helper(&st, c, fds, argv, res[1]);
+	}
+	close(res[1]);
+	if (pid < 0) {
+		cpt_fail(e, errno, "fork: %s", strerror(errno));
+		close(res[0]);
+		goto out;
+	}
+	if (read(res[0], &msg, sizeof(msg)) == (ssize_t)sizeof(msg))
+		*e = msg;
+	else
+		rc = 0;
+	close(res[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	decode_status(status, ex);
+	ex->oom_kills = -1;
+out:
+	for (int i = 0; i < CPT_NS_COUNT; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	compart_config_free(c);
+	return rc;
+}

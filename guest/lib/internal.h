@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* libcompart internals: the parsed config and the seams between lib files. */
+#ifndef COMPART_INTERNAL_H
+#define COMPART_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "compart.h"
+
+/* Fill *e (errno `code`, printf-style reason) and return -1. */
+int cpt_fail(struct compart_error *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prefix an existing message with context ("cgroup memory: ..."). */
+int cpt_wrap(struct compart_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Small file helpers; return -1 and set errno on failure. */
+int cpt_write_file(const char *path, const char *data);
+int cpt_read_file(const char *path, char *buf, size_t size);
+char *cpt_read_all(const char *path, size_t max);
+
+/* --------------------------------------------------------------- config */
+
+enum cpt_ns {
+	CPT_NS_USER, CPT_NS_PID, CPT_NS_MOUNT, CPT_NS_NET, CPT_NS_UTS,
+	CPT_NS_IPC, CPT_NS_CGROUP, CPT_NS_COUNT
+};
+extern const char *const cpt_ns_names[CPT_NS_COUNT];   /* OCI type names */
+extern const char *const cpt_ns_proc[CPT_NS_COUNT];    /* /proc/PID/ns/ names */
+extern const int cpt_ns_flags[CPT_NS_COUNT];           /* CLONE_NEW* */
+
+struct cpt_mount {
+	char *dest, *type, *source, *data;
+	unsigned long flags;     /* MS_* from options */
+	unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/... or 0 */
+	bool bind;
+};
+
+struct cpt_idmap {
+	uint32_t container_id, host_id, size;
+};
+
+struct cpt_rlimit {
+	int resource;
+	uint64_t soft, hard;
+};
+
+struct cpt_scarg {
+	unsigned index;
+	uint64_t value, value_two;
+	int op; /* enum scmp_compare */
+};
+
+struct cpt_scrule {
+	char **names;
+	size_t n_names;
+	uint32_t action;
+	struct cpt_scarg args[6];
+	size_t n_args;
+};
+
+/* Capability sets, as bit masks of CAP_* numbers. */
+enum { CPT_CAP_BOUNDING, CPT_CAP_EFFECTIVE, CPT_CAP_INHERITABLE,
+       CPT_CAP_PERMITTED, CPT_CAP_AMBIENT, CPT_CAP_SETS };
+
+struct compart_config {
+	char *bundle;            /* absolute */
+	char *rootfs;            /* absolute */
+	bool readonly_root;
+
+	/* process */
+	char **args, **env;      /* NULL terminated */
+	char *cwd;
+	uint32_t uid, gid;
+	gid_t *groups;
+	size_t n_groups;
+	bool has_umask;
+	mode_t umask;
+	uint64_t caps[CPT_CAP_SETS];
+	struct cpt_rlimit *rlimits;
+	size_t n_rlimits;
+	bool no_new_privs;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+
+	char *hostname;
+	struct cpt_mount *mounts;
+	size_t n_mounts;
+
+	/* linux */
+	bool ns[CPT_NS_COUNT];
+	struct cpt_idmap *uid_maps, *gid_maps;
+	size_t n_uid_maps, n_gid_maps;
+	char *cgroups_path;      /* relative, without leading '/'; NULL = default */
+	char **masked, **readonly; /* NULL terminated */
+
+	/* linux.resources: has_* tell what the user asked for */
+	bool has_mem_limit, has_mem_swap, has_cpu_shares, has_cpu_quota,
+	     has_cpu_period, has_pids_limit;
+	int64_t mem_limit, mem_swap, cpu_quota, pids_limit;
+	uint64_t cpu_shares, cpu_period;
+	char *cpus, *mems;
+
+	/* linux.seccomp (has_seccomp false: the default profile) */
+	bool has_seccomp;
+	uint32_t sc_default;
+	struct cpt_scrule *sc_rules;
+	size_t n_sc_rules;
+
+	char *annotations_json;  /* "{}" if none */
+};
+
+/* Map a container uid/gid to the host through the maps (identity if none). */
+uint32_t cpt_host_uid(const struct compart_config *c, uint32_t id);
+uint32_t cpt_host_gid(const struct compart_config *c, uint32_t id);
+
+/* ---------------------------------------------------------------- cgroup */
+
+struct cpt_cgroup {
+	char mode[8];      /* "v2", "v1", "none" */
+	char path[256];    /* relative to each hierarchy root */
+};
+
+/* Choose backend and path for container id (cfg may give cgroupsPath). */
+int cpt_cgroup_init(struct cpt_cgroup *cg, const char *id,
+		    const struct compart_config *cfg, struct compart_error *e);
+/* Create the groups and apply every limit asked for; refuse what cannot be. */
+int cpt_cgroup_create(const struct cpt_cgroup *cg, const struct compart_config *cfg,
+		      struct compart_error *e);
+int cpt_cgroup_attach(const struct cpt_cgroup *cg, pid_t pid, struct compart_error *e);
+int cpt_cgroup_pids(const struct cpt_cgroup *cg, pid_t **pids, size_t *n,
+		    struct compart_error *e);
+int cpt_cgroup_kill_all(const struct cpt_cgroup *cg, int sig, struct compart_error *e);
+long cpt_cgroup_oom_kills(const struct cpt_cgroup *cg);
+/* Remove the groups (waits up to ~2 s for dying processes). */
+int cpt_cgroup_destroy(const struct cpt_cgroup *cg, struct compart_error *e);
+const char *cpt_cgroup_host_mode(void);
+
+/* --------------------------------------------------- container process */
+
+/* Inside the new namespaces, before pivot_root: mounts, dev, pivot, paths. */
+int cpt_setup_rootfs(const struct compart_config *c, struct compart_error *e);
+/* Bring up loopback in a fresh network namespace. */
+int cpt_setup_loopback(struct compart_error *e);
+/* rlimits, umask, cwd, user, capabilities, no_new_privs, seccomp; the
+ * order matters and is documented in security.c. */
+int cpt_finalize_process(const struct compart_config *c, struct compart_error *e);
+/* The default seccomp profile or config's; installed by cpt_finalize_process. */
+int cpt_seccomp_load(const struct compart_config *c, struct compart_error *e);
+/* execvpe with the container's PATH; returns only on failure. */
+int cpt_exec(const struct compart_config *c, char *const argv[], struct compart_error *e);
+
+/* ---------------------------------------------------------------- state */
+
+struct cpt_state {
+	struct compart_state pub;
+	unsigned long long starttime; /* /proc/PID/stat field 22: guards pid reuse */
+	struct cpt_cgroup cg;
+	char annotations[4096];
+};
+
+int cpt_valid_id(const char *id, struct compart_error *e);
+const char *cpt_root(const char *root);
+/* "<root>/<id>" into buf. */
+int cpt_state_dir(const char *root, const char *id, char *buf, size_t size,
+		  struct compart_error *e);
+int cpt_state_write(const char *dir, const struct cpt_state *st, struct compart_error *e);
+int cpt_state_read(const char *root, const char *id, struct cpt_state *st,
+		   struct compart_error *e);
+unsigned long long cpt_proc_starttime(pid_t pid);
+/* Remove a state dir and its files. */
+void cpt_state_remove(const char *dir);
+
+#endif /* COMPART_INTERNAL_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The seam between the architecture-neutral core (kernel/) and the hardware
+ * (arch/x86_64, vmx/). kernel/ calls only these; host unit tests provide fakes.
+ */
+#ifndef SEPTUM_ARCH_H
+#define SEPTUM_ARCH_H
+
+#include <septum/types.h>
+
+struct boot_info;
+struct partition;
+struct vcpu;
+
+/* Timestamp for log lines (TSC cycles on x86). */
+uint64_t arch_timestamp(void);
+/* Logical index of the calling CPU (0 = boot CPU). */
+cpuid_t arch_cpu_id(void);
+/* Write bytes to the physical console; the caller serialises. */
+void arch_console_write(const char *s, size_t n);
+/* Busy-wait for at least us microseconds. */
+void arch_udelay(uint64_t us);
+
+/* Power the machine off (ACPI S5 when there is ACPI, then emulator ports); never returns. */
+__attribute__((noreturn)) void arch_poweroff(void);
+/* Stop the calling CPU for good (interrupts off, halted). */
+__attribute__((noreturn)) void arch_halt_cpu(void);
+
+/*
+ * Virtualisation backend (vmx/ today, svm/ later).
+ * vcpu_prepare(): build the VMCS for vCPU index of p on the calling CPU.
+ * vcpu_enter(): enter the guest; returns only if the vCPU ended (the partition
+ * exited or was stopped), after which the CPU may be reused.
+ * vcpu_kick(): make the CPU running that vCPU leave guest mode soon (NMI) so
+ * that it notices a stop request.
+ */
+int virt_check_cpu(char *why, size_t whylen);   /* does this CPU have what Septum needs? */
+int virt_enable_cpu(char *why, size_t whylen);  /* VMXON (or equivalent) on this CPU */
+unsigned virt_ept_large_pages(void);            /* EPT_LARGE_* the second-level tables may use */
+
+int vcpu_prepare(struct vcpu *v, char *why, size_t whylen);
+void vcpu_enter(struct vcpu *v);
+void vcpu_kick(cpuid_t cpu);
+
+#endif /* SEPTUM_ARCH_H */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Partitions and their vCPUs: the arch-neutral model. A partition owns a set
+ * of CPUs (one vCPU pinned on each, never time-shared) and one contiguous
+ * host-physical RAM range that its EPT maps at GPA 0. It ends either by
+ * exiting (status chosen by the guest) or by being stopped (a reason chosen
+ * by Septum); either way only its own CPUs are affected.
+ */
+#ifndef SEPTUM_PARTITION_H
+#define SEPTUM_PARTITION_H
+
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <septum/config.h>
+#include <septum/spinlock.h>
+#include <septum/types.h>
+#include <septum/vuart.h>
+#include <vmx/ept.h>
+
+#define EXIT_REASON_SLOTS 80     /* VMX basic exit reasons are < 80 (SDM Vol. 3D App. C) */
+#define MAX_VCPUS         CFG_MAX_CPUS
+#define REASON_MAX        240
+
+/* Guest GPRs as the VM-exit stub saves them (vmx/entry.S), lowest address
+ * first. RSP and RIP live in the VMCS. */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, pad_rsp, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(sizeof(struct guest_regs) == 16 * 8, "vmx/entry.S frame");
+
+enum partition_state {
+	PART_READY,       /* loaded, not yet running */
+	PART_RUNNING,
+	PART_EXITED,      /* the guest asked to end, with a status */
+	PART_STOPPED,     /* Septum stopped it, with a reason */
+};
+
+struct partition;
+
+struct vcpu {
+	struct partition *part;
+	unsigned index;               /* 0 = the partition's boot vCPU */
+	cpuid_t cpu;                  /* physical CPU it is pinned to */
+	uint16_t vpid;
+	void *vmcs;                   /* VMX-owned pages */
+	void *msr_bitmap;
+	void *io_bitmaps;             /* two pages: A (0-0x7fff), B (0x8000-0xffff) */
+	bool launched;
+	struct guest_regs regs;       /* initial GPRs */
+	jmp_buf leave;                /* vcpu_enter() returns through this */
+	uint64_t exits[EXIT_REASON_SLOTS];
+};
+
+struct partition {
+	unsigned id;
+	const struct cfg_partition *cfg;
+	const char *name;
+	uint64_t cpus;                /* physical CPU mask */
+	unsigned nvcpus;
+	struct vcpu *vcpu[MAX_VCPUS];
+	hpa_t ram;                    /* host-physical base */
+	uint64_t ram_size;
+	uint8_t *ram_hva;             /* where the core reaches that RAM (identity map) */
+	struct ept ept;
+	unsigned entry_bits;          /* 32 or 64: mode the boot vCPU starts in */
+	uint64_t entry_rip;
+	uint64_t entry_cr3;           /* 64-bit entry: guest page tables */
+	spinlock_t lock;
+	_Atomic enum partition_state state;
+	atomic_uint vcpus_running;
+	int status;                   /* PART_EXITED: the guest's status */
+	char reason[REASON_MAX];      /* PART_STOPPED: why */
+	struct vuart uart;
+};
+
+extern struct partition partitions[CFG_MAX_PARTITIONS];
+extern unsigned npartitions;
+
+/* Guest-physical [gpa, gpa+len) as a host pointer, or NULL if any byte of it
+ * is outside the partition's RAM. Overflow-safe: guest values are untrusted. */
+void *guest_ptr(const struct partition *p, uint64_t gpa, uint64_t len);
+
+/* End the partition with the guest's status. First ending wins. */
+void partition_exit(struct partition *p, int status);
+/* Stop the partition for a reason (logged). First ending wins. */
+void partition_stop(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline bool partition_ended(const struct partition *p)
+{
+	enum partition_state s = atomic_load(&p->state);
+	return s == PART_EXITED || s == PART_STOPPED;
+}
+/* Which owner a host-physical address has, for violation reports. */
+void describe_hpa(uint64_t addr, char *buf, size_t len);
+/* Human name of a VMX basic exit reason. */
+const char *exit_reason_name(unsigned reason);
+
+/* Summary lines for all partitions (into the log). */
+void partitions_summary(void);
+
+#endif

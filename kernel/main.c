@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The core's life: read the config, plan, load every partition, start every
+ * CPU, run one vCPU per CPU, and when every partition has ended print the
+ * summary and power off.
+ *
+ * CPU ownership: the boot CPU is handed to a partition like any other CPU
+ * (config index 0); Septum keeps no CPU for itself. Its work after boot is
+ * done in VM exits on the partitions' own CPUs, so no CPU is shared.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <arch/arch.h>
+#include <septum/abi.h>
+#include <septum/arch.h>
+#include <septum/boot_info.h>
+#include <septum/config.h>
+#include <septum/elf.h>
+#include <septum/heap.h>
+#include <septum/loader.h>
+#include <septum/log.h>
+#include <septum/partition.h>
+#include <septum/plan.h>
+
+#define CONFIG_NAME "septum.cfg"
+
+static const struct boot_info *boot;
+static struct cfg config;
+static struct plan plan;
+static struct plan_machine machine;
+static struct vcpu *cpu_vcpu[BOOT_MAX_CPUS];
+static atomic_uint cpus_busy;
+
+__attribute__((noreturn)) static void halt_boot(void)
+{
+	pr_err("halted");
+	arch_halt_cpu();
+}
+
+static const struct boot_file *find_file(const char *name)
+{
+	for (uint32_t i = 0; i < boot->nfiles; i++)
+		if (!strcmp(boot->files[i].name, name))
+			return &boot->files[i];
+	return NULL;
+}
+
+static int img_find(void *ctx, const char *name, const void **data, size_t *size)
+{
+	const struct boot_file *f = find_file(name);
+
+	(void)ctx;
+	if (!f)
+		return -1;
+	*data = (const void *)(uintptr_t)f->addr;
+	*size = (size_t)f->size;
+	return 0;
+}
+
+static int img_check(void *ctx, const void *data, size_t size, uint64_t ram_size, char *why, size_t whylen)
+{
+	struct elf_image img;
+
+	(void)ctx;
+	if (elf_parse(data, size, &img, why, whylen))
+		return -1;
+	return elf_check_fits(&img, ram_size, why, whylen);
+}
+
+static void read_config(void)
+{
+	static const struct cfg_image_ops ops = { .find = img_find, .check_kernel = img_check };
+	struct cfg_error err;
+	char msg[256], line[200];
+
+	if (!boot->config.addr || !boot->config.size) {
+		pr_err("config: no %s from the loader", CONFIG_NAME);
+		halt_boot();
+	}
+	if (cfg_parse(CONFIG_NAME, (const char *)(uintptr_t)boot->config.addr, (size_t)boot->config.size,
+		      &config, &err) ||
+	    plan_build(&config, &machine, &plan, &err) || cfg_check_images(&config, &ops, &err)) {
+		cfg_error_format(&err, msg, sizeof(msg));
+		pr_err("config: %s", msg);
+		pr_err("config unusable: no partition started");
+		halt_boot();
+	}
+	pr_info("config %s: %u partition(s)", CONFIG_NAME, config.npartitions);
+	plan_format_header(line, sizeof(line));
+	pr_info("plan: %s", line);
+	for (unsigned i = 0; i < plan.npartitions; i++) {
+		plan_format_partition(&config, &plan, i, line, sizeof(line));
+		pr_info("plan: %s", line);
+	}
+}
+
+static void build_machine(unsigned ncpu)
+{
+	machine.ncpus = ncpu;
+	machine.nfree = 0;
+	for (uint32_t i = 0; i < boot->nmem && machine.nfree < PLAN_MAX_FREE; i++)
+		if (boot->mem[i].type == BOOT_MEM_FREE)
+			machine.free[machine.nfree++] = (struct plan_range){ boot->mem[i].base, boot->mem[i].size };
+}
+
+static uint16_t next_vpid = 1;
+
+static int setup_partition(unsigned id, char *why, size_t whylen)
+{
+	struct partition *p = &partitions[id];
+	const struct cfg_partition *c = &config.part[id];
+	const struct boot_file *k = find_file(c->kernel);
+	unsigned idx = 0;
+
+	p->id = id;
+	p->cfg = c;
+	p->name = c->name;
+	p->cpus = plan.part[id].cpus;
+	p->ram = plan.part[id].base;
+	p->ram_size = plan.part[id].size;
+	p->ram_hva = (uint8_t *)(uintptr_t)p->ram.v;       /* identity map */
+	atomic_store(&p->state, PART_READY);
+	vuart_init(&p->uart, p->name);
+
+	if (partition_load_elf(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
+			       virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
+		return -1;
+	if (ept_init(&p->ept, &heap_pool, virt_ept_large_pages()) ||
+	    ept_map(&p->ept, gpa(0), p->ram, p->ram_size, EPT_RWX, EPT_MT_WB)) {
+		snprintf(why, whylen, "out of hypervisor memory for the EPT");
+		return -1;
+	}
+	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
+		struct vcpu *v;
+
+		if (!(p->cpus & BIT(cpu)))
+			continue;
+		v = pages_alloc((sizeof(*v) + PAGE_SIZE - 1) / PAGE_SIZE);
+		if (!v) {
+			snprintf(why, whylen, "out of hypervisor memory for vCPUs");
+			return -1;
+		}
+		v->part = p;
+		v->index = idx++;
+		v->cpu = cpu;
+		v->vpid = next_vpid++;
+		p->vcpu[v->index] = v;
+		cpu_vcpu[cpu] = v;
+	}
+	p->nvcpus = idx;
+	return 0;
+}
+
+void describe_hpa(uint64_t addr, char *buf, size_t len)
+{
+	for (unsigned i = 0; i < npartitions; i++) {
+		const struct partition *p = &partitions[i];
+
+		if (addr >= p->ram.v && addr - p->ram.v < p->ram_size) {
+			snprintf(buf, len, "RAM of partition %s", p->name);
+			return;
+		}
+	}
+	if ((addr >= boot->image_base && addr - boot->image_base < boot->image_size) ||
+	    (addr >= boot->heap_base && addr - boot->heap_base < boot->heap_size)) {
+		snprintf(buf, len, "Septum's own memory");
+		return;
+	}
+	for (uint32_t i = 0; i < boot->nmem; i++) {
+		const struct boot_mem_region *r = &boot->mem[i];
+
+		if (addr < r->base || addr - r->base >= r->size)
+			continue;
+		switch (r->type) {
+		case BOOT_MEM_FREE: snprintf(buf, len, "RAM not given to any partition"); return;
+		case BOOT_MEM_SEPTUM: snprintf(buf, len, "Septum's own memory (loaded files)"); return;
+		case BOOT_MEM_MMIO: snprintf(buf, len, "device memory (MMIO)"); return;
+		default: snprintf(buf, len, "firmware memory"); return;
+		}
+	}
+	snprintf(buf, len, "beyond all RAM (nothing there)");
+}
+
+static void all_done(void)
+{
+	partitions_summary();
+	pr_info("all partitions ended");
+	arch_poweroff();
+}
+
+/* A CPU whose vCPU has finished (or never could start). */
+static __attribute__((noreturn)) void cpu_finished(void)
+{
+	if (atomic_fetch_sub(&cpus_busy, 1) == 1)
+		all_done();
+	arch_halt_cpu();
+}
+
+void kernel_cpu_main(void)
+{
+	cpuid_t cpu = arch_cpu_id();
+	struct vcpu *v = cpu_vcpu[cpu];
+	char why[200];
+
+	if (!v)
+		arch_halt_cpu();          /* a CPU no partition uses: park it */
+	if (cpu != 0 && (virt_check_cpu(why, sizeof(why)) || virt_enable_cpu(why, sizeof(why)))) {
+		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);
+		cpu_finished();
+	}
+	if (vcpu_prepare(v, why, sizeof(why))) {
+		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);
+		cpu_finished();
+	}
+	if (v->index == 0) {
+		enum partition_state ready = PART_READY;
+
+		atomic_compare_exchange_strong(&v->part->state, &ready, PART_RUNNING);
+		if (!partition_ended(v->part)) {
+			pr_info("partition %s: vCPU 0 starting on CPU %u (%u-bit entry at 0x%llx)", v->part->name,
+				(unsigned)cpu, v->part->entry_bits, (unsigned long long)v->part->entry_rip);
+			vcpu_enter(v);
+		}
+	} else {
+		/* Secondary vCPUs wait for the guest to start them (INIT/SIPI
+		 * emulation comes with guest OS support); they end with it. */
+		while (!partition_ended(v->part))
+			__builtin_ia32_pause();
+	}
+	cpu_finished();
+}
+
+void kernel_main(const struct boot_info *bi)
+{
+	char why[200];
+	unsigned used = 0;
+
+	boot = bi;
+	pr_info("Septum %d.%d: %u memory regions, %u files, config %llu bytes", SEPTUM_ABI_MAJOR,
+		SEPTUM_ABI_MINOR, bi->nmem, bi->nfiles, (unsigned long long)bi->config.size);
+	cpus_discover(bi);
+
+	if (virt_check_cpu(why, sizeof(why))) {
+		pr_err("CPU 0: %s", why);
+		halt_boot();
+	}
+	build_machine(ncpus);
+	read_config();
+
+	npartitions = config.npartitions;
+	for (unsigned i = 0; i < npartitions; i++) {
+		if (setup_partition(i, why, sizeof(why))) {
+			pr_err("partition %s: %s", config.part[i].name, why);
+			pr_err("config unusable: no partition started");
+			halt_boot();
+		}
+	}
+	for (cpuid_t c = 0; c < ncpus; c++)
+		if (cpu_vcpu[c])
+			used++;
+	atomic_store(&cpus_busy, used);
+
+	if (virt_enable_cpu(why, sizeof(why))) {
+		pr_err("CPU 0: %s", why);
+		halt_boot();
+	}
+	pr_info("VMX on; %zu KiB of Septum's heap left", heap_free_pages() * 4);
+	smp_start_aps(bi);
+	for (cpuid_t c = 1; c < ncpus; c++) {
+		if (cpu_vcpu[c] && !ap_online(c)) {
+			partition_stop(cpu_vcpu[c]->part, "CPU %u did not come online", (unsigned)c);
+			if (atomic_fetch_sub(&cpus_busy, 1) == 1)
+				all_done();
+		}
+	}
+	kernel_cpu_main();
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <septum/arch.h>
+#include <septum/log.h>
+#include <septum/partition.h>
+
+struct partition partitions[CFG_MAX_PARTITIONS];
+unsigned npartitions;
+
+void *guest_ptr(const struct partition *p, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= p->ram_size || len > p->ram_size - gpa)
+		return NULL;
+	return p->ram_hva + gpa;
+}
+
+/* Move p from READY/RUNNING to an end state; false if it had ended already. */
+static bool end_once(struct partition *p, enum partition_state to)
+{
+	enum partition_state s = atomic_load(&p->state);
+
+	while (s == PART_READY || s == PART_RUNNING)
+		if (atomic_compare_exchange_weak(&p->state, &s, to))
+			return true;
+	return false;
+}
+
+static void kick_others(struct partition *p)
+{
+	cpuid_t self = arch_cpu_id();
+
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (p->vcpu[i] && p->vcpu[i]->cpu != self)
+			vcpu_kick(p->vcpu[i]->cpu);
+}
+
+void partition_exit(struct partition *p, int status)
+{
+	spin_lock(&p->lock);
+	if (!end_once(p, PART_EXITED)) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	p->status = status;
+	vuart_flush(&p->uart);
+	spin_unlock(&p->lock);
+	pr_info("partition %s exited with status %d", p->name, status);
+	kick_others(p);
+}
+
+void partition_stop(struct partition *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	spin_lock(&p->lock);
+	if (!end_once(p, PART_STOPPED)) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+	vuart_flush(&p->uart);
+	spin_unlock(&p->lock);
+	pr_err("partition %s stopped: %s", p->name, p->reason);
+	kick_others(p);
+}
+
+static const char *const reason_names[EXIT_REASON_SLOTS] = {
+	[0] = "exception/NMI", [1] = "external interrupt", [2] = "triple fault", [3] = "INIT",
+	[4] = "SIPI", [7] = "interrupt window", [8] = "NMI window", [9] = "task switch",
+	[10] = "CPUID", [11] = "GETSEC", [12] = "HLT", [13] = "INVD", [14] = "INVLPG",
+	[15] = "RDPMC", [16] = "RDTSC", [17] = "RSM", [18] = "VMCALL", [19] = "VMCLEAR",
+	[20] = "VMLAUNCH", [21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD", [24] = "VMRESUME",
+	[25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON", [28] = "CR access", [29] = "MOV DR",
+	[30] = "I/O", [31] = "RDMSR", [32] = "WRMSR", [33] = "invalid guest state",
+	[34] = "MSR loading", [36] = "MWAIT", [37] = "monitor trap flag", [39] = "MONITOR",
+	[40] = "PAUSE", [41] = "machine check", [43] = "TPR below threshold", [44] = "APIC access",
+	[45] = "virtualized EOI", [46] = "GDTR/IDTR access", [47] = "LDTR/TR access",
+	[48] = "EPT violation", [49] = "EPT misconfiguration", [50] = "INVEPT", [51] = "RDTSCP",
+	[52] = "preemption timer", [53] = "INVVPID", [54] = "WBINVD", [55] = "XSETBV",
+	[56] = "APIC write", [57] = "RDRAND", [58] = "INVPCID", [59] = "VMFUNC", [60] = "ENCLS",
+	[61] = "RDSEED", [62] = "PML full", [63] = "XSAVES", [64] = "XRSTORS",
+};
+
+const char *exit_reason_name(unsigned reason)
+{
+	if (reason < EXIT_REASON_SLOTS && reason_names[reason])
+		return reason_names[reason];
+	return "unknown";
+}
+
+void partitions_summary(void)
+{
+	pr_info("summary:");
+	for (unsigned i = 0; i < npartitions; i++) {
+		struct partition *p = &partitions[i];
+		uint64_t total[EXIT_REASON_SLOTS] = { 0 };
+		char counts[320];
+		size_t n = 0;
+
+		for (unsigned v = 0; v < p->nvcpus; v++)
+			for (unsigned r = 0; p->vcpu[v] && r < EXIT_REASON_SLOTS; r++)
+				total[r] += p->vcpu[v]->exits[r];
+		counts[0] = 0;
+		for (unsigned r = 0; r < EXIT_REASON_SLOTS && n < sizeof(counts); r++)
+			if (total[r])
+				n += (size_t)snprintf(counts + n, sizeof(counts) - n, "%s%s %llu",
+						      n ? ", " : "", exit_reason_name(r),
+						      (unsigned long long)total[r]);
+		switch (atomic_load(&p->state)) {
+		case PART_EXITED:
+			pr_info("  %s: exited %d (exits: %s)", p->name, p->status, n ? counts : "none");
+			break;
+		case PART_STOPPED:
+			pr_info("  %s: stopped (%s) (exits: %s)", p->name, p->reason, n ? counts : "none");
+			break;
+		default:
+			pr_info("  %s: did not run", p->name);
+			break;
+		}
+	}
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe-ipi (64-bit): sends INIT, SIPI and a fixed IPI through the x2APIC
+ * ICR (MSR 0x830, SDM Vol. 3A 10.12.9) to an APIC id outside its partition.
+ * Septum must refuse (and log) each write: a partition may only signal its
+ * own CPUs. The guest cannot see the refusal, so it only reports that the
+ * writes returned; the scenario asserts Septum's log lines. A #GP on the
+ * write (Septum may inject one) is caught, reported and not fatal.
+ *
+ * cmdline: target=APICID
+ */
+#include "guest.h"
+
+#define MSR_X2APIC_ICR      0x830u
+#define ICR_VECTOR(v)       ((uint64_t)(v) & 0xff)
+#define ICR_DM_FIXED        (0ull << 8)
+#define ICR_DM_INIT         (5ull << 8)
+#define ICR_DM_STARTUP      (6ull << 8)
+#define ICR_LEVEL_ASSERT    (1ull << 14)
+#define ICR_DEST(id)        ((uint64_t)(id) << 32)   /* physical mode, no shorthand */
+
+#define SIPI_VECTOR  0x10   /* would start the target at 0x10000 */
+#define FIXED_VECTOR 0x40
+
+static volatile uint64_t resume_rip;
+static volatile int caught_vector;
+
+static int on_gp(struct trap_frame *frame)
+{
+	if (!resume_rip)
+		return 0;
+	caught_vector = (int)frame->vector;
+	frame->rip = resume_rip;
+	resume_rip = 0;
+	return 1;
+}
+
+static void send(const char *what, uint64_t icr, unsigned long target)
+{
+	gprintf("probe-ipi: %s to APIC id %lu (ICR %llx)\n", what, target, (unsigned long long)icr);
+	caught_vector = -1;
+	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+			 "mov %%rax, %[resume]\n\t"
+			 "mov %[lo], %%eax\n\t"
+			 "wrmsr\n"
+			 "1:"
+			 : [resume] "=m"(resume_rip)
+			 : "c"(MSR_X2APIC_ICR), [lo] "r"((uint32_t)icr), "d"((uint32_t)(icr >> 32))
+			 : "rax", "memory");
+	resume_rip = 0;
+	if (caught_vector == VEC_GP)
+		gprintf("probe-ipi: %s: ICR write raised #GP\n", what);
+}
+
+int main(void)
+{
+	unsigned long long target = guest_arg_ulong("target", ~0ull);
+
+	idt_install();
+	trap_set_handler(VEC_GP, on_gp);
+	if (target > 0xffffffffull) {
+		gprintf("probe-ipi: FAIL: cmdline needs target=APICID\n");
+		return 3;
+	}
+	send("INIT", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_INIT, (unsigned long)target);
+	send("SIPI", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_STARTUP | ICR_VECTOR(SIPI_VECTOR),
+	     (unsigned long)target);
+	send("fixed IPI", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_FIXED | ICR_VECTOR(FIXED_VECTOR),
+	     (unsigned long)target);
+	gprintf("probe-ipi: ICR writes returned\n");
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe-vmx (64-bit): VMX instructions inside a partition. In VMX non-root
+ * operation VMXON and VMREAD always cause a VM exit (SDM Vol. 3C 25.1.2,
+ * the guest's real CR4.VMXE being fixed to 1 under VMX); Septum must answer
+ * by injecting #UD, as a CPU without VMX would. The guest catches the #UD
+ * with its own IDT, skips the instruction and reports what happened.
+ * Exits 0 when both instructions raised #UD, else 1.
+ */
+#include "guest.h"
+
+#define VMCS_GUEST_RIP 0x681eul   /* SDM Vol. 3C Appendix B.4.3 */
+
+static volatile uint64_t resume_rip;  /* where the #UD handler continues */
+static volatile int caught_vector;
+
+/* A VMXON region in the guest's own RAM (SDM Vol. 3C 25.11.5): 4 KiB
+ * aligned; its contents do not matter since the instruction must not run. */
+static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
+
+static int on_ud(struct trap_frame *frame)
+{
+	if (!resume_rip)
+		return 0;               /* not one of ours: default report */
+	caught_vector = (int)frame->vector;
+	frame->rip = resume_rip;
+	resume_rip = 0;
+	return 1;
+}
+
+static int report(const char *insn, int ok_flags)
+{
+	if (caught_vector == VEC_UD) {
+		gprintf("probe-vmx: %s raised #UD\n", insn);
+		return 0;
+	}
+	gprintf("probe-vmx: FAIL: %s completed without #UD (rflags.CF/ZF %x)\n", insn, ok_flags);
+	return 1;
+}
+
+static int try_vmxon(void)
+{
+	uint64_t region = (uintptr_t)vmxon_region;
+	uint64_t flags;
+
+	caught_vector = -1;
+	/* The resume address is the label right after the instruction, so the
+	 * handler needs no instruction-length decoding. */
+	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+			 "mov %%rax, %[resume]\n\t"
+			 "vmxon %[region]\n"
+			 "1:\n\t"
+			 "pushfq\n\t"
+			 "pop %[flags]"
+			 : [resume] "=m"(resume_rip), [flags] "=r"(flags)
+			 : [region] "m"(region)
+			 : "rax", "memory", "cc");
+	return report("VMXON", (int)(flags & 0x41));
+}
+
+static int try_vmread(void)
+{
+	uint64_t value = 0, flags;
+
+	caught_vector = -1;
+	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+			 "mov %%rax, %[resume]\n\t"
+			 "mov %[field], %%rax\n\t"
+			 "vmread %%rax, %[value]\n"
+			 "1:\n\t"
+			 "pushfq\n\t"
+			 "pop %[flags]"
+			 : [resume] "=m"(resume_rip), [value] "+r"(value), [flags] "=r"(flags)
+			 : [field] "i"(VMCS_GUEST_RIP)
+			 : "rax", "memory", "cc");
+	return report("VMREAD", (int)(flags & 0x41));
+}
+
+int main(void)
+{
+	int failed = 0;
+
+	idt_install();
+	trap_set_handler(VEC_UD, on_ud);
+	gprintf("probe-vmx: cr4 as seen by the guest %lx\n", read_cr4());
+	failed += try_vmxon();
+	failed += try_vmread();
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+# System tests: whole configurations booted in emulators (tests/system/).
+#
+#   make system         every scenario (Bochs + OVMF with VT-x, and QEMU + OVMF)
+#   make system-bochs   the Bochs scenarios only
+#   make system-qemu    the QEMU (no VT-x) scenario only
+#   make run            boot $(CONFIG) in Bochs and stream the consoles live
+#
+# SCENARIOS="two-healthy probe-vmx" limits a run; SYSTEM_JOBS sets how many
+# emulators run at once (default 2: one per core; Bochs is single-threaded).
+# Run directories with serial.log and bochs.log: $(BUILD)/system/NAME/.
+# docs/testing.md explains the scenario format.
+
+SYSTEM_PREREQS := $(BUILD)/septum.elf $(BUILD)/BOOTX64.EFI guests
+SYSTEM_JOBS ?= 2
+SCENARIOS ?=
+
+system: $(SYSTEM_PREREQS)
+	tests/system/run.sh --build $(BUILD) -j $(SYSTEM_JOBS) $(SCENARIOS)
+
+system-bochs: $(SYSTEM_PREREQS)
+	tests/system/run.sh --build $(BUILD) -j $(SYSTEM_JOBS) --engine bochs $(SCENARIOS)
+
+system-qemu: $(SYSTEM_PREREQS)
+	tests/system/run.sh --build $(BUILD) -j $(SYSTEM_JOBS) --engine qemu $(SCENARIOS)
+
+run: $(SYSTEM_PREREQS)
+	tests/system/boot.sh --build $(BUILD) --config $(CONFIG)
+
+.PHONY: system system-bochs system-qemu run

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Command-line checks of build/septum-check: exit status, the exact
+# "FILE:LINE: reason" text on stderr, the plan on stdout, usage errors, and
+# image checks against tiny ELF files made here with as/ld.
+#
+# usage: tests/unit/test_septum_check.sh [path/to/septum-check]   (from the repo root)
+set -u
+bin=${1:-build/septum-check}
+[ -x "$bin" ] || { echo "test_septum_check: no $bin (make tools)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 failed=0
+
+# expect NAME STATUS STDOUT-SUBSTRING STDERR-EXACT -- ARGS...
+# An empty expected stdout/stderr text is not checked ("" for stderr means empty).
+expect() {
+	local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc out err
+	shift 5
+	out=$("$bin" "$@" 2>"$tmp/err"); rc=$?
+	err=$(cat "$tmp/err")
+	if [ "$rc" != "$want_rc" ]; then
+		echo "FAIL $name: status $rc, want $want_rc (stderr: $err)"; failed=$((failed + 1)); return
+	fi
+	if [ -n "$want_out" ] && [[ "$out" != *"$want_out"* ]]; then
+		echo "FAIL $name: stdout lacks '$want_out':"; echo "$out"; failed=$((failed + 1)); return
+	fi
+	if [ "$want_err" != "*" ] && [ "$err" != "$want_err" ]; then
+		echo "FAIL $name: stderr '$err', want '$want_err'"; failed=$((failed + 1)); return
+	fi
+	echo "ok   $name"; pass=$((pass + 1))
+}
+
+def=configs/default.cfg
+expect default 0 "hello            1          0x0000000001000000-0x0000000001ffffff 16 MiB    hello.elf" "" -- $def
+expect default-heartbeat 0 "heartbeat        2          0x0000000002000000-0x0000000002ffffff 16 MiB    heartbeat.elf" "" -- $def
+expect default-not-checked 0 "images: not checked" "" -- $def
+expect help 0 "Default: one block of 1G at 16M" "" -- --help
+
+# Each example states, in a comment, the septum-check line that accepts it.
+for f in configs/examples/*.cfg; do
+	line=$(sed -n 's/^#   septum-check //p' "$f" | head -n 1)
+	[ -n "$line" ] || { echo "FAIL $f: no '#   septum-check ...' line"; failed=$((failed + 1)); continue; }
+	# shellcheck disable=SC2086 # the options are meant to split
+	expect "example $(basename "$f")" 0 "valid" "" -- $line
+done
+
+# Machine facts: CPUs that do not exist, memory that does not fit.
+expect cpu-missing 1 "" "$def:11: cpus: CPU 2 does not exist (this machine has 2 CPUs)" -- --cpus 2 $def
+expect ram-short 1 "" "$def:12: memory: 16 MiB does not fit (largest free block left: 4 MiB)" -- --ram 20M $def
+expect ram-two-blocks 0 "heartbeat        2          0x0000000100000000-0x0000000100ffffff" "" -- \
+	--ram 16M@16M --ram 16M@4G $def
+expect ram-chained 0 "0x1000000-0x1ffffff (16 MiB), 0x2000000-0x2ffffff (16 MiB)" "" -- --ram 16M --ram 16M $def
+
+# Config errors reach stderr as FILE:LINE: reason.
+printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\n[partition b]\ncpus = 0-1\nmemory = 2M\nkernel = b.elf\n' >"$tmp/shared.cfg"
+expect cpu-shared 1 "" "$tmp/shared.cfg:6: cpus: CPU 1 is already given to partition 'a' (line 2)" -- "$tmp/shared.cfg"
+printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\nshoe = 42\n' >"$tmp/key.cfg"
+expect unknown-key 1 "" "$tmp/key.cfg:5: unknown key 'shoe'" -- "$tmp/key.cfg"
+printf '# nothing\n' >"$tmp/empty.cfg"
+expect no-partition 1 "" "$tmp/empty.cfg: no partition defined (expected at least one [partition NAME] section)" -- "$tmp/empty.cfg"
+
+# Usage errors: status 2.
+expect no-args 2 "" "*" --
+expect two-files 2 "" "*" -- $def $def
+expect bad-cpus 2 "" "*" -- --cpus 0 $def
+expect bad-cpus-65 2 "" "*" -- --cpus 65 $def
+expect bad-ram 2 "" "*" -- --ram lots $def
+expect ram-overlap 2 "" "*" -- --ram 64M@16M --ram 16M@32M $def
+expect unknown-option 2 "" "*" -- --frobnicate $def
+expect missing-config 2 "" "septum-check: $tmp/none.cfg: No such file or directory" -- "$tmp/none.cfg"
+
+# Images: real (tiny) ELF executables, a missing one, a broken one.
+if command -v as >/dev/null && command -v ld >/dev/null; then
+	mkdir -p "$tmp/img"
+	printf '.globl _start\n_start: hlt\n jmp _start\n' | as -o "$tmp/t.o" -
+	ld -static -z noexecstack -z max-page-size=4096 -Ttext=0x200000 -e _start -o "$tmp/img/hello.elf" "$tmp/t.o"
+	expect image-missing 1 "" "$def:13: kernel: file 'heartbeat.elf' not found" -- --images "$tmp/img" $def
+	cp "$tmp/img/hello.elf" "$tmp/img/heartbeat.elf"
+	expect images-ok 0 "images: every kernel and initrd found in $tmp/img" "" -- --images "$tmp/img" $def
+	echo junk >"$tmp/img/hello.elf"
+	expect image-broken 1 "" "*" -- --images "$tmp/img" $def
+	grep -q "^$def:8: kernel: 'hello.elf': " "$tmp/err" && { echo "ok   image-broken-line"; pass=$((pass + 1)); } ||
+		{ echo "FAIL image-broken-line: $(cat "$tmp/err")"; failed=$((failed + 1)); }
+	ld -static -z noexecstack -z max-page-size=4096 -Ttext=0x2000000 -e _start -o "$tmp/img/hello.elf" "$tmp/t.o"
+	expect image-too-big 1 "" "*" -- --images "$tmp/img" $def
+	grep -q "^$def:8: kernel: 'hello.elf': .*fit" "$tmp/err" && { echo "ok   image-too-big-line"; pass=$((pass + 1)); } ||
+		{ echo "FAIL image-too-big-line: $(cat "$tmp/err")"; failed=$((failed + 1)); }
+else
+	echo "skip image checks: no as/ld"
+fi
+
+echo "septum-check: $pass passed, $failed failed"
+[ "$failed" = 0 ]

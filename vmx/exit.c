@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM-exit dispatch. Every guest value is untrusted: ports, MSR numbers,
+ * hypercall arguments and addresses are checked before use, and anything
+ * Septum does not know how to handle stops the partition with the exit's
+ * details logged — never the hypervisor, never another partition.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <septum/abi.h>
+#include <septum/log.h>
+#include <septum/policy.h>
+#include <vmx/exit.h>
+#include <vmx/vmcs.h>
+
+#define MSR_EFER       0xc0000080u
+#define MSR_X2APIC_ICR 0x830u
+#define EFER_LME       BIT(8)
+#define EFER_LMA       BIT(10)
+#define CR0_PG         BIT(31)
+
+static void skip_instruction(void)
+{
+	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+}
+
+static void inject_exception(unsigned vector, bool has_code, uint32_t code)
+{
+	vmcs_write(VM_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector |
+		   (has_code ? INTR_INFO_DELIVER_CODE : 0));
+	if (has_code)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
+}
+
+static unsigned guest_cpl(void)
+{
+	/* CPL is SS.DPL (SDM Vol. 3C §27.3.1.5 "Checks on Guest Segment Registers"). */
+	return (unsigned)((vmcs_read(GUEST_SS_AR) >> 5) & 3);
+}
+
+static bool handle_cpuid(struct vcpu *v, struct guest_regs *r)
+{
+	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx, out[4];
+	struct cpuid_result res;
+
+	vmx_hw_cpuid(leaf, sub, out);
+	res = (struct cpuid_result){ out[0], out[1], out[2], out[3] };
+	cpuid_policy(v, leaf, sub, &res);
+	r->rax = res.eax;
+	r->rbx = res.ebx;
+	r->rcx = res.ecx;
+	r->rdx = res.edx;
+	skip_instruction();
+	return true;
+}
+
+static bool handle_io(struct vcpu *v, struct guest_regs *r)
+{
+	struct partition *p = v->part;
+	uint64_t q = vmcs_read(EXIT_QUALIFICATION);
+	unsigned size = (unsigned)(q & 7) + 1;      /* SDM Table 28-5: 0=1, 1=2, 3=4 bytes */
+	bool in = q & BIT(3), string = q & BIT(4);
+	uint16_t port = (uint16_t)(q >> 16);
+	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+
+	if (string) {
+		partition_stop(p, "string I/O (%s port 0x%x) is not supported, RIP 0x%llx",
+			       in ? "in from" : "out to", port, (unsigned long long)vmcs_read(GUEST_RIP));
+		return false;
+	}
+	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS) {
+		if (in)
+			r->rax = (r->rax & ~(uint64_t)mask) | vuart_read(&p->uart, port - VUART_BASE);
+		else
+			vuart_write(&p->uart, port - VUART_BASE, (uint8_t)r->rax);
+	} else if (port == SEPTUM_TEST_EXIT_PORT && !in) {
+		partition_exit(p, (int)(r->rax & mask));
+		return false;
+	} else if (in) {
+		r->rax = (r->rax & ~(uint64_t)mask) | mask;  /* nothing there: all ones */
+	}
+	skip_instruction();
+	return true;
+}
+
+static bool handle_vmcall(struct vcpu *v, struct guest_regs *r)
+{
+	if (guest_cpl() != 0) {
+		inject_exception(VECTOR_UD, false, 0);
+		return true;
+	}
+	r->rax = (uint64_t)hypercall(v, r->rax, r->rdi, r->rsi, r->rdx);
+	if (partition_ended(v->part))
+		return false;
+	skip_instruction();
+	return true;
+}
+
+static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
+{
+	struct partition *p = v->part;
+	uint32_t msr = (uint32_t)r->rcx;
+	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+
+	if (msr == MSR_X2APIC_ICR) {
+		uint32_t apic_ids[CFG_MAX_CPUS], dest;
+		char why[160];
+
+		for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++)
+			apic_ids[c] = (p->cpus & BIT(c)) ? vmx_hw_apic_id(c) : 0xffffffffu;
+		if (icr_filter(p, apic_ids, val, &dest, why, sizeof(why)) == IPI_ALLOW)
+			vmx_hw_send_ipi(dest == IPI_DEST_SELF ? vmx_hw_apic_id(v->cpu) : dest, (uint32_t)val);
+		else
+			pr_warn("partition %s: %s", p->name, why);
+		skip_instruction();
+		return true;
+	}
+	if (msr == MSR_EFER) {
+		uint64_t old = vmcs_read(GUEST_IA32_EFER);
+
+		/* LME may only change while paging is off (SDM Vol. 3A §9.8.5). */
+		if (((old ^ val) & EFER_LME) && (vmcs_read(GUEST_CR0) & CR0_PG)) {
+			inject_exception(VECTOR_GP, true, 0);
+			return true;
+		}
+		vmcs_write(GUEST_IA32_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
+		skip_instruction();
+		return true;
+	}
+	pr_debug("partition %s: WRMSR 0x%x refused (#GP)", p->name, msr);
+	inject_exception(VECTOR_GP, true, 0);
+	return true;
+}
+
+static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
+{
+	uint32_t msr = (uint32_t)r->rcx;
+
+	if (msr == MSR_EFER) {
+		uint64_t val = vmcs_read(GUEST_IA32_EFER);
+
+		r->rax = (uint32_t)val;
+		r->rdx = val >> 32;
+		skip_instruction();
+		return true;
+	}
+	pr_debug("partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
+	inject_exception(VECTOR_GP, true, 0);
+	return true;
+}
+
+/* MOV to CR0/CR4 where a bit Septum owns (guest/host mask) changes: keep
+ * the bits VMX operation requires set in the real register and show the
+ * guest what it wrote (SDM Vol. 3C §26.3, Table 28-3 qualification). */
+static bool handle_cr(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t q = vmcs_read(EXIT_QUALIFICATION);
+	unsigned cr = (unsigned)(q & 15), type = (unsigned)((q >> 4) & 3), gpr = (unsigned)((q >> 8) & 15);
+	uint64_t *regs = (uint64_t *)r, val;
+
+	if (type != 0 || (cr != 0 && cr != 4)) {
+		partition_stop(v->part, "unexpected control-register access (qualification 0x%llx) at RIP 0x%llx",
+			       (unsigned long long)q, (unsigned long long)vmcs_read(GUEST_RIP));
+		return false;
+	}
+	val = gpr == 4 ? vmcs_read(GUEST_RSP) : regs[gpr];
+	if (cr == 0) {
+		vmcs_write(CR0_READ_SHADOW, val);
+		vmcs_write(GUEST_CR0, val | vmcs_read(CR0_GUEST_HOST_MASK));
+	} else {
+		vmcs_write(CR4_READ_SHADOW, val);
+		vmcs_write(GUEST_CR4, val | vmcs_read(CR4_GUEST_HOST_MASK));
+	}
+	skip_instruction();
+	return true;
+}
+
+static bool handle_ept_violation(struct vcpu *v)
+{
+	uint64_t q = vmcs_read(EXIT_QUALIFICATION), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	const char *what = (q & BIT(1)) ? "write" : (q & BIT(2)) ? "instruction fetch" : "read";
+	char owner[96];
+
+	describe_hpa(gpa, owner, sizeof(owner));
+	partition_stop(v->part, "EPT violation (%s) at GPA 0x%llx, RIP 0x%llx; that host-physical address is %s",
+		       what, (unsigned long long)gpa, (unsigned long long)vmcs_read(GUEST_RIP), owner);
+	return false;
+}
+
+static bool stop_unknown(struct vcpu *v, struct guest_regs *r, uint32_t reason)
+{
+	pr_err("partition %s: unhandled exit %u (%s): qualification 0x%llx RIP 0x%llx RSP 0x%llx "
+	       "RAX 0x%llx RCX 0x%llx RDX 0x%llx RBX 0x%llx", v->part->name, reason,
+	       exit_reason_name(reason), (unsigned long long)vmcs_read(EXIT_QUALIFICATION),
+	       (unsigned long long)vmcs_read(GUEST_RIP), (unsigned long long)vmcs_read(GUEST_RSP),
+	       (unsigned long long)r->rax, (unsigned long long)r->rcx, (unsigned long long)r->rdx,
+	       (unsigned long long)r->rbx);
+	partition_stop(v->part, "unhandled VM exit %u (%s) at RIP 0x%llx", reason, exit_reason_name(reason),
+		       (unsigned long long)vmcs_read(GUEST_RIP));
+	return false;
+}
+
+bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
+{
+	uint32_t full = (uint32_t)vmcs_read(VM_EXIT_REASON), reason = full & 0xffff;
+
+	v->exits[reason < EXIT_REASON_SLOTS ? reason : 0]++;
+	if (full & EXIT_REASON_ENTRY_FAILURE) {
+		partition_stop(v->part, "VM entry failed: %s (exit reason %u, qualification 0x%llx)",
+			       exit_reason_name(reason), reason,
+			       (unsigned long long)vmcs_read(EXIT_QUALIFICATION));
+		return false;
+	}
+	if (partition_ended(v->part))
+		return false;
+
+	switch (reason) {
+	case EXIT_EXCEPTION_NMI:
+		/* Only NMIs exit (exception bitmap 0): Septum's kick. The
+		 * partition-ended check above did the work. */
+		return true;
+	case EXIT_EXTERNAL_INTR:
+		vmx_hw_eoi();       /* acknowledged on exit; Septum has no device interrupts */
+		return true;
+	case EXIT_TRIPLE_FAULT:
+		partition_stop(v->part, "triple fault at RIP 0x%llx", (unsigned long long)vmcs_read(GUEST_RIP));
+		return false;
+	case EXIT_INIT:
+		/* Nobody may INIT a partition's CPU; record and carry on. */
+		pr_warn("partition %s: INIT signal on CPU %u ignored", v->part->name, (unsigned)v->cpu);
+		return true;
+	case EXIT_CPUID:
+		return handle_cpuid(v, r);
+	case EXIT_HLT:
+		if (!(vmcs_read(GUEST_RFLAGS) & BIT(9))) {
+			partition_stop(v->part, "HLT with interrupts disabled at RIP 0x%llx (the vCPU can never wake)",
+				       (unsigned long long)vmcs_read(GUEST_RIP));
+			return false;
+		}
+		skip_instruction();  /* no virtual interrupt sources yet: HLT returns at once */
+		return true;
+	case EXIT_VMCALL:
+		return handle_vmcall(v, r);
+	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
+	case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
+	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
+	case EXIT_MWAIT: case EXIT_MONITOR:
+		/* VMX is not exposed (CPUID.1:ECX.VMX = 0): #UD, as on a CPU without it. */
+		inject_exception(VECTOR_UD, false, 0);
+		return true;
+	case EXIT_CR_ACCESS:
+		return handle_cr(v, r);
+	case EXIT_IO:
+		return handle_io(v, r);
+	case EXIT_RDMSR:
+		return handle_rdmsr(v, r);
+	case EXIT_WRMSR:
+		return handle_wrmsr(v, r);
+	case EXIT_EPT_VIOLATION:
+		return handle_ept_violation(v);
+	case EXIT_EPT_MISCONFIG:
+		partition_stop(v->part, "EPT misconfiguration at GPA 0x%llx (Septum bug)",
+			       (unsigned long long)vmcs_read(GUEST_PHYSICAL_ADDRESS));
+		return false;
+	default:
+		return stop_unknown(v, r, reason);
+	}
+}

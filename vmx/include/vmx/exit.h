@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VMX_EXIT_H
+#define VMX_EXIT_H
+
+#include <septum/partition.h>
+
+/* Handle one VM exit of v (VMCS current, guest GPRs in regs). Returns true
+ * to resume the guest, false when v's partition has ended. Uses only
+ * vmcs_read/vmcs_write and the vmx_hw_* hooks below, so the host tests run
+ * it over a fake VMCS. */
+bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *regs);
+
+/* Hardware hooks the dispatcher needs (vmx/vcpu.c; fakes in the tests). */
+void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low);
+void vmx_hw_eoi(void);
+uint32_t vmx_hw_apic_id(cpuid_t cpu);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VMX_VMX_H
+#define VMX_VMX_H
+
+#include <septum/types.h>
+
+/* What the CPU offers, read once from the IA32_VMX_* MSRs (SDM Vol. 3D App. A). */
+struct vmx_caps {
+	uint32_t revision;                  /* VMCS revision identifier, IA32_VMX_BASIC[30:0] */
+	bool true_ctls;                     /* IA32_VMX_BASIC[55] */
+	uint64_t pin, proc, proc2, exit, entry; /* allowed-0 in [31:0], allowed-1 in [63:32] */
+	uint64_t ept_vpid;
+	uint64_t misc;
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	unsigned ept_large;                 /* EPT_LARGE_2M | EPT_LARGE_1G */
+};
+
+extern struct vmx_caps vmx_caps;
+
+/* Check, on the calling CPU, everything Septum needs from VT-x; on failure
+ * why says what is missing ("VT-x not available (CPUID.1:ECX.VMX = 0)"). The
+ * boot CPU's answer fills vmx_caps; APs must match it. */
+int vmx_check_cpu(char *why, size_t whylen);
+/* IA32_FEATURE_CONTROL, CR0/CR4 fixed bits, VMXON on the calling CPU. */
+int vmx_enable_cpu(char *why, size_t whylen);
+
+/* A control word: (wanted | allowed-0) & allowed-1; fails if a required bit
+ * cannot be set. Exposed for the unit tests. */
+int vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optional, uint32_t *out);
+
+#endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMCS set-up and the VM-entry loop. Controls are computed from the
+ * capability MSRs (required | optional-if-allowed, then allowed-0/allowed-1),
+ * never hard-coded; a CPU that cannot give a required control fails the
+ * partition with the control's name, before any VM entry.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <arch/arch.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <septum/arch.h>
+#include <septum/heap.h>
+#include <septum/log.h>
+#include <septum/partition.h>
+#include <vmx/exit.h>
+#include <vmx/vmcs.h>
+#include <vmx/vmx.h>
+
+void vmx_launch(const struct guest_regs *regs);
+void vmx_exit_stub(void);
+__attribute__((noreturn)) void vmx_entry_failed(void);
+void vmx_handle_exit(struct guest_regs *regs);
+
+/* Guest boot layout shared with kernel/loader.c (docs/guests.md). */
+#define GUEST_GDT   0x800
+#define GUEST_PAT_DEFAULT 0x0007040600070406ull   /* power-on PAT (SDM Vol. 3A §13.12.4) */
+
+#define AR_CODE64 (AR_TYPE_CODE_XRA | AR_S | AR_P | AR_L | AR_G)
+#define AR_CODE32 (AR_TYPE_CODE_XRA | AR_S | AR_P | AR_DB | AR_G)
+#define AR_DATA   (AR_TYPE_DATA_RWA | AR_S | AR_P | AR_DB | AR_G)
+#define AR_TR     (AR_TYPE_TSS_BUSY | AR_P)
+
+void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	struct cpuid_regs r = cpuid(leaf, subleaf);
+
+	out[0] = r.eax; out[1] = r.ebx; out[2] = r.ecx; out[3] = r.edx;
+}
+
+void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
+void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
+uint32_t vmx_hw_apic_id(cpuid_t cpu) { return cpu < ncpus ? percpus[cpu]->apic_id : 0xffffffffu; }
+
+static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	static const char *const name[5] = { "pin-based", "processor-based", "secondary processor-based",
+					     "VM-exit", "VM-entry" };
+	const uint64_t msr[5] = { c->pin, c->proc, c->proc2 | 0 /* no allowed-0 bits */, c->exit, c->entry };
+	const uint32_t required[5] = {
+		PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
+		CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS |
+			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING,
+		CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED,
+		EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		ENTRY_LOAD_EFER | (long_mode ? ENTRY_IA32E_MODE : 0),
+	};
+	const uint32_t optional[5] = {
+		0,
+		0,
+		CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES,
+		EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG,
+		ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG,
+	};
+
+	for (int i = 0; i < 5; i++) {
+		if (vmx_adjust_controls(msr[i], required[i], optional[i], &ctl[i])) {
+			snprintf(why, whylen, "the CPU cannot set the required %s VMX controls 0x%x (allowed-1 0x%x)",
+				 name[i], required[i], (uint32_t)(msr[i] >> 32));
+			return -1;
+		}
+	}
+	/* Without true controls, bits of the default-1 class stay forced on by
+	 * allowed-0; with them, the CR3 exits can be turned off (EPT makes them
+	 * pointless). vmx_adjust_controls already honours allowed-0 either way. */
+	ctl[4] &= long_mode ? ~0u : ~(uint32_t)ENTRY_IA32E_MODE;
+	return 0;
+}
+
+static void host_state(struct vcpu *v)
+{
+	struct percpu *pc = percpus[v->cpu];
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr;
+
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	vmcs_write(HOST_CR0, read_cr0());
+	vmcs_write(HOST_CR3, read_cr3());
+	vmcs_write(HOST_CR4, read_cr4());
+	vmcs_write(HOST_CS_SELECTOR, GDT_CODE64);
+	vmcs_write(HOST_SS_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_DS_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_ES_SELECTOR, GDT_DATA);
+	vmcs_write(HOST_FS_SELECTOR, 0);
+	vmcs_write(HOST_GS_SELECTOR, 0);
+	vmcs_write(HOST_TR_SELECTOR, GDT_TSS);
+	vmcs_write(HOST_FS_BASE, 0);
+	vmcs_write(HOST_GS_BASE, (uint64_t)(uintptr_t)pc);
+	vmcs_write(HOST_TR_BASE, (uint64_t)(uintptr_t)&pc->tss);
+	vmcs_write(HOST_GDTR_BASE, (uint64_t)(uintptr_t)pc->gdt);
+	vmcs_write(HOST_IDTR_BASE, idtr.base);
+	vmcs_write(HOST_IA32_SYSENTER_CS, 0);
+	vmcs_write(HOST_IA32_SYSENTER_ESP, 0);
+	vmcs_write(HOST_IA32_SYSENTER_EIP, 0);
+	vmcs_write(HOST_IA32_EFER, rdmsr(MSR_EFER));
+	vmcs_write(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write(HOST_RSP, (uint64_t)(uintptr_t)(pc->exit_stack + STACK_SIZE));
+	vmcs_write(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+}
+
+static void guest_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+{
+	/* Selector, base, limit and AR fields are laid out at fixed strides from
+	 * the ES field in each width group (SDM Vol. 3D App. B). */
+	unsigned idx = (unsigned)(sel - GUEST_ES_SELECTOR) / 2;
+
+	vmcs_write(sel, selector);
+	vmcs_write((enum vmcs_field)(GUEST_ES_BASE + 2 * idx), 0);
+	vmcs_write((enum vmcs_field)(GUEST_ES_LIMIT + 2 * idx), 0xffffffff);
+	vmcs_write((enum vmcs_field)(GUEST_ES_AR + 2 * idx), ar);
+}
+
+static void guest_state(struct vcpu *v)
+{
+	const struct partition *p = v->part;
+	const struct vmx_caps *c = &vmx_caps;
+	bool lm = p->entry_bits == 64;
+	uint64_t cr0 = CR0_PE | CR0_NE | CR0_ET | (lm ? CR0_PG : 0);
+	uint64_t cr4 = lm ? CR4_PAE : 0;
+	/* Bits VMX operation pins (fixed-0 = 1) are owned by Septum: the guest
+	 * reads its own value from the shadow. Unrestricted guest exempts PE/PG. */
+	uint64_t cr0_mask = c->cr0_fixed0 & ~(CR0_PE | CR0_PG), cr4_mask = c->cr4_fixed0;
+
+	vmcs_write(CR0_GUEST_HOST_MASK, cr0_mask);
+	vmcs_write(CR4_GUEST_HOST_MASK, cr4_mask);
+	vmcs_write(CR0_READ_SHADOW, cr0);
+	vmcs_write(CR4_READ_SHADOW, cr4);
+	vmcs_write(GUEST_CR0, (cr0 | cr0_mask) & c->cr0_fixed1);
+	vmcs_write(GUEST_CR4, (cr4 | cr4_mask) & c->cr4_fixed1);
+	vmcs_write(GUEST_CR3, lm ? p->entry_cr3 : 0);
+	vmcs_write(GUEST_IA32_EFER, lm ? (EFER_LME | EFER_LMA | EFER_NXE) : 0);
+
+	guest_segment(GUEST_CS_SELECTOR, 0x08, lm ? AR_CODE64 : AR_CODE32);
+	guest_segment(GUEST_SS_SELECTOR, 0x10, AR_DATA);
+	guest_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA);
+	guest_segment(GUEST_ES_SELECTOR, 0x10, AR_DATA);
+	guest_segment(GUEST_FS_SELECTOR, 0x10, AR_DATA);
+	guest_segment(GUEST_GS_SELECTOR, 0x10, AR_DATA);
+	vmcs_write(GUEST_LDTR_SELECTOR, 0);
+	vmcs_write(GUEST_LDTR_BASE, 0);
+	vmcs_write(GUEST_LDTR_LIMIT, 0);
+	vmcs_write(GUEST_LDTR_AR, AR_UNUSABLE);
+	vmcs_write(GUEST_TR_SELECTOR, 0);
+	vmcs_write(GUEST_TR_BASE, 0);
+	vmcs_write(GUEST_TR_LIMIT, 0x67);
+	vmcs_write(GUEST_TR_AR, AR_TR);
+	vmcs_write(GUEST_GDTR_BASE, GUEST_GDT);
+	vmcs_write(GUEST_GDTR_LIMIT, 3 * 8 - 1);
+	vmcs_write(GUEST_IDTR_BASE, 0);
+	vmcs_write(GUEST_IDTR_LIMIT, 0);
+
+	vmcs_write(GUEST_RIP, p->entry_rip);
+	vmcs_write(GUEST_RSP, 0);
+	vmcs_write(GUEST_RFLAGS, RFLAGS_RESERVED1);
+	vmcs_write(GUEST_DR7, 0x400);
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
+	vmcs_write(GUEST_SYSENTER_CS, 0);
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
+	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(GUEST_ACTIVITY_STATE, 0);
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write(VMCS_LINK_POINTER, ~0ull);
+}
+
+int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
+{
+	uint32_t ctl[5];
+	uint64_t pa;
+	uint8_t fail;
+
+	if (controls(why, whylen, ctl, v->part->entry_bits == 64))
+		return -1;
+	v->vmcs = pages_alloc(1);
+	v->msr_bitmap = pages_alloc(1);
+	v->io_bitmaps = pages_alloc(2);
+	if (!v->vmcs || !v->msr_bitmap || !v->io_bitmaps) {
+		snprintf(why, whylen, "out of hypervisor memory for the VMCS");
+		return -1;
+	}
+	/* Every port and every MSR exits: the partition sees only what
+	 * Septum emulates (SDM Vol. 3C §25.6.4, §25.6.9). */
+	memset(v->msr_bitmap, 0xff, PAGE_SIZE);
+	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
+	*(uint32_t *)v->vmcs = vmx_caps.revision;
+
+	pa = (uint64_t)(uintptr_t)v->vmcs;
+	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	if (!fail)
+		__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	if (fail) {
+		snprintf(why, whylen, "VMCLEAR/VMPTRLD failed");
+		return -1;
+	}
+
+	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, ctl[0]);
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, ctl[1]);
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, ctl[2]);
+	vmcs_write(VM_EXIT_CONTROLS, ctl[3]);
+	vmcs_write(VM_ENTRY_CONTROLS, ctl[4]);
+	vmcs_write(EXCEPTION_BITMAP, 0);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write(CR3_TARGET_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_INTR_INFO, 0);
+	vmcs_write(VIRTUAL_PROCESSOR_ID, v->vpid);
+	vmcs_write(EPT_POINTER, ept_eptp(&v->part->ept));
+	vmcs_write(MSR_BITMAP, (uint64_t)(uintptr_t)v->msr_bitmap);
+	vmcs_write(IO_BITMAP_A, (uint64_t)(uintptr_t)v->io_bitmaps);
+	vmcs_write(IO_BITMAP_B, (uint64_t)(uintptr_t)v->io_bitmaps + PAGE_SIZE);
+	vmcs_write(TSC_OFFSET, 0);
+	host_state(v);
+	guest_state(v);
+	return 0;
+}
+
+static void invept_all(void)
+{
+	struct { uint64_t eptp, reserved; } desc = { 0, 0 };
+
+	__asm__ volatile("invept %0, %1" :: "m"(desc), "r"(2ull) : "cc", "memory");
+}
+
+void vcpu_enter(struct vcpu *v)
+{
+	this_cpu()->vcpu = v;
+	if (setjmp(v->leave))
+		return;
+	flush_tlb();     /* the AP trampoline mapping changed after we loaded CR3 */
+	invept_all();    /* no stale guest-physical translations from earlier users of these pages */
+	v->launched = true;
+	vmx_launch(&v->regs);
+}
+
+/* Leave guest mode for good: back to vcpu_enter()'s caller. */
+static __attribute__((noreturn)) void vcpu_leave(struct vcpu *v)
+{
+	vuart_flush(&v->part->uart);
+	longjmp(v->leave, 1);
+}
+
+void vmx_handle_exit(struct guest_regs *regs)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (!vmx_exit_dispatch(v, regs))
+		vcpu_leave(v);
+}
+
+void vmx_entry_failed(void)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+
+	partition_stop(v->part, "VM%s failed: VM-instruction error %llu (SDM Vol. 3C §31.4)",
+		       v->launched ? "LAUNCH/VMRESUME" : "LAUNCH",
+		       (unsigned long long)vmcs_read(VM_INSTRUCTION_ERROR));
+	vcpu_leave(v);
+}
+
+void vcpu_kick(cpuid_t cpu)
+{
+	if (cpu < ncpus)
+		x2apic_send_ipi(percpus[cpu]->apic_id, 4u << 8 /* NMI */);
+}
