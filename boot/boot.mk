@@ -60,3 +60,20 @@ run-qemu: image
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 .PHONY: image run-qemu
+
+# Host unit tests (cmocka) of the loader's pure parts: boot/tests/test_boot_X.c
+# links boot/X.c. Same flags as tests/unit (UNIT_CFLAGS); hooked into `make unit`.
+BOOT_UNIT_SRCS := $(wildcard boot/tests/test_boot_*.c)
+BOOT_UNIT_BINS := $(patsubst boot/tests/%.c,$(BUILD)/unit/boot/%,$(BOOT_UNIT_SRCS))
+
+$(BUILD)/unit/boot/test_boot_%: boot/tests/test_boot_%.c boot/%.c boot/%.h \
+		kernel/include/septum/boot_info.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(UNIT_CFLAGS) -Iboot -o $@ $< boot/$*.c -lcmocka
+
+boot-unit: $(BOOT_UNIT_BINS)
+	@rc=0; for t in $^; do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
+unit: boot-unit
+
+.PHONY: boot-unit

@@ -81,7 +81,9 @@ EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi)
 		return boot_fail(EFI_ERROR(st) ? st : EFI_DEVICE_ERROR,
 				 L"GetMemoryMap did not report the map size: %r", st);
 	cap = size + MAP_SLACK_DESCS * dsize;
-	map = AllocatePool(cap); /* EfiLoaderData: shows up as BOOT_MEM_SEPTUM */
+	/* gnu-efi pools are EfiBootServicesData: the buffer is BOOT_MEM_FREE
+	 * for the core, which never needs it (bi->mem is the result). */
+	map = AllocatePool(cap);
 	if (!map)
 		return boot_fail(EFI_OUT_OF_RESOURCES, L"no memory for the memory map (%ld bytes)",
 				 (UINT64)cap);

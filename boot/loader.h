@@ -6,8 +6,10 @@
  * Conventions: every function that can fail returns an EFI_STATUS and has
  * already printed one line on ConOut saying what failed and why (UEFI
  * ConOut, which OVMF mirrors to the serial port). Callers only propagate.
- * Every page the loader allocates is EfiLoaderData, so the memory map shows
- * exactly Septum's keep as BOOT_MEM_SEPTUM; on failure they are all freed.
+ * Every page the loader allocates for the core is EfiLoaderData, so the
+ * memory map shows exactly Septum's keep as BOOT_MEM_SEPTUM; on failure they
+ * are all freed. Temporary buffers (gnu-efi pools: file info, the memory
+ * map) are EfiBootServicesData and end up BOOT_MEM_FREE.
  */
 #ifndef SEPTUM_BOOT_LOADER_H
 #define SEPTUM_BOOT_LOADER_H

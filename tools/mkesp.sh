@@ -25,11 +25,11 @@ set -euo pipefail
 prog=${0##*/}
 die() { echo "$prog: error: $*" >&2; exit 1; }
 usage() {
-	sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '6,7p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
-config= out= efi= core= search=
+config='' out='' efi='' core='' search=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--config) config=${2-}; shift 2 || usage ;;
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
 	*) echo "$prog: unknown argument: $1" >&2; usage ;;
 	esac
 done
-[ -n "$config" ] && [ -n "$out" ] && [ -n "$efi" ] && [ -n "$core" ] || usage
+if [ -z "$config" ] || [ -z "$out" ] || [ -z "$efi" ] || [ -z "$core" ]; then usage; fi
 [ -f "$config" ] || die "config $config not found"
 [ -f "$efi" ] || die "loader $efi not found (make build/BOOTX64.EFI)"
 [ -f "$core" ] || die "core $core not found (make build/septum.elf)"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ACPI table reader. See arch/acpi.h for the contract; section numbers are
- * those of the ACPI 6.5 specification.
+ * those of ACPI 6.0-6.5.
  *
  * Tables are read through packed structs (alignment 1), or memcpy where an
  * array of 64-bit values starts at an unaligned offset (XSDT entries at 36).
@@ -188,7 +188,7 @@ int acpi_find_table(const struct acpi *acpi, const char *sig,
 static int add_cpu(struct acpi_cpu *cpus, unsigned cap, unsigned *n, uint32_t apic_id,
 		   uint32_t uid, uint32_t flags, char *why, size_t whylen)
 {
-	/* §5.2.12.2, Table 5.23: neither Enabled nor Online Capable means the
+	/* §5.2.12.2: neither Enabled nor Online Capable means the
 	 * entry must be ignored. */
 	if (!(flags & (ACPI_MADT_CPU_ENABLED | ACPI_MADT_CPU_ONLINE_CAPABLE)))
 		return 0;
@@ -301,7 +301,7 @@ int acpi_fadt_pm1(const struct acpi_sdt_header *fadt, struct acpi_s5 *out, char 
 	if (fadt->length < ACPI_FADT_V1_SIZE)
 		return fail(why, whylen, "FADT: length %lu shorter than ACPI 1.0's %u",
 			    ul(fadt->length), ACPI_FADT_V1_SIZE);
-	/* §5.2.9, Table 5.10 HW_REDUCED_ACPI: fixed hardware, PM1 included, is absent. */
+	/* §5.2.9 HW_REDUCED_ACPI: fixed hardware, PM1 included, is absent. */
 	if (f->flags & ACPI_FADT_HW_REDUCED)
 		return fail(why, whylen, "FADT: hardware-reduced ACPI has no PM1 control block");
 	if (pm1_port(&f->x_pm1a_cnt_blk, FADT_HAS(f, x_pm1a_cnt_blk), f->pm1a_cnt_blk, "PM1a",
@@ -313,7 +313,7 @@ int acpi_fadt_pm1(const struct acpi_sdt_header *fadt, struct acpi_s5 *out, char 
 			"PM1b", &out->pm1b_cnt, why, whylen);
 }
 
-/* AML opcodes (§20.3 AML Grammar Definition). */
+/* AML opcodes (§20.3 "AML Byte Stream Byte Values"). */
 #define AML_ZERO      0x00
 #define AML_ONE       0x01
 #define AML_NAME      0x08
@@ -349,7 +349,7 @@ static size_t aml_pkglen(const uint8_t *p, size_t avail, uint32_t *len)
 	return 1 + follow;
 }
 
-/* §20.2.3 ComputationalData: one integer element of the \_S5 package. */
+/* One integer element of the \_S5 package: §20.2.3 Data Objects Encoding. */
 static int aml_integer(const uint8_t *p, size_t avail, size_t *used, uint64_t *v)
 {
 	static const uint8_t width[] = { [AML_BYTE] = 1, [AML_WORD] = 2, [AML_DWORD] = 4,

@@ -182,6 +182,8 @@ void arch_boot(struct boot_info *bi)
 	percpu_load_tables(bsp);
 	percpu_ready = true;
 	atomic_store(&bsp->online, 1);
+	if (cpuid(1, 0).ecx & CPUID1_ECX_X2APIC)
+		x2apic_enable();   /* IPIs go through the x2APIC ICR MSR */
 	tsc_calibrate();
 	pr_info("own page tables, GDT/IDT/TSS loaded; TSC %llu MHz; heap %llu KiB free",
 		(unsigned long long)(tsc_hz / 1000000), (unsigned long long)heap_free_pages() * 4);

@@ -159,25 +159,26 @@ static bool v2_has(const char *ctrl)
 	return false;
 }
 
-/* Controllers must be enabled in every ancestor's subtree_control. */
+/* Controllers must be enabled in the subtree_control of every ancestor of
+ * the leaf; intermediate groups ("compart/") are created on the way. */
 static int v2_enable(const char *rel, const char *ctrls, struct compart_error *e)
 {
 	char dir[512], file[540];
-	const char *p = rel;
+	const char *slash = rel;
 
 	snprintf(dir, sizeof(dir), CG_ROOT);
 	for (;;) {
-		const char *slash;
-
 		snprintf(file, sizeof(file), "%s/cgroup.subtree_control", dir);
 		if (cpt_write_file(file, ctrls) < 0)
 			return cpt_fail(e, errno, "cgroup v2: enabling '%s' in %s: %s", ctrls, file,
 					strerror(errno));
-		slash = strchr(p, '/');
+		slash = strchr(slash, '/');
 		if (!slash)
 			return 0;
 		snprintf(dir, sizeof(dir), CG_ROOT "/%.*s", (int)(slash - rel), rel);
-		p = slash + 1;
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return cpt_fail(e, errno, "cgroup %s: %s", dir, strerror(errno));
+		slash++;
 	}
 }
 

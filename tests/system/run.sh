@@ -75,7 +75,8 @@ split_args() {
 #   abort "REGEX"                stop waiting once a line matches REGEX: the run
 #                                cannot end well (bochs default: Septum "halted")
 #   config ... end               the septum.cfg for this run, verbatim
-#   expect NAME "TEXT"           partition NAME prints a line containing TEXT;
+#   expect NAME "TEXT"           partition NAME prints a line containing TEXT
+#                                (a line with "[NAME] " and TEXT after it);
 #                                expects of one partition must match in order
 #   exited NAME STATUS           NAME ended with that exit status (log + summary)
 #   stopped NAME "REASON"        NAME was stopped, reason starting with REASON
@@ -187,6 +188,14 @@ clean_serial() {
 	tr -d '\000' <"$1" | sed -e 's/\x1b\[[0-9;?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' -e 's/\r//g'
 }
 
+# find_output NAME TEXT FROM: number of the first line after line FROM where
+# partition NAME printed TEXT: the line has "[NAME] " and TEXT after it.
+find_output() {
+	awk -v tag="[$1] " -v pat="$2" -v from="$3" '
+		NR > from && (i = index($0, tag)) > 0 &&
+		index(substr($0, i + length(tag)), pat) > 0 { print NR; exit }' "$CLEAN"
+}
+
 # find_line TEXT FROM [WORDEND]: number of the first line after line FROM that
 # contains TEXT (and, with WORDEND=1, where TEXT is not followed by a digit
 # or letter, so "status 1" does not match "status 10"); empty if none.
@@ -215,9 +224,9 @@ judge() {
 		IFS=$'\t' read -r kind a b <<<"$c"
 		case $kind in
 		expect)
-			n=$(find_line "[$a] $b" "${pos[$a]:-0}")
+			n=$(find_output "$a" "$b" "${pos[$a]:-0}")
 			if [[ -z $n ]]; then
-				if [[ -n $(find_line "[$a] $b" 0) ]]; then
+				if [[ -n $(find_output "$a" "$b" 0) ]]; then
 					MISMATCH="partition $a printed \"$b\" out of order (before line ${pos[$a]})"
 				else
 					MISMATCH="partition $a never printed \"$b\""
@@ -358,6 +367,7 @@ wait_engine() {
 	done
 	wait "$EMU_PID" 2>/dev/null
 	local rc=$?
+	rm -f "$dir/serial.poll"
 	((rc == 124 || rc == 137)) && ((!DONE_SEEN)) && TIMED_OUT=1
 	clean_serial "$dir/serial.log" | grep -qF -- "$done_text" && DONE_SEEN=1
 	return 0

@@ -4,6 +4,8 @@
 #   make system-bochs   the Bochs scenarios only
 #   make system-qemu    the QEMU (no VT-x) scenario only
 #   make run            boot $(CONFIG) in Bochs and stream the consoles live
+#   make system-selftest  the harness judged on canned serial logs (no emulator,
+#                       a few seconds); `system` runs it first
 #
 # SCENARIOS="two-healthy probe-vmx" limits a run; SYSTEM_JOBS sets how many
 # emulators run at once (default 2: one per core; Bochs is single-threaded).
@@ -14,7 +16,10 @@ SYSTEM_PREREQS := $(BUILD)/septum.elf $(BUILD)/BOOTX64.EFI guests
 SYSTEM_JOBS ?= 2
 SCENARIOS ?=
 
-system: $(SYSTEM_PREREQS)
+system-selftest:
+	tests/system/selftest.sh --build $(BUILD)
+
+system: $(SYSTEM_PREREQS) system-selftest
 	tests/system/run.sh --build $(BUILD) -j $(SYSTEM_JOBS) $(SCENARIOS)
 
 system-bochs: $(SYSTEM_PREREQS)
@@ -26,4 +31,4 @@ system-qemu: $(SYSTEM_PREREQS)
 run: $(SYSTEM_PREREQS)
 	tests/system/boot.sh --build $(BUILD) --config $(CONFIG)
 
-.PHONY: system system-bochs system-qemu run
+.PHONY: system system-bochs system-qemu system-selftest run

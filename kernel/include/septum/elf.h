@@ -17,7 +17,8 @@
 #include <septum/types.h>
 
 #define ELF_MAX_SEGMENTS 16
-#define ELF_GUEST_LOAD_MIN 0x100000ull  /* GPAs below 1 MiB hold Septum-built guest boot structures */
+/* GPAs below 1 MiB hold Septum-built guest boot structures */
+#define ELF_GUEST_LOAD_MIN 0x100000ull
 #define ELF_WHY_MAX 128                 /* every reason fits in this many bytes with its NUL */
 
 /* elf_segment.flags: p_flags of the program header. */
@@ -25,7 +26,10 @@
 #define ELF_PF_W 2u
 #define ELF_PF_R 4u
 
-struct elf_segment { uint64_t paddr, memsz, filesz, offset; uint32_t flags; /* PF_X=1 PF_W=2 PF_R=4 */ };
+struct elf_segment {
+	uint64_t paddr, memsz, filesz, offset;
+	uint32_t flags;         /* PF_X=1 PF_W=2 PF_R=4 (ELF_PF_*) */
+};
 
 /*
  * bits: 32 or 64 (the ELF class).
@@ -36,7 +40,12 @@ struct elf_segment { uint64_t paddr, memsz, filesz, offset; uint32_t flags; /* P
  * seg[0..nseg): the PT_LOAD segments with p_memsz > 0, in file order,
  *        pairwise disjoint in guest-physical space.
  */
-struct elf_image { unsigned bits; /* 32 or 64 */ uint64_t entry; unsigned nseg; struct elf_segment seg[ELF_MAX_SEGMENTS]; };
+struct elf_image {
+	unsigned bits;          /* 32 or 64 */
+	uint64_t entry;
+	unsigned nseg;
+	struct elf_segment seg[ELF_MAX_SEGMENTS];
+};
 
 /*
  * Validates the ELF image data[0..size) and describes it in *img.

@@ -5,14 +5,14 @@
  * the planner decides what to map, this code only builds and walks tables.
  *
  * Format: Intel SDM Vol. 3C §29.3 "The Extended Page Table Mechanism (EPT)"
- * (§28.3 in older editions), entry layouts Tables 29-1..29-6; EPTP format
+ * (§28.3 in older editions), entry formats in §29.3.2; EPTP format
  * §25.6.11, Table 25-9. Tables come from a struct page_pool whose page
  * pointers are host-physical addresses (identity mapped in the core), so the
  * same code runs on malloc'd tables in host tests.
  *
- * Not thread safe: one builder per EPT, before (or while nothing else
- * modifies) the tables. A guest may run on the tables while ept_map() adds
- * to them: new subtrees are linked only once complete.
+ * Not thread safe: one builder per EPT. A guest may run on the tables while
+ * ept_map() adds to them (new subtrees are linked only once complete); the
+ * caller invalidates cached translations (INVEPT) where it needs to.
  */
 #ifndef VMX_EPT_H
 #define VMX_EPT_H
@@ -40,7 +40,7 @@
 #define EPT_LARGE_2M 1u
 #define EPT_LARGE_1G 2u
 
-/* Paging-structure entry bits (SDM Vol. 3C Tables 29-1..29-6). */
+/* Paging-structure entry bits (SDM Vol. 3C §29.3.2, one table per level). */
 #define EPTE_PERM_MASK 0x7ull                  /* bits 2:0: read, write, execute */
 #define EPTE_MT_SHIFT  3                       /* leaf bits 5:3: memory type */
 #define EPTE_MT_MASK   (0x7ull << EPTE_MT_SHIFT)

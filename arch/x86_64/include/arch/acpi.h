@@ -2,7 +2,8 @@
 /*
  * ACPI table reader: RSDP, RSDT/XSDT, MADT (CPUs) and FADT + DSDT (\_S5 for
  * power-off). ACPI Specification 6.x, chapter 5.2 "ACPI System Description
- * Tables"; section numbers below are those of ACPI 6.5.
+ * Tables"; section numbers are those of ACPI 6.0-6.5 (table
+ * numbers change between editions and are not cited).
  *
  * Firmware tables are input, not truth: every length, checksum and entry is
  * checked before use, and a bad table is refused with a one-line reason.
@@ -19,7 +20,7 @@
 #define ACPI_WHY_MAX   128       /* every reason fits in this many bytes with its NUL */
 #define ACPI_NOT_FOUND (-2)      /* acpi_find_table(): no table with that signature */
 
-/* §5.2.5.3 Root System Description Pointer (RSDP) Structure, Table 5.3. */
+/* §5.2.5.3 Root System Description Pointer (RSDP) Structure. */
 struct acpi_rsdp {
 	char     signature[8];          /*  0 "RSD PTR " */
 	uint8_t  checksum;              /*  8 bytes 0..19 sum to 0 */
@@ -34,7 +35,7 @@ struct acpi_rsdp {
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "ACPI 5.2.5.3");
 #define ACPI_RSDP_V1_SIZE 20
 
-/* §5.2.6 System Description Table Header, Table 5.4. */
+/* §5.2.6 System Description Table Header. */
 struct acpi_sdt_header {
 	char     signature[4];          /*  0 */
 	uint32_t length;                /*  4 whole table, header included */
@@ -48,7 +49,7 @@ struct acpi_sdt_header {
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_sdt_header) == 36, "ACPI 5.2.6");
 
-/* §5.2.12 Multiple APIC Description Table (MADT), Table 5.19. */
+/* §5.2.12 Multiple APIC Description Table (MADT). */
 struct acpi_madt {
 	struct acpi_sdt_header hdr;     /*  0 "APIC" */
 	uint32_t lapic_address;         /* 36 */
@@ -66,17 +67,17 @@ _Static_assert(sizeof(struct acpi_madt_entry) == 2, "ACPI 5.2.12");
 #define ACPI_MADT_LAPIC   0
 #define ACPI_MADT_X2APIC  9
 
-/* §5.2.12.2 Processor Local APIC Structure, Table 5.22. */
+/* §5.2.12.2 Processor Local APIC Structure. */
 struct acpi_madt_lapic {
 	uint8_t  type;                  /*  0 = 0 */
 	uint8_t  length;                /*  1 = 8 */
 	uint8_t  uid;                   /*  2 ACPI Processor UID */
 	uint8_t  apic_id;               /*  3 */
-	uint32_t flags;                 /*  4 ACPI_MADT_CPU_* (Table 5.23) */
+	uint32_t flags;                 /*  4 ACPI_MADT_CPU_* */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt_lapic) == 8, "ACPI 5.2.12.2");
 
-/* §5.2.12.12 Processor Local x2APIC Structure, Table 5.37. */
+/* §5.2.12.12 Processor Local x2APIC Structure. */
 struct acpi_madt_x2apic {
 	uint8_t  type;                  /*  0 = 9 */
 	uint8_t  length;                /*  1 = 16 */
@@ -87,12 +88,12 @@ struct acpi_madt_x2apic {
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt_x2apic) == 16, "ACPI 5.2.12.12");
 
-/* Local APIC flags, Table 5.23. Neither bit: the CPU is unusable and the OS
+/* Local APIC flags. Neither bit: the CPU is unusable and the OS
  * must ignore the entry. */
 #define ACPI_MADT_CPU_ENABLED        BIT(0)
 #define ACPI_MADT_CPU_ONLINE_CAPABLE BIT(1)
 
-/* §5.2.3.2 Generic Address Structure, Table 5.1. */
+/* §5.2.3.2 Generic Address Structure. */
 struct acpi_gas {
 	uint8_t  space_id;              /*  0 ACPI_GAS_* */
 	uint8_t  bit_width;             /*  1 */
@@ -105,7 +106,7 @@ _Static_assert(sizeof(struct acpi_gas) == 12, "ACPI 5.2.3.2");
 #define ACPI_GAS_MEMORY 0
 #define ACPI_GAS_IO     1
 
-/* §5.2.9 Fixed ACPI Description Table (FADT), Table 5.9 (revision 6). Older
+/* §5.2.9 Fixed ACPI Description Table (FADT) (revision 6). Older
  * revisions are shorter: read a field only if hdr.length covers it. */
 struct acpi_fadt {
 	struct acpi_sdt_header hdr;     /*   0 "FACP" */
@@ -146,7 +147,7 @@ struct acpi_fadt {
 	uint8_t  century;               /* 108 */
 	uint16_t iapc_boot_arch;        /* 109 */
 	uint8_t  reserved1;             /* 111 */
-	uint32_t flags;                 /* 112 ACPI_FADT_* (Table 5.10) */
+	uint32_t flags;                 /* 112 ACPI_FADT_* */
 	struct acpi_gas reset_reg;      /* 116 (end of the ACPI 1.0 FADT) */
 	uint8_t  reset_value;           /* 128 */
 	uint16_t arm_boot_arch;         /* 129 */
@@ -192,7 +193,8 @@ struct acpi {
 /* One CPU from the MADT. enabled false: online capable, not running yet. */
 struct acpi_cpu { uint32_t apic_id; uint32_t uid; bool enabled; };
 
-/* What ACPI power-off (S5) needs (§7.4.2 \_Sx, §16.1.6 Transitioning to S5). */
+/* What ACPI power-off (S5) needs: §7.4.2 \_Sx objects, chapter 16 "Waking and
+ * Sleeping". */
 struct acpi_s5 {
 	uint16_t pm1a_cnt;              /* I/O port of PM1a_CNT */
 	uint16_t pm1b_cnt;              /* I/O port of PM1b_CNT, 0 if none */
@@ -203,8 +205,9 @@ struct acpi_s5 {
 /* Value to write to PM1x_CNT to enter the sleep state of type slp_typ. */
 static inline uint16_t acpi_pm1_cnt_sleep(uint8_t slp_typ)
 {
-	return (uint16_t)(((unsigned)slp_typ << ACPI_PM1_CNT_SLP_TYP_SHIFT) & ACPI_PM1_CNT_SLP_TYP_MASK) |
-	       ACPI_PM1_CNT_SLP_EN;
+	unsigned typ = ((unsigned)slp_typ << ACPI_PM1_CNT_SLP_TYP_SHIFT) & ACPI_PM1_CNT_SLP_TYP_MASK;
+
+	return (uint16_t)(typ | ACPI_PM1_CNT_SLP_EN);
 }
 
 /*
