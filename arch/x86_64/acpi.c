@@ -16,6 +16,10 @@
 
 #define SDT_HDR sizeof(struct acpi_sdt_header)
 
+/* Sanity bounds on lengths firmware declares (real DSDTs stay below 1 MiB). */
+#define ACPI_TABLE_MAX (16u << 20)
+#define ACPI_RSDP_MAX  4096u
+
 /* A reason that does not fit is cut visibly ("..."), never silently. */
 __attribute__((format(printf, 3, 4)))
 static int fail(char *why, size_t whylen, const char *fmt, ...)
@@ -78,6 +82,11 @@ static int map_sdt(const struct acpi *acpi, uint64_t phys, const char *sig,
 	if (len < SDT_HDR)
 		return fail(why, whylen, "%.4s at 0x%lx: length %lu shorter than its header",
 			    h->signature, ul(phys), ul(len));
+	/* The core's map is the identity: a corrupt length must not send the
+	 * checksum loop through gigabytes of address space. */
+	if (len > ACPI_TABLE_MAX)
+		return fail(why, whylen, "%.4s at 0x%lx: length %lu is implausible",
+			    h->signature, ul(phys), ul(len));
 	h = map(acpi, phys, len, why, whylen);
 	if (!h)
 		return -1;
@@ -109,9 +118,9 @@ static int check_rsdp(const struct acpi *acpi, uint64_t phys, const struct acpi_
 		r = map(acpi, phys, sizeof(*r), why, whylen);
 		if (!r)
 			return -1;
-		if (r->length < sizeof(*r))
-			return fail(why, whylen, "RSDP at 0x%lx: length %lu < %lu", ul(phys),
-				    ul(r->length), ul(sizeof(*r)));
+		if (r->length < sizeof(*r) || r->length > ACPI_RSDP_MAX)
+			return fail(why, whylen, "RSDP at 0x%lx: length %lu not in %lu..%u", ul(phys),
+				    ul(r->length), ul(sizeof(*r)), ACPI_RSDP_MAX);
 		r = map(acpi, phys, r->length, why, whylen);
 		if (!r)
 			return -1;

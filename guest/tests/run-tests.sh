@@ -141,6 +141,18 @@ test_static() {
 	"$s" info | grep -q '^cgroups: ' || { REASON="compart-static info failed"; return 1; }
 }
 
+# COMPART_UNIT: the cmocka parser tests (make check builds them)
+test_unit() {
+	local o
+	[ -n "${COMPART_UNIT:-}" ] || { REASON="COMPART_UNIT not set (no cmocka build here)"; return 77; }
+	o=$("$COMPART_UNIT" 2>&1)
+	if [ $? -ne 0 ]; then
+		REASON=$(echo "$o" | grep -E 'FAILED|Failure|lacks|refused' | head -5 | tr '\n' ' ')
+		return 1
+	fi
+	echo "# $(echo "$o" | grep -F '[  PASSED  ]')"
+}
+
 test_info() {
 	local o
 	o=$(cpt info) || { REASON="info failed"; return 1; }
@@ -440,6 +452,7 @@ test_no_leaks() {
 }
 
 echo "# compart tests: $C, work dir $W, kernel $(uname -r)"
+t "config parser unit tests (cmocka)" test_unit
 t "compart-static is a static binary" test_static
 t "info reports hypervisor and cgroup mode" test_info
 t "container process is pid 1" test_pid1

@@ -598,7 +598,30 @@ static void test_rsdp_short_length(void **state)
 	m->rsdp.b[20] = 20;
 	m->rsdp.b[8] = 0;
 	m->rsdp.b[8] = (uint8_t)-sum(m->rsdp.b, 20);
-	expect_init_fails(m, "RSDP at 0xf5a40: length 20 < 36");
+	expect_init_fails(m, "RSDP at 0xf5a40: length 20 not in 36..4096");
+	free(m);
+}
+
+static void test_rsdp_huge_length(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	put(&m->rsdp, 20, 0x7fffffff, 4);
+	m->rsdp.b[8] = 0;
+	m->rsdp.b[8] = (uint8_t)-sum(m->rsdp.b, 20);
+	expect_init_fails(m, "RSDP at 0xf5a40: length 2147483647 not in 36..4096");
+	free(m);
+}
+
+static void test_table_huge_length(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	put(&m->madt, 4, 0xfffffff0, 4);
+	init_ok(m);
+	expect_cpus_fail(m, 8, "APIC at 0x7fe3000: length 4294967280 is implausible");
 	free(m);
 }
 
@@ -982,6 +1005,8 @@ int main(void)
 		cmocka_unit_test(test_rsdp_bad_checksum),
 		cmocka_unit_test(test_rsdp_bad_extended_checksum),
 		cmocka_unit_test(test_rsdp_short_length),
+		cmocka_unit_test(test_rsdp_huge_length),
+		cmocka_unit_test(test_table_huge_length),
 		cmocka_unit_test(test_rsdp_unmappable),
 		cmocka_unit_test(test_xsdt_bad_checksum),
 		cmocka_unit_test(test_xsdt_wrong_signature),

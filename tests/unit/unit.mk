@@ -13,7 +13,7 @@ UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DSEPTUM_HOST_TEST -O1 -g \
 
 unit_deps = $(shell cat tests/unit/$(1).deps 2>/dev/null)
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/%.deps $$(call unit_deps,%) $(wildcard include/septum/*.h kernel/include/septum/*.h)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/%.deps $$(call unit_deps,%) $(wildcard include/septum/*.h kernel/include/septum/*.h tests/unit/*.h vmx/include/vmx/*.h arch/x86_64/include/arch/*.h configs/*.cfg)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(call unit_deps,$*) -lcmocka
 
