@@ -202,11 +202,19 @@ void kernel_cpu_main(void)
 	struct vcpu *v = cpu_vcpu[cpu];
 	char why[200];
 
-	if (!v)
-		arch_halt_cpu();          /* a CPU no partition uses: park it */
+	/* Every CPU enters VMX operation, used or not: a CPU left outside it
+	 * would be the one place a stray VMXON could still succeed. */
 	if (cpu != 0 && (virt_check_cpu(why, sizeof(why)) || virt_enable_cpu(why, sizeof(why)))) {
+		if (!v) {
+			pr_warn("CPU %u: %s (no partition uses this CPU)", (unsigned)cpu, why);
+			arch_halt_cpu();
+		}
 		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);
 		cpu_finished();
+	}
+	if (!v) {
+		pr_info("CPU %u: in VMX root mode, no partition: parked", (unsigned)cpu);
+		arch_halt_cpu();
 	}
 	if (vcpu_prepare(v, why, sizeof(why))) {
 		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);

@@ -203,10 +203,9 @@ static int v2_create(const char *rel, const struct compart_config *c, struct com
 	    v2_need(cpuset, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
 	    v2_need(c->has_pids_limit, "pids", "linux.resources.pids", e))
 		return -1;
-	/* memory and pids always when present: ps/oom accounting rely on them */
-	if (v2_has("memory"))
+	if (mem)
 		strcat(ctrls, "+memory ");
-	if (v2_has("pids"))
+	if (c->has_pids_limit)
 		strcat(ctrls, "+pids ");
 	if (cpu)
 		strcat(ctrls, "+cpu ");
@@ -214,6 +213,14 @@ static int v2_create(const char *rel, const struct compart_config *c, struct com
 		strcat(ctrls, "+cpuset ");
 	if (*ctrls && v2_enable(rel, ctrls, e))
 		return -1;
+	/* Without a memory limit the memory controller still gives `run` its
+	 * OOM report; it is accounting, not a limit, so failing to enable it
+	 * (e.g. a delegated subtree without it) is not an error. */
+	if (!mem && v2_has("memory")) {
+		struct compart_error ignore;
+
+		v2_enable(rel, "+memory", &ignore);
+	}
 	if (mkdir_path(CG_ROOT, rel, NULL, e))
 		return -1;
 	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);

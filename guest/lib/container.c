@@ -184,7 +184,7 @@ static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, i
 		goto kill;
 	if (c->has_oom_score_adj && set_oom_score_adj(pid, c->oom_score_adj, e))
 		goto kill;
-	if (write(sv[0], "g", 1) != 1) {
+	if (send(sv[0], "g", 1, MSG_NOSIGNAL) != 1) {
 		cpt_fail(e, errno, "starting the container init: %s", strerror(errno));
 		goto kill;
 	}
@@ -289,6 +289,11 @@ static int prepare(const char *root, const char *id, const char *bundle, bool fi
 
 	memset(p, 0, sizeof(*p));
 	p->fifo_fd = -1;
+	/* Rootless operation (uid maps written through newuidmap, cgroups
+	 * delegated by systemd) is not implemented: say so instead of failing
+	 * later on some EPERM. */
+	if (geteuid() != 0)
+		return cpt_fail(e, EPERM, "compart needs root (rootless containers are not supported yet)");
 	if (cpt_state_dir(root, id, p->dir, sizeof(p->dir), e))
 		return -1;
 	if (compart_config_load(bundle ? bundle : ".", &p->c, e))

@@ -174,4 +174,11 @@ unsigned long long cpt_proc_starttime(pid_t pid);
 /* Remove a state dir and its files. */
 void cpt_state_remove(const char *dir);
 
+/* ---------------------------------------------------------------- septum */
+
+/* CPUID as a seam: the hardware instruction, or a table in unit tests. */
+typedef void (*cpt_cpuid_fn)(uint32_t leaf, uint32_t regs[4]);
+/* Fill the hypervisor fields of *info (not cgroup_mode) from `cpuid`. */
+void cpt_hv_probe(cpt_cpuid_fn cpuid, struct compart_hv_info *info);
+
 #endif /* COMPART_INTERNAL_H */

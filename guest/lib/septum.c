@@ -15,24 +15,15 @@
 
 #include "internal.h"
 
-static void cpuid(uint32_t leaf, uint32_t r[4])
+static void cpuid_hw(uint32_t leaf, uint32_t r[4])
 {
 	__cpuid(leaf, r[0], r[1], r[2], r[3]);
 }
 
-void compart_hv_info(struct compart_hv_info *info)
+void cpt_hv_probe(cpt_cpuid_fn cpuid, struct compart_hv_info *info)
 {
 	uint32_t r[4];
-	const char *mode = cpt_cgroup_host_mode();
-	struct statfs fs;
 
-	memset(info, 0, sizeof(*info));
-	/* hybrid: v1 controllers plus a v2 mount at unified/ (systemd's layout) */
-	if (!strcmp(mode, "v1") && statfs("/sys/fs/cgroup/unified", &fs) == 0 &&
-	    (long)fs.f_type == CGROUP2_SUPER_MAGIC)
-		snprintf(info->cgroup_mode, sizeof(info->cgroup_mode), "hybrid (v1 limits)");
-	else
-		snprintf(info->cgroup_mode, sizeof(info->cgroup_mode), "%s", mode);
 	cpuid(1, r);
 	info->hypervisor = (r[2] >> 31) & 1;
 	if (!info->hypervisor)
@@ -61,6 +52,21 @@ void compart_hv_info(struct compart_hv_info *info)
 	if (info->vcpu_count > 1)
 		snprintf(info->default_cpuset, sizeof(info->default_cpuset), "0-%u",
 			 info->vcpu_count - 1);
-	else
+	else if (info->vcpu_count == 1)
 		snprintf(info->default_cpuset, sizeof(info->default_cpuset), "0");
+}
+
+void compart_hv_info(struct compart_hv_info *info)
+{
+	const char *mode = cpt_cgroup_host_mode();
+	struct statfs fs;
+
+	memset(info, 0, sizeof(*info));
+	/* hybrid: v1 controllers plus a v2 mount at unified/ (systemd's layout) */
+	if (!strcmp(mode, "v1") && statfs("/sys/fs/cgroup/unified", &fs) == 0 &&
+	    (long)fs.f_type == CGROUP2_SUPER_MAGIC)
+		snprintf(info->cgroup_mode, sizeof(info->cgroup_mode), "hybrid (v1 limits)");
+	else
+		snprintf(info->cgroup_mode, sizeof(info->cgroup_mode), "%s", mode);
+	cpt_hv_probe(cpuid_hw, info);
 }
