@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <septum/arch.h>
 #include <septum/log.h>
@@ -7,7 +9,30 @@
 
 enum log_level log_threshold = LOG_INFO;
 
+/* The console lock records its owner so that an exception taken while a CPU
+ * prints (a Septum bug) can still print its dump on that CPU instead of
+ * deadlocking on its own lock. */
 static spinlock_t console_lock = SPINLOCK_INIT;
+static atomic_uint console_owner = ~0u;
+
+static bool console_acquire(void)
+{
+	unsigned self = (unsigned)arch_cpu_id();
+
+	if (atomic_load(&console_owner) == self)
+		return false;             /* re-entered from an exception: print anyway */
+	spin_lock(&console_lock);
+	atomic_store(&console_owner, self);
+	return true;
+}
+
+static void console_release(bool locked)
+{
+	if (!locked)
+		return;
+	atomic_store(&console_owner, ~0u);
+	spin_unlock(&console_lock);
+}
 static const char *const level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 
 /* Long enough for any message the core formats; longer ones are cut and
@@ -16,9 +41,10 @@ static const char *const level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 
 static void emit(const char *buf, size_t len)
 {
-	spin_lock(&console_lock);
+	bool locked = console_acquire();
+
 	arch_console_write(buf, len);
-	spin_unlock(&console_lock);
+	console_release(locked);
 }
 
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
@@ -56,13 +82,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 
 void console_line(const char *tag, const char *text, size_t len)
 {
-	spin_lock(&console_lock);
+	bool locked = console_acquire();
+
 	arch_console_write("[", 1);
 	arch_console_write(tag, strlen(tag));
 	arch_console_write("] ", 2);
 	arch_console_write(text, len);
 	arch_console_write("\n", 1);
-	spin_unlock(&console_lock);
+	console_release(locked);
 }
 
 void console_puts(const char *s)
