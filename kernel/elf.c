@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <septum/elf.h>
+#include <septum/why.h>
 
 /* e_ident[] (gABI "ELF Identification"). */
 #define EI_NIDENT     16
@@ -115,21 +116,6 @@ struct phdr {
  * without notice: callers size why with ELF_WHY_MAX (every message here fits),
  * and a smaller buffer gets a visible "..." at the cut.
  */
-__attribute__((format(printf, 3, 4)))
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!why || whylen == 0)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n >= whylen && whylen >= 4)
-		memcpy(why + whylen - 4, "...", 4);
-	return -1;
-}
 
 /* Newlib's nano printf has no "ll": 64-bit values go through unsigned long,
  * which is 64 bits on x86_64. */
@@ -141,15 +127,15 @@ static unsigned long ul(uint64_t v)
 static int read_ident(const uint8_t *p, size_t size, unsigned *bits, char *why, size_t whylen)
 {
 	if (size < EI_NIDENT)
-		return fail(why, whylen, "file too short for an ELF header (%lu bytes)", ul(size));
+		return why_fail(why, whylen, "file too short for an ELF header (%lu bytes)", ul(size));
 	if (memcmp(p, "\177ELF", 4) != 0)
-		return fail(why, whylen, "not an ELF file (bad magic)");
+		return why_fail(why, whylen, "not an ELF file (bad magic)");
 	if (p[EI_CLASS] != ELFCLASS32 && p[EI_CLASS] != ELFCLASS64)
-		return fail(why, whylen, "unknown ELF class %u", p[EI_CLASS]);
+		return why_fail(why, whylen, "unknown ELF class %u", p[EI_CLASS]);
 	if (p[EI_DATA] != ELFDATA2LSB)
-		return fail(why, whylen, "not a little-endian ELF file (EI_DATA %u)", p[EI_DATA]);
+		return why_fail(why, whylen, "not a little-endian ELF file (EI_DATA %u)", p[EI_DATA]);
 	if (p[EI_VERSION] != EV_CURRENT)
-		return fail(why, whylen, "unknown ELF version %u", p[EI_VERSION]);
+		return why_fail(why, whylen, "unknown ELF version %u", p[EI_VERSION]);
 	*bits = p[EI_CLASS] == ELFCLASS32 ? 32 : 64;
 	return 0;
 }
@@ -162,7 +148,7 @@ static int read_ehdr(const uint8_t *p, size_t size, struct ehdr *eh, char *why, 
 		struct elf32_ehdr e;
 
 		if (size < sizeof(e))
-			return fail(why, whylen, "truncated ELF header (%lu of %lu bytes)",
+			return why_fail(why, whylen, "truncated ELF header (%lu of %lu bytes)",
 				    ul(size), ul(sizeof(e)));
 		memcpy(&e, p, sizeof(e));
 		*eh = (struct ehdr){ 32, e.e_type, e.e_machine, e.e_ehsize, e.e_phentsize,
@@ -171,7 +157,7 @@ static int read_ehdr(const uint8_t *p, size_t size, struct ehdr *eh, char *why, 
 		struct elf64_ehdr e;
 
 		if (size < sizeof(e))
-			return fail(why, whylen, "truncated ELF header (%lu of %lu bytes)",
+			return why_fail(why, whylen, "truncated ELF header (%lu of %lu bytes)",
 				    ul(size), ul(sizeof(e)));
 		memcpy(&e, p, sizeof(e));
 		*eh = (struct ehdr){ 64, e.e_type, e.e_machine, e.e_ehsize, e.e_phentsize,
@@ -188,23 +174,23 @@ static int check_ehdr(const struct ehdr *eh, size_t size, char *why, size_t whyl
 	const size_t phentsize = is32 ? sizeof(struct elf32_phdr) : sizeof(struct elf64_phdr);
 
 	if (eh->type != ET_EXEC)
-		return fail(why, whylen, "not an executable (e_type %u, want ET_EXEC)", eh->type);
+		return why_fail(why, whylen, "not an executable (e_type %u, want ET_EXEC)", eh->type);
 	if (eh->machine != want_machine)
-		return fail(why, whylen, "ELFCLASS%u image for machine %u (want %s)", eh->bits,
+		return why_fail(why, whylen, "ELFCLASS%u image for machine %u (want %s)", eh->bits,
 			    eh->machine, is32 ? "EM_386" : "EM_X86_64");
 	if (eh->version != EV_CURRENT)
-		return fail(why, whylen, "unknown e_version %lu", ul(eh->version));
+		return why_fail(why, whylen, "unknown e_version %lu", ul(eh->version));
 	if (eh->ehsize != ehsize)
-		return fail(why, whylen, "e_ehsize %u, want %lu", eh->ehsize, ul(ehsize));
+		return why_fail(why, whylen, "e_ehsize %u, want %lu", eh->ehsize, ul(ehsize));
 	if (eh->phnum == 0)
-		return fail(why, whylen, "no program headers");
+		return why_fail(why, whylen, "no program headers");
 	if (eh->phnum == PN_XNUM)
-		return fail(why, whylen, "extended program header numbering (PN_XNUM) unsupported");
+		return why_fail(why, whylen, "extended program header numbering (PN_XNUM) unsupported");
 	if (eh->phentsize != phentsize)
-		return fail(why, whylen, "e_phentsize %u, want %lu", eh->phentsize, ul(phentsize));
+		return why_fail(why, whylen, "e_phentsize %u, want %lu", eh->phentsize, ul(phentsize));
 	/* phnum * phentsize < 2^16 * 56: cannot overflow. */
 	if (eh->phoff > size || (uint64_t)eh->phnum * phentsize > size - eh->phoff)
-		return fail(why, whylen, "program headers at 0x%lx (%u x %u bytes) outside the file (%lu bytes)",
+		return why_fail(why, whylen, "program headers at 0x%lx (%u x %u bytes) outside the file (%lu bytes)",
 			    ul(eh->phoff), eh->phnum, eh->phentsize, ul(size));
 	return 0;
 }
@@ -231,21 +217,21 @@ static int check_load(const struct phdr *ph, unsigned i, unsigned bits, size_t s
 		      char *why, size_t whylen)
 {
 	if (ph->filesz > ph->memsz)
-		return fail(why, whylen, "phdr %u: p_filesz 0x%lx > p_memsz 0x%lx", i,
+		return why_fail(why, whylen, "phdr %u: p_filesz 0x%lx > p_memsz 0x%lx", i,
 			    ul(ph->filesz), ul(ph->memsz));
 	if (ph->offset > size || ph->filesz > size - ph->offset)
-		return fail(why, whylen, "phdr %u: bytes 0x%lx+0x%lx outside the file (%lu bytes)",
+		return why_fail(why, whylen, "phdr %u: bytes 0x%lx+0x%lx outside the file (%lu bytes)",
 			    i, ul(ph->offset), ul(ph->filesz), ul(size));
 	/* The last byte, paddr + memsz - 1, must not wrap (memsz > 0 here). */
 	if (ph->memsz - 1 > UINT64_MAX - ph->paddr)
-		return fail(why, whylen, "phdr %u: p_paddr 0x%lx+0x%lx wraps around", i,
+		return why_fail(why, whylen, "phdr %u: p_paddr 0x%lx+0x%lx wraps around", i,
 			    ul(ph->paddr), ul(ph->memsz));
 	if (ph->memsz - 1 > UINT64_MAX - ph->vaddr)
-		return fail(why, whylen, "phdr %u: p_vaddr 0x%lx+0x%lx wraps around", i,
+		return why_fail(why, whylen, "phdr %u: p_vaddr 0x%lx+0x%lx wraps around", i,
 			    ul(ph->vaddr), ul(ph->memsz));
 	/* A 32-bit guest starts with paging off: it cannot reach past 4 GiB. */
 	if (bits == 32 && ph->paddr + ph->memsz > SZ_4G)
-		return fail(why, whylen, "phdr %u: 0x%lx+0x%lx reaches past 4 GiB in a 32-bit image",
+		return why_fail(why, whylen, "phdr %u: 0x%lx+0x%lx reaches past 4 GiB in a 32-bit image",
 			    i, ul(ph->paddr), ul(ph->memsz));
 	return 0;
 }
@@ -266,7 +252,7 @@ static int find_entry(const struct elf_image *img, const uint64_t *vaddr, uint64
 		if ((seg->flags & ELF_PF_X) && entry >= vaddr[s] && entry - vaddr[s] < seg->memsz)
 			return (int)s;
 	}
-	return fail(why, whylen, "entry point 0x%lx is not inside an executable segment",
+	return why_fail(why, whylen, "entry point 0x%lx is not inside an executable segment",
 		    ul(entry));
 }
 
@@ -288,25 +274,25 @@ int elf_parse(const void *data, size_t size, struct elf_image *img, char *why, s
 
 		read_phdr(p, &eh, i, &ph);
 		if (ph.type == PT_INTERP)
-			return fail(why, whylen, "phdr %u: PT_INTERP: needs a dynamic loader", i);
+			return why_fail(why, whylen, "phdr %u: PT_INTERP: needs a dynamic loader", i);
 		/* An empty PT_LOAD occupies nothing (gABI allows it). */
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
 		if (check_load(&ph, i, eh.bits, size, why, whylen))
 			return -1;
 		if (img->nseg == ELF_MAX_SEGMENTS)
-			return fail(why, whylen, "more than %u loadable segments", ELF_MAX_SEGMENTS);
+			return why_fail(why, whylen, "more than %u loadable segments", ELF_MAX_SEGMENTS);
 		*seg = (struct elf_segment){ ph.paddr, ph.memsz, ph.filesz, ph.offset,
 					     ph.flags & (ELF_PF_X | ELF_PF_W | ELF_PF_R) };
 		for (unsigned k = 0; k < img->nseg; k++)
 			if (segs_overlap(&img->seg[k], seg))
-				return fail(why, whylen, "phdr %u: 0x%lx+0x%lx overlaps another segment at 0x%lx+0x%lx",
+				return why_fail(why, whylen, "phdr %u: 0x%lx+0x%lx overlaps another segment at 0x%lx+0x%lx",
 					    i, ul(seg->paddr), ul(seg->memsz),
 					    ul(img->seg[k].paddr), ul(img->seg[k].memsz));
 		vaddr[img->nseg++] = ph.vaddr;
 	}
 	if (img->nseg == 0)
-		return fail(why, whylen, "no loadable segment (PT_LOAD)");
+		return why_fail(why, whylen, "no loadable segment (PT_LOAD)");
 
 	s = find_entry(img, vaddr, eh.entry, why, whylen);
 	if (s < 0)
@@ -321,10 +307,10 @@ int elf_check_fits(const struct elf_image *img, uint64_t ram_size, char *why, si
 		const struct elf_segment *seg = &img->seg[s];
 
 		if (seg->paddr < ELF_GUEST_LOAD_MIN)
-			return fail(why, whylen, "segment at 0x%lx is below 0x%lx (reserved for boot data)",
+			return why_fail(why, whylen, "segment at 0x%lx is below 0x%lx (reserved for boot data)",
 				    ul(seg->paddr), ul(ELF_GUEST_LOAD_MIN));
 		if (seg->memsz > ram_size || seg->paddr > ram_size - seg->memsz)
-			return fail(why, whylen, "segment 0x%lx+0x%lx does not fit in 0x%lx bytes of RAM",
+			return why_fail(why, whylen, "segment 0x%lx+0x%lx does not fit in 0x%lx bytes of RAM",
 				    ul(seg->paddr), ul(seg->memsz), ul(ram_size));
 	}
 	return 0;

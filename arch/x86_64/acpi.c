@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <arch/acpi.h>
+#include <septum/why.h>
 
 #define SDT_HDR sizeof(struct acpi_sdt_header)
 
@@ -21,21 +22,6 @@
 #define ACPI_RSDP_MAX  4096u
 
 /* A reason that does not fit is cut visibly ("..."), never silently. */
-__attribute__((format(printf, 3, 4)))
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!why || whylen == 0)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n >= whylen && whylen >= 4)
-		memcpy(why + whylen - 4, "...", 4);
-	return -1;
-}
 
 /* Newlib's nano printf has no "ll": print 64-bit values as unsigned long. */
 static unsigned long ul(uint64_t v)
@@ -60,7 +46,7 @@ static const void *map(const struct acpi *acpi, uint64_t phys, size_t len, char 
 	const void *p = acpi->map(acpi->ctx, phys, len);
 
 	if (!p)
-		fail(why, whylen, "cannot map 0x%lx (%lu bytes)", ul(phys), ul(len));
+		why_fail(why, whylen, "cannot map 0x%lx (%lu bytes)", ul(phys), ul(len));
 	return p;
 }
 
@@ -77,21 +63,21 @@ static int map_sdt(const struct acpi *acpi, uint64_t phys, const char *sig,
 	if (!h)
 		return -1;
 	if (sig && memcmp(h->signature, sig, 4) != 0)
-		return fail(why, whylen, "table at 0x%lx: signature is not %.4s", ul(phys), sig);
+		return why_fail(why, whylen, "table at 0x%lx: signature is not %.4s", ul(phys), sig);
 	len = h->length;
 	if (len < SDT_HDR)
-		return fail(why, whylen, "%.4s at 0x%lx: length %lu shorter than its header",
+		return why_fail(why, whylen, "%.4s at 0x%lx: length %lu shorter than its header",
 			    h->signature, ul(phys), ul(len));
 	/* The core's map is the identity: a corrupt length must not send the
 	 * checksum loop through gigabytes of address space. */
 	if (len > ACPI_TABLE_MAX)
-		return fail(why, whylen, "%.4s at 0x%lx: length %lu is implausible",
+		return why_fail(why, whylen, "%.4s at 0x%lx: length %lu is implausible",
 			    h->signature, ul(phys), ul(len));
 	h = map(acpi, phys, len, why, whylen);
 	if (!h)
 		return -1;
 	if (!sum_ok(h, len))
-		return fail(why, whylen, "%.4s at 0x%lx: bad checksum", h->signature, ul(phys));
+		return why_fail(why, whylen, "%.4s at 0x%lx: bad checksum", h->signature, ul(phys));
 	*out = h;
 	return 0;
 }
@@ -110,22 +96,22 @@ static int check_rsdp(const struct acpi *acpi, uint64_t phys, const struct acpi_
 	if (!r)
 		return -1;
 	if (memcmp(r->signature, "RSD PTR ", 8) != 0)
-		return fail(why, whylen, "RSDP at 0x%lx: bad signature", ul(phys));
+		return why_fail(why, whylen, "RSDP at 0x%lx: bad signature", ul(phys));
 	if (!sum_ok(r, ACPI_RSDP_V1_SIZE))
-		return fail(why, whylen, "RSDP at 0x%lx: bad checksum", ul(phys));
+		return why_fail(why, whylen, "RSDP at 0x%lx: bad checksum", ul(phys));
 	if (r->revision >= 2) {
 		/* ACPI 2.0+: the Length field and the extended checksum are valid. */
 		r = map(acpi, phys, sizeof(*r), why, whylen);
 		if (!r)
 			return -1;
 		if (r->length < sizeof(*r) || r->length > ACPI_RSDP_MAX)
-			return fail(why, whylen, "RSDP at 0x%lx: length %lu not in %lu..%u", ul(phys),
+			return why_fail(why, whylen, "RSDP at 0x%lx: length %lu not in %lu..%u", ul(phys),
 				    ul(r->length), ul(sizeof(*r)), ACPI_RSDP_MAX);
 		r = map(acpi, phys, r->length, why, whylen);
 		if (!r)
 			return -1;
 		if (!sum_ok(r, r->length))
-			return fail(why, whylen, "RSDP at 0x%lx: bad extended checksum", ul(phys));
+			return why_fail(why, whylen, "RSDP at 0x%lx: bad extended checksum", ul(phys));
 	}
 	*out = r;
 	return 0;
@@ -154,11 +140,11 @@ int acpi_init(struct acpi *acpi, uint64_t rsdp, acpi_map_fn map_fn, void *ctx, c
 		acpi->root = r->rsdt_address;
 	}
 	if (!acpi->root)
-		return fail(why, whylen, "RSDP at 0x%lx: no RSDT or XSDT address", ul(rsdp));
+		return why_fail(why, whylen, "RSDP at 0x%lx: no RSDT or XSDT address", ul(rsdp));
 	if (map_sdt(acpi, acpi->root, acpi->xsdt ? "XSDT" : "RSDT", &root, why, whylen))
 		return -1;
 	if ((root->length - SDT_HDR) % root_entry_size(acpi) != 0)
-		return fail(why, whylen, "%.4s: length %lu is not a whole number of entries",
+		return why_fail(why, whylen, "%.4s: length %lu is not a whole number of entries",
 			    root->signature, ul(root->length));
 	return 0;
 }
@@ -188,7 +174,7 @@ int acpi_find_table(const struct acpi *acpi, const char *sig,
 		if (memcmp(h->signature, sig, 4) == 0)
 			return map_sdt(acpi, phys, sig, out, why, whylen);
 	}
-	fail(why, whylen, "no %.4s table", sig);
+	why_fail(why, whylen, "no %.4s table", sig);
 	return ACPI_NOT_FOUND;
 }
 
@@ -203,9 +189,9 @@ static int add_cpu(struct acpi_cpu *cpus, unsigned cap, unsigned *n, uint32_t ap
 		return 0;
 	for (unsigned i = 0; i < *n; i++)
 		if (cpus[i].apic_id == apic_id)
-			return fail(why, whylen, "MADT: APIC id %lu listed twice", ul(apic_id));
+			return why_fail(why, whylen, "MADT: APIC id %lu listed twice", ul(apic_id));
 	if (*n == cap)
-		return fail(why, whylen, "MADT: more than %u CPUs", cap);
+		return why_fail(why, whylen, "MADT: more than %u CPUs", cap);
 	cpus[(*n)++] = (struct acpi_cpu){ apic_id, uid, (flags & ACPI_MADT_CPU_ENABLED) != 0 };
 	return 0;
 }
@@ -219,9 +205,9 @@ int acpi_madt_cpus(const struct acpi_sdt_header *madt, struct acpi_cpu *cpus, un
 
 	*ncpus = 0;
 	if (memcmp(madt->signature, "APIC", 4) != 0)
-		return fail(why, whylen, "not a MADT (%.4s)", madt->signature);
+		return why_fail(why, whylen, "not a MADT (%.4s)", madt->signature);
 	if (len < sizeof(struct acpi_madt))
-		return fail(why, whylen, "MADT: length %lu shorter than its fixed part (44)", ul(len));
+		return why_fail(why, whylen, "MADT: length %lu shorter than its fixed part (44)", ul(len));
 
 	while (off < len) {
 		const struct acpi_madt_entry *e = (const void *)(base + off);
@@ -230,26 +216,26 @@ int acpi_madt_cpus(const struct acpi_sdt_header *madt, struct acpi_cpu *cpus, un
 		/* Each entry must hold its own header, advance, and end inside
 		 * the table; length 0 would otherwise loop forever. */
 		if (len - off < sizeof(*e))
-			return fail(why, whylen, "MADT: truncated entry at offset %lu", ul(off));
+			return why_fail(why, whylen, "MADT: truncated entry at offset %lu", ul(off));
 		if (e->length < sizeof(*e))
-			return fail(why, whylen, "MADT: entry at offset %lu has length %u", ul(off),
+			return why_fail(why, whylen, "MADT: entry at offset %lu has length %u", ul(off),
 				    e->length);
 		if (e->length > len - off)
-			return fail(why, whylen, "MADT: entry at offset %lu (length %u) runs past the end (%lu)",
+			return why_fail(why, whylen, "MADT: entry at offset %lu (length %u) runs past the end (%lu)",
 				    ul(off), e->length, ul(len));
 
 		if (e->type == ACPI_MADT_LAPIC) {
 			const struct acpi_madt_lapic *l = (const void *)e;
 
 			if (e->length < sizeof(*l))
-				return fail(why, whylen, "MADT: local APIC entry at offset %lu has length %u",
+				return why_fail(why, whylen, "MADT: local APIC entry at offset %lu has length %u",
 					    ul(off), e->length);
 			rc = add_cpu(cpus, cap, ncpus, l->apic_id, l->uid, l->flags, why, whylen);
 		} else if (e->type == ACPI_MADT_X2APIC) {
 			const struct acpi_madt_x2apic *x = (const void *)e;
 
 			if (e->length < sizeof(*x))
-				return fail(why, whylen, "MADT: local x2APIC entry at offset %lu has length %u",
+				return why_fail(why, whylen, "MADT: local x2APIC entry at offset %lu has length %u",
 					    ul(off), e->length);
 			rc = add_cpu(cpus, cap, ncpus, x->x2apic_id, x->uid, x->flags, why, whylen);
 		}
@@ -290,12 +276,12 @@ static int pm1_port(const struct acpi_gas *x, bool x_present, uint32_t legacy, c
 
 	if (x_present && x->address) {
 		if (x->space_id != ACPI_GAS_IO)
-			return fail(why, whylen, "FADT: X_%s_CNT_BLK in address space %u, not system I/O",
+			return why_fail(why, whylen, "FADT: X_%s_CNT_BLK in address space %u, not system I/O",
 				    name, x->space_id);
 		addr = x->address;
 	}
 	if (addr > 0xffff)
-		return fail(why, whylen, "FADT: %s_CNT_BLK 0x%lx is not an I/O port", name, ul(addr));
+		return why_fail(why, whylen, "FADT: %s_CNT_BLK 0x%lx is not an I/O port", name, ul(addr));
 	*port = (uint16_t)addr;
 	return 0;
 }
@@ -306,18 +292,18 @@ int acpi_fadt_pm1(const struct acpi_sdt_header *fadt, struct acpi_s5 *out, char 
 	const struct acpi_fadt *f = (const void *)fadt;
 
 	if (memcmp(fadt->signature, "FACP", 4) != 0)
-		return fail(why, whylen, "not a FADT (%.4s)", fadt->signature);
+		return why_fail(why, whylen, "not a FADT (%.4s)", fadt->signature);
 	if (fadt->length < ACPI_FADT_V1_SIZE)
-		return fail(why, whylen, "FADT: length %lu shorter than ACPI 1.0's %u",
+		return why_fail(why, whylen, "FADT: length %lu shorter than ACPI 1.0's %u",
 			    ul(fadt->length), ACPI_FADT_V1_SIZE);
 	/* §5.2.9 HW_REDUCED_ACPI: fixed hardware, PM1 included, is absent. */
 	if (f->flags & ACPI_FADT_HW_REDUCED)
-		return fail(why, whylen, "FADT: hardware-reduced ACPI has no PM1 control block");
+		return why_fail(why, whylen, "FADT: hardware-reduced ACPI has no PM1 control block");
 	if (pm1_port(&f->x_pm1a_cnt_blk, FADT_HAS(f, x_pm1a_cnt_blk), f->pm1a_cnt_blk, "PM1a",
 		     &out->pm1a_cnt, why, whylen))
 		return -1;
 	if (!out->pm1a_cnt)
-		return fail(why, whylen, "FADT: no PM1a control block");
+		return why_fail(why, whylen, "FADT: no PM1a control block");
 	return pm1_port(&f->x_pm1b_cnt_blk, FADT_HAS(f, x_pm1b_cnt_blk), f->pm1b_cnt_blk,
 			"PM1b", &out->pm1b_cnt, why, whylen);
 }
@@ -407,17 +393,17 @@ int acpi_dsdt_s5(const struct acpi_sdt_header *dsdt, struct acpi_s5 *out, char *
 	uint8_t slp[2];
 
 	if (!at)
-		return fail(why, whylen, "%.4s: no \\_S5 package", dsdt->signature);
+		return why_fail(why, whylen, "%.4s: no \\_S5 package", dsdt->signature);
 	if (at >= len || aml[at] != AML_PACKAGE)
-		return fail(why, whylen, "%.4s: \\_S5 is not a package", dsdt->signature);
+		return why_fail(why, whylen, "%.4s: \\_S5 is not a package", dsdt->signature);
 	at++;
 	n = aml_pkglen(aml + at, len - at, &pkglen);
 	if (!n || pkglen > len - at || pkglen < n + 1)
-		return fail(why, whylen, "%.4s: \\_S5 package runs past the table", dsdt->signature);
+		return why_fail(why, whylen, "%.4s: \\_S5 package runs past the table", dsdt->signature);
 	end = at + pkglen;
 	at += n;
 	if (aml[at] < 2)
-		return fail(why, whylen, "%.4s: \\_S5 package has %u elements, need 2",
+		return why_fail(why, whylen, "%.4s: \\_S5 package has %u elements, need 2",
 			    dsdt->signature, aml[at]);
 	at++;
 	for (unsigned i = 0; i < 2; i++) {
@@ -425,11 +411,11 @@ int acpi_dsdt_s5(const struct acpi_sdt_header *dsdt, struct acpi_s5 *out, char *
 		size_t used;
 
 		if (aml_integer(aml + at, end - at, &used, &v))
-			return fail(why, whylen, "%.4s: \\_S5 element %u is not an integer",
+			return why_fail(why, whylen, "%.4s: \\_S5 element %u is not an integer",
 				    dsdt->signature, i);
 		/* SLP_TYPx is the 3-bit field PM1_CNT[12:10] (§4.8.3.2.1). */
 		if (v > 7)
-			return fail(why, whylen, "%.4s: \\_S5 SLP_TYP 0x%lx does not fit in 3 bits",
+			return why_fail(why, whylen, "%.4s: \\_S5 SLP_TYP 0x%lx does not fit in 3 bits",
 				    dsdt->signature, ul(v));
 		slp[i] = (uint8_t)v;
 		at += used;
@@ -453,7 +439,7 @@ int acpi_find_s5(const struct acpi *acpi, struct acpi_s5 *out, char *why, size_t
 	/* §5.2.9: X_DSDT, when present and non-zero, replaces DSDT. */
 	dsdt_phys = FADT_HAS(f, x_dsdt) && f->x_dsdt ? f->x_dsdt : f->dsdt;
 	if (!dsdt_phys)
-		return fail(why, whylen, "FADT: no DSDT address");
+		return why_fail(why, whylen, "FADT: no DSDT address");
 	if (map_sdt(acpi, dsdt_phys, "DSDT", &dsdt, why, whylen))
 		return -1;
 	return acpi_dsdt_s5(dsdt, out, why, whylen);
