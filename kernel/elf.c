@@ -117,8 +117,7 @@ struct phdr {
  * and a smaller buffer gets a visible "..." at the cut.
  */
 
-/* Newlib's nano printf has no "ll": 64-bit values go through unsigned long,
- * which is 64 bits on x86_64. */
+/* 64-bit values are printed as unsigned long, 64 bits on x86_64. */
 static unsigned long ul(uint64_t v)
 {
 	return (unsigned long)v;

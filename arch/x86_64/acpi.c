@@ -23,7 +23,7 @@
 
 /* A reason that does not fit is cut visibly ("..."), never silently. */
 
-/* Newlib's nano printf has no "ll": print 64-bit values as unsigned long. */
+/* 64-bit values are printed as unsigned long, 64 bits on x86_64. */
 static unsigned long ul(uint64_t v)
 {
 	return (unsigned long)v;

@@ -476,7 +476,7 @@ t "user namespace with uid/gid maps" test_userns
 t "create/state/start/exec/ps/kill/delete lifecycle" test_lifecycle
 t "delete --force after a compart crash" test_force_delete_after_crash
 t "memory hog is OOM-killed and reported" test_memory_oom
-t "fork bomb stopped by pids limit" test_fork_bomb
+t "fork loop (64 forks) stopped by pids.limit 16" test_fork_bomb
 t "cpu quota throttles a busy loop" test_cpu_quota
 t "cpuset restricts CPUs" test_cpuset
 t "bad input: missing bundle" test_bad_missing_bundle

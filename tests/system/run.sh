@@ -188,10 +188,14 @@ clean_serial() {
 	tr -d '\000' <"$1" | sed -e 's/\x1b\[[0-9;?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' -e 's/\r//g'
 }
 
+# The helpers below hand their strings to awk through the environment:
+# `awk -v` would interpret backslashes ("\septum\septum.cfg").
+
 # find_output NAME TEXT FROM: number of the first line after line FROM where
 # partition NAME printed TEXT: the line has "[NAME] " and TEXT after it.
 find_output() {
-	awk -v tag="[$1] " -v pat="$2" -v from="$3" '
+	TAG="[$1] " PAT="$2" FROM="$3" awk '
+		BEGIN { tag = ENVIRON["TAG"]; pat = ENVIRON["PAT"]; from = ENVIRON["FROM"] + 0 }
 		NR > from && (i = index($0, tag)) > 0 &&
 		index(substr($0, i + length(tag)), pat) > 0 { print NR; exit }' "$CLEAN"
 }
@@ -200,7 +204,8 @@ find_output() {
 # contains TEXT (and, with WORDEND=1, where TEXT is not followed by a digit
 # or letter, so "status 1" does not match "status 10"); empty if none.
 find_line() {
-	awk -v pat="$1" -v from="$2" -v wordend="${3:-0}" '
+	PAT="$1" FROM="$2" WORDEND="${3:-0}" awk '
+		BEGIN { pat = ENVIRON["PAT"]; from = ENVIRON["FROM"] + 0; wordend = ENVIRON["WORDEND"] + 0 }
 		NR > from {
 			s = $0
 			while ((i = index(s, pat)) > 0) {
@@ -212,7 +217,7 @@ find_line() {
 }
 
 last_line() {
-	awk -v pat="$1" 'index($0, pat) { n = NR } END { if (n) print n }' "$CLEAN"
+	PAT="$1" awk 'BEGIN { pat = ENVIRON["PAT"] } index($0, pat) { n = NR } END { if (n) print n }' "$CLEAN"
 }
 
 # judge: runs CHECKS over $CLEAN; sets MISMATCH to the first failing check.

@@ -21,9 +21,9 @@
  * show the same text. A config is taken whole or refused: there is no
  * partial result and nothing is ever trimmed to fit.
  *
- * Formatting note: the core's newlib is built with nano formatted I/O, which
- * knows no "ll", "z" or "j" length modifiers; 64-bit values are printed with
- * "%lx"/"%lu" and an (unsigned long) cast, which is the same type on x86_64.
+ * Formatting note: 64-bit values are printed with "%lx"/"%lu" and an
+ * (unsigned long) cast, the same type on x86_64, so the text is identical in
+ * the core (newlib) and on the host (glibc).
  */
 #ifndef SEPTUM_CONFIG_H
 #define SEPTUM_CONFIG_H
