@@ -16,7 +16,8 @@
  *    err->msg a one-line human readable reason naming the object at fault
  *    (a config field, a cgroup file, a path). Nothing is printed: the caller
  *    decides what to do with the message.
- *  - `root` may be NULL for COMPART_DEFAULT_ROOT.
+ *  - `root` may be NULL: COMPART_DEFAULT_ROOT as root; as another user
+ *    (rootless) $XDG_RUNTIME_DIR/compart, else /tmp/compart-UID.
  *  - container ids match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}.
  *
  * The library forks; it is not thread-safe and must be used from a

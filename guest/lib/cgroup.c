@@ -487,17 +487,25 @@ const char *cpt_cgroup_host_mode(void)
 	return "none";
 }
 
+static bool wants_limits(const struct compart_config *c)
+{
+	return c->has_mem_limit || c->has_mem_swap || c->has_cpu_shares || c->has_cpu_quota ||
+	       c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit;
+}
+
 int cpt_cgroup_init(struct cpt_cgroup *cg, const char *id, const struct compart_config *c,
 		    struct compart_error *e)
 {
 	snprintf(cg->mode, sizeof(cg->mode), "%s", cpt_cgroup_host_mode());
-	if (c && c->cgroups_path)
+	if (c->cgroups_path)
 		snprintf(cg->path, sizeof(cg->path), "%s", c->cgroups_path);
 	else
 		snprintf(cg->path, sizeof(cg->path), "compart/%s", id);
-	if (!strcmp(cg->mode, "none") && c &&
-	    (c->has_mem_limit || c->has_mem_swap || c->has_cpu_shares || c->has_cpu_quota ||
-	     c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit))
+	/* Rootless without limits: no cgroup (the hierarchy is not writable
+	 * without delegation); with limits we try, and fail naming the limit. */
+	if (geteuid() != 0 && !wants_limits(c))
+		snprintf(cg->mode, sizeof(cg->mode), "none");
+	if (!strcmp(cg->mode, "none") && wants_limits(c))
 		return cpt_fail(e, ENOTSUP,
 				"linux.resources cannot be applied: no cgroup hierarchy is mounted at " CG_ROOT);
 	return 0;
@@ -508,7 +516,10 @@ int cpt_cgroup_create(const struct cpt_cgroup *cg, const struct compart_config *
 {
 	const struct cg_ops *o = ops_for(cg->mode);
 
-	return o ? o->create(cg->path, c, e) : 0;
+	if (o && o->create(cg->path, c, e))
+		return geteuid() != 0 ?
+		       cpt_wrap(e, "linux.resources cannot be applied (not root, no delegated cgroup)") : -1;
+	return 0;
 }
 
 int cpt_cgroup_attach(const struct cpt_cgroup *cg, pid_t pid, struct compart_error *e)

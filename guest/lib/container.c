@@ -16,6 +16,7 @@
  * "ready" means the user's program was exec'd. Until `start`, the init
  * blocks opening exec.fifo for writing; start opens it for reading.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +36,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+static int ns_pids(pid_t init, pid_t **pids, size_t *n, struct compart_error *e);
 
 struct prep {
 	struct compart_config *c;
@@ -120,19 +123,29 @@ fail:
 
 /* --------------------------------------------------------- the parent */
 
+static int write_map_text(pid_t pid, const char *file, const char *text,
+			  struct compart_error *e)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (cpt_write_file(path, text) < 0)
+		return cpt_fail(e, errno, "writing %s: %s%s", path, strerror(errno),
+				errno == EPERM && geteuid() != 0 ?
+				" (not root: only your own uid/gid, size 1, can be mapped)" : "");
+	return 0;
+}
+
 static int write_map(pid_t pid, const char *file, const struct cpt_idmap *m, size_t n,
 		     struct compart_error *e)
 {
-	char path[64], buf[256];
+	char buf[256];
 	size_t len = 0;
 
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
 					m[i].container_id, m[i].host_id, m[i].size);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if (cpt_write_file(path, buf) < 0)
-		return cpt_fail(e, errno, "writing %s: %s", path, strerror(errno));
-	return 0;
+	return write_map_text(pid, file, buf, e);
 }
 
 static int set_oom_score_adj(pid_t pid, int v, struct compart_error *e)
@@ -176,6 +189,11 @@ static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, i
 		init_main(c, sv[1], fifo_fd);
 	}
 	close(sv[1]);
+	/* unprivileged gid_map writes need setgroups denied first (5.2 of
+	 * user_namespaces(7), "The /proc/[pid]/setgroups file") */
+	if (c->ns[CPT_NS_USER] && geteuid() != 0 &&
+	    write_map_text(pid, "setgroups", "deny", e))
+		goto kill;
 	if (c->ns[CPT_NS_USER] &&
 	    (write_map(pid, "uid_map", c->uid_maps, c->n_uid_maps, e) ||
 	     write_map(pid, "gid_map", c->gid_maps, c->n_gid_maps, e)))
@@ -289,15 +307,17 @@ static int prepare(const char *root, const char *id, const char *bundle, bool fi
 
 	memset(p, 0, sizeof(*p));
 	p->fifo_fd = -1;
-	/* Rootless operation (uid maps written through newuidmap, cgroups
-	 * delegated by systemd) is not implemented: say so instead of failing
-	 * later on some EPERM. */
-	if (geteuid() != 0)
-		return cpt_fail(e, EPERM, "compart needs root (rootless containers are not supported yet)");
 	if (cpt_state_dir(root, id, p->dir, sizeof(p->dir), e))
 		return -1;
 	if (compart_config_load(bundle ? bundle : ".", &p->c, e))
 		return -1;
+	/* Rootless: only a user namespace gives an unprivileged user the
+	 * capabilities to set up the others (user_namespaces(7)). */
+	if (geteuid() != 0 && !p->c->ns[CPT_NS_USER]) {
+		cpt_fail(e, EPERM,
+			 "not root: config.json needs a 'user' namespace mapping your uid/gid (rootless mode)");
+		goto fail_cfg;
+	}
 	compart_hv_info(&hv);
 	if (!p->c->cpus && hv.default_cpuset[0] && !(p->c->cpus = strdup(hv.default_cpuset)))
 		goto fail_nomem;
@@ -568,6 +588,17 @@ int compart_kill(const char *root, const char *id, int sig, bool all, struct com
 	if (st.pub.status != COMPART_CREATED && st.pub.status != COMPART_RUNNING)
 		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
 				compart_status_name(st.pub.status));
+	if (all && !strcmp(st.cg.mode, "none")) {
+		pid_t *pids;
+		size_t n;
+
+		if (ns_pids(st.pub.pid, &pids, &n, e))
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], sig);
+		free(pids);
+		return 0;
+	}
 	if (all)
 		return cpt_cgroup_kill_all(&st.cg, sig, e);
 	if (kill(st.pub.pid, sig) < 0)
@@ -617,6 +648,55 @@ int compart_delete(const char *root, const char *id, bool force, struct compart_
 
 /* ------------------------------------------------------------ ps / exec */
 
+/* Without a cgroup (rootless), the container's processes are those in its
+ * pid namespace: same /proc/PID/ns/pid link as its init. */
+static int ns_pids(pid_t init, pid_t **pids, size_t *n, struct compart_error *e)
+{
+	char path[64], want[64], self[64], got[64];
+	struct dirent *de;
+	size_t cap = 16;
+	ssize_t len;
+	DIR *d;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	len = readlink(path, want, sizeof(want) - 1);
+	if (len < 0)
+		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
+	want[len] = '\0';
+	len = readlink("/proc/self/ns/pid", self, sizeof(self) - 1);
+	if (len >= 0 && (self[len] = '\0', !strcmp(self, want)))
+		return cpt_fail(e, ENOTSUP, "no cgroup and no pid namespace to find the processes in");
+	d = opendir("/proc");
+	*pids = malloc(cap * sizeof(pid_t));
+	if (!d || !*pids) {
+		if (d)
+			closedir(d);
+		free(*pids);
+		return cpt_fail(e, errno, "/proc: %s", strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		long pid = strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
+		len = readlink(path, got, sizeof(got) - 1);
+		if (len < 0 || (got[len] = '\0', strcmp(got, want)))
+			continue;
+		if (*n == cap) {
+			pid_t *np = realloc(*pids, (cap *= 2) * sizeof(pid_t));
+
+			if (!np)
+				break;
+			*pids = np;
+		}
+		(*pids)[(*n)++] = (pid_t)pid;
+	}
+	closedir(d);
+	return 0;
+}
+
 int compart_ps(const char *root, const char *id, pid_t **pids, size_t *n,
 	       struct compart_error *e)
 {
@@ -624,6 +704,11 @@ int compart_ps(const char *root, const char *id, pid_t **pids, size_t *n,
 
 	if (cpt_state_read(root, id, &st, e))
 		return -1;
+	if (!strcmp(st.cg.mode, "none")) {
+		*pids = NULL;
+		*n = 0;
+		return st.pub.pid ? ns_pids(st.pub.pid, pids, n, e) : 0;
+	}
 	return cpt_cgroup_pids(&st.cg, pids, n, e);
 }
 

@@ -134,7 +134,9 @@ static int set_user(const struct compart_config *c, struct compart_error *e)
 {
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return cpt_fail(e, errno, "PR_SET_KEEPCAPS: %s", strerror(errno));
-	if (setgroups(c->n_groups, c->groups) < 0)
+	/* In a rootless user namespace setgroups is denied (it had to be, for
+	 * the gid map): fine when no additional groups were asked for. */
+	if (setgroups(c->n_groups, c->groups) < 0 && !(errno == EPERM && c->n_groups == 0))
 		return cpt_fail(e, errno, "setgroups: %s", strerror(errno));
 	if (setresgid(c->gid, c->gid, c->gid) < 0)
 		return cpt_fail(e, errno, "setresgid(%u): %s", c->gid, strerror(errno));

@@ -19,7 +19,19 @@
 
 const char *cpt_root(const char *root)
 {
-	return root && *root ? root : COMPART_DEFAULT_ROOT;
+	static char user_root[512];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (root && *root)
+		return root;
+	if (geteuid() == 0)
+		return COMPART_DEFAULT_ROOT;
+	/* rootless: /run/compart is not ours to write */
+	if (xdg && *xdg)
+		snprintf(user_root, sizeof(user_root), "%s/compart", xdg);
+	else
+		snprintf(user_root, sizeof(user_root), "/tmp/compart-%u", (unsigned)geteuid());
+	return user_root;
 }
 
 int cpt_valid_id(const char *id, struct compart_error *e)

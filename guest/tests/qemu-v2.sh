@@ -5,7 +5,7 @@
 # tests/run-tests.sh. cgroup v1 is disabled (cgroup_no_v1=all) and only
 # cgroup2 is mounted, so every limit goes through the v2 backend.
 #
-# usage: qemu-v2.sh COMPART_STATIC WORKDIR
+# usage: qemu-v2.sh COMPART_STATIC WORKDIR [UNIT_TEST_PROGRAM...]
 # Output: the guest's test lines, then the guest's summary line as the last
 # line; exit status non-zero on any failure or if the guest gave no summary.
 set -eu
@@ -14,6 +14,8 @@ W=${2:?work dir}
 mkdir -p "$W"
 W=$(readlink -f "$W")
 HERE=$(dirname "$(readlink -f "$0")")
+shift 2
+UNITS=("$@")
 T0=$(date +%s)
 
 # ------------------------------------------------------------ kernel
@@ -34,14 +36,23 @@ cp /bin/busybox "$R/bin/busybox"
 for a in $(/bin/busybox --list); do
 	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"
 done
-# bash for the test script, with the libraries it needs
-rm -f "$R/bin/bash"
-for f in /bin/bash $(ldd /bin/bash | grep -o '/[^ ]*'); do
+# bash for the test script and util-linux setpriv (busybox's cannot change
+# uid) for the rootless test, with the libraries they need
+rm -f "$R/bin/bash" "$R/bin/setpriv"
+# (the cmocka unit programs come along with theirs: no static libcmocka)
+for f in /bin/bash /usr/bin/setpriv $(ldd /bin/bash /usr/bin/setpriv "${UNITS[@]}" | grep -o '/[^ :]*'); do
 	mkdir -p "$R$(dirname "$f")"
 	cp -L "$f" "$R$f"
 done
+ln -sf /usr/bin/setpriv "$R/bin/setpriv"
 cp "$S" "$R/compart/compart-static"
 cp "$HERE/run-tests.sh" "$R/compart/"
+units=""
+for u in "${UNITS[@]}"; do
+	cp "$u" "$R/compart/"
+	units="$units /compart/${u##*/}"
+done
+echo "export COMPART_UNIT='${units# }'" >"$R/compart/env"
 cat >"$R/init" <<'EOF'
 #!/bin/sh
 # Stage 1 copies the initramfs into a tmpfs and switches to it: pivot_root(2)
@@ -64,6 +75,7 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmp /tmp
 hostname qemu-v2
 echo "# guest: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+. /compart/env
 CI=true /bin/bash /compart/run-tests.sh /compart/compart-static /tmp/check </dev/null
 echo "compart-qemu-exit: $?"
 sync

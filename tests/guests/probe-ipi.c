@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe-ipi (64-bit): sends INIT, SIPI and a fixed IPI through the x2APIC
- * ICR (MSR 0x830, SDM Vol. 3A 10.12.9) to an APIC id outside its partition.
+ * ICR (MSR 0x830, SDM Vol. 3A, "Interrupt Command Register (ICR)" in the x2APIC chapter) to an APIC id outside its partition.
  * Septum must refuse (and log) each write: a partition may only signal its
  * own CPUs. The guest cannot see the refusal, so it only reports that the
  * writes returned; the scenario asserts Septum's log lines. A #GP on the

@@ -2,7 +2,7 @@
 /*
  * probe-mem (64-bit): touches a guest-physical address outside its
  * partition's RAM. Septum must stop the partition on the EPT violation
- * (SDM Vol. 3C 28.3.3.2); if the access completes, isolation is broken.
+ * (SDM Vol. 3C, "EPT Violations"); if the access completes, isolation is broken.
  *
  * cmdline: op=read|write target=0xADDR
  * The guest maps the target itself (Septum's tables stop at 4 GiB) and loads

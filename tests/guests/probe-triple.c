@@ -2,8 +2,9 @@
 /*
  * probe-triple (64-bit): triple-faults on purpose. With an IDT of limit 0,
  * the #UD from ud2 cannot be delivered (#GP), nor can that (#DF), which is a
- * triple fault (SDM Vol. 3A 6.15, "Interrupt 8"). Under VMX it is a VM exit
- * (basic reason 2, SDM Vol. 3C 26.2/27.1): Septum must stop this partition
+ * triple fault (SDM Vol. 3A, "Interrupt 8—Double Fault Exception (#DF)").
+ * Under VMX it is a VM exit with basic reason 2 (SDM Vol. 3C, "Other Causes
+ * of VM Exits", and Appendix C): Septum must stop this partition
  * only.
  */
 #include "guest.h"

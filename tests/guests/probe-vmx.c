@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe-vmx (64-bit): VMX instructions inside a partition. In VMX non-root
- * operation VMXON and VMREAD always cause a VM exit (SDM Vol. 3C 25.1.2,
- * the guest's real CR4.VMXE being fixed to 1 under VMX); Septum must answer
+ * operation VMXON always causes a VM exit, and so does VMREAD while "VMCS
+ * shadowing" is off (SDM Vol. 3C, "Instructions That Cause VM Exits
+ * Unconditionally" / "... Conditionally"; the guest's real CR4.VMXE is fixed
+ * to 1 under VMX, so no #UD comes from the CPU itself); Septum must answer
  * by injecting #UD, as a CPU without VMX would. The guest catches the #UD
  * with its own IDT, skips the instruction and reports what happened.
  * Exits 0 when both instructions raised #UD, else 1.
  */
 #include "guest.h"
 
-#define VMCS_GUEST_RIP 0x681eul   /* SDM Vol. 3C Appendix B.4.3 */
+#define VMCS_GUEST_RIP 0x681eul   /* SDM Vol. 3C App. B, natural-width guest-state field */
 
 static volatile uint64_t resume_rip;  /* where the #UD handler continues */
 static volatile int caught_vector;
 
-/* A VMXON region in the guest's own RAM (SDM Vol. 3C 25.11.5): 4 KiB
+/* A VMXON region in the guest's own RAM (SDM Vol. 3C, "VMXON Region"): 4 KiB
  * aligned; its contents do not matter since the instruction must not run. */
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 

@@ -78,6 +78,6 @@ trap 'kill "$EMU" 2>/dev/null' INT TERM
 tail -n +1 -f --pid="$EMU" "$DIR/serial.log" |
 	sed -u -e 's/\x1b\[[0-9;?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' -e 's/\r//g'
 wait "$EMU" 2>/dev/null
-echo "boot.sh: Bochs ended; VM-entry failures and panics in the Bochs log, if any:"
+printf '\nboot.sh: Bochs ended; VM-entry failures and panics in the Bochs log, if any:\n'
 grep -E 'VMFAIL|VMENTER FAIL|PANIC' "$DIR/bochs.log" | tail -n 20
 exit 0

@@ -453,6 +453,12 @@ judge_and_report() {
 			echo "---- $name: first mismatch: $MISMATCH"
 			echo "---- $name: last 40 serial lines ($dir/serial.log)"
 			tail -n 40 "$CLEAN"
+			if [[ ! -s $CLEAN ]]; then
+				# Nothing on the console: the emulator itself may have refused
+				# to start (missing firmware, bad option).
+				echo "---- $name: serial console empty; last lines of the emulator's output"
+				tail -n 10 "$dir/$ENGINE.out" 2>/dev/null
+			fi
 			if [[ $ENGINE == bochs ]]; then
 				echo "---- $name: VMFAIL|VMENTER FAIL|PANIC in $dir/bochs.log"
 				grep -E 'VMFAIL|VMENTER FAIL|PANIC' "$dir/bochs.log" 2>/dev/null | tail -n 20

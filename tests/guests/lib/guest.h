@@ -187,7 +187,7 @@ int guest_arg(const char *key, char *out, size_t size);
 #if defined(__x86_64__)
 /* ------------------------------------------------------------ traps (64-bit) */
 
-/* Layout pushed by lib/idt64.S (Intel SDM Vol. 3A 6.14.1: 64-bit interrupt
+/* Layout pushed by lib/idt64.S (Intel SDM Vol. 3A, "64-Bit Mode Stack Frame": 64-bit interrupt
  * stack frame: SS, RSP, RFLAGS, CS, RIP, error code). */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -206,9 +206,9 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "matches lib/idt64.S");
  */
 typedef int (*trap_handler_t)(struct trap_frame *frame);
 
-/* Loads an IDT covering vectors 0-31 (all routed through trap_dispatch) and
- * installs @handler for @vector; call with a NULL handler to just load it. */
+/* Loads an IDT covering vectors 0-31, all routed through trap_dispatch(). */
 void idt_install(void);
+/* Installs @handler for @vector (0-31); NULL restores the default report. */
 void trap_set_handler(unsigned int vector, trap_handler_t handler);
 
 /* Loads an IDT descriptor with the given base and limit as they are. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exception stubs for 64-bit test guests: vectors 0-31 (Intel SDM Vol. 3A
- * 6.15 "Exception and Interrupt Reference"). The CPU pushes an error code
+ * Exception stubs for 64-bit test guests: vectors 0-31 (Intel SDM Vol. 3A,
+ * "Exception and Interrupt Reference"). The CPU pushes an error code
  * only for 8, 10-14, 17, 21, 29 and 30; the other stubs push a 0 so every
  * frame has the layout of struct trap_frame (lib/guest.h). No privilege
  * change happens (the guest runs at CPL 0 without IST), so the frame sits on
@@ -49,7 +49,7 @@ trap_common:
 	push	%r14
 	push	%r15
 	/* 5 CPU words + error code + vector + 15 GPRs = 22 * 8 = 176 bytes,
-	 * and the CPU aligned RSP to 16 before pushing (SDM 6.14.2): so RSP is
+	 * and the CPU aligned RSP to 16 before pushing (SDM Vol. 3A, "64-Bit Mode Stack Frame"): so RSP is
 	 * 16-byte aligned here, as the SysV ABI wants at a call. */
 	mov	%rsp, %rdi
 	cld

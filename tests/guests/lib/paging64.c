@@ -8,8 +8,8 @@
  * page tables must reach the target or the probe would take a #PF in the
  * guest instead of the EPT violation the test is about.
  *
- * Formats: Intel SDM Vol. 3A 4.5, Tables 4-15 (PML4E), 4-16/4-17 (PDPTE),
- * 4-18 (PDE mapping a 2 MiB page).
+ * Formats: Intel SDM Vol. 3A, "4-Level Paging and 5-Level Paging": the
+ * PML4E, PDPTE and PDE-mapping-a-2MByte-page tables.
  */
 #include "guest.h"
 
@@ -53,6 +53,6 @@ void map_identity_2m(uint64_t addr)
 		pdpt[i3] = (uintptr_t)pd | PTE_P | PTE_W;
 		pd[i2] = (addr & ~(PAGE_2M - 1)) | PTE_P | PTE_W | PTE_PS;
 	}
-	/* Reloading CR3 flushes the old translations (SDM Vol. 3A 4.10.4.1). */
+	/* Reloading CR3 flushes the old translations (SDM Vol. 3A, "Operations that Invalidate TLBs and Paging-Structure Caches"). */
 	write_cr3((uintptr_t)pml4);
 }

@@ -6,7 +6,7 @@
  */
 #include "guest.h"
 
-/* 64-bit IDT gate descriptor, Intel SDM Vol. 3A 6.14.1, Figure 6-8. */
+/* 64-bit IDT gate descriptor: Intel SDM Vol. 3A, "64-Bit Mode IDT". */
 #define GATE_TYPE_INTERRUPT 0xeu
 #define GATE_PRESENT        (1u << 7)
 #define GATE_DPL0           (0u << 5)
@@ -21,7 +21,7 @@ struct idt_gate {
 	uint32_t offset_high;
 	uint32_t reserved;
 };
-_Static_assert(sizeof(struct idt_gate) == 16, "SDM Figure 6-8");
+_Static_assert(sizeof(struct idt_gate) == 16, "SDM: 16-byte 64-bit mode gate");
 
 struct __attribute__((packed)) idt_pointer {
 	uint16_t limit;

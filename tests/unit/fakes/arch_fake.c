@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fake of the septum/arch.h seam for host tests: the console is a buffer the
+ * test reads back, the CPU id and timestamp are whatever the test says, and
+ * the functions that never return either longjmp to the test or abort.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <septum/arch.h>
+#include <fakes.h>
+
+uint64_t fake_timestamp;
+cpuid_t fake_cpu;
+unsigned fake_udelay_calls;
+uint64_t fake_udelay_total_us;
+unsigned fake_halt_calls, fake_poweroff_calls;
+jmp_buf *fake_stop_jmp;
+unsigned fake_kick_count;
+cpuid_t fake_kicked[FAKE_KICKS_MAX];
+
+static char console[FAKE_CONSOLE_MAX + 1];
+static size_t console_len;
+
+void fake_arch_reset(void)
+{
+	fake_timestamp = 1234;
+	fake_cpu = 0;
+	fake_udelay_calls = 0;
+	fake_udelay_total_us = 0;
+	fake_halt_calls = fake_poweroff_calls = 0;
+	fake_stop_jmp = NULL;
+	fake_kick_count = 0;
+	memset(fake_kicked, 0, sizeof(fake_kicked));
+	fake_console_clear();
+}
+
+void fake_console_clear(void)
+{
+	console_len = 0;
+	console[0] = 0;
+}
+
+const char *fake_console(void) { return console; }
+size_t fake_console_len(void) { return console_len; }
+
+unsigned fake_console_count(const char *needle)
+{
+	size_t n = strlen(needle);
+	unsigned count = 0;
+
+	if (!n)
+		return 0;
+	for (const char *s = strstr(console, needle); s; s = strstr(s + n, needle))
+		count++;
+	return count;
+}
+
+uint64_t arch_timestamp(void) { return fake_timestamp; }
+cpuid_t arch_cpu_id(void) { return fake_cpu; }
+
+/* Overflowing the capture is a test bug, not something to truncate quietly. */
+void arch_console_write(const char *s, size_t n)
+{
+	if (n > FAKE_CONSOLE_MAX - console_len)
+		abort();
+	memcpy(console + console_len, s, n);
+	console_len += n;
+	console[console_len] = 0;
+}
+
+void arch_udelay(uint64_t us)
+{
+	fake_udelay_calls++;
+	fake_udelay_total_us += us;
+}
+
+static __attribute__((noreturn)) void stop_here(void)
+{
+	if (fake_stop_jmp)
+		longjmp(*fake_stop_jmp, 1);
+	abort();
+}
+
+void arch_poweroff(void)
+{
+	fake_poweroff_calls++;
+	stop_here();
+}
+
+void arch_halt_cpu(void)
+{
+	fake_halt_calls++;
+	stop_here();
+}
+
+void vcpu_kick(cpuid_t cpu)
+{
+	if (fake_kick_count < FAKE_KICKS_MAX)
+		fake_kicked[fake_kick_count] = cpu;
+	fake_kick_count++;
+}

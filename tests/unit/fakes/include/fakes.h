@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fakes for host unit tests: what kernel/ and vmx/ call across the hardware
+ * seam (septum/arch.h, vmx/vmcs.h, vmx/exit.h), implemented over plain memory
+ * and recording what was asked of them, so tests can assert on it.
+ *
+ *   arch_fake.c    arch_* (console captured in a buffer), vcpu_kick
+ *   vmcs_fake.c    vmcs_read/vmcs_write over an array keyed by field encoding
+ *   vmx_hw_fake.c  vmx_hw_cpuid/send_ipi/eoi/apic_id, describe_hpa
+ *   heap_fake.c    pages_alloc/page_free over aligned_alloc
+ *
+ * Every fake has a reset function; call it from each test's setup.
+ */
+#ifndef SEPTUM_FAKES_H
+#define SEPTUM_FAKES_H
+
+#include <setjmp.h>
+#include <septum/types.h>
+#include <vmx/vmcs.h>
+
+/* ------------------------------------------------------------ arch_fake.c */
+#define FAKE_CONSOLE_MAX (256 * 1024)
+#define FAKE_KICKS_MAX   64
+
+extern uint64_t fake_timestamp;        /* arch_timestamp() returns it */
+extern cpuid_t fake_cpu;               /* arch_cpu_id() returns it */
+extern unsigned fake_udelay_calls;
+extern uint64_t fake_udelay_total_us;
+extern unsigned fake_halt_calls, fake_poweroff_calls;
+/* When set, arch_halt_cpu()/arch_poweroff() longjmp(*fake_stop_jmp, 1);
+ * when NULL they abort(): a test that did not expect them fails loudly. */
+extern jmp_buf *fake_stop_jmp;
+extern unsigned fake_kick_count;
+extern cpuid_t fake_kicked[FAKE_KICKS_MAX];
+
+void fake_arch_reset(void);
+/* Everything arch_console_write() received since the last reset, NUL terminated. */
+const char *fake_console(void);
+size_t fake_console_len(void);
+/* Drop captured output (keeps the other arch state). */
+void fake_console_clear(void);
+/* Number of non-overlapping occurrences of needle in the captured output. */
+unsigned fake_console_count(const char *needle);
+
+/* ------------------------------------------------------------ vmcs_fake.c */
+/* Encodings are 15-bit (SDM Vol. 3D App. B); the fake keeps 0..0x7fff. */
+#define VMCS_FAKE_FIELDS 0x8000
+
+void vmcs_fake_reset(void);
+/* Set a field as the CPU would (also read-only exit-information fields),
+ * truncated to the field's width. Not counted as a write by the code under test. */
+void vmcs_fake_set(enum vmcs_field f, uint64_t v);
+/* How many times the code under test called vmcs_write(f) since the reset. */
+unsigned vmcs_fake_writes(enum vmcs_field f);
+/* vmcs_write() calls refused because the field is read-only or unknown
+ * (VMWRITE would fail with VM-instruction error 13 / 12). */
+unsigned vmcs_fake_bad_writes(void);
+
+/* ---------------------------------------------------------- vmx_hw_fake.c */
+#define FAKE_MAX_CPUS   64
+#define FAKE_CPUID_MAX  32
+#define FAKE_IPIS_MAX   16
+
+struct fake_ipi { uint32_t apic_id; uint64_t icr_low; };
+
+extern uint32_t fake_apic_id[FAKE_MAX_CPUS];   /* vmx_hw_apic_id(cpu); reset: 0x10 + 2 * cpu */
+extern unsigned fake_ipi_count;
+extern struct fake_ipi fake_ipis[FAKE_IPIS_MAX];
+extern unsigned fake_eoi_count;
+extern unsigned fake_cpuid_calls;
+extern unsigned fake_describe_calls;
+extern uint64_t fake_describe_last;            /* last address given to describe_hpa */
+
+void fake_hw_reset(void);
+/* What vmx_hw_cpuid(leaf, subleaf) answers; unset leaves answer
+ * fake_cpuid_default(leaf, subleaf). */
+void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx);
+void fake_cpuid_default(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/* ------------------------------------------------------------ heap_fake.c */
+extern unsigned fake_pages_allocated;
+void fake_heap_reset(void);
+
+#endif

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel/policy.c: what a partition sees through CPUID, the hypercall ABI
+ * (include/septum/abi.h) and the x2APIC ICR filter. Expected values are
+ * spelled out from the ABI text and the SDM, not recomputed with the code's
+ * own macros where that would make a wrong macro pass.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <septum/abi.h>
+#include <septum/policy.h>
+#include <fakes.h>
+
+#define RAM_SIZE (2ull << 20)
+
+static struct partition *p;
+static struct vcpu *v;
+static struct cfg_partition cfg;
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_arch_reset();
+	p = calloc(1, sizeof(*p));
+	v = calloc(1, sizeof(*v));
+	if (!p || !v)
+		return -1;
+	p->ram_hva = calloc(1, RAM_SIZE);
+	if (!p->ram_hva)
+		return -1;
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.name, "alpha");
+	strcpy(cfg.cmdline, "count=3 verbose");
+	p->cfg = &cfg;
+	p->id = 3;
+	p->name = cfg.name;
+	p->cpus = BIT(1) | BIT(2);
+	p->ram = hpa(0x40000000);
+	p->ram_size = RAM_SIZE;
+	p->nvcpus = 2;
+	p->vcpu[1] = v;
+	v->part = p;
+	v->index = 1;
+	v->cpu = 2;
+	vuart_init(&p->uart, p->name);
+	atomic_store(&p->state, PART_RUNNING);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(p->ram_hva);
+	free(p);
+	free(v);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ CPUID */
+
+static struct cpuid_result cpuid(uint32_t leaf, struct cpuid_result host)
+{
+	cpuid_policy(v, leaf, 0, &host);
+	return host;
+}
+
+static void cpuid1_hides_vmx_smx_sets_hypervisor(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	r = cpuid(1, (struct cpuid_result){ 0x000906ea, 0x01020800, 0x7ffafbff, 0xbfebfbff });
+	assert_int_equal(r.ecx & (1u << 5), 0);           /* VMX */
+	assert_int_equal(r.ecx & (1u << 6), 0);           /* SMX */
+	assert_int_equal(r.ecx & (1u << 31), 1u << 31);   /* hypervisor present */
+	assert_int_equal(r.ecx, (0x7ffafbffu & ~0x60u) | 0x80000000u);  /* nothing else changed */
+	assert_int_equal(r.eax, 0x000906ea);
+	assert_int_equal(r.ebx, 0x01020800);
+	assert_int_equal(r.edx, 0xbfebfbff);
+}
+
+static void cpuid1_from_host_without_vmx(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	r = cpuid(1, (struct cpuid_result){ 1, 2, 0, 4 });
+	assert_int_equal(r.ecx, 0x80000000u);
+}
+
+static void cpuid_base_signature_and_max(void **state)
+{
+	struct cpuid_result r;
+	char sig[13];
+
+	(void)state;
+	r = cpuid(0x40000000, (struct cpuid_result){ 9, 9, 9, 9 });
+	assert_int_equal(r.eax, 0x40000003);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	sig[12] = 0;
+	assert_string_equal(sig, "SeptumSeptum");
+}
+
+static void cpuid_info_leaf(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	r = cpuid(0x40000001, (struct cpuid_result){ 9, 9, 9, 9 });
+	assert_int_equal(r.eax, 0x00010000);   /* ABI 1.0 */
+	assert_int_equal(r.ebx, 3);            /* partition id */
+	assert_int_equal(r.ecx, 1);            /* vCPU index */
+	assert_int_equal(r.edx, 2);            /* vCPU count */
+}
+
+/* The 32 bytes of leaves 0x40000002/3 in register order. */
+static void name_bytes(char out[32])
+{
+	struct cpuid_result a = cpuid(0x40000002, (struct cpuid_result){ 0x41414141, 0x41414141, 0x41414141, 0x41414141 });
+	struct cpuid_result b = cpuid(0x40000003, (struct cpuid_result){ 0x42424242, 0x42424242, 0x42424242, 0x42424242 });
+	uint32_t w[8] = { a.eax, a.ebx, a.ecx, a.edx, b.eax, b.ebx, b.ecx, b.edx };
+
+	memcpy(out, w, 32);
+}
+
+static void check_name(const char *name)
+{
+	char got[32], want[32];
+
+	memset(want, 0, sizeof(want));
+	memcpy(want, name, strlen(name));
+	p->name = name;
+	name_bytes(got);
+	assert_memory_equal(got, want, 32);
+}
+
+static void cpuid_name_1_char(void **state)
+{
+	(void)state;
+	check_name("x");
+}
+
+static void cpuid_name_16_chars(void **state)
+{
+	(void)state;
+	check_name("0123456789abcdef");
+}
+
+static void cpuid_name_31_chars(void **state)
+{
+	(void)state;
+	check_name("0123456789abcdef0123456789ABCDE");
+}
+
+static void cpuid_unknown_hypervisor_leaves_zeroed(void **state)
+{
+	static const uint32_t leaves[] = { 0x40000004, 0x40000010, 0x40000100, 0x4fffffff };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
+		struct cpuid_result r = cpuid(leaves[i], (struct cpuid_result){ 1, 2, 3, 4 });
+
+		assert_int_equal(r.eax, 0);
+		assert_int_equal(r.ebx, 0);
+		assert_int_equal(r.ecx, 0);
+		assert_int_equal(r.edx, 0);
+	}
+}
+
+static void cpuid_other_leaves_pass_through(void **state)
+{
+	static const uint32_t leaves[] = { 0, 2, 7, 0xb, 0x3fffffff, 0x50000000, 0x80000000, 0x80000001 };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
+		struct cpuid_result r = cpuid(leaves[i], (struct cpuid_result){ 0x11, 0x22, 0x33, 0x44 });
+
+		assert_int_equal(r.eax, 0x11);
+		assert_int_equal(r.ebx, 0x22);
+		assert_int_equal(r.ecx, 0x33);
+		assert_int_equal(r.edx, 0x44);
+	}
+}
+
+/* -------------------------------------------------------------- hypercalls */
+
+static void hc_version(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 0, 0, 0, 0), 0x10000);
+}
+
+static void hc_console_write_valid(void **state)
+{
+	(void)state;
+	memcpy(p->ram_hva + 0x1234, "hello\nworld", 11);
+	assert_int_equal(hypercall(v, 1, 0x1234, 11, 0), 11);
+	assert_string_equal(fake_console(), "[alpha] hello\n");
+	vuart_flush(&p->uart);
+	assert_string_equal(fake_console(), "[alpha] hello\n[alpha] world\n");
+}
+
+static void hc_console_write_len0(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 1, 0x1000, 0, 0), 0);
+	vuart_flush(&p->uart);
+	assert_int_equal(fake_console_len(), 0);
+}
+
+static void hc_console_write_max_len_accepted(void **state)
+{
+	(void)state;
+	memset(p->ram_hva + 0x10000, 'z', 4096);
+	assert_int_equal(hypercall(v, 1, 0x10000, 4096, 0), 4096);
+	assert_int_equal(p->uart.ring_written, 4096);
+}
+
+static void hc_console_write_too_long(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 1, 0x1000, 4097, 0), -22);
+	assert_int_equal(p->uart.ring_written, 0);
+}
+
+static void hc_console_write_past_ram_end(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 1, RAM_SIZE - 3, 4, 0), -14);
+	assert_int_equal(p->uart.ring_written, 0);
+}
+
+static void hc_console_write_at_ram_end_exactly(void **state)
+{
+	(void)state;
+	memcpy(p->ram_hva + RAM_SIZE - 4, "end\n", 4);
+	assert_int_equal(hypercall(v, 1, RAM_SIZE - 4, 4, 0), 4);
+	assert_string_equal(fake_console(), "[alpha] end\n");
+}
+
+static void hc_console_write_gpa_len_overflow(void **state)
+{
+	(void)state;
+	/* gpa + len wraps to a small number: must not pass as "inside". */
+	assert_int_equal(hypercall(v, 1, UINT64_MAX - 1, 4, 0), -14);
+	assert_int_equal(hypercall(v, 1, UINT64_MAX - 4095, 4096, 0), -14);
+	assert_int_equal(p->uart.ring_written, 0);
+}
+
+static void hc_partition_info_contents(void **state)
+{
+	struct septum_partition_info info;
+	uint8_t *dst = p->ram_hva + 0x3000;
+
+	(void)state;
+	memset(dst, 0xee, 400);
+	assert_int_equal(hypercall(v, 3, 0x3000, 400, 0), 312);
+	memcpy(&info, dst, sizeof(info));
+	assert_int_equal(info.abi_version, 0x10000);
+	assert_int_equal(info.partition_id, 3);
+	assert_int_equal(info.vcpu_index, 1);
+	assert_int_equal(info.vcpu_count, 2);
+	assert_int_equal(info.ram_size, RAM_SIZE);
+	assert_string_equal(info.name, "alpha");
+	assert_string_equal(info.cmdline, "count=3 verbose");
+	/* padding after the strings is zero, not stale host bytes */
+	for (size_t i = strlen("alpha"); i < sizeof(info.name); i++)
+		assert_int_equal(info.name[i], 0);
+	/* nothing past the 312 bytes is touched */
+	for (size_t i = 312; i < 400; i++)
+		assert_int_equal(dst[i], 0xee);
+}
+
+static void hc_partition_info_too_small(void **state)
+{
+	(void)state;
+	memset(p->ram_hva + 0x3000, 0xee, 312);
+	assert_int_equal(hypercall(v, 3, 0x3000, 311, 0), -22);
+	assert_int_equal(p->ram_hva[0x3000], 0xee);
+}
+
+static void hc_partition_info_outside(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 3, RAM_SIZE - 100, 312, 0), -14);
+}
+
+static void hc_partition_info_overflow(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 3, UINT64_MAX - 8, 312, 0), -14);
+}
+
+static void hc_exit_with_status(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 2, 42, 0, 0), 0);
+	assert_int_equal(atomic_load(&p->state), PART_EXITED);
+	assert_int_equal(p->status, 42);
+}
+
+static void hc_exit_status_255(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 2, 255, 0, 0), 0);
+	assert_int_equal(atomic_load(&p->state), PART_EXITED);
+	assert_int_equal(p->status, 255);
+}
+
+static void hc_exit_status_256_einval(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 2, 256, 0, 0), -22);
+	assert_int_equal(atomic_load(&p->state), PART_RUNNING);
+}
+
+static void hc_exit_flushes_console_and_kicks_others(void **state)
+{
+	struct vcpu other = { .part = p, .index = 0, .cpu = 1 };
+
+	(void)state;
+	p->vcpu[0] = &other;
+	fake_cpu = 2;
+	vuart_put(&p->uart, "bye", 3);
+	assert_int_equal(hypercall(v, 2, 0, 0, 0), 0);
+	assert_non_null(strstr(fake_console(), "[alpha] bye\n"));
+	assert_non_null(strstr(fake_console(), "partition alpha exited with status 0"));
+	assert_int_equal(fake_kick_count, 1);
+	assert_int_equal(fake_kicked[0], 1);
+	p->vcpu[0] = NULL;
+}
+
+static void hc_exit_after_stop_keeps_stop(void **state)
+{
+	(void)state;
+	partition_stop(p, "test stop %d", 7);
+	assert_int_equal(hypercall(v, 2, 5, 0, 0), 0);
+	assert_int_equal(atomic_load(&p->state), PART_STOPPED);
+	assert_string_equal(p->reason, "test stop 7");
+	assert_int_equal(p->status, 0);
+}
+
+static void hc_unknown_enosys(void **state)
+{
+	(void)state;
+	assert_int_equal(hypercall(v, 4, 0, 0, 0), -38);
+	assert_int_equal(hypercall(v, UINT64_MAX, 0, 0, 0), -38);
+	assert_int_equal(atomic_load(&p->state), PART_RUNNING);
+}
+
+/* -------------------------------------------------------------- ICR filter */
+
+/* The partition has CPUs 1 and 2; APIC id of CPU c is 0x20 + c. */
+static uint32_t apic_ids[CFG_MAX_CPUS];
+static uint32_t dest;
+static char why[160];
+
+static int icr_setup(void **state)
+{
+	for (unsigned c = 0; c < CFG_MAX_CPUS; c++)
+		apic_ids[c] = 0x20 + c;
+	dest = 0xdeadbeef;
+	memset(why, 0, sizeof(why));
+	return setup(state);
+}
+
+static enum ipi_verdict icr(uint64_t value)
+{
+	return icr_filter(p, apic_ids, value, &dest, why, sizeof(why));
+}
+
+#define ICR(dest_id, bits) (((uint64_t)(dest_id) << 32) | (bits))
+#define DM_FIXED 0x000
+#define DM_LOWPRI 0x100
+#define DM_NMI   0x400
+#define DM_INIT  0x500
+#define DM_SIPI  0x600
+#define LOGICAL  0x800
+#define SH_SELF  (1u << 18)
+#define SH_ALL   (2u << 18)
+#define SH_OTHERS (3u << 18)
+
+static void icr_fixed_to_own_cpu_allowed(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x22, DM_FIXED | 0x40)), IPI_ALLOW);
+	assert_int_equal(dest, 0x22);
+	assert_int_equal(icr(ICR(0x21, DM_FIXED | 0xf0)), IPI_ALLOW);
+	assert_int_equal(dest, 0x21);
+}
+
+static void icr_nmi_to_own_cpu_allowed(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x21, DM_NMI)), IPI_ALLOW);
+	assert_int_equal(dest, 0x21);
+}
+
+static void icr_fixed_to_foreign_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x20, DM_FIXED | 0x40)), IPI_REFUSE);
+	assert_non_null(strstr(why, "not in partition"));
+	assert_non_null(strstr(why, "fixed"));
+	assert_non_null(strstr(why, "32"));     /* the APIC id, decimal */
+	assert_int_equal(dest, 0xdeadbeef);
+}
+
+static void icr_init_to_foreign_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x23, DM_INIT)), IPI_REFUSE);
+	assert_non_null(strstr(why, "not in partition"));
+	assert_non_null(strstr(why, "INIT"));
+}
+
+static void icr_sipi_to_foreign_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x20, DM_SIPI | 0x08)), IPI_REFUSE);
+	assert_non_null(strstr(why, "not in partition"));
+	assert_non_null(strstr(why, "SIPI"));
+}
+
+static void icr_unknown_apic_id_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x7777, DM_FIXED | 0x40)), IPI_REFUSE);
+	assert_non_null(strstr(why, "not in partition"));
+}
+
+/* x2APIC destination 0xffffffff in physical mode is a broadcast (SDM Vol. 3A §11.12.9). */
+static void icr_x2apic_broadcast_id_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0xffffffffu, DM_FIXED | 0x40)), IPI_REFUSE);
+}
+
+static void icr_broadcast_all_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_ALL | DM_FIXED | 0x40)), IPI_REFUSE);
+	assert_non_null(strstr(why, "broadcast"));
+}
+
+static void icr_broadcast_others_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_OTHERS | DM_INIT)), IPI_REFUSE);
+	assert_non_null(strstr(why, "excluding self"));
+	assert_non_null(strstr(why, "INIT"));
+}
+
+static void icr_logical_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x22, LOGICAL | DM_FIXED | 0x40)), IPI_REFUSE);
+	assert_non_null(strstr(why, "logical"));
+}
+
+static void icr_self_allowed(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_SELF | DM_FIXED | 0x41)), IPI_ALLOW);
+	assert_int_equal(dest, IPI_DEST_SELF);
+}
+
+static void icr_self_nmi_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_SELF | DM_NMI)), IPI_REFUSE);
+	assert_non_null(strstr(why, "NMI"));
+}
+
+static void icr_init_to_own_not_supported(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x22, DM_INIT)), IPI_REFUSE);
+	assert_non_null(strstr(why, "INIT"));
+	assert_non_null(strstr(why, "not supported yet"));
+}
+
+static void icr_sipi_to_own_not_supported(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x21, DM_SIPI | 0x08)), IPI_REFUSE);
+	assert_non_null(strstr(why, "SIPI"));
+	assert_non_null(strstr(why, "not supported yet"));
+}
+
+static void icr_lowest_priority_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x21, DM_LOWPRI | 0x40)), IPI_REFUSE);
+	assert_non_null(strstr(why, "lowest-priority"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define I(f) cmocka_unit_test_setup_teardown(f, icr_setup, teardown)
+		T(cpuid1_hides_vmx_smx_sets_hypervisor),
+		T(cpuid1_from_host_without_vmx),
+		T(cpuid_base_signature_and_max),
+		T(cpuid_info_leaf),
+		T(cpuid_name_1_char),
+		T(cpuid_name_16_chars),
+		T(cpuid_name_31_chars),
+		T(cpuid_unknown_hypervisor_leaves_zeroed),
+		T(cpuid_other_leaves_pass_through),
+		T(hc_version),
+		T(hc_console_write_valid),
+		T(hc_console_write_len0),
+		T(hc_console_write_max_len_accepted),
+		T(hc_console_write_too_long),
+		T(hc_console_write_past_ram_end),
+		T(hc_console_write_at_ram_end_exactly),
+		T(hc_console_write_gpa_len_overflow),
+		T(hc_partition_info_contents),
+		T(hc_partition_info_too_small),
+		T(hc_partition_info_outside),
+		T(hc_partition_info_overflow),
+		T(hc_exit_with_status),
+		T(hc_exit_status_255),
+		T(hc_exit_status_256_einval),
+		T(hc_exit_flushes_console_and_kicks_others),
+		T(hc_exit_after_stop_keeps_stop),
+		T(hc_unknown_enosys),
+		I(icr_fixed_to_own_cpu_allowed),
+		I(icr_nmi_to_own_cpu_allowed),
+		I(icr_fixed_to_foreign_refused),
+		I(icr_init_to_foreign_refused),
+		I(icr_sipi_to_foreign_refused),
+		I(icr_unknown_apic_id_refused),
+		I(icr_x2apic_broadcast_id_refused),
+		I(icr_broadcast_all_refused),
+		I(icr_broadcast_others_refused),
+		I(icr_logical_refused),
+		I(icr_self_allowed),
+		I(icr_self_nmi_refused),
+		I(icr_init_to_own_not_supported),
+		I(icr_sipi_to_own_not_supported),
+		I(icr_lowest_priority_refused),
+#undef T
+#undef I
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
