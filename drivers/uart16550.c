@@ -36,3 +36,9 @@ void uart16550_write(uint16_t port, const char *s, size_t n)
 		put(port, s[i]);
 	}
 }
+
+void uart16550_drain(uint16_t port)
+{
+	for (int i = 0; i < THRE_POLLS && !(inb(port + UART_LSR) & UART_LSR_TEMT); i++)
+		cpu_relax();
+}

@@ -340,6 +340,16 @@ static void vmcall_cpl1_injects_ud(void **state)
 	assert_running();
 }
 
+static void vmcall_cpl2_injects_ud(void **state)
+{
+	(void)state;
+	vmcs_fake_set(GUEST_SS_AR, 0xc0d3);       /* DPL 2: bit 5 clear, bit 6 set */
+	r.rax = SEPTUM_HC_VERSION;
+	assert_true(do_exit(EXIT_VMCALL, 0, 3));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_UD);
+	assert_int_equal(r.rax, SEPTUM_HC_VERSION);
+}
+
 static void vmcall_cpl0_dispatches(void **state)
 {
 	(void)state;
@@ -723,6 +733,27 @@ static void cr4_set_vmxe_injects_gp(void **state)
 	assert_int_equal(rip(), START_RIP);
 }
 
+/* BUG (see report): a MOV to CR0 that exits (it changes NE, which Septum
+ * owns) and sets PG while EFER.LME = 1 activates IA-32e mode (SDM Vol. 3A
+ * §9.8.5): EFER.LMA and the "IA-32e mode guest" entry control must become 1,
+ * or the next VM entry fails its guest-state checks (Vol. 3C §27.3.1.1).
+ * "mov $(PG|PE), %eax; mov %eax, %cr0" in a 32-bit entry path does this. */
+static void cr0_enable_paging_with_lme_activates_long_mode(void **state)
+{
+	(void)state;
+	vmcs_fake_set(GUEST_CR0, CR0_PE | CR0_ET | CR0_NE);
+	vmcs_fake_set(CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_NE);
+	vmcs_fake_set(GUEST_CR4, CR4_PAE | CR4_VMXE);
+	vmcs_fake_set(GUEST_IA32_EFER, EFER_LME);
+	vmcs_fake_set(VM_ENTRY_CONTROLS, BIT(15));
+	vmcs_fake_set(GUEST_CS_AR, AR_CS_32);
+	r.rax = CR0_PG | CR0_PE;
+	assert_true(do_exit(EXIT_CR_ACCESS, mov_to_cr_qual(0, 0), 3));
+	assert_int_equal(vmcs_read(GUEST_CR0) & CR0_PG, CR0_PG);
+	assert_int_equal(vmcs_read(GUEST_IA32_EFER), EFER_LME | EFER_LMA);
+	assert_int_equal(vmcs_read(VM_ENTRY_CONTROLS) & BIT(9), BIT(9));
+}
+
 static void cr_read_or_cr3_stops(void **state)
 {
 	(void)state;
@@ -827,6 +858,7 @@ int main(void)
 		T(io_string_in_stops),
 		T(vmcall_cpl3_injects_ud),
 		T(vmcall_cpl1_injects_ud),
+		T(vmcall_cpl2_injects_ud),
 		T(vmcall_cpl0_dispatches),
 		T(vmcall_console_write_args),
 		T(vmcall_error_is_negative_in_rax),
@@ -862,6 +894,7 @@ int main(void)
 		T(cr0_write_from_r15),
 		T(cr4_write_through_mask),
 		T(cr4_set_vmxe_injects_gp),
+		T(cr0_enable_paging_with_lme_activates_long_mode),
 		T(cr_read_or_cr3_stops),
 		T(entry_failure_stops),
 		T(entry_failure_msr_loading_stops),

@@ -255,6 +255,17 @@ static void hc_console_write_gpa_len_overflow(void **state)
 	assert_int_equal(p->uart.ring_written, 0);
 }
 
+/* guest_ptr() directly: lengths the hypercalls cannot produce (they cap len). */
+static void guest_ptr_len_wraps(void **state)
+{
+	(void)state;
+	assert_null(guest_ptr(p, 0x1000, UINT64_MAX - 0x800));   /* 0x1000 + len wraps to 0x7ff */
+	assert_null(guest_ptr(p, 1, RAM_SIZE));
+	assert_null(guest_ptr(p, RAM_SIZE, 0));
+	assert_ptr_equal(guest_ptr(p, 0, RAM_SIZE), p->ram_hva);
+	assert_ptr_equal(guest_ptr(p, RAM_SIZE - 1, 1), p->ram_hva + RAM_SIZE - 1);
+}
+
 static void hc_partition_info_contents(void **state)
 {
 	struct septum_partition_info info;
@@ -525,6 +536,7 @@ int main(void)
 		T(hc_console_write_past_ram_end),
 		T(hc_console_write_at_ram_end_exactly),
 		T(hc_console_write_gpa_len_overflow),
+		T(guest_ptr_len_wraps),
 		T(hc_partition_info_contents),
 		T(hc_partition_info_too_small),
 		T(hc_partition_info_outside),

@@ -26,5 +26,7 @@
 
 void uart16550_init(uint16_t port, unsigned baud);
 void uart16550_write(uint16_t port, const char *s, size_t n);
+/* Wait until the transmitter is empty (LSR.TEMT), e.g. before power-off. */
+void uart16550_drain(uint16_t port);
 
 #endif
