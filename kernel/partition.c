@@ -83,6 +83,7 @@ static const char *const reason_names[EXIT_REASON_SLOTS] = {
 	[52] = "preemption timer", [53] = "INVVPID", [54] = "WBINVD", [55] = "XSETBV",
 	[56] = "APIC write", [57] = "RDRAND", [58] = "INVPCID", [59] = "VMFUNC", [60] = "ENCLS",
 	[61] = "RDSEED", [62] = "PML full", [63] = "XSAVES", [64] = "XRSTORS",
+	[EXIT_REASON_OTHER] = "other",
 };
 
 const char *exit_reason_name(unsigned reason)

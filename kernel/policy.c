@@ -5,8 +5,11 @@
 #include <septum/log.h>
 #include <septum/policy.h>
 
+#define CPUID1_ECX_MONITOR    (1u << 3)
 #define CPUID1_ECX_VMX        (1u << 5)
 #define CPUID1_ECX_SMX        (1u << 6)
+#define CPUID1_ECX_XSAVE      (1u << 26)
+#define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 
 void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
@@ -16,8 +19,11 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 
 	switch (leaf) {
 	case 1:
-		/* VMX and SMX are Septum's; say a hypervisor is present. */
-		r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX);
+		/* VMX and SMX are Septum's; MONITOR/MWAIT exit to #UD; XSETBV
+		 * is not emulated yet, so XSAVE is not offered. Say a hypervisor
+		 * is present. */
+		r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_MONITOR | CPUID1_ECX_XSAVE |
+			    CPUID1_ECX_OSXSAVE);
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
 		break;
 	case SEPTUM_CPUID_BASE:

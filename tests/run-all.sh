@@ -46,15 +46,15 @@ count_plain() {
 	    "$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
 }
 
-stage build "$MAKE" all guests tools || { echo "check: 0 passed, 1 failed"; exit 1; }
-stage unit "$MAKE" unit; count_cmocka "$BUILD/check/unit.log"
-stage septum-check "$MAKE" tools-check; count_plain "$BUILD/check/septum-check.log" septum-check
+stage build $MAKE all guests tools || { echo "check: 0 passed, 1 failed"; exit 1; }
+stage unit $MAKE unit; count_cmocka "$BUILD/check/unit.log"
+stage septum-check $MAKE tools-check; count_plain "$BUILD/check/septum-check.log" septum-check
 if [ -f guest/Makefile ]; then
-	stage compart "$MAKE" -C guest check; count_plain "$BUILD/check/compart.log" compart
+	stage compart $MAKE -C guest check; count_plain "$BUILD/check/compart.log" compart
 	# The same suite on a pure cgroup v2 kernel (Debian's, under QEMU TCG).
-	stage compart-cgroup2 "$MAKE" -C guest check-qemu; count_plain "$BUILD/check/compart-cgroup2.log" compart-cgroup2
+	stage compart-cgroup2 $MAKE -C guest check-qemu; count_plain "$BUILD/check/compart-cgroup2.log" compart-cgroup2
 fi
-stage system "$MAKE" system; count_plain "$BUILD/check/system.log" system
+stage system $MAKE system; count_plain "$BUILD/check/system.log" system
 
 echo "=== make check took $(( $(date +%s) - start )) s"
 [ "$failed" = 0 ] || rc=1

@@ -18,6 +18,8 @@
 #define EFER_LME       BIT(8)
 #define EFER_LMA       BIT(10)
 #define CR0_PG         BIT(31)
+#define CR4_PAE        BIT(5)
+#define CR4_VMXE       BIT(13)
 
 static void skip_instruction(void)
 {
@@ -54,6 +56,16 @@ static bool handle_cpuid(struct vcpu *v, struct guest_regs *r)
 	return true;
 }
 
+/* IN writes AL/AX/EAX; a 32-bit result zero-extends into RAX like every
+ * 32-bit register write (SDM Vol. 1 §3.4.1.1), 8/16-bit ones merge. */
+static void set_in_result(struct guest_regs *r, unsigned size, uint32_t val)
+{
+	if (size == 4)
+		r->rax = val;
+	else
+		r->rax = (r->rax & ~(uint64_t)((1u << (size * 8)) - 1)) | val;
+}
+
 static bool handle_io(struct vcpu *v, struct guest_regs *r)
 {
 	struct partition *p = v->part;
@@ -70,14 +82,14 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 	}
 	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS) {
 		if (in)
-			r->rax = (r->rax & ~(uint64_t)mask) | vuart_read(&p->uart, port - VUART_BASE);
+			set_in_result(r, size, vuart_read(&p->uart, port - VUART_BASE));
 		else
 			vuart_write(&p->uart, port - VUART_BASE, (uint8_t)r->rax);
 	} else if (port == SEPTUM_TEST_EXIT_PORT && !in) {
 		partition_exit(p, (int)(r->rax & mask));
 		return false;
 	} else if (in) {
-		r->rax = (r->rax & ~(uint64_t)mask) | mask;  /* nothing there: all ones */
+		set_in_result(r, size, mask);  /* nothing there: all ones */
 	}
 	skip_instruction();
 	return true;
@@ -89,7 +101,13 @@ static bool handle_vmcall(struct vcpu *v, struct guest_regs *r)
 		inject_exception(VECTOR_UD, false, 0);
 		return true;
 	}
-	r->rax = (uint64_t)hypercall(v, r->rax, r->rdi, r->rsi, r->rdx);
+	if (!(vmcs_read(GUEST_IA32_EFER) & EFER_LMA)) {
+		/* Outside long mode only the low 32 bits exist (abi.h). */
+		r->rax = (uint32_t)hypercall(v, (uint32_t)r->rax, (uint32_t)r->rdi, (uint32_t)r->rsi,
+					     (uint32_t)r->rdx);
+	} else {
+		r->rax = (uint64_t)hypercall(v, r->rax, r->rdi, r->rsi, r->rdx);
+	}
 	if (partition_ended(v->part))
 		return false;
 	skip_instruction();
@@ -149,6 +167,37 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	return true;
 }
 
+static bool long_mode(const struct guest_regs *r)
+{
+	(void)r;
+	return vmcs_read(GUEST_IA32_EFER) & EFER_LMA;
+}
+
+/* CR0 write: when paging turns on with EFER.LME set the CPU enters IA-32e
+ * mode, which under VMX is the hypervisor's to do: EFER.LMA and the "IA-32e
+ * mode guest" entry control follow CR0.PG (SDM Vol. 3A §9.8.5, Vol. 3C
+ * §26.3.2.1). Returns false when an exception was injected instead. */
+static bool set_cr0(uint64_t val)
+{
+	uint64_t old = vmcs_read(CR0_READ_SHADOW), efer = vmcs_read(GUEST_IA32_EFER);
+	uint64_t entry = vmcs_read(VM_ENTRY_CONTROLS);
+
+	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+		if (!(vmcs_read(CR4_READ_SHADOW) & CR4_PAE)) {
+			inject_exception(VECTOR_GP, true, 0);
+			return false;
+		}
+		vmcs_write(GUEST_IA32_EFER, efer | EFER_LMA);
+		vmcs_write(VM_ENTRY_CONTROLS, entry | ENTRY_IA32E_MODE);
+	} else if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA)) {
+		vmcs_write(GUEST_IA32_EFER, efer & ~EFER_LMA);
+		vmcs_write(VM_ENTRY_CONTROLS, entry & ~(uint64_t)ENTRY_IA32E_MODE);
+	}
+	vmcs_write(CR0_READ_SHADOW, val);
+	vmcs_write(GUEST_CR0, val | vmcs_read(CR0_GUEST_HOST_MASK));
+	return true;
+}
+
 /* MOV to CR0/CR4 where a bit Septum owns (guest/host mask) changes: keep
  * the bits VMX operation requires set in the real register and show the
  * guest what it wrote (SDM Vol. 3C §26.3, Table 28-3 qualification). */
@@ -164,10 +213,19 @@ static bool handle_cr(struct vcpu *v, struct guest_regs *r)
 		return false;
 	}
 	val = gpr == 4 ? vmcs_read(GUEST_RSP) : regs[gpr];
+	if (!long_mode(r)) {
+		val = (uint32_t)val;
+	}
 	if (cr == 0) {
-		vmcs_write(CR0_READ_SHADOW, val);
-		vmcs_write(GUEST_CR0, val | vmcs_read(CR0_GUEST_HOST_MASK));
+		if (!set_cr0(val))
+			return true;
 	} else {
+		/* VMX is hidden (CPUID.1:ECX.VMX = 0): setting CR4.VMXE is #GP(0),
+		 * as on a CPU without VMX (SDM Vol. 3A §2.5). */
+		if (val & CR4_VMXE) {
+			inject_exception(VECTOR_GP, true, 0);
+			return true;
+		}
 		vmcs_write(CR4_READ_SHADOW, val);
 		vmcs_write(GUEST_CR4, val | vmcs_read(CR4_GUEST_HOST_MASK));
 	}
@@ -204,7 +262,7 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 {
 	uint32_t full = (uint32_t)vmcs_read(VM_EXIT_REASON), reason = full & 0xffff;
 
-	v->exits[reason < EXIT_REASON_SLOTS ? reason : 0]++;
+	v->exits[reason < EXIT_REASON_OTHER ? reason : EXIT_REASON_OTHER]++;
 	if (full & EXIT_REASON_ENTRY_FAILURE) {
 		partition_stop(v->part, "VM entry failed: %s (exit reason %u, qualification 0x%llx)",
 			       exit_reason_name(reason), reason,

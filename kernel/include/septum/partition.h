@@ -17,7 +17,8 @@
 #include <septum/vuart.h>
 #include <vmx/ept.h>
 
-#define EXIT_REASON_SLOTS 80     /* VMX basic exit reasons are < 80 (SDM Vol. 3D App. C) */
+#define EXIT_REASON_SLOTS 81     /* VMX basic exit reasons are < 80 (SDM Vol. 3D App. C) ... */
+#define EXIT_REASON_OTHER 80     /* ... and any larger one is counted here */
 #define MAX_VCPUS         CFG_MAX_CPUS
 #define REASON_MAX        240
 
