@@ -338,9 +338,7 @@ static int check_layout(const uint8_t *p, size_t size, const struct setup_header
 	if (out->kernel_offset >= size)
 		return why_fail(why, whylen, "setup_sects %u puts the kernel at 0x%lx, past the end of the file (%lu bytes)",
 				out->setup_sects, ul(out->kernel_offset), ul(size));
-	if (out->hdr_end > out->kernel_offset)
-		return why_fail(why, whylen, "setup header (ends at 0x%lx) runs past the setup code (0x%lx bytes)",
-				ul(out->hdr_end), ul(out->kernel_offset));
+	/* hdr_end <= 0x301 < 0x400 <= kernel_offset: the header always ends inside the setup code. */
 	/* syssize counts 16-byte paragraphs (32 bits from protocol 2.04); a
 	 * signed kernel carries its signature after them, so the file may be longer. */
 	out->kernel_size = (uint64_t)h->syssize * 16;

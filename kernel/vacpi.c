@@ -8,9 +8,7 @@
  * need not be aligned. All arguments are checked and the whole layout is
  * planned before the first byte is written, so a refusal leaves buf alone.
  */
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <arch/acpi.h>

@@ -18,12 +18,12 @@ RUNS=${BENCH_RUNS:-30}
 T=30  # seconds any single runtime call may take before it counts as failed
 
 # ------------------------------------------------------------------ inner
-# The measuring loop. Runs in the benchmark's mount namespace (see
-# setup_wrapper); the outer part below prepares the bundle before and checks
-# for leaks and prints the table after.
+# The measuring loop. Runs in the benchmark's mount namespace (see main);
+# the outer part below prepares the bundle before, and checks for leaks and
+# prints the table after.
 inner() {
 	local w=$1 b=$1/bundle rt i id rc
-	local -A failed=()
+	local -A failed=() nfail=()
 
 	rt_cmd() { # RUNTIME: the argv prefix it is invoked with, state under $w
 		case $1 in
@@ -39,16 +39,28 @@ inner() {
 		timeout -k 5 $T "$BT" "$3" "${cmd[@]}" run --bundle "$b" "$2" \
 			</dev/null >>"$w/log.$1" 2>&1
 	}
-	# `run` deletes the container when it exits; if it did not, that is a
-	# leftover: report it and delete it so the next run starts clean.
+	# `run` deletes the container and its cgroups when it exits; what it
+	# left is recorded in $w/leftovers and removed, so the next run starts
+	# clean. Under the hybrid wrapper /sys/fs/cgroup/unified is a plain
+	# directory of the /sys/fs/cgroup tmpfs: a leftover there is no cgroup,
+	# just a directory (crun 1.8 makes ID/cgroup.procs there and keeps it).
 	after() { # RT ID
-		local cmd
+		local cmd d
 		read -ra cmd <<<"$(rt_cmd "$1")"
 		if "${cmd[@]}" state "$2" </dev/null >/dev/null 2>&1; then
 			echo "LEFTOVER: $1 left container $2 after run; deleting it"
-			echo "$1 $2" >>"$w/leftovers"
+			echo "$1 container" >>"$w/leftovers"
 			"${cmd[@]}" delete --force "$2" </dev/null >>"$w/log.$1" 2>&1
 		fi
+		while read -r d; do
+			if [ "$(stat -fc %T "$d")" = tmpfs ]; then
+				echo "$1 directory ${d%/*}/ID (tmpfs, not a cgroup)" >>"$w/leftovers"
+				rm -rf -- "$d"
+			else
+				echo "$1 cgroup ${d%/*}/ID" >>"$w/leftovers"
+				rmdir -- "$d"
+			fi
+		done < <(find /sys/fs/cgroup -mindepth 1 -depth -type d -name "$2" 2>/dev/null)
 	}
 
 	# One untimed warm-up run each (page cache, and it shows early whether
@@ -79,11 +91,19 @@ inner() {
 				echo "$rt" >>"$w/failed"
 				echo "FAILED: $rt run $i exited $rc; last output:"
 				tail -5 "$w/log.$rt" | sed 's/^/    /'
+				# a broken runtime must not stretch the benchmark by
+				# RUNS timeouts
+				nfail[$rt]=$((${nfail[$rt]:-0} + 1))
+				[ "${nfail[$rt]}" -lt 3 ] || {
+					failed[$rt]=1
+					echo "FAILED: $rt failed 3 times; not measured further"
+				}
 			fi
 			after "$rt" "$id"
 		done
 	done
 	wc -l </proc/self/mountinfo >"$w/mounts.inner.after"
+	find /sys/fs/cgroup -mindepth 1 -type d -name "$PREFIX-*" >"$w/cgroups.inner.after" 2>/dev/null
 }
 
 # ------------------------------------------------------------------ outer
@@ -92,8 +112,10 @@ die() { echo "bench-compart: $*" >&2; exit 1; }
 # busybox-static rootfs with every applet linked (bin/true among them)
 setup_rootfs() { # DIR
 	local bb=/bin/busybox a
-	[ -x $bb ] && ! file -L $bb 2>/dev/null | grep -q 'dynamically linked' ||
+	# a dynamic executable has a PT_INTERP program header (ELF spec, Program Header)
+	if [ ! -x $bb ] || readelf -lW $bb 2>/dev/null | grep -q 'program interpreter'; then
 		die "/bin/busybox missing or not static (apt-get install busybox-static)"
+	fi
 	rm -rf "$1"
 	mkdir -p "$1"/{bin,proc,dev,sys,tmp,etc,root}
 	cp $bb "$1/bin/busybox"
@@ -106,7 +128,9 @@ setup_rootfs() { # DIR
 
 # The bundle's config.json: what `crun spec`/`runc spec` generate, minus
 # what compart refuses (docs/compart.md): process.terminal true, the
-# "cgroup" mount, linux.resources.devices. An explicit seccomp profile is
+# "cgroup" mount, linux.resources.devices, and the spec's ambient set
+# (compart refuses ambient capabilities that are not also inheritable, as
+# the kernel would; crun and runc skip them silently). An explicit seccomp profile is
 # given so that all three runtimes compile and load the same filter (without
 # one, compart loads its default profile and crun/runc load none); its deny
 # list is compart's default profile (lib/security.c).
@@ -129,7 +153,7 @@ write_config() { # FILE
   "env": ["PATH=/bin", "HOME=/root"],
   "cwd": "/",
   "capabilities": {"bounding": $caps, "effective": $caps, "inheritable": [],
-                   "permitted": $caps, "ambient": $caps},
+                   "permitted": $caps},
   "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
   "noNewPrivileges": true
  },
@@ -181,7 +205,8 @@ cgroup_mode() {
 	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
 		echo v2
 	elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
-		echo hybrid
+		echo "hybrid (v2 at /sys/fs/cgroup/unified, controllers:" \
+			"'$(cat /sys/fs/cgroup/unified/cgroup.controllers)'; the rest v1)"
 	else
 		echo v1
 	fi
@@ -214,16 +239,16 @@ stats() {
 
 # the table: latency in ms, peak RSS in MiB, ratios of the medians vs compart
 report() { # WORKDIR
-	local w=$1 rt n mn p25 med p75 p90 mx rn rmin rmed rmax cmed=0 crss=0 r1 r2
+	local w=$1 rt n mn p25 med p75 p90 mx rmin rmed rmax cmed=0 crss=0 r1 r2
 	printf '%-9s %4s %8s %8s %8s %8s %8s %8s %9s | %8s %8s %8s %9s\n' \
-		runtime runs median min p25 p75 p90 max "x compart" \
-		"RSS med" "RSS min" "RSS max" "x compart"
+		runtime runs median min p25 p75 p90 max "/compart" \
+		"RSS med" "RSS min" "RSS max" "/compart"
 	printf '%-9s %4s %8s %8s %8s %8s %8s %8s %9s | %8s %8s %8s %9s\n' \
 		"" "" ms ms ms ms ms ms "" MiB MiB MiB ""
 	for rt in "${RUNTIMES[@]}" baseline; do
 		[ -s "$w/times.$rt" ] || { printf '%-9s %4s  (no successful run)\n' "$rt" 0; continue; }
 		read -r n mn p25 med p75 p90 mx < <(awk '$2 == 0 { print $1 }' "$w/times.$rt" | stats)
-		read -r rn rmin _ rmed _ _ rmax < <(awk '$2 == 0 { print $3 }' "$w/times.$rt" | stats)
+		read -r _ rmin _ rmed _ _ rmax < <(awk '$2 == 0 { print $3 }' "$w/times.$rt" | stats)
 		if [ "$rt" = compart ]; then cmed=$med crss=$rmed; fi
 		r1=$(awk -v a="$med" -v c="$cmed" 'BEGIN { if (c > 0) printf "%.2f", a / c; else print "-" }')
 		r2=$(awk -v a="$rmed" -v c="$crss" 'BEGIN { if (c > 0) printf "%.2f", a / c; else print "-" }')
@@ -240,7 +265,7 @@ report() { # WORKDIR
 # Leftover state, cgroups, mounts, processes of this benchmark (IDs start
 # with $PREFIX); anything found is reported and removed.
 leak_check() { # WORKDIR MOUNTS_BEFORE
-	local w=$1 leaks=0 d p rt
+	local w=$1 leaks=0 left d p rt
 	for rt in "${RUNTIMES[@]}"; do
 		for d in "$w/state/$rt"/*; do
 			[ -e "$d" ] || continue
@@ -250,21 +275,30 @@ leak_check() { # WORKDIR MOUNTS_BEFORE
 	while read -r d; do
 		echo "LEAK: cgroup $d"; leaks=$((leaks + 1))
 		rmdir "$d" 2>/dev/null
-	done < <(find /sys/fs/cgroup -mindepth 1 -depth -type d -name "*$PREFIX*" 2>/dev/null)
+	done < <(find /sys/fs/cgroup -mindepth 1 -depth -type d -name "*$PREFIX-*" 2>/dev/null)
 	[ "$(wc -l </proc/self/mountinfo)" -eq "$2" ] ||
 		{ echo "LEAK: host mounts $2 -> $(wc -l </proc/self/mountinfo)"; leaks=$((leaks + 1)); }
+	while read -r d; do
+		echo "LEAK: cgroup (benchmark namespace) $d"; leaks=$((leaks + 1))
+	done < <(cat "$w/cgroups.inner.after" 2>/dev/null)
 	if [ -s "$w/mounts.inner.after" ] &&
 		[ "$(cat "$w/mounts.inner.after")" -ne "$(cat "$w/mounts.inner.before")" ]; then
 		echo "LEAK: benchmark mount namespace mounts $(cat "$w/mounts.inner.before") -> $(cat "$w/mounts.inner.after")"
 		leaks=$((leaks + 1))
 	fi
 	for p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$PREFIX" || continue
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -- "$PREFIX-" || continue
 		echo "LEAK: process ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline")"
 		leaks=$((leaks + 1))
 	done
-	[ -s "$w/leftovers" ] && leaks=$((leaks + $(wc -l <"$w/leftovers")))
-	echo "leak check: $leaks leftover(s) (state dirs, cgroups named $PREFIX-*, mounts host+bench namespace, processes; containers still present after run: $(wc -l <"$w/leftovers" 2>/dev/null || echo 0))"
+	echo "after each run (untimed): RUNTIME state ID, find /sys/fs/cgroup -name ID; left behind by \`run\`, then removed:"
+	for rt in "${RUNTIMES[@]}"; do
+		left=$(grep -c "^$rt " "$w/leftovers" 2>/dev/null)
+		echo "  $rt: ${left:-0}$( [ "${left:-0}" -gt 0 ] && grep "^$rt " "$w/leftovers" |
+			cut -d' ' -f2- | sort | uniq -c | sed 's/^ */; /' | tr -d '\n')"
+	done
+	echo "leak check at the end: $leaks leftover(s) (state dirs; cgroups named $PREFIX-* in the" \
+		"host and the benchmark mount namespace; mount counts of both; processes)"
 }
 
 main() {
@@ -275,13 +309,14 @@ main() {
 	[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, not '$RUNS'"
 	[ "$RUNS" -ge 20 ] || echo "note: BENCH_RUNS=$RUNS is below the 20 runs issue 4 asks for"
 	C=$(readlink -f "$1") BT=$(readlink -f "$2") w=$3
-	[ -x "$C" ] && [ -x "$BT" ] || die "missing $1 or $2"
+	[ -x "$C" ] || die "no compart binary $1"
+	[ -x "$BT" ] || die "no benchtime binary $2"
 	for rt in crun runc; do ensure_runtime "$rt" || failed_rts+=" $rt"; done
 	[ -z "$failed_rts" ] || die "runtime(s) not available:$failed_rts"
 
 	mkdir -p "$w"
 	w=$(readlink -f "$w")
-	rm -rf "$w/bundle" "$w/state" "$w"/times.* "$w"/warmup.* "$w"/log.* "$w"/mounts.* \
+	rm -rf "$w/bundle" "$w/state" "$w"/times.* "$w"/warmup.* "$w"/log.* "$w"/mounts.* "$w"/cgroups.* \
 		"$w/failed" "$w/leftovers"
 	mkdir -p "$w/bundle" "$w"/state/{compart,crun,runc}
 	chmod 755 "$w" "$w/bundle"
@@ -302,8 +337,9 @@ main() {
 
 	mounts_before=$(wc -l </proc/self/mountinfo)
 	local body
+	# shellcheck disable=SC2016 # "$W" is expanded by the inner shell
 	body=$(declare -f inner)'; inner "$W"'
-	if [ "$mode" = hybrid ]; then
+	if [[ $mode == hybrid* ]]; then
 		# Debian's crun refuses hybrid cgroups; it runs in a mount namespace
 		# without the (controller-less) v2 mount. All three runtimes get the
 		# same: one private mount namespace for the whole benchmark, made
@@ -319,11 +355,11 @@ main() {
 	echo "         benchtime -> runc --root $w/state/runc run --bundle $w/bundle ID"
 	echo "         (stdin /dev/null; after each run, untimed: RUNTIME state ID must fail, else delete --force)"
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	if [ "$mode" = hybrid ]; then
+	if [[ $mode == hybrid* ]]; then
 		W=$w RUNTIMES_S="${RUNTIMES[*]}" T=$T unshare --mount --propagation private -- bash -c '
 			set -u; RUNTIMES=($RUNTIMES_S)
-			wc -l </proc/self/mountinfo >"$W/mounts.inner.before"
 			umount /sys/fs/cgroup/unified || { echo "FAILED: cannot umount /sys/fs/cgroup/unified"; exit 1; }
+			wc -l </proc/self/mountinfo >"$W/mounts.inner.before"
 			'"$body"
 	else
 		W=$w RUNTIMES_S="${RUNTIMES[*]}" T=$T bash -c '
@@ -334,16 +370,16 @@ main() {
 	echo
 	report "$w"
 	echo "(latency: wall clock of \`RUNTIME run ID\` start to exit, CLOCK_MONOTONIC; RSS: wait4 ru_maxrss;"
-	echo " x compart: median / compart's median; baseline: the timer around the host's /bin/true)"
+	echo " /compart: this runtime's median / compart's median; baseline: the timer around the host's /bin/true)"
 	leak_check "$w" "$mounts_before"
 	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); total time $((($(date +%s%N) - start) / 1000000000)) s"
 
 	rc=0
 	if [ -s "$w/failed" ]; then
-		for rt in $(sort -u "$w/failed"); do
+		while read -r rt; do
 			echo "bench-compart: FAILED: $rt failed to run the container" \
 				"($(grep -cx "$rt" "$w/failed") failure(s); output in $w/log.$rt)"
-		done
+		done < <(sort -u "$w/failed")
 		rc=1
 	fi
 	return $rc

@@ -243,6 +243,22 @@ static void test_xsdt_entries(void **state)
 	assert_int_equal(acpi_find_table(&g.acpi, "HPET", &h, g.why, sizeof(g.why)), ACPI_NOT_FOUND);
 }
 
+/* The offsets and sizes docs/vacpi.md documents. */
+static void test_documented_layout(void **state)
+{
+	struct vacpi_desc d = desc(ids1, 1, 0);
+	struct guest g;
+
+	(void)state;
+	build(&g, &d);
+	assert_int_equal(g.l.rsdp.v - BASE, 0);
+	assert_int_equal(g.l.xsdt.gpa.v - BASE, 48);
+	assert_int_equal(g.l.fadt.gpa.v - BASE, 112);
+	assert_int_equal(g.l.dsdt.gpa.v - BASE, 400);
+	assert_int_equal(g.l.madt.gpa.v - BASE, 464);
+	assert_int_equal(g.l.size, 528);
+}
+
 /* Aligned, disjoint, inside [base, base + size), RSDP first. */
 static void test_alignment_and_bounds(void **state)
 {
@@ -758,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_rsdp),
 		cmocka_unit_test(test_tables_lengths_revisions_checksums),
 		cmocka_unit_test(test_xsdt_entries),
+		cmocka_unit_test(test_documented_layout),
 		cmocka_unit_test(test_alignment_and_bounds),
 		cmocka_unit_test(test_fadt_fields),
 		cmocka_unit_test(test_fadt_without_reset_reg),
