@@ -621,7 +621,7 @@ static void build_v1(struct area *ar, const struct mb_boot_args *a, const struct
 	mi.cmdline = (uint32_t)emit_string(ar, a->cmdline);
 	mi.mods_count = a->nmods;
 	mi.mods_addr = (uint32_t)mods;
-	mi.mmap_length = (uint32_t)(nmap * sizeof(struct mb1_mmap_entry));
+	mi.mmap_length = (uint32_t)((unsigned)nmap * sizeof(struct mb1_mmap_entry));
 	mi.mmap_addr = (uint32_t)mmap;
 	mi.boot_loader_name = (uint32_t)emit_string(ar, MB_LOADER_NAME);
 	for (int i = 0; i < nmap; i++) {
@@ -701,7 +701,7 @@ static void build_v2(struct area *ar, const uint8_t *ram, uint64_t ram_size,
 
 	at = take(ar, 16 + (uint64_t)nmap * sizeof(struct mb2_mmap_entry), 8);
 	EMIT(ar, at, (uint32_t)MBI2_MMAP);
-	EMIT(ar, at + 4, (uint32_t)(16 + nmap * sizeof(struct mb2_mmap_entry)));
+	EMIT(ar, at + 4, (uint32_t)(16 + (unsigned)nmap * sizeof(struct mb2_mmap_entry)));
 	EMIT(ar, at + 8, (uint32_t)sizeof(struct mb2_mmap_entry));
 	EMIT(ar, at + 12, (uint32_t)0);        /* entry_version */
 	for (int i = 0; i < nmap; i++)

@@ -9,12 +9,17 @@
 #include <string.h>
 #include <septum/abi.h>
 #include <septum/log.h>
+#include <septum/msr_policy.h>
 #include <septum/policy.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 
 #define MSR_EFER       0xc0000080u
 #define MSR_X2APIC_ICR 0x830u
+#define MSR_APIC_BASE  0x01bu
+#define MSR_FEATURE_CONTROL 0x03au
+#define MSR_BIOS_SIGN_ID 0x08bu
+#define MSR_DEBUGCTL   0x1d9u
 #define EFER_LME       BIT(8)
 #define EFER_LMA       BIT(10)
 #define CR0_PG         BIT(31)
@@ -114,56 +119,105 @@ static bool handle_vmcall(struct vcpu *v, struct guest_regs *r)
 	return true;
 }
 
-static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
+static bool handle_icr_write(struct vcpu *v, uint64_t val)
 {
 	struct partition *p = v->part;
+	uint32_t apic_ids[CFG_MAX_CPUS], dest;
+	char why[160];
+
+	for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++)
+		apic_ids[c] = (p->cpus & BIT(c)) ? vmx_hw_apic_id(c) : 0xffffffffu;
+	if (icr_filter(p, apic_ids, val, &dest, why, sizeof(why)) == IPI_ALLOW)
+		vmx_hw_send_ipi(dest == IPI_DEST_SELF ? vmx_hw_apic_id(v->cpu) : dest, (uint32_t)val);
+	else
+		pr_warn("partition %s: %s", p->name, why);
+	return true;
+}
+
+/* IA32_APIC_BASE (SDM Vol. 3A §11.4.4, §11.12.5): the hardware stays in
+ * x2APIC mode; the guest's view is kept here. Only the transitions the
+ * architecture allows are accepted; xAPIC mode is not offered (its MMIO
+ * page is not mapped), so leaving x2APIC for xAPIC is refused. */
+static bool write_apic_base(struct vcpu *v, uint64_t val)
+{
+	const uint64_t en = BIT(11), extd = BIT(10), bsp = BIT(8);
+	uint64_t cur = v->apic_base;
+
+	if ((val ^ cur) & ~(en | extd))              /* base address and BSP flag are fixed */
+		return false;
+	if ((val & extd) && !(val & en))             /* invalid state */
+		return false;
+	if ((cur & extd) && (val & en) && !(val & extd)) /* x2APIC -> xAPIC directly: #GP */
+		return false;
+	if ((val & en) && !(val & extd))             /* xAPIC mode: not offered */
+		return false;
+	v->apic_base = val | (cur & bsp);
+	return true;
+}
+
+static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
+{
 	uint32_t msr = (uint32_t)r->rcx;
 	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	bool ok = true;
 
-	if (msr == MSR_X2APIC_ICR) {
-		uint32_t apic_ids[CFG_MAX_CPUS], dest;
-		char why[160];
+	switch (msr_write_access(msr)) {
+	case MSR_ABSORB:
+		break;
+	case MSR_EMULATE:
+		if (msr == MSR_X2APIC_ICR) {
+			ok = handle_icr_write(v, val);
+		} else if (msr == MSR_APIC_BASE) {
+			ok = write_apic_base(v, val);
+		} else if (msr == MSR_EFER) {
+			uint64_t old = vmcs_read(GUEST_IA32_EFER);
 
-		for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++)
-			apic_ids[c] = (p->cpus & BIT(c)) ? vmx_hw_apic_id(c) : 0xffffffffu;
-		if (icr_filter(p, apic_ids, val, &dest, why, sizeof(why)) == IPI_ALLOW)
-			vmx_hw_send_ipi(dest == IPI_DEST_SELF ? vmx_hw_apic_id(v->cpu) : dest, (uint32_t)val);
-		else
-			pr_warn("partition %s: %s", p->name, why);
-		skip_instruction();
-		return true;
-	}
-	if (msr == MSR_EFER) {
-		uint64_t old = vmcs_read(GUEST_IA32_EFER);
-
-		/* LME may only change while paging is off (SDM Vol. 3A §9.8.5). */
-		if (((old ^ val) & EFER_LME) && (vmcs_read(GUEST_CR0) & CR0_PG)) {
-			inject_exception(VECTOR_GP, true, 0);
-			return true;
+			/* LME may only change while paging is off (SDM Vol. 3A §9.8.5). */
+			ok = !(((old ^ val) & EFER_LME) && (vmcs_read(GUEST_CR0) & CR0_PG));
+			if (ok)
+				vmcs_write(GUEST_IA32_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
+		} else {
+			ok = false;
 		}
-		vmcs_write(GUEST_IA32_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
-		skip_instruction();
+		break;
+	case MSR_PASS:      /* outside the bitmap's ranges these still exit */
+	case MSR_GP:
+	default:
+		ok = false;
+		break;
+	}
+	if (!ok) {
+		pr_debug("partition %s: WRMSR 0x%x refused (#GP)", v->part->name, msr);
+		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
-	pr_debug("partition %s: WRMSR 0x%x refused (#GP)", p->name, msr);
-	inject_exception(VECTOR_GP, true, 0);
+	skip_instruction();
 	return true;
 }
 
 static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 {
 	uint32_t msr = (uint32_t)r->rcx;
+	uint64_t val;
 
-	if (msr == MSR_EFER) {
-		uint64_t val = vmcs_read(GUEST_IA32_EFER);
-
-		r->rax = (uint32_t)val;
-		r->rdx = val >> 32;
-		skip_instruction();
+	if (msr_read_access(msr) != MSR_EMULATE) {
+		pr_debug("partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
+		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
-	pr_debug("partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
-	inject_exception(VECTOR_GP, true, 0);
+	switch (msr) {
+	case MSR_EFER:            val = vmcs_read(GUEST_IA32_EFER); break;
+	case MSR_APIC_BASE:       val = v->apic_base; break;
+	case MSR_FEATURE_CONTROL: val = 1; break;          /* locked, VMX off */
+	case MSR_BIOS_SIGN_ID:    val = SEPTUM_GUEST_UCODE_REV << 32; break;
+	case MSR_DEBUGCTL:        val = 0; break;
+	default:
+		inject_exception(VECTOR_GP, true, 0);
+		return true;
+	}
+	r->rax = (uint32_t)val;
+	r->rdx = val >> 32;
+	skip_instruction();
 	return true;
 }
 

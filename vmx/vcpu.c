@@ -14,6 +14,7 @@
 #include <septum/arch.h>
 #include <septum/heap.h>
 #include <septum/log.h>
+#include <septum/msr_policy.h>
 #include <septum/partition.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
@@ -26,6 +27,7 @@ void vmx_handle_exit(struct guest_regs *regs);
 
 /* Guest boot layout shared with kernel/loader.c (docs/guests.md). */
 #define GUEST_GDT   0x800
+#define X2APIC_BASE_DEFAULT 0xfee00000ull
 #define GUEST_PAT_DEFAULT 0x0007040600070406ull   /* power-on PAT (SDM Vol. 3A §13.12.4) */
 
 #define AR_CODE64 (AR_TYPE_CODE_XRA | AR_S | AR_P | AR_L | AR_G)
@@ -191,10 +193,11 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 		snprintf(why, whylen, "out of hypervisor memory for the VMCS");
 		return -1;
 	}
-	/* Every port and every MSR exits: the partition sees only what
-	 * Septum emulates (SDM Vol. 3C §25.6.4, §25.6.9). */
-	memset(v->msr_bitmap, 0xff, PAGE_SIZE);
+	/* Every port exits: the partition sees only the devices Septum
+	 * emulates (SDM Vol. 3C §25.6.4). MSRs follow the policy table. */
+	msr_bitmap_build(v->msr_bitmap);
 	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
+	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 
 	pa = (uint64_t)(uintptr_t)v->vmcs;

@@ -163,6 +163,10 @@ void arch_boot(struct boot_info *bi)
 	check_boot_info(bi);
 
 	heap_init(bi->heap_base, bi->heap_size);
+	/* Septum uses no legacy interrupts: mask both 8259 PICs so nothing the
+	 * firmware left enabled reaches a partition's CPU. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 
 	/* NX before any table uses it (CPUID.80000001H:EDX[20]). */
 	if (!(cpuid(0x80000001, 0).edx & CPUID81_EDX_NX)) {

@@ -33,8 +33,11 @@ void x2apic_enable(void)
 	if (!(base & APIC_BASE_EN))
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
-	/* Software-enable, spurious vector 0xff; Septum itself runs with IF=0. */
+	/* Software-enable, spurious vector 0xff; Septum itself runs with IF=0.
+	 * A timer the firmware left armed would interrupt whichever partition
+	 * gets this CPU: mask it (LVT timer, SDM Vol. 3A §11.5.1). */
 	wrmsr(MSR_X2APIC_SIVR, 0x1ff);
+	wrmsr(MSR_X2APIC_LVT_TIMER, LVT_MASKED);
 }
 
 void x2apic_send_ipi(uint32_t apic_id, uint64_t icr_low)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <septum/abi.h>
+#include <septum/msr_policy.h>
 #include <septum/policy.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
@@ -597,7 +598,7 @@ static void wrmsr_icr_self_sent_to_own_apic(void **state)
 static void wrmsr_unknown_injects_gp(void **state)
 {
 	(void)state;
-	r.rcx = 0x1b;                            /* IA32_APIC_BASE */
+	r.rcx = 0x4b564d00;                      /* not in the policy table */
 	r.rax = 0xfee00900;
 	assert_true(do_exit(EXIT_WRMSR, 0, 2));
 	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
@@ -610,7 +611,7 @@ static void wrmsr_unknown_injects_gp(void **state)
 static void rdmsr_unknown_injects_gp(void **state)
 {
 	(void)state;
-	r.rcx = 0x10;                            /* TSC */
+	r.rcx = 0x4b564d00;                      /* not in the policy table */
 	r.rax = r.rdx = 0x99;
 	assert_true(do_exit(EXIT_RDMSR, 0, 2));
 	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
@@ -618,6 +619,98 @@ static void rdmsr_unknown_injects_gp(void **state)
 	assert_int_equal(vmcs_read(VM_ENTRY_EXCEPTION_ERROR_CODE), 0);
 	assert_int_equal(r.rax, 0x99);
 	assert_int_equal(rip(), START_RIP);
+}
+
+
+/* ------------------------------------------------------- MSR policy table */
+
+#define APIC_EN   (1ull << 11)
+#define APIC_EXTD (1ull << 10)
+#define APIC_BSP  (1ull << 8)
+
+static void rdmsr_apic_base_virtual(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN | APIC_EXTD | APIC_BSP;
+	r.rcx = 0x1b;
+	assert_true(do_exit(EXIT_RDMSR, 0, 2));
+	assert_int_equal(r.rax, 0xfee00000ull | APIC_EN | APIC_EXTD | APIC_BSP);
+	assert_int_equal(r.rdx, 0);
+	assert_int_equal(rip(), START_RIP + 2);
+}
+
+static void wrmsr_apic_base_disable_and_reenable(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN | APIC_EXTD;
+	r.rcx = 0x1b;
+	r.rax = 0xfee00000u;                     /* x2APIC -> disabled: allowed */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(v->apic_base, 0xfee00000ull);
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	r.rax = 0xfee00000u | APIC_EN | APIC_EXTD;  /* disabled -> x2APIC: allowed */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(v->apic_base, 0xfee00000ull | APIC_EN | APIC_EXTD);
+	assert_int_equal(rip(), START_RIP + 4);
+}
+
+static void wrmsr_apic_base_to_xapic_gp(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN | APIC_EXTD;
+	r.rcx = 0x1b;
+	r.rax = 0xfee00000u | APIC_EN;           /* x2APIC -> xAPIC directly: #GP (SDM 11.12.5) */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(v->apic_base, 0xfee00000ull | APIC_EN | APIC_EXTD);
+	assert_int_equal(rip(), START_RIP);
+}
+
+static void wrmsr_apic_base_move_gp(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN | APIC_EXTD;
+	r.rcx = 0x1b;
+	r.rax = 0xfed00000u | APIC_EN | APIC_EXTD; /* relocating the APIC is not offered */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+}
+
+static void rdmsr_feature_control_locked_vmx_off(void **state)
+{
+	(void)state;
+	r.rcx = 0x3a;
+	assert_true(do_exit(EXIT_RDMSR, 0, 2));
+	assert_int_equal(r.rax, 1);
+	assert_int_equal(r.rdx, 0);
+}
+
+static void rdmsr_microcode_revision_in_edx(void **state)
+{
+	(void)state;
+	r.rcx = 0x8b;
+	assert_true(do_exit(EXIT_RDMSR, 0, 2));
+	assert_int_equal(r.rdx, SEPTUM_GUEST_UCODE_REV);
+	assert_int_equal(r.rax, 0);
+}
+
+static void wrmsr_mtrr_absorbed(void **state)
+{
+	(void)state;
+	r.rcx = 0x2ff;                           /* IA32_MTRR_DEF_TYPE */
+	r.rax = 0xc06;
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	assert_int_equal(rip(), START_RIP + 2);
+}
+
+static void wrmsr_feature_control_gp(void **state)
+{
+	(void)state;
+	r.rcx = 0x3a;
+	r.rax = 5;
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
 }
 
 static void rdmsr_efer(void **state)
@@ -886,6 +979,14 @@ int main(void)
 		T(wrmsr_unknown_injects_gp),
 		T(rdmsr_unknown_injects_gp),
 		T(rdmsr_efer),
+		T(rdmsr_apic_base_virtual),
+		T(wrmsr_apic_base_disable_and_reenable),
+		T(wrmsr_apic_base_to_xapic_gp),
+		T(wrmsr_apic_base_move_gp),
+		T(rdmsr_feature_control_locked_vmx_off),
+		T(rdmsr_microcode_revision_in_edx),
+		T(wrmsr_mtrr_absorbed),
+		T(wrmsr_feature_control_gp),
 		T(wrmsr_efer_lme_toggle_with_paging_gp),
 		T(wrmsr_efer_set_lme_with_paging_gp),
 		T(wrmsr_efer_keeps_lma_and_advances),

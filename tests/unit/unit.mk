@@ -15,7 +15,8 @@ unit_deps = $(shell cat tests/unit/$(1).deps 2>/dev/null)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/%.deps $$(call unit_deps,%) $(wildcard include/septum/*.h kernel/include/septum/*.h tests/unit/*.h vmx/include/vmx/*.h arch/x86_64/include/arch/*.h tests/unit/fakes/include/*.h configs/*.cfg)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(call unit_deps,$*) -lcmocka
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(call unit_deps,$*) -lcmocka
 
 .SECONDEXPANSION:
 

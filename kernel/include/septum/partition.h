@@ -48,6 +48,7 @@ struct vcpu {
 	void *msr_bitmap;
 	void *io_bitmaps;             /* two pages: A (0-0x7fff), B (0x8000-0xffff) */
 	bool launched;
+	uint64_t apic_base;           /* IA32_APIC_BASE as the guest sees it */
 	struct guest_regs regs;       /* initial GPRs */
 	jmp_buf leave;                /* vcpu_enter() returns through this */
 	uint64_t exits[EXIT_REASON_SLOTS];

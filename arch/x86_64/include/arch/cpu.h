@@ -91,6 +91,8 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 #define MSR_X2APIC_EOI            0x80b
 #define MSR_X2APIC_SIVR           0x80f
 #define MSR_X2APIC_ICR            0x830
+#define MSR_X2APIC_LVT_TIMER      0x832
+#define   LVT_MASKED              BIT(16)
 #define MSR_X2APIC_LAST           0x8ff
 #define MSR_EFER                  0xc0000080
 #define   EFER_SCE                BIT(0)

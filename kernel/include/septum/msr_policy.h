@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MSR policy: one table saying, for every MSR a partition may touch,
+ * whether reads and writes go straight to the hardware (the CPU is the
+ * partition's alone, so per-CPU state such as LSTAR or the x2APIC timer can
+ * be the guest's), are emulated by Septum, are silently absorbed, or raise
+ * #GP. An MSR not in the table raises #GP: nothing is dropped unnoticed.
+ * docs/platform.md is the prose version of this table.
+ */
+#ifndef SEPTUM_MSR_POLICY_H
+#define SEPTUM_MSR_POLICY_H
+
+#include <septum/types.h>
+
+enum msr_access {
+	MSR_GP = 0,       /* #GP(0), as for an MSR the CPU does not have */
+	MSR_PASS,         /* no exit: the guest uses the hardware register */
+	MSR_EMULATE,      /* exit; Septum computes the value / applies the write */
+	MSR_ABSORB,       /* writes only: exit, and the write is dropped (the value stays the host's) */
+};
+
+struct msr_rule {
+	uint32_t first, last;     /* inclusive range */
+	uint8_t read, write;      /* enum msr_access */
+	const char *name;
+};
+
+#define MSR_BITMAP_SIZE 4096
+
+/* The rule for msr, or NULL (then both directions are MSR_GP). */
+const struct msr_rule *msr_rule_find(uint32_t msr);
+enum msr_access msr_read_access(uint32_t msr);
+enum msr_access msr_write_access(uint32_t msr);
+
+/* Fill a VMX MSR bitmap (SDM Vol. 3C §25.6.9): a set bit makes the access
+ * exit. Only MSR_PASS accesses are left clear. */
+void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE]);
+
+/* Value guests read from IA32_BIOS_SIGN_ID (0x8b), the microcode revision.
+ * Linux disables TSC-deadline on some models when it looks too old (Bochs
+ * reports 0), so Septum reports a revision newer than any erratum fix. */
+#define SEPTUM_GUEST_UCODE_REV 0x7fffffffull
+
+#endif

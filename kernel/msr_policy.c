@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+#include <septum/msr_policy.h>
+
+/* Sorted by first; ranges do not overlap. MSR numbers: SDM Vol. 4. */
+static const struct msr_rule rules[] = {
+	{ 0x00000010, 0x00000010, MSR_PASS,    MSR_GP,      "IA32_TIME_STAMP_COUNTER" },
+	{ 0x0000001b, 0x0000001b, MSR_EMULATE, MSR_EMULATE, "IA32_APIC_BASE" },
+	{ 0x0000003a, 0x0000003a, MSR_EMULATE, MSR_GP,      "IA32_FEATURE_CONTROL" },
+	{ 0x00000048, 0x00000048, MSR_PASS,    MSR_PASS,    "IA32_SPEC_CTRL" },
+	{ 0x00000049, 0x00000049, MSR_GP,      MSR_PASS,    "IA32_PRED_CMD" },
+	{ 0x0000008b, 0x0000008b, MSR_EMULATE, MSR_ABSORB,  "IA32_BIOS_SIGN_ID" },
+	{ 0x000000fe, 0x000000fe, MSR_PASS,    MSR_GP,      "IA32_MTRRCAP" },
+	{ 0x0000010a, 0x0000010a, MSR_PASS,    MSR_GP,      "IA32_ARCH_CAPABILITIES" },
+	{ 0x00000174, 0x00000176, MSR_PASS,    MSR_PASS,    "IA32_SYSENTER_CS/ESP/EIP" },
+	{ 0x000001a0, 0x000001a0, MSR_PASS,    MSR_ABSORB,  "IA32_MISC_ENABLE" },
+	{ 0x000001d9, 0x000001d9, MSR_EMULATE, MSR_ABSORB,  "IA32_DEBUGCTL" },
+	/* MTRRs are the host's too (with EPT they do not apply to guest
+	 * accesses, SDM Vol. 3C §29.3.7.2): guests read them, writes are absorbed. */
+	{ 0x00000200, 0x0000021f, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_PHYSBASE/MASK" },
+	{ 0x00000250, 0x00000250, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX64K" },
+	{ 0x00000258, 0x00000259, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX16K" },
+	{ 0x00000268, 0x0000026f, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX4K" },
+	{ 0x00000277, 0x00000277, MSR_PASS,    MSR_PASS,    "IA32_PAT" },
+	{ 0x000002ff, 0x000002ff, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_DEF_TYPE" },
+	{ 0x000006e0, 0x000006e0, MSR_PASS,    MSR_PASS,    "IA32_TSC_DEADLINE" },
+	/* x2APIC: the partition's CPUs are its own; only the ICR is filtered. */
+	{ 0x00000800, 0x0000082f, MSR_PASS,    MSR_PASS,    "x2APIC" },
+	{ 0x00000830, 0x00000830, MSR_PASS,    MSR_EMULATE, "x2APIC ICR" },
+	{ 0x00000831, 0x000008ff, MSR_PASS,    MSR_PASS,    "x2APIC" },
+	{ 0xc0000080, 0xc0000080, MSR_EMULATE, MSR_EMULATE, "IA32_EFER" },
+	{ 0xc0000081, 0xc0000084, MSR_PASS,    MSR_PASS,    "STAR/LSTAR/CSTAR/FMASK" },
+	{ 0xc0000100, 0xc0000102, MSR_PASS,    MSR_PASS,    "FS/GS/KERNEL_GS_BASE" },
+	{ 0xc0000103, 0xc0000103, MSR_PASS,    MSR_PASS,    "IA32_TSC_AUX" },
+};
+
+const struct msr_rule *msr_rule_find(uint32_t msr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (msr >= rules[i].first && msr <= rules[i].last)
+			return &rules[i];
+	return NULL;
+}
+
+enum msr_access msr_read_access(uint32_t msr)
+{
+	const struct msr_rule *r = msr_rule_find(msr);
+
+	return r ? (enum msr_access)r->read : MSR_GP;
+}
+
+enum msr_access msr_write_access(uint32_t msr)
+{
+	const struct msr_rule *r = msr_rule_find(msr);
+
+	return r ? (enum msr_access)r->write : MSR_GP;
+}
+
+/* Bitmap layout (SDM Vol. 3C §25.6.9): read-low (MSRs 0-0x1fff) at 0,
+ * read-high (0xc0000000-0xc0001fff) at 1024, write-low at 2048, write-high
+ * at 3072. MSRs outside both ranges always exit. */
+static void clear_bit(uint8_t *bitmap, unsigned base, uint32_t msr)
+{
+	uint32_t idx = msr & 0x1fff;
+
+	bitmap[base + idx / 8] &= (uint8_t)~(1u << (idx % 8));
+}
+
+void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE])
+{
+	memset(bitmap, 0xff, MSR_BITMAP_SIZE);
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		for (uint64_t m = rules[i].first; m <= rules[i].last; m++) {
+			bool low = m <= 0x1fff, high = m >= 0xc0000000 && m <= 0xc0001fff;
+
+			if (!low && !high)
+				continue;
+			if (rules[i].read == MSR_PASS)
+				clear_bit(bitmap, high ? 1024 : 0, (uint32_t)m);
+			if (rules[i].write == MSR_PASS)
+				clear_bit(bitmap, high ? 3072 : 2048, (uint32_t)m);
+		}
+	}
+}
