@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
 #include <string.h>
+#include <septum/linux_boot.h>
 #include <septum/loader.h>
+#include <septum/vacpi.h>
 
 /* Guest page-table bits (SDM Vol. 3A §4.5): present, writable, page size. */
 #define GPTE_P  BIT(0)
@@ -53,5 +55,72 @@ int partition_load_elf(struct partition *p, const void *image, size_t size, bool
 		build_identity_map(p, gbpages);
 	p->entry_bits = img.bits;
 	p->entry_rip = img.entry;
+	p->entry_cs = 0x08;
+	p->entry_ds = 0x10;
+	p->gdt_limit = 3 * 8 - 1;
+	p->os_guest = false;
+	return 0;
+}
+
+enum guest_kind guest_kind_of(const void *image, size_t size)
+{
+	static const unsigned char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+
+	if (size >= 4 && !memcmp(image, elf_magic, 4))
+		return GUEST_ELF;
+	return GUEST_LINUX;     /* linux_parse_bzimage() says why if it is not one either */
+}
+
+int partition_load_linux(struct partition *p, const void *image, size_t size, const void *initrd,
+			 size_t initrd_size, const uint32_t *apic_ids, unsigned ncpus, bool gbpages,
+			 char *why, size_t whylen)
+{
+	/* Low memory: Septum's boot structures, then RAM Linux may use for its
+	 * real-mode trampoline, then the legacy VGA/BIOS hole. */
+	const struct mem_range reserved[] = {
+		{ 0, GUEST_ACPI_GPA, MEM_RESERVED },
+		{ GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, MEM_ACPI },
+		{ 0xa0000, 0x60000, MEM_RESERVED },
+	};
+	struct vacpi_desc acpi = {
+		.oem_id = "SEPTUM", .name = p->name, .ncpus = ncpus, .apic_ids = apic_ids,
+		.flags = VACPI_F_RESET_REG,
+	};
+	struct vacpi_layout layout;
+	struct linux_image img;
+	struct linux_boot out;
+	struct linux_boot_args args = {
+		.cmdline = p->cfg ? p->cfg->cmdline : "",
+		.initrd = initrd, .initrd_size = initrd_size,
+		.zero_page = GUEST_ZERO_PAGE_GPA,
+		.cmdline_gpa = GUEST_CMDLINE_GPA, .cmdline_max = GUEST_ACPI_GPA - GUEST_CMDLINE_GPA,
+		.reserved = reserved, .nreserved = ARRAY_SIZE(reserved),
+	};
+
+	if (linux_parse_bzimage(image, size, &img, why, whylen))
+		return -1;
+	memset(p->ram_hva, 0, p->ram_size);
+	if (vacpi_build(p->ram_hva + GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, GUEST_ACPI_GPA,
+			&acpi, &layout, why, whylen))
+		return -1;
+	args.acpi_rsdp = layout.rsdp.v;
+	if (linux_build_boot_params(&img, image, size, p->ram_hva, p->ram_size, &args, &out, why, whylen))
+		return -1;
+
+	/* GDT (boot.rst, 64-bit boot protocol): __BOOT_CS = 0x10, __BOOT_DS = 0x18. */
+	put64(p, GUEST_GDT_GPA, 0);
+	put64(p, GUEST_GDT_GPA + 8, 0);
+	put64(p, GUEST_GDT_GPA + LINUX_BOOT_CS, 0x00af9a000000ffffull);
+	put64(p, GUEST_GDT_GPA + LINUX_BOOT_DS, 0x00cf92000000ffffull);
+	build_identity_map(p, gbpages);
+	p->entry_bits = 64;
+	p->entry_rip = out.entry;
+	p->entry_rsi = out.boot_params;
+	p->entry_cs = LINUX_BOOT_CS;
+	p->entry_ds = LINUX_BOOT_DS;
+	p->gdt_limit = 4 * 8 - 1;
+	p->os_guest = true;
+	p->reset_port = layout.reset_port;
+	p->sleep_port = layout.sleep_ctl_port;
 	return 0;
 }

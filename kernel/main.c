@@ -17,6 +17,7 @@
 #include <septum/config.h>
 #include <septum/elf.h>
 #include <septum/heap.h>
+#include <septum/image.h>
 #include <septum/loader.h>
 #include <septum/log.h>
 #include <septum/partition.h>
@@ -59,12 +60,8 @@ static int img_find(void *ctx, const char *name, const void **data, size_t *size
 
 static int img_check(void *ctx, const void *data, size_t size, uint64_t ram_size, char *why, size_t whylen)
 {
-	struct elf_image img;
-
 	(void)ctx;
-	if (elf_parse(data, size, &img, why, whylen))
-		return -1;
-	return elf_check_fits(&img, ram_size, why, whylen);
+	return guest_image_check(data, size, ram_size, why, whylen);
 }
 
 static void read_config(void)
@@ -122,9 +119,23 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 	atomic_store(&p->state, PART_READY);
 	vuart_init(&p->uart, p->name);
 
-	if (partition_load_elf(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
-			       virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
-		return -1;
+	if (guest_kind_of((const void *)(uintptr_t)k->addr, (size_t)k->size) == GUEST_ELF) {
+		if (partition_load_elf(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
+				       virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
+			return -1;
+	} else {
+		const struct boot_file *rd = c->initrd[0] ? find_file(c->initrd) : NULL;
+		uint32_t apic_ids[CFG_MAX_CPUS];
+		unsigned n = 0;
+
+		for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
+			if (p->cpus & BIT(cpu))
+				apic_ids[n++] = arch_cpu_apic_id(cpu);
+		if (partition_load_linux(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
+					 rd ? (const void *)(uintptr_t)rd->addr : NULL, rd ? (size_t)rd->size : 0,
+					 apic_ids, n, virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
+			return -1;
+	}
 	if (ept_init(&p->ept, &heap_pool, virt_ept_large_pages()) ||
 	    ept_map(&p->ept, gpa(0), p->ram, p->ram_size, EPT_RWX, EPT_MT_WB)) {
 		snprintf(why, whylen, "out of hypervisor memory for the EPT");

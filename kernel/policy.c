@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <septum/abi.h>
+#include <septum/arch.h>
 #include <septum/log.h>
 #include <septum/policy.h>
 
@@ -11,11 +12,12 @@
 #define CPUID1_ECX_XSAVE      (1u << 26)
 #define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID7_EBX_TSC_ADJUST (1u << 1)
+#define CPUID7_EDX_ARCH_CAPABILITIES (1u << 29)
 
 void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
 {
 	const struct partition *p = v->part;
-	(void)subleaf;
 
 	switch (leaf) {
 	case 1:
@@ -26,6 +28,32 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 			    CPUID1_ECX_OSXSAVE);
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
 		break;
+	case 7:
+		if (subleaf == 0) {
+			/* No IA32_TSC_ADJUST (the TSC is the host's, per CPU); the
+			 * ARCH_CAPABILITIES MSR exists (it carries the x2APIC lock). */
+			r->ebx &= ~CPUID7_EBX_TSC_ADJUST;
+			r->edx |= CPUID7_EDX_ARCH_CAPABILITIES;
+		}
+		break;
+	case 0x15: {
+		/* TSC/crystal ratio (SDM Vol. 2A CPUID leaf 15H): TSC Hz =
+		 * ECX * EBX / EAX. A partition has no PIT or HPET to calibrate
+		 * against, so Septum states the frequency it measured. */
+		uint64_t hz = arch_tsc_hz();
+
+		if (hz) {
+			unsigned div = 1;
+
+			while (hz / div > 0xffffffffu)
+				div *= 2;
+			r->eax = 1;
+			r->ebx = div;
+			r->ecx = (uint32_t)(hz / div);
+			r->edx = 0;
+		}
+		break;
+	}
 	case SEPTUM_CPUID_BASE:
 		r->eax = SEPTUM_CPUID_MAX;
 		r->ebx = SEPTUM_CPUID_SIG_EBX;

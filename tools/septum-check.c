@@ -20,6 +20,7 @@
 
 #include <septum/config.h>
 #include <septum/elf.h>
+#include <septum/image.h>
 #include <septum/plan.h>
 
 #define DEFAULT_CPUS     4u
@@ -175,16 +176,12 @@ static int dir_find(void *ctx, const char *name, const void **data, size_t *size
 	return 0;
 }
 
-/* The core's own acceptance test for an ELF partition image. */
+/* The core's own acceptance test for a partition image (ELF or bzImage). */
 static int elf_check_kernel(void *ctx, const void *data, size_t size, uint64_t ram_size,
 			    char *why, size_t whylen)
 {
-	struct elf_image img;
-
 	(void)ctx;
-	if (elf_parse(data, size, &img, why, whylen) < 0)
-		return -1;
-	return elf_check_fits(&img, ram_size, why, whylen);
+	return guest_image_check(data, size, ram_size, why, whylen);
 }
 
 static void free_images(struct image_dir *d)

@@ -11,6 +11,7 @@
 #include <septum/log.h>
 #include <septum/msr_policy.h>
 #include <septum/policy.h>
+#include <septum/vacpi.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 
@@ -20,6 +21,8 @@
 #define MSR_FEATURE_CONTROL 0x03au
 #define MSR_BIOS_SIGN_ID 0x08bu
 #define MSR_DEBUGCTL   0x1d9u
+#define MSR_ARCH_CAPABILITIES 0x10au
+#define MSR_XAPIC_DISABLE_STATUS 0x0bdu
 #define EFER_LME       BIT(8)
 #define EFER_LMA       BIT(10)
 #define CR0_PG         BIT(31)
@@ -93,6 +96,17 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 	} else if (port == SEPTUM_TEST_EXIT_PORT && !in) {
 		partition_exit(p, (int)(r->rax & mask));
 		return false;
+	} else if (!in && p->os_guest && port == p->sleep_port &&
+		   (r->rax & VACPI_SLEEP_CTL_SLP_EN) &&
+		   ((r->rax & VACPI_SLEEP_CTL_SLP_TYP_MASK) >> VACPI_SLEEP_CTL_SLP_TYP_SHIFT) == VACPI_S5_SLP_TYP) {
+		pr_info("partition %s: ACPI power-off (S5)", p->name);
+		partition_exit(p, 0);
+		return false;
+	} else if (!in && p->os_guest && ((port == p->reset_port && p->reset_port) ||
+					 (port == 0x64 && (uint8_t)r->rax == 0xfe))) {
+		partition_stop(p, "the guest asked for a reset (port 0x%x); restarting partitions is not supported yet",
+			       port);
+		return false;
 	} else if (in) {
 		set_in_result(r, size, mask);  /* nothing there: all ones */
 	}
@@ -144,6 +158,8 @@ static bool write_apic_base(struct vcpu *v, uint64_t val)
 	uint64_t cur = v->apic_base;
 
 	if ((val ^ cur) & ~(en | extd))              /* base address and BSP flag are fixed */
+		return false;
+	if ((cur & extd) && (val ^ cur))             /* x2APIC is locked on (XAPIC_DISABLE_STATUS) */
 		return false;
 	if ((val & extd) && !(val & en))             /* invalid state */
 		return false;
@@ -211,6 +227,8 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	case MSR_FEATURE_CONTROL: val = 1; break;          /* locked, VMX off */
 	case MSR_BIOS_SIGN_ID:    val = SEPTUM_GUEST_UCODE_REV << 32; break;
 	case MSR_DEBUGCTL:        val = 0; break;
+	case MSR_ARCH_CAPABILITIES: val = SEPTUM_GUEST_ARCH_CAPABILITIES; break;
+	case MSR_XAPIC_DISABLE_STATUS: val = SEPTUM_GUEST_XAPIC_DISABLE_STATUS; break;
 	default:
 		inject_exception(VECTOR_GP, true, 0);
 		return true;

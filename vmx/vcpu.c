@@ -26,7 +26,7 @@ __attribute__((noreturn)) void vmx_entry_failed(void);
 void vmx_handle_exit(struct guest_regs *regs);
 
 /* Guest boot layout shared with kernel/loader.c (docs/guests.md). */
-#define GUEST_GDT   0x800
+#define GUEST_GDT   0x800   /* == GUEST_GDT_GPA (kernel/include/septum/loader.h) */
 #define X2APIC_BASE_DEFAULT 0xfee00000ull
 #define GUEST_PAT_DEFAULT 0x0007040600070406ull   /* power-on PAT (SDM Vol. 3A §13.12.4) */
 
@@ -46,15 +46,18 @@ void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_
 void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
 uint32_t vmx_hw_apic_id(cpuid_t cpu) { return cpu < ncpus ? percpus[cpu]->apic_id : 0xffffffffu; }
 
-static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode)
+static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, bool os_guest)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	static const char *const name[5] = { "pin-based", "processor-based", "secondary processor-based",
 					     "VM-exit", "VM-entry" };
 	const uint64_t msr[5] = { c->pin, c->proc, c->proc2 | 0 /* no allowed-0 bits */, c->exit, c->entry };
+	/* A guest OS owns its CPU's interrupts (x2APIC passed through) and
+	 * HLT waits in hardware; the ELF test guests have neither, and a HLT
+	 * with interrupts off there is a bug to report, so it exits. */
 	const uint32_t required[5] = {
-		PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
-		CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS |
+		PIN_NMI_EXITING | (os_guest ? 0 : PIN_EXT_INTR_EXITING),
+		(os_guest ? 0 : CPU_HLT_EXITING) | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS |
 			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING,
 		CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED,
 		EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
@@ -144,12 +147,12 @@ static void guest_state(struct vcpu *v)
 	vmcs_write(GUEST_CR3, lm ? p->entry_cr3 : 0);
 	vmcs_write(GUEST_IA32_EFER, lm ? (EFER_LME | EFER_LMA | EFER_NXE) : 0);
 
-	guest_segment(GUEST_CS_SELECTOR, 0x08, lm ? AR_CODE64 : AR_CODE32);
-	guest_segment(GUEST_SS_SELECTOR, 0x10, AR_DATA);
-	guest_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA);
-	guest_segment(GUEST_ES_SELECTOR, 0x10, AR_DATA);
-	guest_segment(GUEST_FS_SELECTOR, 0x10, AR_DATA);
-	guest_segment(GUEST_GS_SELECTOR, 0x10, AR_DATA);
+	guest_segment(GUEST_CS_SELECTOR, p->entry_cs, lm ? AR_CODE64 : AR_CODE32);
+	guest_segment(GUEST_SS_SELECTOR, p->entry_ds, AR_DATA);
+	guest_segment(GUEST_DS_SELECTOR, p->entry_ds, AR_DATA);
+	guest_segment(GUEST_ES_SELECTOR, p->entry_ds, AR_DATA);
+	guest_segment(GUEST_FS_SELECTOR, p->entry_ds, AR_DATA);
+	guest_segment(GUEST_GS_SELECTOR, p->entry_ds, AR_DATA);
 	vmcs_write(GUEST_LDTR_SELECTOR, 0);
 	vmcs_write(GUEST_LDTR_BASE, 0);
 	vmcs_write(GUEST_LDTR_LIMIT, 0);
@@ -159,7 +162,7 @@ static void guest_state(struct vcpu *v)
 	vmcs_write(GUEST_TR_LIMIT, 0x67);
 	vmcs_write(GUEST_TR_AR, AR_TR);
 	vmcs_write(GUEST_GDTR_BASE, GUEST_GDT);
-	vmcs_write(GUEST_GDTR_LIMIT, 3 * 8 - 1);
+	vmcs_write(GUEST_GDTR_LIMIT, p->gdt_limit);
 	vmcs_write(GUEST_IDTR_BASE, 0);
 	vmcs_write(GUEST_IDTR_LIMIT, 0);
 
@@ -184,7 +187,7 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	uint64_t pa;
 	uint8_t fail;
 
-	if (controls(why, whylen, ctl, v->part->entry_bits == 64))
+	if (controls(why, whylen, ctl, v->part->entry_bits == 64, v->part->os_guest))
 		return -1;
 	v->vmcs = pages_alloc(1);
 	v->msr_bitmap = pages_alloc(1);
@@ -197,6 +200,7 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	 * emulates (SDM Vol. 3C §25.6.4). MSRs follow the policy table. */
 	msr_bitmap_build(v->msr_bitmap);
 	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
+	v->regs.rsi = v->part->entry_rsi;
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 

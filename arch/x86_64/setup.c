@@ -39,6 +39,9 @@ cpuid_t arch_cpu_id(void)
 	return percpu_ready ? this_cpu()->id : 0;
 }
 
+uint32_t arch_cpu_apic_id(cpuid_t cpu) { return cpu < ncpus ? percpus[cpu]->apic_id : 0xffffffffu; }
+uint64_t arch_tsc_hz(void) { return tsc_hz; }
+
 void arch_udelay(uint64_t us)
 {
 	uint64_t end = rdtsc() + us * (tsc_hz / 1000000);

@@ -639,19 +639,40 @@ static void rdmsr_apic_base_virtual(void **state)
 	assert_int_equal(rip(), START_RIP + 2);
 }
 
-static void wrmsr_apic_base_disable_and_reenable(void **state)
+static void wrmsr_apic_base_locked_refuses_disable(void **state)
 {
 	(void)state;
+	/* x2APIC is locked on (IA32_XAPIC_DISABLE_STATUS): like locked hardware,
+	 * disabling the APIC is #GP and the state does not change. */
 	v->apic_base = 0xfee00000ull | APIC_EN | APIC_EXTD;
 	r.rcx = 0x1b;
-	r.rax = 0xfee00000u;                     /* x2APIC -> disabled: allowed */
+	r.rax = 0xfee00000u;
 	assert_true(do_exit(EXIT_WRMSR, 0, 2));
-	assert_int_equal(v->apic_base, 0xfee00000ull);
-	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
-	r.rax = 0xfee00000u | APIC_EN | APIC_EXTD;  /* disabled -> x2APIC: allowed */
-	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
 	assert_int_equal(v->apic_base, 0xfee00000ull | APIC_EN | APIC_EXTD);
-	assert_int_equal(rip(), START_RIP + 4);
+	assert_int_equal(rip(), START_RIP);
+}
+
+static void wrmsr_apic_base_same_value_accepted(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN | APIC_EXTD | APIC_BSP;
+	r.rcx = 0x1b;
+	r.rax = 0xfee00000u | APIC_EN | APIC_EXTD | APIC_BSP;
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	assert_int_equal(rip(), START_RIP + 2);
+}
+
+static void rdmsr_x2apic_lock_advertised(void **state)
+{
+	(void)state;
+	r.rcx = 0x10a;                           /* IA32_ARCH_CAPABILITIES */
+	assert_true(do_exit(EXIT_RDMSR, 0, 2));
+	assert_int_equal(r.rax, 1u << 21);       /* XAPIC_DISABLE_STATUS, nothing else */
+	r.rcx = 0xbd;                            /* IA32_XAPIC_DISABLE_STATUS */
+	assert_true(do_exit(EXIT_RDMSR, 0, 2));
+	assert_int_equal(r.rax, 1);              /* LEGACY_XAPIC_DISABLED */
 }
 
 static void wrmsr_apic_base_to_xapic_gp(void **state)
@@ -980,7 +1001,9 @@ int main(void)
 		T(rdmsr_unknown_injects_gp),
 		T(rdmsr_efer),
 		T(rdmsr_apic_base_virtual),
-		T(wrmsr_apic_base_disable_and_reenable),
+		T(wrmsr_apic_base_locked_refuses_disable),
+		T(wrmsr_apic_base_same_value_accepted),
+		T(rdmsr_x2apic_lock_advertised),
 		T(wrmsr_apic_base_to_xapic_gp),
 		T(wrmsr_apic_base_move_gp),
 		T(rdmsr_feature_control_locked_vmx_off),

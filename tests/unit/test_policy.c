@@ -182,7 +182,7 @@ static void cpuid_unknown_hypervisor_leaves_zeroed(void **state)
 
 static void cpuid_other_leaves_pass_through(void **state)
 {
-	static const uint32_t leaves[] = { 0, 2, 7, 0xb, 0x3fffffff, 0x50000000, 0x80000000, 0x80000001 };
+	static const uint32_t leaves[] = { 0, 2, 0xb, 0x3fffffff, 0x50000000, 0x80000000, 0x80000001 };
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
@@ -193,6 +193,36 @@ static void cpuid_other_leaves_pass_through(void **state)
 		assert_int_equal(r.ecx, 0x33);
 		assert_int_equal(r.edx, 0x44);
 	}
+}
+
+static void cpuid_7_hides_tsc_adjust_shows_arch_capabilities(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	r = cpuid(7, (struct cpuid_result){ 0, 0xffffffffu, 0x33, 0 });
+	assert_int_equal(r.ebx, 0xffffffffu & ~2u);      /* TSC_ADJUST (bit 1) hidden */
+	assert_int_equal(r.edx, 1u << 29);               /* ARCH_CAPABILITIES */
+	assert_int_equal(r.ecx, 0x33);
+}
+
+static void cpuid_15_states_measured_tsc(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	fake_tsc_hz = 100000000ull;              /* Bochs: 100 MHz */
+	r = cpuid(0x15, (struct cpuid_result){ 0, 0, 0, 0 });
+	assert_int_equal((uint64_t)r.ecx * r.ebx / r.eax, 100000000ull);
+	fake_tsc_hz = 5093000000ull;             /* more than 32 bits of Hz */
+	r = cpuid(0x15, (struct cpuid_result){ 0, 0, 0, 0 });
+	assert_true(r.eax != 0);
+	assert_int_equal((uint64_t)r.ecx * r.ebx / r.eax, 5093000000ull);
+	fake_tsc_hz = 0;                         /* unknown: the host's answer stands */
+	r = cpuid(0x15, (struct cpuid_result){ 2, 3, 4, 5 });
+	assert_int_equal(r.eax, 2);
+	assert_int_equal(r.ecx, 4);
+	fake_tsc_hz = 2000000000ull;
 }
 
 /* -------------------------------------------------------------- hypercalls */
@@ -533,6 +563,8 @@ int main(void)
 		T(cpuid_name_31_chars),
 		T(cpuid_unknown_hypervisor_leaves_zeroed),
 		T(cpuid_other_leaves_pass_through),
+		T(cpuid_15_states_measured_tsc),
+		T(cpuid_7_hides_tsc_adjust_shows_arch_capabilities),
 		T(hc_version),
 		T(hc_console_write_valid),
 		T(hc_console_write_len0),

@@ -18,6 +18,10 @@ uint64_t arch_timestamp(void);
 cpuid_t arch_cpu_id(void);
 /* Write bytes to the physical console; the caller serialises. */
 void arch_console_write(const char *s, size_t n);
+/* Physical (x2)APIC id of CPU cpu. */
+uint32_t arch_cpu_apic_id(cpuid_t cpu);
+/* TSC frequency in Hz as Septum measured it (0 if unknown). */
+uint64_t arch_tsc_hz(void);
 /* Busy-wait for at least us microseconds. */
 void arch_udelay(uint64_t us);
 

@@ -17,10 +17,27 @@
 #define GUEST_PDPT_GPA  0x2000ull
 #define GUEST_PD_GPA    0x3000ull
 #define GUEST_BOOT_END  0x7000ull
+/* Linux only: */
+#define GUEST_ZERO_PAGE_GPA 0x7000ull /* struct boot_params */
+#define GUEST_CMDLINE_GPA   0x8000ull /* up to 4 KiB */
+#define GUEST_ACPI_GPA      0x9000ull /* synthesised ACPI tables, up to 4 KiB */
+#define GUEST_LOW_FREE      0xa000ull /* from here to 640 KiB: RAM the guest may use */
+
+enum guest_kind { GUEST_ELF, GUEST_LINUX };
+
+/* What the loader found out about the kernel image without loading it. */
+enum guest_kind guest_kind_of(const void *image, size_t size);
 
 /* Load an ELF kernel into p (RAM must be mapped at p->ram_hva); gbpages: the
  * CPU has 1 GiB pages, so map 4 GiB..512 GiB with them too. */
 int partition_load_elf(struct partition *p, const void *image, size_t size, bool gbpages,
 		       char *why, size_t whylen);
+
+/* Load a Linux bzImage (x86 64-bit boot protocol) with its initrd and
+ * command line, and build the zero page, E820 map and ACPI tables for the
+ * partition's CPUs (apic_ids[0..ncpus)). */
+int partition_load_linux(struct partition *p, const void *image, size_t size, const void *initrd,
+			 size_t initrd_size, const uint32_t *apic_ids, unsigned ncpus, bool gbpages,
+			 char *why, size_t whylen);
 
 #endif

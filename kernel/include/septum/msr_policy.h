@@ -41,4 +41,13 @@ void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE]);
  * reports 0), so Septum reports a revision newer than any erratum fix. */
 #define SEPTUM_GUEST_UCODE_REV 0x7fffffffull
 
+/* The partition's APIC is x2APIC only (the xAPIC MMIO page is not mapped):
+ * say so architecturally, with the x2APIC lock (SDM Vol. 3A §11.12.1 and
+ * Vol. 4: IA32_ARCH_CAPABILITIES[21] XAPIC_DISABLE_STATUS, MSR 0xBD bit 0
+ * LEGACY_XAPIC_DISABLED). Guests then keep x2APIC mode without interrupt
+ * remapping. No other ARCH_CAPABILITIES bit is claimed: claiming immunity
+ * to a CPU bug would be a lie, the guest keeps its mitigations. */
+#define SEPTUM_GUEST_ARCH_CAPABILITIES (1ull << 21)
+#define SEPTUM_GUEST_XAPIC_DISABLE_STATUS 1ull
+
 #endif

@@ -68,6 +68,11 @@ struct partition {
 	unsigned entry_bits;          /* 32 or 64: mode the boot vCPU starts in */
 	uint64_t entry_rip;
 	uint64_t entry_cr3;           /* 64-bit entry: guest page tables */
+	uint64_t entry_rsi;           /* Linux: the zero page */
+	uint16_t entry_cs, entry_ds;  /* selectors in the guest GDT */
+	uint16_t gdt_limit;
+	bool os_guest;                /* a guest OS: HLT waits in hardware, interrupts go to it */
+	uint16_t reset_port, sleep_port; /* from the vACPI tables: trapped I/O */
 	spinlock_t lock;
 	_Atomic enum partition_state state;
 	atomic_uint vcpus_running;

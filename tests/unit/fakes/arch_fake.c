@@ -99,3 +99,7 @@ void vcpu_kick(cpuid_t cpu)
 		fake_kicked[fake_kick_count] = cpu;
 	fake_kick_count++;
 }
+
+uint64_t fake_tsc_hz = 2000000000ull;
+uint32_t arch_cpu_apic_id(cpuid_t cpu) { return 0x10 + (uint32_t)cpu; }
+uint64_t arch_tsc_hz(void) { return fake_tsc_hz; }

@@ -81,4 +81,6 @@ void fake_cpuid_default(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 extern unsigned fake_pages_allocated;
 void fake_heap_reset(void);
 
+extern uint64_t fake_tsc_hz;
+
 #endif
