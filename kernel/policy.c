@@ -12,6 +12,15 @@
 #define CPUID1_ECX_XSAVE      (1u << 26)
 #define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID1_ECX_EST        (1u << 7)
+#define CPUID1_ECX_TM2        (1u << 8)
+#define CPUID1_ECX_PDCM       (1u << 15)
+#define CPUID1_EDX_MCE        (1u << 7)
+#define CPUID1_EDX_MCA        (1u << 14)
+#define CPUID1_EDX_DS         (1u << 21)
+#define CPUID1_EDX_ACPI       (1u << 22)
+#define CPUID1_EDX_TM         (1u << 29)
+#define CPUID1_EDX_PBE        (1u << 31)
 #define CPUID7_EBX_TSC_ADJUST (1u << 1)
 #define CPUID7_EDX_ARCH_CAPABILITIES (1u << 29)
 
@@ -25,8 +34,16 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 		 * is not emulated yet, so XSAVE is not offered. Say a hypervisor
 		 * is present. */
 		r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_MONITOR | CPUID1_ECX_XSAVE |
-			    CPUID1_ECX_OSXSAVE);
+			    CPUID1_ECX_OSXSAVE | CPUID1_ECX_EST | CPUID1_ECX_TM2 | CPUID1_ECX_PDCM);
+		/* Machine checks, thermal monitoring, debug store: their MSRs are
+		 * the platform's, not the partition's (docs/platform.md). */
+		r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_MCA | CPUID1_EDX_DS | CPUID1_EDX_ACPI |
+			    CPUID1_EDX_TM | CPUID1_EDX_PBE);
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
+		break;
+	case 6:     /* thermal and power management: none offered */
+	case 0xa:   /* architectural performance monitoring: none offered */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
 		break;
 	case 7:
 		if (subleaf == 0) {

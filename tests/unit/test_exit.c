@@ -176,9 +176,9 @@ static void cpuid_leaf1_through_policy(void **state)
 	assert_true(do_exit(EXIT_CPUID, 0, 2));
 	assert_int_equal(r.rax, 0x906ea);
 	assert_int_equal(r.rbx, 0x10800);
-	/* MONITOR, VMX, SMX, XSAVE, OSXSAVE hidden; hypervisor bit set */
-	assert_int_equal(r.rcx, (0x7ffafbffu & ~0x0c000068u) | 0x80000000u);
-	assert_int_equal(r.rdx, 0xbfebfbff);
+	/* leaf-1 features the partition does not get are hidden; hypervisor bit set */
+	assert_int_equal(r.rcx, (0x7ffafbffu & ~0x0c0081e8u) | 0x80000000u);
+	assert_int_equal(r.rdx, 0xbfebfbffu & ~0xa0604080u);
 }
 
 static void cpuid_passes_subleaf(void **state)

@@ -72,7 +72,9 @@ static struct cpuid_result cpuid(uint32_t leaf, struct cpuid_result host)
 
 /* Leaf 1 ECX bits Septum withholds: MONITOR (3), VMX (5), SMX (6), XSAVE (26),
  * OSXSAVE (27). */
-#define HIDDEN_LEAF1_ECX 0x0c000068u
+#define HIDDEN_LEAF1_ECX 0x0c0081e8u
+/* EDX: MCE (7), MCA (14), DS (21), ACPI (22), TM (29), PBE (31) */
+#define HIDDEN_LEAF1_EDX 0xa0604080u
 
 static void cpuid1_hides_vmx_smx_sets_hypervisor(void **state)
 {
@@ -87,7 +89,7 @@ static void cpuid1_hides_vmx_smx_sets_hypervisor(void **state)
 	assert_int_equal(r.ecx, (0x7ffafbffu & ~HIDDEN_LEAF1_ECX) | 0x80000000u);  /* nothing else changed */
 	assert_int_equal(r.eax, 0x000906ea);
 	assert_int_equal(r.ebx, 0x01020800);
-	assert_int_equal(r.edx, 0xbfebfbff);
+	assert_int_equal(r.edx, 0xbfebfbffu & ~HIDDEN_LEAF1_EDX);
 }
 
 static void cpuid1_from_host_without_vmx(void **state)
@@ -183,6 +185,7 @@ static void cpuid_unknown_hypervisor_leaves_zeroed(void **state)
 static void cpuid_other_leaves_pass_through(void **state)
 {
 	static const uint32_t leaves[] = { 0, 2, 0xb, 0x3fffffff, 0x50000000, 0x80000000, 0x80000001 };
+	/* (6 and 0xa are zeroed: cpuid_power_and_pmu_leaves_empty) */
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
@@ -204,6 +207,17 @@ static void cpuid_7_hides_tsc_adjust_shows_arch_capabilities(void **state)
 	assert_int_equal(r.ebx, 0xffffffffu & ~2u);      /* TSC_ADJUST (bit 1) hidden */
 	assert_int_equal(r.edx, 1u << 29);               /* ARCH_CAPABILITIES */
 	assert_int_equal(r.ecx, 0x33);
+}
+
+static void cpuid_power_and_pmu_leaves_empty(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	r = cpuid(6, (struct cpuid_result){ 0x77, 2, 9, 0 });
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	r = cpuid(0xa, (struct cpuid_result){ 0x07300404, 0, 0, 0x603 });
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
 static void cpuid_15_states_measured_tsc(void **state)
@@ -564,6 +578,7 @@ int main(void)
 		T(cpuid_unknown_hypervisor_leaves_zeroed),
 		T(cpuid_other_leaves_pass_through),
 		T(cpuid_15_states_measured_tsc),
+		T(cpuid_power_and_pmu_leaves_empty),
 		T(cpuid_7_hides_tsc_adjust_shows_arch_capabilities),
 		T(hc_version),
 		T(hc_console_write_valid),
