@@ -62,6 +62,19 @@ $(BUILD)/septum.elf: $(CORE_OBJS) linker.ld $(NEWLIB)/libc.a
 
 all: $(BUILD)/septum.elf
 
+# Guest OS images, built from Debian packages (nothing binary is committed):
+# Debian's own kernel, and a busybox initramfs carrying compart.
+images: $(BUILD)/images/vmlinuz $(BUILD)/images/initrd.img
+
+$(BUILD)/images/vmlinuz: tools/fetch-kernel.sh
+	tools/fetch-kernel.sh $@
+
+$(BUILD)/images/initrd.img: tools/mkinitramfs.sh tests/guests/linux/init compart-static
+	tools/mkinitramfs.sh $@ tests/guests/linux/init $(BUILD)/guest/compart-static:bin/compart
+
+compart-static:
+	@$(MAKE) --no-print-directory -s -C guest GUEST_BUILD=$(abspath $(BUILD))/guest $(abspath $(BUILD))/guest/compart-static
+
 # Everything: unit tests, septum-check, compart, system scenarios. The last
 # line is "check: N passed, N failed, N skipped"; non-zero exit on failure.
 check:
@@ -80,4 +93,4 @@ check-no-sse: $(BUILD)/septum.elf
 clean:
 	rm -rf $(BUILD)/core $(BUILD)/unit $(BUILD)/septum.elf
 
-.PHONY: all clean check check-no-sse bench-compart
+.PHONY: all clean check check-no-sse bench-compart images compart-static

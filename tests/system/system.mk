@@ -12,7 +12,7 @@
 # Run directories with serial.log and bochs.log: $(BUILD)/system/NAME/.
 # docs/testing.md explains the scenario format.
 
-SYSTEM_PREREQS := $(BUILD)/septum.elf $(BUILD)/BOOTX64.EFI guests
+SYSTEM_PREREQS := $(BUILD)/septum.elf $(BUILD)/BOOTX64.EFI guests images
 SYSTEM_JOBS ?= 2
 SCENARIOS ?=
 
