@@ -118,6 +118,8 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 	p->ram_hva = (uint8_t *)(uintptr_t)p->ram.v;       /* identity map */
 	atomic_store(&p->state, PART_READY);
 	vuart_init(&p->uart, p->name);
+	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
+		p->cpu_apic_id[cpu] = (p->cpus & BIT(cpu)) ? arch_cpu_apic_id(cpu) : 0xffffffffu;
 
 	if (guest_kind_of((const void *)(uintptr_t)k->addr, (size_t)k->size) == GUEST_ELF) {
 		if (partition_load_elf(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
@@ -130,7 +132,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 
 		for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
 			if (p->cpus & BIT(cpu))
-				apic_ids[n++] = arch_cpu_apic_id(cpu);
+				apic_ids[n++] = p->cpu_apic_id[cpu];
 		if (partition_load_linux(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
 					 rd ? (const void *)(uintptr_t)rd->addr : NULL, rd ? (size_t)rd->size : 0,
 					 apic_ids, n, virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))

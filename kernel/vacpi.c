@@ -175,11 +175,7 @@ static int check_desc(const struct vacpi_desc *d, char *why, size_t whylen)
  * them that is currently 0 (§5.2.5.3, §5.2.6). */
 static uint8_t checksum(const uint8_t *p, size_t len)
 {
-	uint8_t sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum = (uint8_t)(sum + p[i]);
-	return (uint8_t)-sum;
+	return (uint8_t)-acpi_sum8(p, len);
 }
 
 /* Copies s into a fixed-width ACPI string field, padded with spaces as

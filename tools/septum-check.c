@@ -242,7 +242,7 @@ static int check(const char *path, const char *text, size_t len, const struct pl
 	plan_format(&cfg, &plan, out, sizeof(out));
 	fputs(out, stdout);
 	if (images)
-		printf("images: every kernel and initrd found in %s; kernels are valid ELF and fit\n", images);
+		printf("images: every kernel and initrd found in %s; kernels are valid (ELF test guest or Linux bzImage) and fit\n", images);
 	else
 		printf("images: not checked (use --images DIR)\n");
 	return 0;

@@ -136,13 +136,11 @@ static bool handle_vmcall(struct vcpu *v, struct guest_regs *r)
 static bool handle_icr_write(struct vcpu *v, uint64_t val)
 {
 	struct partition *p = v->part;
-	uint32_t apic_ids[CFG_MAX_CPUS], dest;
+	uint32_t dest;
 	char why[160];
 
-	for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++)
-		apic_ids[c] = (p->cpus & BIT(c)) ? vmx_hw_apic_id(c) : 0xffffffffu;
-	if (icr_filter(p, apic_ids, val, &dest, why, sizeof(why)) == IPI_ALLOW)
-		vmx_hw_send_ipi(dest == IPI_DEST_SELF ? vmx_hw_apic_id(v->cpu) : dest, (uint32_t)val);
+	if (icr_filter(p, p->cpu_apic_id, val, &dest, why, sizeof(why)) == IPI_ALLOW)
+		vmx_hw_send_ipi(dest == IPI_DEST_SELF ? p->cpu_apic_id[v->cpu] : dest, (uint32_t)val);
 	else
 		pr_warn("partition %s: %s", p->name, why);
 	return true;

@@ -13,6 +13,7 @@
 #include <arch/percpu.h>
 #include <septum/arch.h>
 #include <septum/heap.h>
+#include <septum/loader.h>
 #include <septum/log.h>
 #include <septum/msr_policy.h>
 #include <septum/partition.h>
@@ -26,7 +27,6 @@ __attribute__((noreturn)) void vmx_entry_failed(void);
 void vmx_handle_exit(struct guest_regs *regs);
 
 /* Guest boot layout shared with kernel/loader.c (docs/guests.md). */
-#define GUEST_GDT   0x800   /* == GUEST_GDT_GPA (kernel/include/septum/loader.h) */
 #define X2APIC_BASE_DEFAULT 0xfee00000ull
 #define GUEST_PAT_DEFAULT 0x0007040600070406ull   /* power-on PAT (SDM Vol. 3A §13.12.4) */
 
@@ -44,14 +44,13 @@ void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 
 void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
 void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
-uint32_t vmx_hw_apic_id(cpuid_t cpu) { return cpu < ncpus ? percpus[cpu]->apic_id : 0xffffffffu; }
 
 static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, bool os_guest)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	static const char *const name[5] = { "pin-based", "processor-based", "secondary processor-based",
 					     "VM-exit", "VM-entry" };
-	const uint64_t msr[5] = { c->pin, c->proc, c->proc2 | 0 /* no allowed-0 bits */, c->exit, c->entry };
+	const uint64_t msr[5] = { c->pin, c->proc, c->proc2, c->exit, c->entry };
 	/* A guest OS owns its CPU's interrupts (x2APIC passed through) and
 	 * HLT waits in hardware; the ELF test guests have neither, and a HLT
 	 * with interrupts off there is a bug to report, so it exits. */
@@ -78,10 +77,9 @@ static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, b
 			return -1;
 		}
 	}
-	/* Without true controls, bits of the default-1 class stay forced on by
-	 * allowed-0; with them, the CR3 exits can be turned off (EPT makes them
-	 * pointless). vmx_adjust_controls already honours allowed-0 either way. */
-	ctl[4] &= long_mode ? ~0u : ~(uint32_t)ENTRY_IA32E_MODE;
+	/* With true controls (IA32_VMX_BASIC[55]) the default-1 CR3 exits can be
+	 * turned off (EPT makes them pointless); without them allowed-0 keeps
+	 * them on, and vmx_adjust_controls honours that. */
 	return 0;
 }
 
@@ -161,7 +159,7 @@ static void guest_state(struct vcpu *v)
 	vmcs_write(GUEST_TR_BASE, 0);
 	vmcs_write(GUEST_TR_LIMIT, 0x67);
 	vmcs_write(GUEST_TR_AR, AR_TR);
-	vmcs_write(GUEST_GDTR_BASE, GUEST_GDT);
+	vmcs_write(GUEST_GDTR_BASE, GUEST_GDT_GPA);
 	vmcs_write(GUEST_GDTR_LIMIT, p->gdt_limit);
 	vmcs_write(GUEST_IDTR_BASE, 0);
 	vmcs_write(GUEST_IDTR_LIMIT, 0);

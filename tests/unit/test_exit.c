@@ -72,6 +72,8 @@ static int setup(void **state)
 	p->nvcpus = 1;
 	p->vcpu[0] = v;
 	p->entry_bits = 64;
+	for (unsigned c = 0; c < CFG_MAX_CPUS; c++)    /* as kernel/main.c fills it */
+		p->cpu_apic_id[c] = (p->cpus & BIT(c)) && c < FAKE_MAX_CPUS ? fake_apic_id[c] : 0xffffffffu;
 	v->part = p;
 	v->index = 0;
 	v->cpu = CPU;

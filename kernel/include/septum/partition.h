@@ -59,6 +59,7 @@ struct partition {
 	const struct cfg_partition *cfg;
 	const char *name;
 	uint64_t cpus;                /* physical CPU mask */
+	uint32_t cpu_apic_id[CFG_MAX_CPUS]; /* APIC id of each CPU in cpus, ~0 for the others */
 	unsigned nvcpus;
 	struct vcpu *vcpu[MAX_VCPUS];
 	hpa_t ram;                    /* host-physical base */

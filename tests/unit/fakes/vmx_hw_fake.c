@@ -76,10 +76,6 @@ void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low)
 
 void vmx_hw_eoi(void) { fake_eoi_count++; }
 
-uint32_t vmx_hw_apic_id(cpuid_t cpu)
-{
-	return cpu < FAKE_MAX_CPUS ? fake_apic_id[cpu] : 0xffffffffu;
-}
 
 void describe_hpa(uint64_t addr, char *buf, size_t len)
 {

@@ -210,6 +210,10 @@ static inline uint16_t acpi_pm1_cnt_sleep(uint8_t slp_typ)
 	return (uint16_t)(typ | ACPI_PM1_CNT_SLP_EN);
 }
 
+/* Sum of len bytes modulo 256: 0 for a table with a valid checksum
+ * (§5.2.5.3, §5.2.6); a builder stores its negation in the checksum field. */
+uint8_t acpi_sum8(const void *p, size_t len);
+
 /*
  * Validates the RSDP at physical address rsdp (signature, ACPI 1.0 checksum;
  * for revision >= 2 also length and extended checksum) and the root table

@@ -63,7 +63,7 @@ unsigned vmcs_fake_bad_writes(void);
 
 struct fake_ipi { uint32_t apic_id; uint64_t icr_low; };
 
-extern uint32_t fake_apic_id[FAKE_MAX_CPUS];   /* vmx_hw_apic_id(cpu); reset: 0x10 + 2 * cpu */
+extern uint32_t fake_apic_id[FAKE_MAX_CPUS];   /* APIC id of CPU cpu; reset: 0x10 + 2 * cpu */
 extern unsigned fake_ipi_count;
 extern struct fake_ipi fake_ipis[FAKE_IPIS_MAX];
 extern unsigned fake_eoi_count;
