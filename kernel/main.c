@@ -100,26 +100,15 @@ static void build_machine(unsigned ncpu)
 			machine.free[machine.nfree++] = (struct plan_range){ boot->mem[i].base, boot->mem[i].size };
 }
 
-static uint16_t next_vpid = 1;
-
-static int setup_partition(unsigned id, char *why, size_t whylen)
+/*
+ * Put the partition's images into its RAM and set its entry state: at
+ * start-up and again for every restart (the loader's copies of the files
+ * stay in Septum's memory, BOOT_MEM_SEPTUM, for that).
+ */
+static int load_images(struct partition *p, char *why, size_t whylen)
 {
-	struct partition *p = &partitions[id];
-	const struct cfg_partition *c = &config.part[id];
+	const struct cfg_partition *c = p->cfg;
 	const struct boot_file *k = find_file(c->kernel);
-	unsigned idx = 0;
-
-	p->id = id;
-	p->cfg = c;
-	p->name = c->name;
-	p->cpus = plan.part[id].cpus;
-	p->ram = plan.part[id].base;
-	p->ram_size = plan.part[id].size;
-	p->ram_hva = (uint8_t *)(uintptr_t)p->ram.v;       /* identity map */
-	atomic_store(&p->state, PART_READY);
-	vuart_init(&p->uart, p->name);
-	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
-		p->cpu_apic_id[cpu] = (p->cpus & BIT(cpu)) ? arch_cpu_apic_id(cpu) : 0xffffffffu;
 
 	if (guest_kind_of((const void *)(uintptr_t)k->addr, (size_t)k->size) == GUEST_ELF) {
 		if (partition_load_elf(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
@@ -138,6 +127,32 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 					 apic_ids, n, virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
 			return -1;
 	}
+	return 0;
+}
+
+static uint16_t next_vpid = 1;
+
+static int setup_partition(unsigned id, char *why, size_t whylen)
+{
+	struct partition *p = &partitions[id];
+	const struct cfg_partition *c = &config.part[id];
+	size_t heap_before = heap_free_pages();
+	unsigned idx = 0;
+
+	p->id = id;
+	p->cfg = c;
+	p->name = c->name;
+	p->cpus = plan.part[id].cpus;
+	p->ram = plan.part[id].base;
+	p->ram_size = plan.part[id].size;
+	p->ram_hva = (uint8_t *)(uintptr_t)p->ram.v;       /* identity map */
+	atomic_store(&p->state, PART_READY);
+	vuart_init(&p->uart, p->name);
+	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
+		p->cpu_apic_id[cpu] = (p->cpus & BIT(cpu)) ? arch_cpu_apic_id(cpu) : 0xffffffffu;
+
+	if (load_images(p, why, whylen))
+		return -1;
 	if (ept_init(&p->ept, &heap_pool, virt_ept_large_pages()) ||
 	    ept_map(&p->ept, gpa(0), p->ram, p->ram_size, EPT_RWX, EPT_MT_WB)) {
 		snprintf(why, whylen, "out of hypervisor memory for the EPT");
@@ -161,6 +176,10 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 		cpu_vcpu[cpu] = v;
 	}
 	p->nvcpus = idx;
+	/* Septum's own cost of this partition: EPT tables and the vCPU
+	 * structures here, the VMCS and bitmaps (3 pages per vCPU) at launch. */
+	pr_info("partition %s: overhead %zu bytes of Septum's heap (EPT and vCPU state) + %u bytes per vCPU (VMCS, MSR and I/O bitmaps)",
+		p->name, (size_t)((heap_before - heap_free_pages()) * PAGE_SIZE), (unsigned)(4 * PAGE_SIZE));
 	return 0;
 }
 

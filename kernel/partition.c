@@ -93,30 +93,46 @@ const char *exit_reason_name(unsigned reason)
 	return "unknown";
 }
 
+/* "CPUID 12, I/O 40" for the exits of all of p's vCPUs; "none" if there were none. */
+static void format_exits(const struct partition *p, char *buf, size_t len)
+{
+	uint64_t total[EXIT_REASON_SLOTS] = { 0 };
+	size_t n = 0;
+
+	for (unsigned v = 0; v < p->nvcpus; v++)
+		for (unsigned r = 0; p->vcpu[v] && r < EXIT_REASON_SLOTS; r++)
+			total[r] += p->vcpu[v]->exits[r];
+	buf[0] = 0;
+	for (unsigned r = 0; r < EXIT_REASON_SLOTS && n < len; r++)
+		if (total[r])
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "", exit_reason_name(r),
+					      (unsigned long long)total[r]);
+	if (!n)
+		snprintf(buf, len, "none");
+}
+
+void partition_log_exits(const struct partition *p, uint32_t label)
+{
+	char counts[320];
+
+	format_exits(p, counts, sizeof(counts));
+	pr_info("partition %s: mark %u: exits: %s", p->name, label, counts);
+}
+
 void partitions_summary(void)
 {
 	pr_info("summary:");
 	for (unsigned i = 0; i < npartitions; i++) {
 		struct partition *p = &partitions[i];
-		uint64_t total[EXIT_REASON_SLOTS] = { 0 };
 		char counts[320];
-		size_t n = 0;
 
-		for (unsigned v = 0; v < p->nvcpus; v++)
-			for (unsigned r = 0; p->vcpu[v] && r < EXIT_REASON_SLOTS; r++)
-				total[r] += p->vcpu[v]->exits[r];
-		counts[0] = 0;
-		for (unsigned r = 0; r < EXIT_REASON_SLOTS && n < sizeof(counts); r++)
-			if (total[r])
-				n += (size_t)snprintf(counts + n, sizeof(counts) - n, "%s%s %llu",
-						      n ? ", " : "", exit_reason_name(r),
-						      (unsigned long long)total[r]);
+		format_exits(p, counts, sizeof(counts));
 		switch (atomic_load(&p->state)) {
 		case PART_EXITED:
-			pr_info("  %s: exited %d (exits: %s)", p->name, p->status, n ? counts : "none");
+			pr_info("  %s: exited %d (exits: %s)", p->name, p->status, counts);
 			break;
 		case PART_STOPPED:
-			pr_info("  %s: stopped (%s) (exits: %s)", p->name, p->reason, n ? counts : "none");
+			pr_info("  %s: stopped (%s) (exits: %s)", p->name, p->reason, counts);
 			break;
 		default:
 			pr_info("  %s: did not run", p->name);

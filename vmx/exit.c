@@ -12,6 +12,7 @@
 #include <septum/msr_policy.h>
 #include <septum/policy.h>
 #include <septum/vacpi.h>
+#include <septum/vpci.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 
@@ -93,6 +94,13 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 			set_in_result(r, size, vuart_read(&p->uart, port - VUART_BASE));
 		else
 			vuart_write(&p->uart, port - VUART_BASE, (uint8_t)r->rax);
+	} else if (vpci_port(port)) {
+		if (in)
+			set_in_result(r, size, vpci_in(p, port, size));
+		else
+			vpci_out(p, port, size, (uint32_t)(r->rax & mask));
+	} else if (port == SEPTUM_MARK_PORT && !in) {
+		partition_log_exits(p, (uint32_t)(r->rax & mask));
 	} else if (port == SEPTUM_TEST_EXIT_PORT && !in) {
 		partition_exit(p, (int)(r->rax & mask));
 		return false;

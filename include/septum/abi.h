@@ -77,4 +77,10 @@ _Static_assert(sizeof(struct septum_partition_info) == 312, "ABI size");
  * the partition with that value as its exit status. */
 #define SEPTUM_TEST_EXIT_PORT 0xf4
 
+/* Measurement mark: a write to this port logs the partition's VM-exit counts
+ * so far ("partition NAME: mark N: exits: ..."), N being the value written.
+ * Usable from user space with ioperm(2); one exit per mark. make bench uses
+ * it to cut a run into phases. */
+#define SEPTUM_MARK_PORT 0xf5
+
 #endif /* SEPTUM_ABI_H */

@@ -14,6 +14,7 @@
 #include <septum/config.h>
 #include <septum/spinlock.h>
 #include <septum/types.h>
+#include <septum/vpci.h>
 #include <septum/vuart.h>
 #include <vmx/ept.h>
 
@@ -80,6 +81,7 @@ struct partition {
 	int status;                   /* PART_EXITED: the guest's status */
 	char reason[REASON_MAX];      /* PART_STOPPED: why */
 	struct vuart uart;
+	struct vpci_state vpci;
 };
 
 extern struct partition partitions[CFG_MAX_PARTITIONS];
@@ -103,6 +105,8 @@ void describe_hpa(uint64_t addr, char *buf, size_t len);
 /* Human name of a VMX basic exit reason. */
 const char *exit_reason_name(unsigned reason);
 
+/* One log line with the exits of p's vCPUs so far, labelled (SEPTUM_MARK_PORT). */
+void partition_log_exits(const struct partition *p, uint32_t label);
 /* Summary lines for all partitions (into the log). */
 void partitions_summary(void);
 
