@@ -22,6 +22,7 @@
 #include <septum/log.h>
 #include <septum/partition.h>
 #include <septum/plan.h>
+#include <septum/vpci.h>
 
 #define CONFIG_NAME "septum.cfg"
 
@@ -158,6 +159,8 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 		snprintf(why, whylen, "out of hypervisor memory for the EPT");
 		return -1;
 	}
+	if (vpci_init(p, why, whylen))
+		return -1;
 	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
 		struct vcpu *v;
 

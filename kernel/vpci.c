@@ -2,6 +2,14 @@
 #include <septum/partition.h>
 #include <septum/vpci.h>
 
+int vpci_init(struct partition *p, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	p->vpci.addr = 0;
+	return 0;
+}
+
 uint32_t vpci_in(struct partition *p, uint16_t port, unsigned size)
 {
 	if (port == VPCI_ADDR_PORT && size == 4)

@@ -39,6 +39,8 @@
 #define CFG_CMDLINE_MAX    256                /* 255 bytes + NUL, == septum_partition_info.cmdline */
 #define CFG_LINE_MAX       511                /* bytes per line, without the line end */
 #define CFG_REASON_MAX     160
+#define CFG_MAX_PCI        8                  /* pci = devices per partition */
+#define CFG_MAX_MODULES    8                  /* module = lines per partition (multiboot) */
 
 /* RAM granularity: partitions' RAM is mapped with 2 MiB EPT pages. */
 #define CFG_MEM_ALIGN      SZ_2M
@@ -51,6 +53,23 @@ _Static_assert(CFG_MAX_CPUS == BOOT_MAX_CPUS, "a CPU mask covers every boot CPU"
 enum cfg_role {
 	CFG_ROLE_GUEST = 0,          /* default */
 	CFG_ROLE_CONTAINER_HOST,     /* runs compart; at most one per config */
+};
+
+/* What happens when the guest resets itself (on_reboot) or crashes (on_crash). */
+enum cfg_on_event {
+	CFG_ON_STOP = 0,             /* the partition ends; its CPUs park */
+	CFG_ON_RESTART,              /* images reloaded into its RAM, started again */
+};
+
+/* A PCI function given to the partition (pci = BB:DD.F). */
+struct cfg_pci {
+	uint8_t bus, dev, fn;        /* bus 0-255, device 0-31, function 0-7 */
+};
+
+/* A multiboot module (module = FILE [ARGS]). */
+struct cfg_module {
+	char file[CFG_FILE_MAX];     /* in \septum\ */
+	char args[CFG_CMDLINE_MAX];  /* the module's string after the file name, "" if none */
 };
 
 /* Keys of a [partition] section; index of cfg_partition.key_line[]. */
@@ -76,6 +95,12 @@ struct cfg_partition {
 	char     initrd[CFG_FILE_MAX];        /* "" if none */
 	char     cmdline[CFG_CMDLINE_MAX];    /* "" if none */
 	enum cfg_role role;
+	enum cfg_on_event on_reboot;          /* default CFG_ON_RESTART */
+	enum cfg_on_event on_crash;           /* default CFG_ON_STOP */
+	unsigned npci;
+	struct cfg_pci pci[CFG_MAX_PCI];
+	unsigned nmodules;
+	struct cfg_module module[CFG_MAX_MODULES];
 };
 
 struct cfg {

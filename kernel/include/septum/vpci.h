@@ -24,6 +24,9 @@ static inline bool vpci_port(uint16_t port)
 	return port >= VPCI_ADDR_PORT && port < VPCI_DATA_PORT + 4;
 }
 
+/* Sets up p's view from p->cfg's pci = list (at start-up, after its EPT
+ * exists). Returns 0, or -1 with a reason. */
+int vpci_init(struct partition *p, char *why, size_t whylen);
 /* A guest IN of size bytes (1, 2, 4) from port (vpci_port() true). */
 uint32_t vpci_in(struct partition *p, uint16_t port, unsigned size);
 /* A guest OUT. */
