@@ -59,6 +59,7 @@ $(BUILD)/septum.elf: $(CORE_OBJS) linker.ld $(NEWLIB)/libc.a
 -include tools/tools.mk
 -include tests/guests/guests.mk
 -include tests/system/system.mk
+-include tests/bench/bench.mk
 
 all: $(BUILD)/septum.elf
 
