@@ -61,7 +61,8 @@ static const char *name_problem(struct span v)
 	return NULL;
 }
 
-/* Handles one key = value line; adds the value if the key names an image. */
+/* Handles one key = value line; adds the value if the key names an image.
+ * A module line's value is `FILE ARGS...`: only its first word is a file. */
 static int scan_line(struct span line, unsigned lineno, char names[][BOOT_NAME_MAX],
 		     unsigned max, unsigned *count, struct cfg_scan_error *err)
 {
@@ -75,9 +76,15 @@ static int scan_line(struct span line, unsigned lineno, char names[][BOOT_NAME_M
 		return 0; /* not a key line: the core's parser will say so */
 	key.n = i;
 	key = trim(key);
-	if (!span_is(key, "kernel") && !span_is(key, "initrd"))
+	if (!span_is(key, "kernel") && !span_is(key, "initrd") && !span_is(key, "module"))
 		return 0;
 	val = trim((struct span){ line.p + i + 1, line.n - i - 1 });
+	if (span_is(key, "module"))
+		for (i = 0; i < val.n; i++)
+			if (is_blank(val.p[i])) {
+				val.n = i;
+				break;
+			}
 	if (val.n == 0)
 		return 0; /* an empty value is the parser's error to report */
 	why = name_problem(val);

@@ -18,7 +18,8 @@ struct cfg_scan_error {
 };
 
 /*
- * Appends each distinct kernel/initrd value of text[0..len) to names[], in
+ * Appends each distinct kernel/initrd value, and the first word of each
+ * module value, of text[0..len) to names[], in
  * order of first appearance, and sets *count. Lines: blanks trimmed, empty
  * lines, '#' comments and [section] headers skipped, CR LF accepted.
  * An empty value is skipped (the core reports it). Fails, naming the line,

@@ -128,7 +128,7 @@ static EFI_STATUS alloc_boot_info(struct boot_info **out)
 	return EFI_SUCCESS;
 }
 
-/* The config, then every distinct kernel/initrd it names. */
+/* The config, then every distinct kernel/initrd/module file it names. */
 static EFI_STATUS load_config_and_images(EFI_FILE_HANDLE root, struct boot_info *bi)
 {
 	static char names[BOOT_MAX_FILES][BOOT_NAME_MAX];

@@ -35,6 +35,10 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_KEY_INITRD]  = "initrd",
 	[CFG_KEY_CMDLINE] = "cmdline",
 	[CFG_KEY_ROLE]    = "role",
+	[CFG_KEY_ON_REBOOT] = "on_reboot",
+	[CFG_KEY_ON_CRASH]  = "on_crash",
+	[CFG_KEY_PCI]       = "pci",
+	[CFG_KEY_MODULE]    = "module",
 };
 
 const char *cfg_key_name(enum cfg_key key)
@@ -401,6 +405,142 @@ static int parse_role(struct parser *ps, char *v)
 	return 0;
 }
 
+/* on_reboot / on_crash: what Septum does when the guest resets itself or
+ * crashes (triple fault, ...). */
+static int parse_on_event(struct parser *ps, char *v, enum cfg_on_event *dst, const char *key)
+{
+	if (!strcmp(v, "restart"))
+		*dst = CFG_ON_RESTART;
+	else if (!strcmp(v, "stop"))
+		*dst = CFG_ON_STOP;
+	else
+		return fail(ps, "%s: unknown action '%.40s' (expected restart or stop)", key, v);
+	return 0;
+}
+
+/* 1 to `max` hex digits, nothing else (strtoul would take blanks and signs). */
+static int hex_field(const char *s, size_t max, unsigned *v)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return -1;
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isxdigit(c))
+			return -1;
+		*v = *v * 16 + (unsigned)(isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
+	}
+	return 0;
+}
+
+/* One PCI function, BB:DD.F in hex as lspci prints it (bus 2 digits,
+ * device 2, function 1; PCI Local Bus Spec 3.0 §3.2.2.3.2: 32 devices of
+ * 8 functions per bus). */
+static int parse_pci_item(struct parser *ps, char *item, struct cfg_pci *out)
+{
+	char *s = trim(item);
+	char *colon = strchr(s, ':');
+	char *dot = colon ? strchr(colon + 1, '.') : NULL;
+	unsigned bus, dev, fn;
+
+	if (!*s)
+		return fail(ps, "pci: empty element in the list");
+	if (!colon || !dot)
+		return fail(ps, "pci: malformed device '%.32s' (expected BB:DD.F in hex, e.g. 00:1f.3)", s);
+	*colon = '\0';
+	*dot = '\0';
+	if (hex_field(s, 2, &bus) < 0 || hex_field(colon + 1, 2, &dev) < 0 ||
+	    hex_field(dot + 1, 1, &fn) < 0) {
+		*colon = ':';
+		*dot = '.';
+		return fail(ps, "pci: malformed device '%.32s' (expected BB:DD.F in hex, e.g. 00:1f.3)", s);
+	}
+	if (dev > 0x1f)
+		return fail(ps, "pci: device %02x of %02x:%02x.%x is out of range (00-1f)", dev, bus, dev, fn);
+	if (fn > 7)
+		return fail(ps, "pci: function %x of %02x:%02x.%x is out of range (0-7)", fn, bus, dev, fn);
+	*out = (struct cfg_pci){ (uint8_t)bus, (uint8_t)dev, (uint8_t)fn };
+	return 0;
+}
+
+static bool same_pci(const struct cfg_pci *a, const struct cfg_pci *b)
+{
+	return a->bus == b->bus && a->dev == b->dev && a->fn == b->fn;
+}
+
+/* A device is passed through to one partition only: like CPUs, a clash
+ * with an earlier partition is reported at the line that causes it. */
+static int pci_taken(struct parser *ps, const struct cfg_pci *d)
+{
+	struct cfg_partition *p = ps->cur;
+
+	for (unsigned i = 0; i < p->npci; i++)
+		if (same_pci(&p->pci[i], d))
+			return fail(ps, "pci: %02x:%02x.%x listed twice", d->bus, d->dev, d->fn);
+	for (struct cfg_partition *q = ps->cfg->part; q < p; q++)
+		for (unsigned i = 0; i < q->npci; i++)
+			if (same_pci(&q->pci[i], d))
+				return fail(ps, "pci: %02x:%02x.%x is already given to partition '%s' (line %u)",
+					    d->bus, d->dev, d->fn, q->name, q->key_line[CFG_KEY_PCI]);
+	return 0;
+}
+
+static int parse_pci(struct parser *ps, char *v)
+{
+	struct cfg_partition *p = ps->cur;
+	char *item = v;
+
+	for (;;) {
+		char *comma = strchr(item, ',');
+		struct cfg_pci d;
+
+		if (comma)
+			*comma = '\0';
+		if (parse_pci_item(ps, item, &d) < 0 || pci_taken(ps, &d) < 0)
+			return -1;
+		if (p->npci == CFG_MAX_PCI)
+			return fail(ps, "pci: too many devices (at most %d per partition)", CFG_MAX_PCI);
+		p->pci[p->npci++] = d;
+		if (!comma)
+			break;
+		item = comma + 1;
+	}
+	return 0;
+}
+
+/* module = FILE [ARGS...]: the file, then the module's string (multiboot
+ * v1 §3.3 mods "string", v2 "Modules" tag), given to the kernel as is. */
+static int parse_module(struct parser *ps, char *v)
+{
+	struct cfg_partition *p = ps->cur;
+	struct cfg_module *m;
+	char *args = v;
+	size_t n;
+
+	if (p->nmodules == CFG_MAX_MODULES)
+		return fail(ps, "module: too many modules (at most %d per partition)", CFG_MAX_MODULES);
+	while (*args && !is_blank(*args))
+		args++;
+	if (*args)
+		*args++ = '\0';
+	args = trim(args);
+	m = &p->module[p->nmodules];
+	if (parse_file(ps, v, m->file, "module") < 0)
+		return -1;
+	n = strlen(args);
+	/* Refused, not truncated, like cmdline. */
+	if (n >= CFG_CMDLINE_MAX)
+		return fail(ps, "module: string of '%s' too long (%lu bytes, at most %d)", m->file,
+			    (unsigned long)n, CFG_CMDLINE_MAX - 1);
+	memcpy(m->args, args, n + 1);
+	m->line = ps->line;
+	p->nmodules++;
+	return 0;
+}
+
 static int parse_value(struct parser *ps, enum cfg_key k, char *v)
 {
 	struct cfg_partition *p = ps->cur;
@@ -413,6 +553,10 @@ static int parse_value(struct parser *ps, enum cfg_key k, char *v)
 	case CFG_KEY_INITRD:  return parse_file(ps, v, p->initrd, "initrd");
 	case CFG_KEY_CMDLINE: return parse_cmdline(ps, v);
 	case CFG_KEY_ROLE:    return parse_role(ps, v);
+	case CFG_KEY_ON_REBOOT: return parse_on_event(ps, v, &p->on_reboot, "on_reboot");
+	case CFG_KEY_ON_CRASH:  return parse_on_event(ps, v, &p->on_crash, "on_crash");
+	case CFG_KEY_PCI:     return parse_pci(ps, v);
+	case CFG_KEY_MODULE:  return parse_module(ps, v);
 	case CFG_KEY_COUNT:   break;
 	}
 	return fail(ps, "internal: bad key");
@@ -438,13 +582,15 @@ static int parse_key_line(struct parser *ps, char *s)
 		return fail(ps, "unknown key '%.40s'", key);
 	if (!ps->cur)
 		return fail(ps, "key '%s' outside a [partition NAME] section", key);
-	if (ps->cur->key_line[k])
+	/* module is the one key that repeats (one line per module). */
+	if (ps->cur->key_line[k] && k != CFG_KEY_MODULE)
 		return fail(ps, "duplicate key '%s' (first set at line %u)", key, ps->cur->key_line[k]);
 	if (!*val && k != CFG_KEY_CMDLINE)
 		return fail(ps, "%s: missing value", key);
 	if (parse_value(ps, (enum cfg_key)k, val) < 0)
 		return -1;
-	ps->cur->key_line[k] = ps->line;
+	if (!ps->cur->key_line[k])
+		ps->cur->key_line[k] = ps->line;
 	return 0;
 }
 
@@ -523,6 +669,8 @@ static int parse_header(struct parser *ps, char *s)
 	strcpy(p->name, name); /* fits: valid_name() bounds the length */
 	p->line = ps->line;
 	p->role = CFG_ROLE_GUEST;
+	p->on_reboot = CFG_ON_RESTART;
+	p->on_crash = CFG_ON_STOP;
 	ps->cur = p;
 	return 0;
 }
@@ -619,6 +767,38 @@ static int check_file(const struct cfg *cfg, const struct cfg_image_ops *ops,
 	return 0;
 }
 
+/* Modules are copied into the partition's RAM next to the kernel, and only
+ * a kernel that reads a module list (multiboot) ever sees them: given to
+ * another kind they would be silently lost, so they are refused. */
+static int check_modules(const struct cfg *cfg, const struct cfg_image_ops *ops,
+			 const struct cfg_partition *p, struct cfg_error *err)
+{
+	const void *data;
+	size_t size;
+	char sz[24];
+
+	if (!p->nmodules)
+		return 0;
+	if (ops->takes_modules && ops->find(ops->ctx, p->kernel, &data, &size) == 0 &&
+	    !ops->takes_modules(ops->ctx, data, size))
+		return cfg_fail(err, cfg->file, p->module[0].line,
+				"module: kernel '%s' is not a multiboot kernel (only multiboot kernels take modules)",
+				p->kernel);
+	for (unsigned m = 0; m < p->nmodules; m++) {
+		const struct cfg_module *mod = &p->module[m];
+
+		if (ops->find(ops->ctx, mod->file, &data, &size) < 0)
+			return cfg_fail(err, cfg->file, mod->line, "module: file '%s' not found", mod->file);
+		if (size >= p->memory) {
+			cfg_format_size(p->memory, sz, sizeof(sz));
+			return cfg_fail(err, cfg->file, mod->line,
+					"module: '%s' (%lu bytes) does not fit in the partition's %s",
+					mod->file, (unsigned long)size, sz);
+		}
+	}
+	return 0;
+}
+
 int cfg_check_images(const struct cfg *cfg, const struct cfg_image_ops *ops,
 		     struct cfg_error *err)
 {
@@ -628,6 +808,8 @@ int cfg_check_images(const struct cfg *cfg, const struct cfg_image_ops *ops,
 		if (check_file(cfg, ops, p, CFG_KEY_KERNEL, p->kernel, err) < 0)
 			return -1;
 		if (p->initrd[0] && check_file(cfg, ops, p, CFG_KEY_INITRD, p->initrd, err) < 0)
+			return -1;
+		if (check_modules(cfg, ops, p, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -4,12 +4,32 @@
 #include <septum/elf.h>
 #include <septum/image.h>
 #include <septum/linux_boot.h>
+#include <septum/multiboot.h>
 #include <septum/why.h>
+
+/* A multiboot kernel is loaded where its header or program headers say
+ * (mb_parse()); it must be above Septum's low boot area and inside RAM. */
+static int multiboot_check(const void *data, size_t size, uint64_t ram_size, char *why, size_t whylen)
+{
+	struct mb_image img;
+
+	if (mb_parse(data, size, 0, &img, why, whylen))
+		return -1;
+	if (img.elf)
+		return elf_check_fits(&img.elf_img, ram_size, why, whylen);
+	if (img.load_addr < ELF_GUEST_LOAD_MIN || img.bss_end > ram_size)
+		return why_fail(why, whylen, "multiboot image 0x%lx..0x%lx is not inside RAM 0x%lx..0x%lx",
+				(unsigned long)img.load_addr, (unsigned long)img.bss_end,
+				(unsigned long)ELF_GUEST_LOAD_MIN, (unsigned long)ram_size);
+	return 0;
+}
 
 int guest_image_check(const void *data, size_t size, uint64_t ram_size, char *why, size_t whylen)
 {
 	static const unsigned char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
 
+	if (mb_detect(data, size))
+		return multiboot_check(data, size, ram_size, why, whylen);
 	if (size >= 4 && !memcmp(data, elf_magic, 4)) {
 		struct elf_image img;
 
@@ -28,4 +48,10 @@ int guest_image_check(const void *data, size_t size, uint64_t ram_size, char *wh
 					(unsigned long)(img.init_size >> 20));
 		return 0;
 	}
+}
+
+bool guest_image_takes_modules(void *ctx, const void *data, size_t size)
+{
+	(void)ctx;
+	return mb_detect(data, size) != 0;
 }

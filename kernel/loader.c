@@ -4,6 +4,7 @@
 #include <septum/linux_boot.h>
 #include <septum/loader.h>
 #include <septum/vacpi.h>
+#include <septum/why.h>
 
 /* Guest page-table bits (SDM Vol. 3A §4.5): present, writable, page size. */
 #define GPTE_P  BIT(0)
@@ -66,6 +67,10 @@ enum guest_kind guest_kind_of(const void *image, size_t size)
 {
 	static const unsigned char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
 
+	/* First: a multiboot kernel is usually an ELF file too, and its
+	 * header says it wants the multiboot entry state. */
+	if (mb_detect(image, size))
+		return GUEST_MULTIBOOT;
 	if (size >= 4 && !memcmp(image, elf_magic, 4))
 		return GUEST_ELF;
 	return GUEST_LINUX;     /* linux_parse_bzimage() says why if it is not one either */
@@ -120,6 +125,70 @@ int partition_load_linux(struct partition *p, const void *image, size_t size, co
 	p->entry_ds = LINUX_BOOT_DS;
 	p->gdt_limit = 4 * 8 - 1;
 	p->os_guest = true;
+	p->reset_port = layout.reset_port;
+	p->sleep_port = layout.sleep_ctl_port;
+	return 0;
+}
+
+/*
+ * Multiboot v1 §3.2 and Multiboot2 "I386 machine state": EAX magic, EBX
+ * the boot information, CS a flat 32-bit read/execute segment, the other
+ * segments flat read/write, CR0.PG clear, CR0.PE set, EFLAGS.IF and VM
+ * clear. The GDT Septum leaves at GUEST_GDT_GPA is the one those selectors
+ * come from; the specs let the kernel assume nothing about GDTR.
+ */
+int partition_load_multiboot(struct partition *p, const void *image, size_t size,
+			     const struct mb_module *mods, unsigned nmods, const uint32_t *apic_ids,
+			     unsigned ncpus, char *why, size_t whylen)
+{
+	/* Low memory as for Linux: GDT and boot information (reserved), ACPI
+	 * tables, then free RAM up to the legacy VGA/BIOS hole. The kernel
+	 * and modules go at or above 1 MiB (mb_build()). */
+	const struct mem_range reserved[] = {
+		{ 0, GUEST_ACPI_GPA, MEM_RESERVED },
+		{ GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, MEM_ACPI },
+		{ 0xa0000, 0x60000, MEM_RESERVED },
+	};
+	struct vacpi_desc acpi = {
+		.oem_id = "SEPTUM", .name = p->name, .ncpus = ncpus, .apic_ids = apic_ids,
+		.flags = VACPI_F_RESET_REG,
+	};
+	struct mb_boot_args args = {
+		.cmdline = p->cfg ? p->cfg->cmdline : "",
+		.mods = mods, .nmods = nmods,
+		.reserved = reserved, .nreserved = ARRAY_SIZE(reserved),
+		.info_gpa = GUEST_MB_INFO_GPA, .info_size = GUEST_ACPI_GPA - GUEST_MB_INFO_GPA,
+	};
+	struct vacpi_layout layout;
+	struct mb_image img;
+	struct mb_boot out;
+
+	if (mb_parse(image, size, 0, &img, why, whylen))
+		return -1;
+	if (p->ram_size < ELF_GUEST_LOAD_MIN)
+		return why_fail(why, whylen, "partition RAM smaller than 1 MiB");
+	memset(p->ram_hva, 0, p->ram_size);
+	if (vacpi_build(p->ram_hva + GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, GUEST_ACPI_GPA,
+			&acpi, &layout, why, whylen))
+		return -1;
+	args.acpi_rsdp = layout.rsdp.v;
+	if (mb_build(&img, image, size, p->ram_hva, p->ram_size, &args, &out, why, whylen))
+		return -1;
+
+	/* GDT (SDM Vol. 3A §3.4.5): null, flat 32-bit code (0x08), flat data (0x10). */
+	put64(p, GUEST_GDT_GPA, 0);
+	put64(p, GUEST_GDT_GPA + 8, 0x00cf9a000000ffffull);
+	put64(p, GUEST_GDT_GPA + 16, 0x00cf92000000ffffull);
+	p->entry_bits = 32;
+	p->entry_rip = out.eip;
+	p->entry_rax = out.eax;
+	p->entry_rbx = out.ebx;
+	p->entry_rsi = 0;
+	p->entry_cr3 = 0;
+	p->entry_cs = 0x08;
+	p->entry_ds = 0x10;
+	p->gdt_limit = 3 * 8 - 1;
+	p->os_guest = false;
 	p->reset_port = layout.reset_port;
 	p->sleep_port = layout.sleep_ctl_port;
 	return 0;

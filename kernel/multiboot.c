@@ -225,6 +225,18 @@ static bool has_magic(const uint8_t *p, size_t size, uint32_t magic, uint64_t wi
 	return false;
 }
 
+unsigned mb_detect(const void *img, size_t size)
+{
+	char why[MB_WHY_MAX];
+	uint64_t at;
+
+	if (find_header(img, size, 2, &at, why, sizeof(why)) == 0)
+		return 2;
+	if (find_header(img, size, 1, &at, why, sizeof(why)) == 0)
+		return 1;
+	return 0;
+}
+
 /* ------------------------------------------------------------ what to load */
 
 /*

@@ -58,7 +58,8 @@ image_names() {
 		eq = index(line, "="); if (!eq) next
 		key = substr(line, 1, eq - 1); val = substr(line, eq + 1)
 		gsub(/^[ \t]+|[ \t]+$/, "", key); gsub(/^[ \t]+|[ \t]+$/, "", val)
-		if ((key == "kernel" || key == "initrd") && val != "" && !(val in seen)) {
+		if (key == "module") sub(/[ \t].*$/, "", val)   # module = FILE [ARGS]
+		if ((key == "kernel" || key == "initrd" || key == "module") && val != "" && !(val in seen)) {
 			seen[val] = 1; print val
 		}
 	}' "$1"

@@ -176,7 +176,7 @@ static int dir_find(void *ctx, const char *name, const void **data, size_t *size
 	return 0;
 }
 
-/* The core's own acceptance test for a partition image (ELF or bzImage). */
+/* The core's own acceptance test for a partition image (multiboot, ELF or bzImage). */
 static int elf_check_kernel(void *ctx, const void *data, size_t size, uint64_t ram_size,
 			    char *why, size_t whylen)
 {
@@ -229,7 +229,8 @@ static int check(const char *path, const char *text, size_t len, const struct pl
 		return report(&err);
 	if (images) {
 		const struct cfg_image_ops ops = { .ctx = &dir, .find = dir_find,
-						   .check_kernel = elf_check_kernel };
+						   .check_kernel = elf_check_kernel,
+						   .takes_modules = guest_image_takes_modules };
 
 		dir.dir = images;
 		rc = cfg_check_images(&cfg, &ops, &err);
@@ -242,7 +243,7 @@ static int check(const char *path, const char *text, size_t len, const struct pl
 	plan_format(&cfg, &plan, out, sizeof(out));
 	fputs(out, stdout);
 	if (images)
-		printf("images: every kernel and initrd found in %s; kernels are valid (ELF test guest or Linux bzImage) and fit\n", images);
+		printf("images: every kernel, initrd and module found in %s; kernels are valid (ELF test guest, multiboot kernel or Linux bzImage) and fit\n", images);
 	else
 		printf("images: not checked (use --images DIR)\n");
 	return 0;

@@ -8,7 +8,7 @@ TOOLS_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O2 -g \
 	-Iinclude -Ikernel/include
 
 SEPTUM_CHECK_SRCS := tools/septum-check.c kernel/config.c kernel/plan.c kernel/elf.c kernel/why.c \
-	kernel/image.c kernel/linux_boot.c
+	kernel/image.c kernel/linux_boot.c kernel/multiboot.c
 
 $(BUILD)/septum-check: $(SEPTUM_CHECK_SRCS) $(wildcard include/septum/*.h kernel/include/septum/*.h)
 	@mkdir -p $(@D)

@@ -33,6 +33,26 @@ static void finds_kernel_and_initrd_in_order(void **state)
 	assert_string_equal(names[2], "b.elf");
 }
 
+static void module_files_are_the_first_word(void **state)
+{
+	(void)state;
+	assert_int_equal(scan("[partition m]\nkernel = mb.elf\nmodule = one.bin arg1 arg2\n"
+			      "module =\ttwo.txt\t\nmodule = one.bin other args\nmodules = no.bin\n"
+			      "module =   \n", BOOT_MAX_FILES), 0);
+	assert_int_equal(count, 3);
+	assert_string_equal(names[0], "mb.elf");
+	assert_string_equal(names[1], "one.bin");
+	assert_string_equal(names[2], "two.txt");
+}
+
+static void module_path_is_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(scan("kernel = a.elf\nmodule = ../x.bin args\n", BOOT_MAX_FILES), -1);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.reason, "no path separators"));
+}
+
 static void duplicates_are_listed_once(void **state)
 {
 	(void)state;
@@ -136,6 +156,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(finds_kernel_and_initrd_in_order),
+		cmocka_unit_test(module_files_are_the_first_word),
+		cmocka_unit_test(module_path_is_refused),
 		cmocka_unit_test(duplicates_are_listed_once),
 		cmocka_unit_test(skips_comments_sections_blanks_and_crlf),
 		cmocka_unit_test(other_keys_and_lines_without_equals_are_ignored),

@@ -674,6 +674,263 @@ static void err_two_container_hosts(void **state)
 		     "role: partition 'a' (line 5) is already the container-host");
 }
 
+/* ------------------------------------------------------------ on_reboot, on_crash, pci, module */
+
+static void event_keys(void **state)
+{
+	(void)state;
+	expect_ok(P1 "[partition b]\ncpus=2\nmemory=2M\nkernel=b\non_reboot = stop\non_crash = restart\n");
+	/* Defaults: a reboot restarts, a crash stops. */
+	assert_int_equal(cfg.part[0].on_reboot, CFG_ON_RESTART);
+	assert_int_equal(cfg.part[0].on_crash, CFG_ON_STOP);
+	assert_int_equal(cfg.part[0].key_line[CFG_KEY_ON_REBOOT], 0);
+	assert_int_equal(cfg.part[1].on_reboot, CFG_ON_STOP);
+	assert_int_equal(cfg.part[1].on_crash, CFG_ON_RESTART);
+	assert_int_equal(cfg.part[1].key_line[CFG_KEY_ON_REBOOT], 9);
+	assert_int_equal(cfg.part[1].key_line[CFG_KEY_ON_CRASH], 10);
+	assert_string_equal(cfg_key_name(CFG_KEY_ON_REBOOT), "on_reboot");
+	assert_string_equal(cfg_key_name(CFG_KEY_ON_CRASH), "on_crash");
+	assert_string_equal(cfg_key_name(CFG_KEY_PCI), "pci");
+	assert_string_equal(cfg_key_name(CFG_KEY_MODULE), "module");
+	assert_string_equal(cfg_key_name(CFG_KEY_COUNT), "?");
+	expect_ok(P1 "on_reboot=restart\non_crash=stop\n");
+	assert_int_equal(cfg.part[0].on_reboot, CFG_ON_RESTART);
+	assert_int_equal(cfg.part[0].on_crash, CFG_ON_STOP);
+}
+
+static void pci_forms(void **state)
+{
+	(void)state;
+	expect_ok(P1 "pci = 00:1f.3, 3:0.0,FF:1F.7 ,a:02.1\n[partition b]\ncpus=2\nmemory=2M\nkernel=b\n"
+		  "pci=00:1f.2\n");
+	const struct cfg_partition *p = &cfg.part[0];
+	assert_int_equal(p->npci, 4);
+	assert_int_equal(p->key_line[CFG_KEY_PCI], 5);
+	assert_int_equal(p->pci[0].bus, 0x00);
+	assert_int_equal(p->pci[0].dev, 0x1f);
+	assert_int_equal(p->pci[0].fn, 3);
+	assert_int_equal(p->pci[1].bus, 0x03);
+	assert_int_equal(p->pci[1].dev, 0);
+	assert_int_equal(p->pci[1].fn, 0);
+	assert_int_equal(p->pci[2].bus, 0xff);
+	assert_int_equal(p->pci[2].dev, 0x1f);
+	assert_int_equal(p->pci[2].fn, 7);
+	assert_int_equal(p->pci[3].bus, 0x0a);
+	assert_int_equal(p->pci[3].dev, 0x02);
+	assert_int_equal(p->pci[3].fn, 1);
+	assert_int_equal(cfg.part[1].npci, 1);
+	assert_int_equal(cfg.part[1].pci[0].fn, 2);
+	assert_int_equal(cfg.part[1].key_line[CFG_KEY_PCI], 10);
+	/* Exactly CFG_MAX_PCI is fine. */
+	expect_ok(P1 "pci=0:1.0,0:2.0,0:3.0,0:4.0,0:5.0,0:6.0,0:7.0,0:8.0\n");
+	assert_int_equal(cfg.part[0].npci, CFG_MAX_PCI);
+	assert_int_equal(cfg.part[0].pci[7].dev, 8);
+}
+
+static void module_forms(void **state)
+{
+	(void)state;
+	expect_ok(P1 "module = mod1.bin\nmodule =\tmod2.txt  first  second arg \nmodule = mod1.bin again\n");
+	const struct cfg_partition *p = &cfg.part[0];
+	assert_int_equal(p->nmodules, 3);
+	assert_int_equal(p->key_line[CFG_KEY_MODULE], 5);
+	assert_string_equal(p->module[0].file, "mod1.bin");
+	assert_string_equal(p->module[0].args, "");
+	assert_int_equal(p->module[0].line, 5);
+	assert_string_equal(p->module[1].file, "mod2.txt");
+	assert_string_equal(p->module[1].args, "first  second arg");
+	assert_int_equal(p->module[1].line, 6);
+	assert_string_equal(p->module[2].file, "mod1.bin");
+	assert_string_equal(p->module[2].args, "again");
+	assert_int_equal(p->module[2].line, 7);
+	assert_int_equal(p->npci, 0);
+}
+
+static void module_limits(void **state)
+{
+	char text[1200];
+	char args[300];
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(text, sizeof(text), P1);
+	for (int i = 0; i < CFG_MAX_MODULES; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "module = m%d x\n", i);
+	expect_ok(text);
+	assert_int_equal(cfg.part[0].nmodules, CFG_MAX_MODULES);
+	assert_string_equal(cfg.part[0].module[CFG_MAX_MODULES - 1].file, "m7");
+	assert_int_equal(cfg.part[0].module[CFG_MAX_MODULES - 1].line, 12);
+	/* A string of 255 bytes is the longest kept. */
+	memset(args, 'y', 255);
+	args[255] = '\0';
+	snprintf(text, sizeof(text), P1 "module = m %s\n", args);
+	expect_ok(text);
+	assert_int_equal(strlen(cfg.part[0].module[0].args), 255);
+}
+
+static void err_on_reboot_unknown(void **state)
+{
+	(void)state;
+	expect_error(P1 "on_reboot = reset\n", 5,
+		     "on_reboot: unknown action 'reset' (expected restart or stop)");
+}
+
+static void err_on_crash_unknown(void **state)
+{
+	(void)state;
+	expect_error(P1 "on_crash = Stop\n", 5, "on_crash: unknown action 'Stop' (expected restart or stop)");
+}
+
+static void err_on_reboot_duplicate(void **state)
+{
+	(void)state;
+	expect_error(P1 "on_reboot = stop\non_reboot = stop\n", 6,
+		     "duplicate key 'on_reboot' (first set at line 5)");
+}
+
+static void err_on_crash_missing_value(void **state)
+{
+	(void)state;
+	expect_error(P1 "on_crash =\n", 5, "on_crash: missing value");
+}
+
+static void err_pci_no_colon(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 001f.3\n", 5,
+		     "pci: malformed device '001f.3' (expected BB:DD.F in hex, e.g. 00:1f.3)");
+}
+
+static void err_pci_no_dot(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:1f\n", 5, "pci: malformed device '00:1f' (expected BB:DD.F");
+}
+
+static void err_pci_not_hex(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:1g.3\n", 5, "pci: malformed device '00:1g.3'");
+}
+
+static void err_pci_domain(void **state)
+{
+	(void)state;
+	/* lspci -D's domain form is not accepted: Septum has one segment. */
+	expect_error(P1 "pci = 0000:00:1f.3\n", 5, "pci: malformed device '0000:00:1f.3'");
+}
+
+static void err_pci_bus_too_wide(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 100:00.0\n", 5, "pci: malformed device '100:00.0'");
+}
+
+static void err_pci_fn_two_digits(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:01.00\n", 5, "pci: malformed device '00:01.00'");
+}
+
+static void err_pci_blank_inside(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00: 01.0\n", 5, "pci: malformed device '00: 01.0'");
+}
+
+static void err_pci_signed(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:-1.0\n", 5, "pci: malformed device '00:-1.0'");
+}
+
+static void err_pci_dev_out_of_range(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:20.0\n", 5, "pci: device 20 of 00:20.0 is out of range (00-1f)");
+}
+
+static void err_pci_fn_out_of_range(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:1f.8\n", 5, "pci: function 8 of 00:1f.8 is out of range (0-7)");
+}
+
+static void err_pci_empty_element(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:01.0,,00:02.0\n", 5, "pci: empty element in the list");
+	expect_error(P1 "pci = 00:01.0,\n", 5, "pci: empty element in the list");
+}
+
+static void err_pci_too_many(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci=0:1.0,0:2.0,0:3.0,0:4.0,0:5.0,0:6.0,0:7.0,0:8.0,0:9.0\n", 5,
+		     "pci: too many devices (at most 8 per partition)");
+}
+
+static void err_pci_twice_in_partition(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:1f.3, 0:1F.3\n", 5, "pci: 00:1f.3 listed twice");
+}
+
+static void err_pci_shared(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:02.0, 00:1f.3\n[partition b]\ncpus=2\nmemory=2M\nkernel=b\npci = 01:00.0,00:1f.3\n",
+		     10, "pci: 00:1f.3 is already given to partition 'a' (line 5)");
+}
+
+static void err_pci_duplicate_key(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:01.0\npci = 00:02.0\n", 6, "duplicate key 'pci' (first set at line 5)");
+}
+
+static void err_module_bad_file(void **state)
+{
+	(void)state;
+	expect_error(P1 "module = ../x.bin arg\n", 5, "module: bad file name '../x.bin'");
+}
+
+static void err_module_missing_value(void **state)
+{
+	(void)state;
+	expect_error(P1 "module =   \n", 5, "module: missing value");
+}
+
+static void err_module_too_many(void **state)
+{
+	char text[1200];
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(text, sizeof(text), P1);
+	for (int i = 0; i <= CFG_MAX_MODULES; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "module = m%d\n", i);
+	expect_error(text, 13, "module: too many modules (at most 8 per partition)");
+}
+
+static void err_module_string_too_long(void **state)
+{
+	char text[700];
+	char args[300];
+
+	(void)state;
+	memset(args, 'y', 256);
+	args[256] = '\0';
+	snprintf(text, sizeof(text), P1 "module = m.bin %s\n", args);
+	expect_error(text, 5, "module: string of 'm.bin' too long (256 bytes, at most 255)");
+}
+
+static void err_module_outside_section(void **state)
+{
+	(void)state;
+	expect_error("module = m.bin\n" P1, 1, "key 'module' outside a [partition NAME] section");
+}
+
 /* ------------------------------------------------------------ images */
 
 struct fake_file { const char *name; const char *data; size_t size; };
@@ -699,7 +956,7 @@ static int fake_find(void *ctx, const char *name, const void **data, size_t *siz
 	return -1;
 }
 
-/* Accepts images whose bytes start with "ELF". */
+/* Accepts images whose bytes start with "ELF" or "MB" (a multiboot kernel). */
 static int fake_check_kernel(void *ctx, const void *data, size_t size, uint64_t ram_size,
 			     char *why, size_t whylen)
 {
@@ -707,6 +964,8 @@ static int fake_check_kernel(void *ctx, const void *data, size_t size, uint64_t 
 
 	fs->kernel_checks++;
 	fs->last_ram = ram_size;
+	if (size >= 2 && !memcmp(data, "MB", 2))
+		return 0;
 	if (size < 3 || memcmp(data, "ELF", 3)) {
 		snprintf(why, whylen, "not an ELF file");
 		return -1;
@@ -720,11 +979,22 @@ static const struct fake_file files[] = {
 	{ "junk.bin", "MZ", 2 },
 	{ "rd.img", "x", 1 },
 	{ "huge.img", "x", 2u << 20 }, /* claimed size only: never read */
+	{ "mb.elf", "MB", 2 },
+	{ "mod.bin", "module", 6 },
 };
+
+static bool fake_takes_modules(void *ctx, const void *data, size_t size)
+{
+	(void)ctx;
+	return size >= 2 && !memcmp(data, "MB", 2);
+}
+
+static bool with_takes_modules = true;
 
 static int check_images(struct fake_fs *fs)
 {
-	const struct cfg_image_ops ops = { .ctx = fs, .find = fake_find, .check_kernel = fake_check_kernel };
+	const struct cfg_image_ops ops = { .ctx = fs, .find = fake_find, .check_kernel = fake_check_kernel,
+					   .takes_modules = with_takes_modules ? fake_takes_modules : NULL };
 
 	fs->files = files;
 	fs->n = ARRAY_SIZE(files);
@@ -780,6 +1050,49 @@ static void err_image_initrd_too_big(void **state)
 	expect_ok("[partition a]\ncpus=1\nmemory=2M\ninitrd=huge.img\nkernel=a.elf\n");
 	check_error(check_images(&fs), 4,
 		    "initrd: 'huge.img' (2097152 bytes) does not fit in the partition's 2 MiB");
+}
+
+static void images_modules_ok(void **state)
+{
+	struct fake_fs fs = { 0 };
+
+	(void)state;
+	expect_ok("[partition a]\ncpus=1\nmemory=2M\nkernel=mb.elf\nmodule=mod.bin x\nmodule=rd.img\n");
+	assert_int_equal(check_images(&fs), 0);
+	assert_int_equal(fs.kernel_checks, 1);
+}
+
+static void err_image_module_on_elf(void **state)
+{
+	struct fake_fs fs = { 0 };
+
+	(void)state;
+	expect_ok("[partition a]\ncpus=1\nmemory=2M\nkernel=a.elf\n\nmodule=mod.bin\nmodule=rd.img\n");
+	check_error(check_images(&fs), 6,
+		    "module: kernel 'a.elf' is not a multiboot kernel (only multiboot kernels take modules)");
+	/* Without the kind check, the files alone are checked. */
+	with_takes_modules = false;
+	assert_int_equal(check_images(&fs), 0);
+	with_takes_modules = true;
+}
+
+static void err_image_module_missing(void **state)
+{
+	struct fake_fs fs = { 0 };
+
+	(void)state;
+	expect_ok("[partition a]\ncpus=1\nmemory=2M\nkernel=mb.elf\nmodule=mod.bin\nmodule=gone.bin a b\n");
+	check_error(check_images(&fs), 6, "module: file 'gone.bin' not found");
+}
+
+static void err_image_module_too_big(void **state)
+{
+	struct fake_fs fs = { 0 };
+
+	(void)state;
+	expect_ok("[partition a]\ncpus=1\nmemory=2M\nkernel=mb.elf\nmodule=huge.img\n");
+	check_error(check_images(&fs), 5,
+		    "module: 'huge.img' (2097152 bytes) does not fit in the partition's 2 MiB");
 }
 
 /* ------------------------------------------------------------ robustness */
@@ -895,6 +1208,38 @@ int main(void)
 		cmocka_unit_test(err_image_kernel_invalid),
 		cmocka_unit_test(err_image_initrd_missing),
 		cmocka_unit_test(err_image_initrd_too_big),
+		cmocka_unit_test(event_keys),
+		cmocka_unit_test(pci_forms),
+		cmocka_unit_test(module_forms),
+		cmocka_unit_test(module_limits),
+		cmocka_unit_test(err_on_reboot_unknown),
+		cmocka_unit_test(err_on_crash_unknown),
+		cmocka_unit_test(err_on_reboot_duplicate),
+		cmocka_unit_test(err_on_crash_missing_value),
+		cmocka_unit_test(err_pci_no_colon),
+		cmocka_unit_test(err_pci_no_dot),
+		cmocka_unit_test(err_pci_not_hex),
+		cmocka_unit_test(err_pci_domain),
+		cmocka_unit_test(err_pci_bus_too_wide),
+		cmocka_unit_test(err_pci_fn_two_digits),
+		cmocka_unit_test(err_pci_blank_inside),
+		cmocka_unit_test(err_pci_signed),
+		cmocka_unit_test(err_pci_dev_out_of_range),
+		cmocka_unit_test(err_pci_fn_out_of_range),
+		cmocka_unit_test(err_pci_empty_element),
+		cmocka_unit_test(err_pci_too_many),
+		cmocka_unit_test(err_pci_twice_in_partition),
+		cmocka_unit_test(err_pci_shared),
+		cmocka_unit_test(err_pci_duplicate_key),
+		cmocka_unit_test(err_module_bad_file),
+		cmocka_unit_test(err_module_missing_value),
+		cmocka_unit_test(err_module_too_many),
+		cmocka_unit_test(err_module_string_too_long),
+		cmocka_unit_test(err_module_outside_section),
+		cmocka_unit_test(images_modules_ok),
+		cmocka_unit_test(err_image_module_on_elf),
+		cmocka_unit_test(err_image_module_missing),
+		cmocka_unit_test(err_image_module_too_big),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

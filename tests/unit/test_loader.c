@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <septum/image.h>
 #include <septum/loader.h>
 
 #define RAM_SIZE  (2ull << 20)
@@ -405,6 +406,282 @@ static void entry_outside_code_refused(void **state)
 	check_refused(sizeof(img), "entry point 0x200000");
 }
 
+/* ------------------------------------------------------------- multiboot */
+
+/* Multiboot images are laid out in their own buffer: the v2 header may sit
+ * anywhere in the first 32 KiB, and the image here is raw (address fields). */
+#define MB_IMG   0x2000u
+#define MB_LOAD  0x100000u
+#define MB_ENTRY 0x100080u
+static uint8_t mbimg[MB_IMG];
+static struct cfg_partition mbcfg = { .cmdline = "mb beat=0" };
+static const char mod0[] = "first line\nsecond\n", mod1[] = "x";
+static const struct mb_module mbmods[2] = {
+	{ mod0, sizeof(mod0) - 1, "alpha one" },
+	{ mod1, 1, NULL },
+};
+static const uint32_t apic_ids[1] = { 0 };
+
+/* v1 §3.1.2/3.1.3: magic, flags (bit 16: address fields valid), checksum, address fields. */
+static void build_mb1(uint32_t checksum_delta)
+{
+	const uint32_t flags = 0x10003;
+
+	memset(mbimg, 0x90, sizeof(mbimg));
+	put(mbimg + 0, 0x1badb002, 4);
+	put(mbimg + 4, flags, 4);
+	put(mbimg + 8, (uint32_t)-(0x1badb002u + flags) + checksum_delta, 4);
+	put(mbimg + 12, MB_LOAD, 4);               /* header_addr: the header is the first byte */
+	put(mbimg + 16, MB_LOAD, 4);               /* load_addr */
+	put(mbimg + 20, 0, 4);                     /* load_end_addr: the whole file */
+	put(mbimg + 24, MB_LOAD + 0x4000, 4);      /* bss_end_addr */
+	put(mbimg + 28, MB_ENTRY, 4);              /* entry_addr */
+}
+
+/* v2: header with an address tag and an entry tag, then the end tag. */
+static void build_mb2(void)
+{
+	const uint32_t len = 16 + 24 + 16 + 8;
+
+	memset(mbimg, 0x90, sizeof(mbimg));
+	put(mbimg + 0, 0xe85250d6, 4);
+	put(mbimg + 4, 0, 4);
+	put(mbimg + 8, len, 4);
+	put(mbimg + 12, (uint32_t)-(0xe85250d6u + len), 4);
+	put(mbimg + 16, 2, 2);                     /* address tag */
+	put(mbimg + 18, 0, 2);
+	put(mbimg + 20, 24, 4);
+	put(mbimg + 24, MB_LOAD, 4);               /* header_addr */
+	put(mbimg + 28, MB_LOAD, 4);               /* load_addr */
+	put(mbimg + 32, 0, 4);                     /* load_end_addr */
+	put(mbimg + 36, MB_LOAD + 0x4000, 4);      /* bss_end_addr */
+	put(mbimg + 40, 3, 2);                     /* entry address tag */
+	put(mbimg + 42, 0, 2);
+	put(mbimg + 44, 12, 4);
+	put(mbimg + 48, MB_ENTRY, 4);
+	put(mbimg + 56, 0, 4);                     /* end tag at 56 (8-byte aligned) */
+	put(mbimg + 60, 8, 4);
+}
+
+static uint32_t rd32(uint64_t gpa)
+{
+	uint32_t v;
+
+	assert_true(gpa + 4 <= RAM_SIZE);
+	memcpy(&v, p->ram_hva + gpa, 4);
+	return v;
+}
+
+static void mb_load_ok(void)
+{
+	p->cfg = &mbcfg;
+	p->entry_rsi = 0x7000;
+	p->entry_cr3 = 0x1000;
+	if (partition_load_multiboot(p, mbimg, sizeof(mbimg), mbmods, 2, apic_ids, 1, why, sizeof(why)) != 0)
+		fail_msg("multiboot load refused: %s", why);
+}
+
+static void mb1_entry_state(void **state)
+{
+	(void)state;
+	build_mb1(0);
+	mb_load_ok();
+	assert_int_equal(p->entry_bits, 32);
+	assert_int_equal(p->entry_rip, MB_ENTRY);
+	assert_int_equal(p->entry_rax, 0x2badb002);      /* v1 §3.2 */
+	assert_int_equal(p->entry_rbx, GUEST_MB_INFO_GPA);
+	assert_int_equal(p->entry_rsi, 0);
+	assert_int_equal(p->entry_cr3, 0);               /* paging off */
+	assert_int_equal(p->entry_cs, 0x08);
+	assert_int_equal(p->entry_ds, 0x10);
+	assert_int_equal(p->gdt_limit, 23);
+	assert_false(p->os_guest);
+	check_descriptor(rd64(GUEST_GDT_GPA + 8), 0xa, false, true);
+	check_descriptor(rd64(GUEST_GDT_GPA + 16), 0x2, false, true);
+	/* The image was loaded at 1 MiB and its bss cleared. */
+	assert_memory_equal(p->ram_hva + MB_LOAD, mbimg, sizeof(mbimg));
+	assert_int_equal(p->ram_hva[MB_LOAD + 0x3fff], 0);
+}
+
+static void mb1_info_cmdline_and_modules(void **state)
+{
+	uint64_t info = GUEST_MB_INFO_GPA, mods, m0, m1;
+
+	(void)state;
+	build_mb1(0);
+	mb_load_ok();
+	/* v1 §3.3: flags 0 (mem), 2 (cmdline), 3 (mods), 6 (mmap) set. */
+	assert_int_equal(rd32(info) & 0x4d, 0x4d);
+	assert_string_equal((const char *)p->ram_hva + rd32(info + 16), "mb beat=0");
+	assert_int_equal(rd32(info + 20), 2);
+	mods = rd32(info + 24);
+	m0 = rd32(mods);
+	m1 = rd32(mods + 16);
+	assert_true(m0 >= MB_LOAD + 0x4000 && m0 % 4096 == 0);   /* above the image's bss */
+	assert_int_equal(rd32(mods + 4), m0 + sizeof(mod0) - 1);
+	assert_memory_equal(p->ram_hva + m0, mod0, sizeof(mod0) - 1);
+	assert_string_equal((const char *)p->ram_hva + rd32(mods + 8), "alpha one");
+	assert_true(m1 > m0 && m1 % 4096 == 0);
+	assert_int_equal(p->ram_hva[m1], 'x');
+	assert_string_equal((const char *)p->ram_hva + rd32(mods + 16 + 8), "");
+	/* Everything lands in reserved boot memory below the ACPI tables. */
+	assert_true(mods > info && mods < GUEST_ACPI_GPA);
+}
+
+static void mb1_memory_map(void **state)
+{
+	uint64_t info = GUEST_MB_INFO_GPA, mmap, len;
+	struct { uint64_t base, len; uint32_t type; } want[] = {
+		{ 0, GUEST_ACPI_GPA, 2 }, { GUEST_ACPI_GPA, 0x1000, 3 }, { GUEST_LOW_FREE, 0xa0000 - GUEST_LOW_FREE, 1 },
+		{ 0xa0000, 0x60000, 2 }, { 0x100000, RAM_SIZE - 0x100000, 1 },
+	};
+
+	(void)state;
+	build_mb1(0);
+	mb_load_ok();
+	mmap = rd32(info + 48);
+	len = rd32(info + 44);
+	assert_int_equal(len, ARRAY_SIZE(want) * 24);
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
+		uint64_t e = mmap + i * 24;
+
+		assert_int_equal(rd32(e), 20);
+		assert_int_equal(rd64(e + 4), want[i].base);
+		assert_int_equal(rd64(e + 12), want[i].len);
+		assert_int_equal(rd32(e + 20), want[i].type);
+	}
+	assert_int_equal(rd32(info + 4), 640);                   /* mem_lower, KiB */
+	assert_int_equal(rd32(info + 8), (RAM_SIZE - 0x100000) >> 10);
+}
+
+static void mb2_entry_state_and_tags(void **state)
+{
+	uint64_t info = GUEST_MB_INFO_GPA, at, end;
+	bool cmdline = false, acpi = false;
+	unsigned mods = 0;
+
+	(void)state;
+	build_mb2();
+	mb_load_ok();
+	assert_int_equal(p->entry_bits, 32);
+	assert_int_equal(p->entry_rip, MB_ENTRY);
+	assert_int_equal(p->entry_rax, 0x36d76289);      /* Multiboot2 "I386 machine state" */
+	assert_int_equal(p->entry_rbx, info);
+	end = info + rd32(info);
+	for (at = info + 8; at < end; at += (rd32(at + 4) + 7) & ~7u) {
+		uint32_t type = rd32(at);
+
+		if (type == 0)
+			break;
+		if (type == 1)
+			cmdline = !strcmp((const char *)p->ram_hva + at + 8, "mb beat=0");
+		if (type == 3 && mods++ == 0)
+			assert_string_equal((const char *)p->ram_hva + at + 16, "alpha one");
+		if (type == 14 || type == 15)
+			acpi = !memcmp(p->ram_hva + at + 8, "RSD PTR ", 8);
+	}
+	assert_int_equal(rd32(at), 0);
+	assert_true(cmdline);
+	assert_int_equal(mods, 2);
+	assert_true(acpi);                               /* the partition's own ACPI tables */
+	assert_memory_equal(p->ram_hva + GUEST_ACPI_GPA, "RSD PTR ", 8);
+}
+
+static void mb_kind_detected(void **state)
+{
+	(void)state;
+	build_mb1(0);
+	assert_int_equal(guest_kind_of(mbimg, sizeof(mbimg)), GUEST_MULTIBOOT);
+	build_mb2();
+	assert_int_equal(guest_kind_of(mbimg, sizeof(mbimg)), GUEST_MULTIBOOT);
+	build_elf(32);
+	assert_int_equal(guest_kind_of(img, sizeof(img)), GUEST_ELF);
+	/* A v1 magic without its checksum is data, not a header. */
+	build_mb1(1);
+	assert_int_equal(guest_kind_of(mbimg, sizeof(mbimg)), GUEST_LINUX);
+}
+
+static void mb_stale_ram_cleared(void **state)
+{
+	(void)state;
+	build_mb1(0);
+	mb_load_ok();
+	assert_int_equal(p->ram_hva[GUEST_LOW_FREE], 0);
+	assert_int_equal(p->ram_hva[RAM_SIZE - 1], 0);
+	assert_int_equal(p->ram_hva[0x7fff], 0);
+}
+
+static void mb_bad_checksum_refused(void **state)
+{
+	(void)state;
+	build_mb1(1);
+	p->cfg = &mbcfg;
+	assert_int_equal(partition_load_multiboot(p, mbimg, sizeof(mbimg), mbmods, 2, apic_ids, 1, why,
+						  sizeof(why)), -1);
+	assert_string_equal(why, "multiboot header at 0x0: checksum wrong");
+}
+
+static void mb_too_many_modules_refused(void **state)
+{
+	struct mb_module many[MB_MAX_MODULES + 1];
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = (struct mb_module){ mod1, 1, NULL };
+	build_mb1(0);
+	p->cfg = &mbcfg;
+	assert_int_equal(partition_load_multiboot(p, mbimg, sizeof(mbimg), many, ARRAY_SIZE(many), apic_ids, 1,
+						  why, sizeof(why)), -1);
+	assert_string_equal(why, "17 modules, at most 16");
+}
+
+static void mb_module_too_big_refused(void **state)
+{
+	static const struct mb_module big = { NULL, RAM_SIZE, "big" };
+
+	(void)state;
+	build_mb1(0);
+	p->cfg = &mbcfg;
+	assert_int_equal(partition_load_multiboot(p, mbimg, sizeof(mbimg), &big, 1, apic_ids, 1, why,
+						  sizeof(why)), -1);
+	assert_non_null(strstr(why, "module 0 (0x200000 bytes) does not fit in free RAM"));
+}
+
+/* guest_image_check(): the verdict septum-check and the core share. */
+static void mb_image_check(void **state)
+{
+	(void)state;
+	build_mb1(0);
+	assert_int_equal(guest_image_check(mbimg, sizeof(mbimg), RAM_SIZE, why, sizeof(why)), 0);
+	assert_true(guest_image_takes_modules(NULL, mbimg, sizeof(mbimg)));
+	build_mb2();
+	assert_int_equal(guest_image_check(mbimg, sizeof(mbimg), RAM_SIZE, why, sizeof(why)), 0);
+	assert_true(guest_image_takes_modules(NULL, mbimg, sizeof(mbimg)));
+	build_elf(32);
+	assert_int_equal(guest_image_check(img, sizeof(img), RAM_SIZE, why, sizeof(why)), 0);
+	assert_false(guest_image_takes_modules(NULL, img, sizeof(img)));
+}
+
+static void mb_image_check_ram_too_small(void **state)
+{
+	(void)state;
+	build_mb1(0);
+	/* bss_end is 1 MiB + 16 KiB: a 1 MiB partition cannot hold it. */
+	assert_int_equal(guest_image_check(mbimg, sizeof(mbimg), 0x100000, why, sizeof(why)), -1);
+	assert_string_equal(why, "multiboot image 0x100000..0x104000 is not inside RAM 0x100000..0x100000");
+}
+
+static void mb_image_check_bad_header(void **state)
+{
+	(void)state;
+	build_mb2();
+	put(mbimg + 8, 16, 4);           /* header_length shorter than its tags, checksum fixed up */
+	put(mbimg + 12, (uint32_t)-(0xe85250d6u + 16), 4);
+	assert_int_equal(guest_image_check(mbimg, sizeof(mbimg), RAM_SIZE, why, sizeof(why)), -1);
+	/* The multiboot reason, not "not a bzImage". */
+	assert_string_equal(why, "multiboot2 header_length 16 at 0x0 is outside 24..0x2000");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +706,18 @@ int main(void)
 		T(segment_below_1m_refused),
 		T(segment_beyond_ram_refused),
 		T(entry_outside_code_refused),
+		T(mb1_entry_state),
+		T(mb1_info_cmdline_and_modules),
+		T(mb1_memory_map),
+		T(mb2_entry_state_and_tags),
+		T(mb_kind_detected),
+		T(mb_stale_ram_cleared),
+		T(mb_bad_checksum_refused),
+		T(mb_too_many_modules_refused),
+		T(mb_module_too_big_refused),
+		T(mb_image_check),
+		T(mb_image_check_ram_too_small),
+		T(mb_image_check_bad_header),
 #undef T
 	};
 

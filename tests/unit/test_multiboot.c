@@ -585,6 +585,45 @@ static void test_both_headers(void **state)
 	assert_int_equal(mi.version, 1);
 }
 
+/* mb_detect(): the kind of the image, from headers whose checksum holds. */
+static void test_detect(void **state)
+{
+	struct mb2w w;
+
+	(void)state;
+	make_v1_elf();
+	assert_int_equal(mb_detect(img, img_size), 1);
+	make_v2_raw(0, 0);
+	assert_int_equal(mb_detect(img, img_size), 2);
+	make_v1_elf();
+	w = mb2_begin(0x100);
+	mb2_end(&w, 0);
+	assert_int_equal(mb_detect(img, img_size), 2);         /* v2 preferred */
+	make_elf32(0x1000, 0x1000, 0x100010);
+	assert_int_equal(mb_detect(img, img_size), 0);         /* a plain ELF */
+	assert_int_equal(mb_detect(img, 0), 0);
+}
+
+static void test_detect_bad_checksum(void **state)
+{
+	(void)state;
+	make_v1_elf();
+	put(img + 0x68, get(img + 0x68, 4) + 1, 4);
+	assert_int_equal(mb_detect(img, img_size), 0);
+	make_v2_raw(0, 0);
+	put(img + 0x100c, get(img + 0x100c, 4) ^ 1, 4);
+	assert_int_equal(mb_detect(img, img_size), 0);
+}
+
+static void test_detect_header_cut_off(void **state)
+{
+	(void)state;
+	make_v1_elf();
+	/* The header's fixed part ends at 0x6c: one byte short is no header. */
+	assert_int_equal(mb_detect(img, 0x6b), 0);
+	assert_int_equal(mb_detect(img, 0x6c), 1);
+}
+
 static void test_v2_checksum_wrong(void **state)
 {
 	(void)state;
@@ -884,6 +923,9 @@ int main(void)
 		cmocka_unit_test(test_v2_elf_entry_override),
 		cmocka_unit_test(test_both_headers),
 		cmocka_unit_test(test_v2_checksum_wrong),
+		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_detect_bad_checksum),
+		cmocka_unit_test(test_detect_header_cut_off),
 		cmocka_unit_test(test_v2_not_aligned),
 		cmocka_unit_test(test_v2_architecture),
 		cmocka_unit_test(test_v2_header_length),

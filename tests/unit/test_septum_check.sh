@@ -59,6 +59,14 @@ expect unknown-key 1 "" "$tmp/key.cfg:5: unknown key 'shoe'" -- "$tmp/key.cfg"
 printf '# nothing\n' >"$tmp/empty.cfg"
 expect no-partition 1 "" "$tmp/empty.cfg: no partition defined (expected at least one [partition NAME] section)" -- "$tmp/empty.cfg"
 
+# The keys of guest OS partitions: restart policy, PCI passthrough, modules.
+printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\npci = 00:1f.3\n[partition b]\ncpus = 2\nmemory = 2M\nkernel = b.elf\npci = 00:02.0, 00:1F.3\n' >"$tmp/pci.cfg"
+expect pci-shared 1 "" "$tmp/pci.cfg:10: pci: 00:1f.3 is already given to partition 'a' (line 5)" -- "$tmp/pci.cfg"
+printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\non_crash = reboot\n' >"$tmp/crash.cfg"
+expect on-crash-bad 1 "" "$tmp/crash.cfg:5: on_crash: unknown action 'reboot' (expected restart or stop)" -- "$tmp/crash.cfg"
+printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\non_reboot = stop\non_crash = restart\npci = 00:1f.3\nmodule = m.bin x y\nmodule = m.bin\n' >"$tmp/keys.cfg"
+expect keys-ok 0 "$tmp/keys.cfg: valid, 1 partition" "" -- "$tmp/keys.cfg"
+
 # Usage errors: status 2.
 expect no-args 2 "" "*" --
 expect two-files 2 "" "*" -- $def $def
@@ -76,7 +84,7 @@ if command -v as >/dev/null && command -v ld >/dev/null; then
 	ld -static -z noexecstack -z max-page-size=4096 -Ttext=0x200000 -e _start -o "$tmp/img/hello.elf" "$tmp/t.o"
 	expect image-missing 1 "" "$def:13: kernel: file 'heartbeat.elf' not found" -- --images "$tmp/img" $def
 	cp "$tmp/img/hello.elf" "$tmp/img/heartbeat.elf"
-	expect images-ok 0 "images: every kernel and initrd found in $tmp/img" "" -- --images "$tmp/img" $def
+	expect images-ok 0 "images: every kernel, initrd and module found in $tmp/img" "" -- --images "$tmp/img" $def
 	echo junk >"$tmp/img/hello.elf"
 	expect image-broken 1 "" "*" -- --images "$tmp/img" $def
 	grep -q "^$def:8: kernel: 'hello.elf': " "$tmp/err" && { echo "ok   image-broken-line"; pass=$((pass + 1)); } ||
@@ -85,6 +93,27 @@ if command -v as >/dev/null && command -v ld >/dev/null; then
 	expect image-too-big 1 "" "*" -- --images "$tmp/img" $def
 	grep -q "^$def:8: kernel: 'hello.elf': .*fit" "$tmp/err" && { echo "ok   image-too-big-line"; pass=$((pass + 1)); } ||
 		{ echo "FAIL image-too-big-line: $(cat "$tmp/err")"; failed=$((failed + 1)); }
+
+	# Multiboot kernels (v1 and v2 headers) with modules; modules on an ELF kernel.
+	mkdir -p "$tmp/mb"
+	printf '.long 0x1badb002, 0, -0x1badb002\n.globl _start\n_start: hlt\n jmp _start\n' | as --32 -o "$tmp/mb1.o" -
+	ld -m elf_i386 -static -z noexecstack -z max-page-size=4096 -Ttext=0x200000 -e _start -o "$tmp/mb/mb1.elf" "$tmp/mb1.o"
+	printf '.balign 8\n.long 0xe85250d6, 0, 24, -(0xe85250d6 + 24)\n.short 0, 0\n.long 8\n.globl _start\n_start: hlt\n jmp _start\n' |
+		as --32 -o "$tmp/mb2.o" -
+	ld -m elf_i386 -static -z noexecstack -z max-page-size=4096 -Ttext=0x200000 -e _start -o "$tmp/mb/mb2.elf" "$tmp/mb2.o"
+	cp "$tmp/img/heartbeat.elf" "$tmp/mb/plain.elf"
+	echo "first line" >"$tmp/mb/mod.txt"
+	printf '[partition a]\ncpus = 1\nmemory = 4M\nkernel = mb1.elf\nmodule = mod.txt one two\nmodule = mod.txt\n'\
+'[partition b]\ncpus = 2\nmemory = 4M\nkernel = mb2.elf\nmodule = mod.txt\non_reboot = stop\non_crash = restart\npci = 00:03.0\n' >"$tmp/mb.cfg"
+	expect multiboot-ok 0 "images: every kernel, initrd and module found in $tmp/mb" "" -- --images "$tmp/mb" "$tmp/mb.cfg"
+	sed 's/kernel = mb2.elf/kernel = plain.elf/' "$tmp/mb.cfg" >"$tmp/mb-elf.cfg"
+	expect module-on-elf 1 "" "$tmp/mb-elf.cfg:11: module: kernel 'plain.elf' is not a multiboot kernel (only multiboot kernels take modules)" -- \
+		--images "$tmp/mb" "$tmp/mb-elf.cfg"
+	sed 's/^module = mod.txt$/module = gone.bin x/' "$tmp/mb.cfg" >"$tmp/mb-gone.cfg"
+	expect module-missing 1 "" "$tmp/mb-gone.cfg:6: module: file 'gone.bin' not found" -- --images "$tmp/mb" "$tmp/mb-gone.cfg"
+	printf '\x02\xb0\xad\x1b\x00\x00\x00\x00' >"$tmp/mb/badsum.elf"
+	sed 's/kernel = mb1.elf/kernel = badsum.elf/' "$tmp/mb.cfg" >"$tmp/mb-bad.cfg"
+	expect multiboot-bad-checksum 1 "" "*" -- --images "$tmp/mb" "$tmp/mb-bad.cfg"
 else
 	echo "skip image checks: no as/ld"
 fi

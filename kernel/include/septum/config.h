@@ -70,6 +70,7 @@ struct cfg_pci {
 struct cfg_module {
 	char file[CFG_FILE_MAX];     /* in \septum\ */
 	char args[CFG_CMDLINE_MAX];  /* the module's string after the file name, "" if none */
+	unsigned line;               /* its module = line (the key may repeat) */
 };
 
 /* Keys of a [partition] section; index of cfg_partition.key_line[]. */
@@ -81,6 +82,10 @@ enum cfg_key {
 	CFG_KEY_INITRD,
 	CFG_KEY_CMDLINE,
 	CFG_KEY_ROLE,
+	CFG_KEY_ON_REBOOT,
+	CFG_KEY_ON_CRASH,
+	CFG_KEY_PCI,
+	CFG_KEY_MODULE,              /* may repeat: key_line holds the first one */
 	CFG_KEY_COUNT
 };
 
@@ -192,13 +197,20 @@ struct cfg_image_ops {
 	 * of RAM. Returns 0, or -1 with a NUL-terminated reason in why. */
 	int (*check_kernel)(void *ctx, const void *data, size_t size, uint64_t ram_size,
 			    char *why, size_t whylen);
+	/* Optional: whether the kernel image receives boot modules (a
+	 * multiboot kernel). NULL leaves module = lines unchecked against the
+	 * kernel kind (the files are still checked). */
+	bool (*takes_modules)(void *ctx, const void *data, size_t size);
 };
 
 /*
  * For every partition in config order: the kernel must exist and pass
  * ops->check_kernel for the partition's memory; the initrd, if any, must
- * exist and be smaller than the partition's memory. The first failure is
- * reported at the kernel or initrd line, naming the file. Returns 0 or -1.
+ * exist and be smaller than the partition's memory; each module file must
+ * exist and be smaller than the partition's memory, and modules are refused
+ * (at the first module line) when ops->takes_modules says the kernel does
+ * not take them. The first failure is reported at the kernel, initrd or
+ * module line, naming the file. Returns 0 or -1.
  */
 int cfg_check_images(const struct cfg *cfg, const struct cfg_image_ops *ops,
 		     struct cfg_error *err);

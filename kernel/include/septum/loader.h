@@ -9,6 +9,7 @@
 #define SEPTUM_LOADER_H
 
 #include <septum/elf.h>
+#include <septum/multiboot.h>
 #include <septum/partition.h>
 
 /* Guest-physical layout below 1 MiB for ELF test guests (docs/guests.md). */
@@ -22,8 +23,11 @@
 #define GUEST_CMDLINE_GPA   0x8000ull /* up to 4 KiB */
 #define GUEST_ACPI_GPA      0x9000ull /* synthesised ACPI tables, up to 4 KiB */
 #define GUEST_LOW_FREE      0xa000ull /* from here to 640 KiB: RAM the guest may use */
+/* Multiboot only (the GDT at GUEST_GDT_GPA and the ACPI tables at
+ * GUEST_ACPI_GPA as above; no page tables, paging is off at entry): */
+#define GUEST_MB_INFO_GPA   0x1000ull /* boot information, up to GUEST_ACPI_GPA */
 
-enum guest_kind { GUEST_ELF, GUEST_LINUX };
+enum guest_kind { GUEST_ELF, GUEST_LINUX, GUEST_MULTIBOOT };
 
 /* What the loader found out about the kernel image without loading it. */
 enum guest_kind guest_kind_of(const void *image, size_t size);
@@ -39,5 +43,17 @@ int partition_load_elf(struct partition *p, const void *image, size_t size, bool
 int partition_load_linux(struct partition *p, const void *image, size_t size, const void *initrd,
 			 size_t initrd_size, const uint32_t *apic_ids, unsigned ncpus, bool gbpages,
 			 char *why, size_t whylen);
+
+/*
+ * Load a multiboot v1 or v2 kernel (docs/guest-boot.md) with its modules
+ * (mods[0..nmods), in config order) and the partition's command line, and
+ * build its boot information, memory map and ACPI tables for the
+ * partition's CPUs. Entry state: 32-bit protected mode, paging off, flat
+ * segments, EAX = the boot loader magic (entry_rax), EBX = the boot
+ * information's GPA (entry_rbx).
+ */
+int partition_load_multiboot(struct partition *p, const void *image, size_t size,
+			     const struct mb_module *mods, unsigned nmods, const uint32_t *apic_ids,
+			     unsigned ncpus, char *why, size_t whylen);
 
 #endif

@@ -67,6 +67,15 @@ struct mb_image {
 int mb_parse(const void *img, size_t size, unsigned want, struct mb_image *out, char *why,
 	     size_t whylen);
 
+/*
+ * Which multiboot version img[0..size) is for: 2 when it has a Multiboot2
+ * header (magic, alignment and checksum right, in the first 32768 bytes),
+ * else 1 when it has a v1 one (first 8192 bytes), else 0. A magic without
+ * its checksum is data, not a header, as in mb_parse(). Decides the image's
+ * kind only; mb_parse() then validates the rest.
+ */
+unsigned mb_detect(const void *img, size_t size);
+
 /* One boot module: its bytes and the string the kernel sees with it. */
 struct mb_module {
 	const void *data;
