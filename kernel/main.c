@@ -67,7 +67,8 @@ static int img_check(void *ctx, const void *data, size_t size, uint64_t ram_size
 
 static void read_config(void)
 {
-	static const struct cfg_image_ops ops = { .find = img_find, .check_kernel = img_check };
+	static const struct cfg_image_ops ops = { .find = img_find, .check_kernel = img_check,
+						    .takes_modules = guest_image_takes_modules };
 	struct cfg_error err;
 	char msg[256], line[200];
 
@@ -110,20 +111,43 @@ static int load_images(struct partition *p, char *why, size_t whylen)
 {
 	const struct cfg_partition *c = p->cfg;
 	const struct boot_file *k = find_file(c->kernel);
+	const void *kdata = (const void *)(uintptr_t)k->addr;
+	enum guest_kind kind = guest_kind_of(kdata, (size_t)k->size);
+	uint32_t apic_ids[CFG_MAX_CPUS];
+	unsigned n = 0;
 
-	if (guest_kind_of((const void *)(uintptr_t)k->addr, (size_t)k->size) == GUEST_ELF) {
-		if (partition_load_elf(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
-				       virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
+	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
+		if (p->cpus & BIT(cpu))
+			apic_ids[n++] = p->cpu_apic_id[cpu];
+	/* cfg_check_images() refuses this already when its caller asks
+	 * (takes_modules); never drop modules silently either way. */
+	if (c->nmodules && kind != GUEST_MULTIBOOT) {
+		snprintf(why, whylen, "kernel '%s' is not a multiboot kernel: it cannot take modules", c->kernel);
+		return -1;
+	}
+	if (kind == GUEST_MULTIBOOT) {
+		struct mb_module mods[CFG_MAX_MODULES];
+
+		for (unsigned i = 0; i < c->nmodules; i++) {
+			const struct boot_file *m = find_file(c->module[i].file);
+
+			if (!m) {
+				snprintf(why, whylen, "module file '%s' not loaded", c->module[i].file);
+				return -1;
+			}
+			mods[i] = (struct mb_module){ (const void *)(uintptr_t)m->addr, m->size, c->module[i].args };
+		}
+		if (partition_load_multiboot(p, kdata, (size_t)k->size, mods, c->nmodules, apic_ids, n,
+					     why, whylen))
+			return -1;
+	} else if (kind == GUEST_ELF) {
+		if (partition_load_elf(p, kdata, (size_t)k->size, virt_ept_large_pages() & EPT_LARGE_1G,
+				       why, whylen))
 			return -1;
 	} else {
 		const struct boot_file *rd = c->initrd[0] ? find_file(c->initrd) : NULL;
-		uint32_t apic_ids[CFG_MAX_CPUS];
-		unsigned n = 0;
 
-		for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
-			if (p->cpus & BIT(cpu))
-				apic_ids[n++] = p->cpu_apic_id[cpu];
-		if (partition_load_linux(p, (const void *)(uintptr_t)k->addr, (size_t)k->size,
+		if (partition_load_linux(p, kdata, (size_t)k->size,
 					 rd ? (const void *)(uintptr_t)rd->addr : NULL, rd ? (size_t)rd->size : 0,
 					 apic_ids, n, virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
 			return -1;
@@ -175,6 +199,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 		v->index = idx++;
 		v->cpu = cpu;
 		v->vpid = next_vpid++;
+		atomic_store(&v->run, v->index == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI);
 		p->vcpu[v->index] = v;
 		cpu_vcpu[cpu] = v;
 	}
@@ -231,6 +256,118 @@ static __attribute__((noreturn)) void cpu_finished(void)
 	arch_halt_cpu();
 }
 
+enum wait_result { WAIT_STARTED, WAIT_RESTART, WAIT_ENDED };
+
+/* Wait for a SIPI (state STARTING) and claim it, or for the partition to
+ * restart or end. */
+static enum wait_result wait_for_sipi(struct vcpu *v, uint8_t *vector)
+{
+	for (;;) {
+		uint32_t r = atomic_load(&v->run);
+
+		if (partition_ended(v->part))
+			return WAIT_ENDED;
+		if (atomic_load(&v->part->restarting))
+			return WAIT_RESTART;
+		if (VCPU_RUN_STATE(r) == VCPU_STARTING &&
+		    atomic_compare_exchange_strong(&v->run, &r, VCPU_RUNNING)) {
+			*vector = VCPU_RUN_VECTOR(r);
+			return WAIT_STARTED;
+		}
+		__builtin_ia32_pause();
+	}
+}
+
+/*
+ * Restart (on_reboot / on_crash = restart): every vCPU parks here once it is
+ * out of guest mode; the last to arrive reloads the images into the
+ * partition's RAM and resets the vCPUs' run states, then all go again. No
+ * other partition is involved: its CPUs, RAM and devices are untouched.
+ * Returns false if the partition ended meanwhile.
+ */
+static bool restart_barrier(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	unsigned gen = atomic_load(&p->generation);
+	char why[200];
+
+	if (partition_ended(p))
+		return false;
+	if (atomic_fetch_add(&p->parked, 1) + 1 == p->nvcpus) {
+		if (load_images(p, why, sizeof(why))) {
+			partition_stop(p, "restart failed: %s", why);
+		} else {
+			for (unsigned i = 0; i < p->nvcpus; i++)
+				atomic_store(&p->vcpu[i]->run, i == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI);
+			p->restarts++;
+			pr_info("partition %s: images reloaded, starting again (restart %u)", p->name, p->restarts);
+		}
+		atomic_store(&p->parked, 0);
+		atomic_store(&p->restarting, false);
+		atomic_fetch_add(&p->generation, 1);
+	} else {
+		while (atomic_load(&p->generation) == gen && !partition_ended(p))
+			__builtin_ia32_pause();
+	}
+	return !partition_ended(p);
+}
+
+/*
+ * One vCPU's life on its CPU: the boot vCPU starts at the partition's entry,
+ * the others wait for the guest's INIT/SIPI (vmx/exit.c emulates both).
+ * A vCPU that gets an INIT leaves guest mode and waits for a SIPI again; a
+ * restart sends every vCPU through restart_barrier() and back to the start.
+ */
+static void run_vcpu(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	bool at_entry = v->index == 0;
+	uint32_t r;
+
+	for (;;) {
+		if (at_entry) {
+			enum partition_state ready = PART_READY;
+
+			atomic_compare_exchange_strong(&p->state, &ready, PART_RUNNING);
+			if (partition_ended(p))
+				return;
+			pr_info("partition %s: vCPU 0 starting on CPU %u (%u-bit entry at 0x%llx)", p->name,
+				(unsigned)v->cpu, p->entry_bits, (unsigned long long)p->entry_rip);
+			vcpu_reset_boot(v);
+		} else {
+			uint8_t vector = 0;
+
+			switch (wait_for_sipi(v, &vector)) {
+			case WAIT_ENDED:
+				return;
+			case WAIT_RESTART:
+				if (!restart_barrier(v))
+					return;
+				at_entry = v->index == 0;
+				continue;
+			case WAIT_STARTED:
+				break;
+			}
+			pr_info("partition %s: vCPU %u starting on CPU %u (SIPI, real mode at 0x%x)", p->name,
+				v->index, (unsigned)v->cpu, (unsigned)vector << 12);
+			vcpu_reset_sipi(v, vector);
+		}
+		vcpu_enter(v);
+		if (partition_ended(p))
+			return;
+		if (atomic_load(&p->restarting)) {
+			if (!restart_barrier(v))
+				return;
+			at_entry = v->index == 0;
+			continue;
+		}
+		/* Left guest mode for an INIT: wait for the start-up IPI. */
+		r = VCPU_INIT;
+		atomic_compare_exchange_strong(&v->run, &r, VCPU_WAIT_SIPI);
+		at_entry = false;
+	}
+}
+
 void kernel_cpu_main(void)
 {
 	cpuid_t cpu = arch_cpu_id();
@@ -255,21 +392,7 @@ void kernel_cpu_main(void)
 		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);
 		cpu_finished();
 	}
-	if (v->index == 0) {
-		enum partition_state ready = PART_READY;
-
-		atomic_compare_exchange_strong(&v->part->state, &ready, PART_RUNNING);
-		if (!partition_ended(v->part)) {
-			pr_info("partition %s: vCPU 0 starting on CPU %u (%u-bit entry at 0x%llx)", v->part->name,
-				(unsigned)cpu, v->part->entry_bits, (unsigned long long)v->part->entry_rip);
-			vcpu_enter(v);
-		}
-	} else {
-		/* Secondary vCPUs wait for the guest to start them (INIT/SIPI
-		 * emulation comes with guest OS support); they end with it. */
-		while (!partition_ended(v->part))
-			__builtin_ia32_pause();
-	}
+	run_vcpu(v);
 	cpu_finished();
 }
 

@@ -16,6 +16,14 @@ void *guest_ptr(const struct partition *p, uint64_t gpa, uint64_t len)
 	return p->ram_hva + gpa;
 }
 
+struct vcpu *partition_vcpu_on(const struct partition *p, cpuid_t cpu)
+{
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (p->vcpu[i] && p->vcpu[i]->cpu == cpu)
+			return p->vcpu[i];
+	return NULL;
+}
+
 /* Move p from READY/RUNNING to an end state; false if it had ended already. */
 static bool end_once(struct partition *p, enum partition_state to)
 {
@@ -66,6 +74,54 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	spin_unlock(&p->lock);
 	pr_err("partition %s stopped: %s", p->name, p->reason);
 	kick_others(p);
+}
+
+/* Ask every vCPU to leave guest mode and park for a restart. */
+static void begin_restart(struct partition *p, const char *what, const char *key)
+{
+	spin_lock(&p->lock);
+	if (partition_ended(p) || atomic_load(&p->restarting)) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	atomic_store(&p->restarting, true);
+	vuart_flush(&p->uart);
+	spin_unlock(&p->lock);
+	pr_warn("partition %s: %s; restarting it (%s = restart, restart %u)", p->name, what, key, p->restarts + 1);
+	kick_others(p);
+}
+
+static void reset_or_crash(struct partition *p, bool crash, const char *fmt, va_list ap)
+{
+	char what[REASON_MAX];
+	enum cfg_on_event on = p->cfg ? (crash ? p->cfg->on_crash : p->cfg->on_reboot) : CFG_ON_STOP;
+	const char *key = crash ? "on_crash" : "on_reboot";
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	if (on == CFG_ON_RESTART)
+		begin_restart(p, what, key);
+	else if (crash)
+		partition_stop(p, "%s", what);
+	else
+		partition_stop(p, "%s (%s = stop)", what, key);
+}
+
+void partition_reset(struct partition *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reset_or_crash(p, false, fmt, ap);
+	va_end(ap);
+}
+
+void partition_crash(struct partition *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reset_or_crash(p, true, fmt, ap);
+	va_end(ap);
 }
 
 static const char *const reason_names[EXIT_REASON_SLOTS] = {

@@ -93,6 +93,10 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 		r->eax = w[0]; r->ebx = w[1]; r->ecx = w[2]; r->edx = w[3];
 		break;
 	}
+	case SEPTUM_CPUID_BOOT:
+		r->eax = p->restarts;
+		r->ebx = r->ecx = r->edx = 0;
+		break;
 	default:
 		/* The rest of the hypervisor range is Septum's and empty. */
 		if (leaf > SEPTUM_CPUID_MAX && leaf <= 0x4fffffffu)
@@ -158,59 +162,135 @@ int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1, uint64_
 
 /* x2APIC ICR (SDM Vol. 3A §11.12.9 and §11.6.1 Figure 11-12):
  * bits 7:0 vector, 10:8 delivery mode, 11 destination mode (1 = logical),
- * 19:18 shorthand, 63:32 destination. */
-#define ICR_VECTOR(icr)     ((unsigned)((icr) & 0xff))
+ * 14 level, 15 trigger mode, 19:18 shorthand, 63:32 destination. */
+#define ICR_VECTOR(icr)     ((uint8_t)((icr) & 0xff))
 #define ICR_DM(icr)         ((unsigned)(((icr) >> 8) & 7))
 #define ICR_LOGICAL         (1ull << 11)
+#define ICR_LEVEL_ASSERT    (1ull << 14)
+#define ICR_TRIGGER_LEVEL   (1ull << 15)
 #define ICR_SHORTHAND(icr)  ((unsigned)(((icr) >> 18) & 3))
 #define ICR_DEST(icr)       ((uint32_t)((icr) >> 32))
+#define ICR_SEND_BITS       0xc7ffu      /* vector, delivery mode, level, trigger */
+#define X2APIC_BROADCAST    0xffffffffu  /* destination "all" in either mode (§11.12.9) */
+
+enum { DM_FIXED, DM_LOWPRI, DM_SMI, DM_RSVD3, DM_NMI, DM_INIT, DM_SIPI, DM_RSVD7 };
 
 static const char *const dm_name[8] = { "fixed", "lowest-priority", "SMI", "reserved", "NMI",
 					"INIT", "SIPI", "reserved" };
 
-enum ipi_verdict icr_filter(const struct partition *p, const uint32_t *cpu_apic_ids, uint64_t icr,
-			    uint32_t *dest, char *why, size_t whylen)
+static cpuid_t cpu_of_apic_id(const struct partition *p, uint32_t apic_id)
+{
+	for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++)
+		if ((p->cpus & BIT(c)) && p->cpu_apic_id[c] == apic_id)
+			return c;
+	return CFG_MAX_CPUS;
+}
+
+/*
+ * The CPUs a destination names, or -1 with a reason if any of them is not
+ * the partition's. Logical x2APIC ids are fixed by the hardware: cluster
+ * (id >> 4) in bits 31:16, bit (id & 15) set in bits 15:0 (§11.12.10.2).
+ */
+static int resolve_dest(const struct partition *p, uint64_t icr, uint64_t *cpus, char *why, size_t whylen)
+{
+	uint32_t d = ICR_DEST(icr);
+	const char *dm = dm_name[ICR_DM(icr)];
+
+	*cpus = 0;
+	if (d == X2APIC_BROADCAST) {
+		snprintf(why, whylen, "refused IPI (%s) to destination 0xffffffff: a broadcast reaches CPUs outside the partition",
+			 dm);
+		return -1;
+	}
+	if (!(icr & ICR_LOGICAL)) {
+		cpuid_t c = cpu_of_apic_id(p, d);
+
+		if (c == CFG_MAX_CPUS) {
+			snprintf(why, whylen, "refused IPI (%s) to APIC id %u: not in partition", dm, d);
+			return -1;
+		}
+		*cpus = BIT(c);
+		return 0;
+	}
+	for (unsigned bit = 0; bit < 16; bit++) {
+		uint32_t id = ((d >> 16) << 4) | bit;
+		cpuid_t c;
+
+		if (!(d & BIT(bit)))
+			continue;
+		c = cpu_of_apic_id(p, id);
+		if (c == CFG_MAX_CPUS) {
+			snprintf(why, whylen, "refused IPI (%s) to logical destination 0x%x: APIC id %u is not in partition",
+				 dm, d, id);
+			return -1;
+		}
+		*cpus |= BIT(c);
+	}
+	if (!*cpus) {
+		snprintf(why, whylen, "refused IPI (%s) to logical destination 0x%x: names no CPU", dm, d);
+		return -1;
+	}
+	return 0;
+}
+
+enum ipi_verdict icr_filter(const struct partition *p, cpuid_t self, uint64_t icr, struct ipi_action *act,
+			    char *why, size_t whylen)
 {
 	unsigned dm = ICR_DM(icr), sh = ICR_SHORTHAND(icr);
-	uint32_t target = ICR_DEST(icr);
 
-	if (sh == 1) {                     /* self */
-		if (dm != 0) {
+	memset(act, 0, sizeof(*act));
+	switch (sh) {
+	case 0:
+		if (resolve_dest(p, icr, &act->cpus, why, whylen))
+			return IPI_REFUSE;
+		break;
+	case 1:                                 /* self: fixed only (§11.6.1) */
+		if (dm != DM_FIXED) {
 			snprintf(why, whylen, "%s IPI to self is not a valid ICR command", dm_name[dm]);
 			return IPI_REFUSE;
 		}
-		*dest = IPI_DEST_SELF;
-		return IPI_ALLOW;
-	}
-	if (sh != 0) {
-		snprintf(why, whylen, "refused IPI (%s) to all%s: broadcasts reach CPUs outside the partition",
-			 dm_name[dm], sh == 3 ? " excluding self" : "");
-		return IPI_REFUSE;
-	}
-	if (icr & ICR_LOGICAL) {
-		snprintf(why, whylen, "refused IPI (%s) in logical destination mode 0x%x: not supported",
-			 dm_name[dm], target);
-		return IPI_REFUSE;
-	}
-	for (unsigned c = 0; c < CFG_MAX_CPUS; c++) {
-		if (!(p->cpus & BIT(c)) || cpu_apic_ids[c] != target)
-			continue;
-		if (dm == 5 || dm == 6) {
-			/* Starting the partition's own APs is emulated (guest OS
-			 * support); until then it is refused, not forwarded: a real
-			 * INIT would reset a CPU Septum is running on. */
-			snprintf(why, whylen, "refused IPI (%s) to APIC id %u: starting vCPUs is not supported yet",
-				 dm_name[dm], target);
+		act->cpus = BIT(self);
+		break;
+	case 2:                                 /* all including self: the partition's CPUs */
+		if (dm == DM_INIT || dm == DM_SIPI) {
+			snprintf(why, whylen, "%s IPI to all including self is not a valid ICR command", dm_name[dm]);
 			return IPI_REFUSE;
 		}
-		if (dm != 0 && dm != 4) {
-			snprintf(why, whylen, "refused IPI (%s) to APIC id %u: delivery mode not allowed",
-				 dm_name[dm], target);
+		act->cpus = p->cpus;
+		break;
+	default:                                /* all excluding self: the partition's other CPUs */
+		act->cpus = p->cpus & ~BIT(self);
+		break;
+	}
+
+	switch (dm) {
+	case DM_FIXED:
+	case DM_NMI:
+		act->icr_low = (uint32_t)(icr & ICR_SEND_BITS);
+		return act->cpus ? IPI_SEND : IPI_IGNORE;
+	case DM_LOWPRI:
+		/* Lowest priority is arbitration among the targets (§11.6.2.4);
+		 * any one of them is a correct choice: the first. */
+		act->icr_low = (uint32_t)(icr & ICR_SEND_BITS & ~0x700u);
+		act->cpus &= -act->cpus;
+		return act->cpus ? IPI_SEND : IPI_IGNORE;
+	case DM_INIT:
+		/* INIT level de-assert (level 0, trigger level) only synchronises
+		 * arbitration ids on old CPUs: nothing to do (§11.6.1). */
+		if (!(icr & ICR_LEVEL_ASSERT) && (icr & ICR_TRIGGER_LEVEL))
+			return IPI_IGNORE;
+		act->cpus &= ~BIT(self);        /* INIT to oneself: not a start-up, refuse below */
+		if (!act->cpus) {
+			snprintf(why, whylen, "refused INIT IPI to the sending CPU itself");
 			return IPI_REFUSE;
 		}
-		*dest = target;
-		return IPI_ALLOW;
+		return IPI_INIT;
+	case DM_SIPI:
+		act->cpus &= ~BIT(self);
+		act->vector = ICR_VECTOR(icr);
+		return act->cpus ? IPI_SIPI : IPI_IGNORE;
+	default:
+		snprintf(why, whylen, "refused IPI (%s): delivery mode not allowed", dm_name[dm]);
+		return IPI_REFUSE;
 	}
-	snprintf(why, whylen, "refused IPI (%s) to APIC id %u: not in partition", dm_name[dm], target);
-	return IPI_REFUSE;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <septum/abi.h>
+#include <septum/arch.h>
 #include <septum/log.h>
 #include <septum/msr_policy.h>
 #include <septum/policy.h>
@@ -24,6 +25,13 @@
 #define MSR_DEBUGCTL   0x1d9u
 #define MSR_ARCH_CAPABILITIES 0x10au
 #define MSR_XAPIC_DISABLE_STATUS 0x0bdu
+/* Ways a PC resets itself: the chipset's Reset Control register (0xcf9,
+ * bit 2 starts the reset; also the vACPI FADT's RESET_REG) and the
+ * keyboard controller's "pulse output port" command 0xfe on port 0x64. */
+#define RESET_CONTROL_PORT     0xcf9u
+#define RESET_CONTROL_RST_CPU  BIT(2)
+#define KBC_COMMAND_PORT       0x64u
+#define KBC_PULSE_RESET        0xfeu
 #define EFER_LME       BIT(8)
 #define EFER_LMA       BIT(10)
 #define CR0_PG         BIT(31)
@@ -85,7 +93,7 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 
 	if (string) {
-		partition_stop(p, "string I/O (%s port 0x%x) is not supported, RIP 0x%llx",
+		partition_crash(p, "string I/O (%s port 0x%x) is not supported, RIP 0x%llx",
 			       in ? "in from" : "out to", port, (unsigned long long)vmcs_read(GUEST_RIP));
 		return false;
 	}
@@ -94,6 +102,10 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 			set_in_result(r, size, vuart_read(&p->uart, port - VUART_BASE));
 		else
 			vuart_write(&p->uart, port - VUART_BASE, (uint8_t)r->rax);
+	} else if (!in && ((port == RESET_CONTROL_PORT && size == 1 && (r->rax & RESET_CONTROL_RST_CPU)) ||
+			   (port == KBC_COMMAND_PORT && (uint8_t)r->rax == KBC_PULSE_RESET))) {
+		partition_reset(p, "the guest reset itself (port 0x%x, value 0x%x)", port, (unsigned)(uint8_t)r->rax);
+		return false;
 	} else if (vpci_port(port)) {
 		if (in)
 			set_in_result(r, size, vpci_in(p, port, size));
@@ -109,11 +121,6 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 		   ((r->rax & VACPI_SLEEP_CTL_SLP_TYP_MASK) >> VACPI_SLEEP_CTL_SLP_TYP_SHIFT) == VACPI_S5_SLP_TYP) {
 		pr_info("partition %s: ACPI power-off (S5)", p->name);
 		partition_exit(p, 0);
-		return false;
-	} else if (!in && p->os_guest && ((port == p->reset_port && p->reset_port) ||
-					 (port == 0x64 && (uint8_t)r->rax == 0xfe))) {
-		partition_stop(p, "the guest asked for a reset (port 0x%x); restarting partitions is not supported yet",
-			       port);
 		return false;
 	} else if (in) {
 		set_in_result(r, size, mask);  /* nothing there: all ones */
@@ -135,22 +142,76 @@ static bool handle_vmcall(struct vcpu *v, struct guest_regs *r)
 	} else {
 		r->rax = (uint64_t)hypercall(v, r->rax, r->rdi, r->rsi, r->rdx);
 	}
-	if (partition_ended(v->part))
+	if (partition_leaving(v->part))
 		return false;
 	skip_instruction();
 	return true;
 }
 
+/* INIT (SDM Vol. 3A §9.4, §11.6.1): a vCPU in guest mode leaves it and
+ * waits for a SIPI; one already waiting stays so, a pending start is
+ * cancelled. */
+static void emulate_init(struct vcpu *t)
+{
+	uint32_t r = atomic_load(&t->run);
+
+	for (;;) {
+		enum vcpu_run_state st = VCPU_RUN_STATE(r);
+		uint32_t next;
+
+		if (st == VCPU_RUNNING)
+			next = VCPU_INIT;
+		else if (st == VCPU_STARTING)
+			next = VCPU_WAIT_SIPI;
+		else
+			return;
+		if (atomic_compare_exchange_weak(&t->run, &r, next)) {
+			if (st == VCPU_RUNNING)
+				vcpu_kick(t->cpu);
+			return;
+		}
+	}
+}
+
+/* SIPI: only a vCPU waiting for one (or still leaving guest mode after an
+ * INIT) starts; otherwise it is ignored, as hardware ignores a second SIPI. */
+static void emulate_sipi(struct vcpu *t, uint8_t vector)
+{
+	uint32_t r = atomic_load(&t->run);
+
+	while (VCPU_RUN_STATE(r) == VCPU_WAIT_SIPI || VCPU_RUN_STATE(r) == VCPU_INIT)
+		if (atomic_compare_exchange_weak(&t->run, &r, VCPU_STARTING | (uint32_t)vector << 8))
+			return;
+}
+
 static bool handle_icr_write(struct vcpu *v, uint64_t val)
 {
 	struct partition *p = v->part;
-	uint32_t dest;
+	struct ipi_action act;
 	char why[160];
+	enum ipi_verdict verdict = icr_filter(p, v->cpu, val, &act, why, sizeof(why));
 
-	if (icr_filter(p, p->cpu_apic_id, val, &dest, why, sizeof(why)) == IPI_ALLOW)
-		vmx_hw_send_ipi(dest == IPI_DEST_SELF ? p->cpu_apic_id[v->cpu] : dest, (uint32_t)val);
-	else
+	if (verdict == IPI_REFUSE) {
 		pr_warn("partition %s: %s", p->name, why);
+		return true;
+	}
+	for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++) {
+		struct vcpu *t;
+
+		if (!(act.cpus & BIT(c)))
+			continue;
+		if (verdict == IPI_SEND) {
+			vmx_hw_send_ipi(p->cpu_apic_id[c], act.icr_low);
+			continue;
+		}
+		t = partition_vcpu_on(p, c);
+		if (!t)
+			continue;
+		if (verdict == IPI_INIT)
+			emulate_init(t);
+		else if (verdict == IPI_SIPI)
+			emulate_sipi(t, act.vector);
+	}
 	return true;
 }
 
@@ -318,7 +379,7 @@ static bool handle_ept_violation(struct vcpu *v)
 	char owner[96];
 
 	describe_hpa(gpa, owner, sizeof(owner));
-	partition_stop(v->part, "EPT violation (%s) at GPA 0x%llx, RIP 0x%llx; that host-physical address is %s",
+	partition_crash(v->part, "EPT violation (%s) at GPA 0x%llx, RIP 0x%llx; that host-physical address is %s",
 		       what, (unsigned long long)gpa, (unsigned long long)vmcs_read(GUEST_RIP), owner);
 	return false;
 }
@@ -331,7 +392,7 @@ static bool stop_unknown(struct vcpu *v, struct guest_regs *r, uint32_t reason)
 	       (unsigned long long)vmcs_read(GUEST_RIP), (unsigned long long)vmcs_read(GUEST_RSP),
 	       (unsigned long long)r->rax, (unsigned long long)r->rcx, (unsigned long long)r->rdx,
 	       (unsigned long long)r->rbx);
-	partition_stop(v->part, "unhandled VM exit %u (%s) at RIP 0x%llx", reason, exit_reason_name(reason),
+	partition_crash(v->part, "unhandled VM exit %u (%s) at RIP 0x%llx", reason, exit_reason_name(reason),
 		       (unsigned long long)vmcs_read(GUEST_RIP));
 	return false;
 }
@@ -341,25 +402,37 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 	uint32_t full = (uint32_t)vmcs_read(VM_EXIT_REASON), reason = full & 0xffff;
 
 	v->exits[reason < EXIT_REASON_OTHER ? reason : EXIT_REASON_OTHER]++;
+	if (reason == EXIT_EXCEPTION_NMI)
+		vmx_hw_nmi_unblock();
 	if (full & EXIT_REASON_ENTRY_FAILURE) {
 		partition_stop(v->part, "VM entry failed: %s (exit reason %u, qualification 0x%llx)",
 			       exit_reason_name(reason), reason,
 			       (unsigned long long)vmcs_read(EXIT_QUALIFICATION));
 		return false;
 	}
-	if (partition_ended(v->part))
+	if (partition_leaving(v->part))
+		return false;
+	/* An INIT from another vCPU of the partition: leave guest mode. */
+	if (VCPU_RUN_STATE(atomic_load(&v->run)) != VCPU_RUNNING)
 		return false;
 
 	switch (reason) {
 	case EXIT_EXCEPTION_NMI:
-		/* Only NMIs exit (exception bitmap 0): Septum's kick. The
-		 * partition-ended check above did the work. */
+		/* Only NMIs exit (exception bitmap 0). Septum's kicks were
+		 * handled by the checks above; any other NMI is the guest's own
+		 * (an NMI IPI from a sibling vCPU): deliver it, unless the guest
+		 * is still blocking NMIs (SDM Vol. 3C §26.3.1.5: injecting then
+		 * would fail the VM entry), in which case it is lost, logged. */
+		if (vmcs_read(GUEST_INTERRUPTIBILITY) & BIT(3))
+			pr_debug("partition %s: NMI while the guest blocks NMIs dropped", v->part->name);
+		else
+			vmcs_write(VM_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
 		return true;
 	case EXIT_EXTERNAL_INTR:
 		vmx_hw_eoi();       /* acknowledged on exit; Septum has no device interrupts */
 		return true;
 	case EXIT_TRIPLE_FAULT:
-		partition_stop(v->part, "triple fault at RIP 0x%llx", (unsigned long long)vmcs_read(GUEST_RIP));
+		partition_crash(v->part, "triple fault at RIP 0x%llx", (unsigned long long)vmcs_read(GUEST_RIP));
 		return false;
 	case EXIT_INIT:
 		/* Nobody may INIT a partition's CPU; record and carry on. */
@@ -369,7 +442,7 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 		return handle_cpuid(v, r);
 	case EXIT_HLT:
 		if (!(vmcs_read(GUEST_RFLAGS) & BIT(9))) {
-			partition_stop(v->part, "HLT with interrupts disabled at RIP 0x%llx (the vCPU can never wake)",
+			partition_crash(v->part, "HLT with interrupts disabled at RIP 0x%llx (the vCPU can never wake)",
 				       (unsigned long long)vmcs_read(GUEST_RIP));
 			return false;
 		}

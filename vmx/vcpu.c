@@ -45,6 +45,26 @@ void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
 void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
 
+/*
+ * After a VM exit caused by an NMI, NMIs stay blocked in VMX root operation
+ * until the next IRET (SDM Vol. 3C, "Event blocking" after VM exits caused by
+ * NMIs). Septum handles the NMI in C and may then park or restart the vCPU
+ * instead of resuming it, so it unblocks at once with an IRET to itself.
+ */
+void vmx_hw_nmi_unblock(void)
+{
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "pushq %[ss]\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "pushq %[cs]\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 :: [ss] "i"(GDT_DATA), [cs] "i"(GDT_CODE64) : "rax", "memory", "cc");
+}
+
 static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, bool os_guest)
 {
 	const struct vmx_caps *c = &vmx_caps;
@@ -164,6 +184,8 @@ static void guest_state(struct vcpu *v)
 	vmcs_write(GUEST_IDTR_BASE, 0);
 	vmcs_write(GUEST_IDTR_LIMIT, 0);
 
+	vmcs_write(VM_ENTRY_CONTROLS, lm ? vmcs_read(VM_ENTRY_CONTROLS) | ENTRY_IA32E_MODE
+				: vmcs_read(VM_ENTRY_CONTROLS) & ~(uint64_t)ENTRY_IA32E_MODE);
 	vmcs_write(GUEST_RIP, p->entry_rip);
 	vmcs_write(GUEST_RSP, 0);
 	vmcs_write(GUEST_RFLAGS, RFLAGS_RESERVED1);
@@ -173,10 +195,6 @@ static void guest_state(struct vcpu *v)
 	vmcs_write(GUEST_SYSENTER_CS, 0);
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
 	vmcs_write(GUEST_SYSENTER_EIP, 0);
-	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
-	vmcs_write(GUEST_ACTIVITY_STATE, 0);
-	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	vmcs_write(VMCS_LINK_POINTER, ~0ull);
 }
 
 int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
@@ -198,7 +216,6 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	 * emulates (SDM Vol. 3C §25.6.4). MSRs follow the policy table. */
 	msr_bitmap_build(v->msr_bitmap);
 	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
-	v->regs.rsi = v->part->entry_rsi;
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 
@@ -230,9 +247,134 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	vmcs_write(IO_BITMAP_A, (uint64_t)(uintptr_t)v->io_bitmaps);
 	vmcs_write(IO_BITMAP_B, (uint64_t)(uintptr_t)v->io_bitmaps + PAGE_SIZE);
 	vmcs_write(TSC_OFFSET, 0);
+	vmcs_write(VMCS_LINK_POINTER, ~0ull);     /* no shadow VMCS (SDM Vol. 3C §26.3.1.5) */
 	host_state(v);
-	guest_state(v);
 	return 0;
+}
+
+/* A VMCS that has been launched is made launchable again (SDM Vol. 3C
+ * §24.1: VMCLEAR sets the launch state to clear) and current. */
+static void vmcs_relaunchable(struct vcpu *v)
+{
+	uint64_t pa = (uint64_t)(uintptr_t)v->vmcs;
+
+	if (!v->launched)
+		return;
+	__asm__ volatile("vmclear %0; vmptrld %0" :: "m"(pa) : "cc", "memory");
+	v->launched = false;
+}
+
+/*
+ * The physical local APIC is the partition's (x2APIC passed through), so
+ * whatever the previous run of this vCPU left in it goes: timers stopped,
+ * TPR 0, every in-service interrupt ended (an interrupt a killed guest never
+ * acknowledged would otherwise block its successor's at that priority).
+ * SDM Vol. 3A §11.12.1 (x2APIC MSRs), §11.8.4-5 (ISR, EOI).
+ */
+#define MSR_TSC_DEADLINE  0x6e0u
+#define MSR_X2APIC_TPR    0x808u
+#define MSR_X2APIC_ISR0   0x810u
+#define MSR_X2APIC_TMICT  0x838u
+
+static void lapic_quiesce(void)
+{
+	wrmsr(MSR_TSC_DEADLINE, 0);
+	wrmsr(MSR_X2APIC_TMICT, 0);      /* initial count 0: one-shot/periodic timer off */
+	wrmsr(MSR_X2APIC_LVT_TIMER, BIT(16));  /* masked */
+	wrmsr(MSR_X2APIC_TPR, 0);
+	for (int i = 0; i < 256; i++) {
+		bool busy = false;
+
+		for (unsigned r = 0; r < 8 && !busy; r++)
+			busy = (uint32_t)rdmsr(MSR_X2APIC_ISR0 + r) != 0;   /* ISR bits 32r..32r+31 */
+		if (!busy)
+			break;
+		wrmsr(MSR_X2APIC_EOI, 0);
+	}
+}
+
+static void vcpu_common_reset(struct vcpu *v)
+{
+	lapic_quiesce();
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
+	vmcs_write(VM_ENTRY_INTR_INFO, 0);
+	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(GUEST_ACTIVITY_STATE, 0);
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+void vcpu_reset_boot(struct vcpu *v)
+{
+	vmcs_relaunchable(v);
+	vcpu_common_reset(v);
+	v->regs.rsi = v->part->entry_rsi;     /* Linux: the zero page */
+	v->regs.rax = v->part->entry_rax;     /* multiboot: magic and info pointer */
+	v->regs.rbx = v->part->entry_rbx;
+	guest_state(v);
+}
+
+static void real_mode_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+{
+	unsigned idx = (unsigned)(sel - GUEST_ES_SELECTOR) / 2;
+
+	vmcs_write(sel, selector);
+	vmcs_write((enum vmcs_field)(GUEST_ES_BASE + 2 * idx), (uint64_t)selector << 4);
+	vmcs_write((enum vmcs_field)(GUEST_ES_LIMIT + 2 * idx), 0xffff);
+	vmcs_write((enum vmcs_field)(GUEST_ES_AR + 2 * idx), ar);
+}
+
+/*
+ * The state INIT leaves a processor in, started by a SIPI with vector V:
+ * real mode, CS = V << 8 (base V << 12), IP = 0 (SDM Vol. 3A §9.1.1 Table
+ * 9-1, §9.4.4.1). Unrestricted guest lets VMX run it as is.
+ */
+void vcpu_reset_sipi(struct vcpu *v, uint8_t vector)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	const uint64_t cr0 = CR0_ET | CR0_CD | CR0_NW;   /* 0x60000010 */
+	const uint32_t ar_code = AR_TYPE_CODE_XRA | AR_S | AR_P, ar_data = AR_TYPE_DATA_RWA | AR_S | AR_P;
+	struct cpuid_regs id = cpuid(1, 0);
+
+	vmcs_relaunchable(v);
+	vcpu_common_reset(v);
+	v->regs.rdx = id.eax;          /* family/model/stepping, as after INIT */
+	vmcs_write(CR0_READ_SHADOW, cr0);
+	vmcs_write(CR4_READ_SHADOW, 0);
+	vmcs_write(GUEST_CR0, (cr0 | (c->cr0_fixed0 & ~(CR0_PE | CR0_PG))) & c->cr0_fixed1);
+	vmcs_write(GUEST_CR4, c->cr4_fixed0 & c->cr4_fixed1);
+	vmcs_write(GUEST_CR3, 0);
+	vmcs_write(GUEST_IA32_EFER, 0);
+	vmcs_write(VM_ENTRY_CONTROLS, vmcs_read(VM_ENTRY_CONTROLS) & ~(uint64_t)ENTRY_IA32E_MODE);
+
+	real_mode_segment(GUEST_CS_SELECTOR, (uint16_t)(vector << 8), ar_code);
+	real_mode_segment(GUEST_SS_SELECTOR, 0, ar_data);
+	real_mode_segment(GUEST_DS_SELECTOR, 0, ar_data);
+	real_mode_segment(GUEST_ES_SELECTOR, 0, ar_data);
+	real_mode_segment(GUEST_FS_SELECTOR, 0, ar_data);
+	real_mode_segment(GUEST_GS_SELECTOR, 0, ar_data);
+	vmcs_write(GUEST_LDTR_SELECTOR, 0);
+	vmcs_write(GUEST_LDTR_BASE, 0);
+	vmcs_write(GUEST_LDTR_LIMIT, 0xffff);
+	vmcs_write(GUEST_LDTR_AR, AR_UNUSABLE);
+	vmcs_write(GUEST_TR_SELECTOR, 0);
+	vmcs_write(GUEST_TR_BASE, 0);
+	vmcs_write(GUEST_TR_LIMIT, 0xffff);
+	vmcs_write(GUEST_TR_AR, AR_TR);
+	vmcs_write(GUEST_GDTR_BASE, 0);
+	vmcs_write(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(GUEST_IDTR_BASE, 0);
+	vmcs_write(GUEST_IDTR_LIMIT, 0xffff);
+
+	vmcs_write(GUEST_RIP, 0);
+	vmcs_write(GUEST_RSP, 0);
+	vmcs_write(GUEST_RFLAGS, RFLAGS_RESERVED1);
+	vmcs_write(GUEST_DR7, 0x400);
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
+	vmcs_write(GUEST_SYSENTER_CS, 0);
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
 }
 
 static void invept_all(void)

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define SEPTUM_ABI_MAJOR 1
-#define SEPTUM_ABI_MINOR 0
+#define SEPTUM_ABI_MINOR 1
 #define SEPTUM_ABI_VERSION ((SEPTUM_ABI_MAJOR << 16) | SEPTUM_ABI_MINOR)
 
 /*
@@ -30,12 +30,15 @@
  *             EDX = number of vCPUs of the partition
  * 0x40000002: EAX,EBX,ECX,EDX = partition name bytes 0..15  (NUL padded)
  * 0x40000003: EAX,EBX,ECX,EDX = partition name bytes 16..31 (NUL padded)
+ * 0x40000004: EAX = how many times the partition has been restarted
+ *             (on_reboot / on_crash = restart); EBX,ECX,EDX = 0   [ABI 1.1]
  */
 #define SEPTUM_CPUID_BASE      0x40000000u
 #define SEPTUM_CPUID_INFO      0x40000001u
 #define SEPTUM_CPUID_NAME0     0x40000002u
 #define SEPTUM_CPUID_NAME1     0x40000003u
-#define SEPTUM_CPUID_MAX       SEPTUM_CPUID_NAME1
+#define SEPTUM_CPUID_BOOT      0x40000004u
+#define SEPTUM_CPUID_MAX       SEPTUM_CPUID_BOOT
 #define SEPTUM_CPUID_SIG_EBX   0x74706553u /* "Sept" */
 #define SEPTUM_CPUID_SIG_ECX   0x65536d75u /* "umSe" */
 #define SEPTUM_CPUID_SIG_EDX   0x6d757470u /* "ptum" */

@@ -421,7 +421,7 @@ run_one() {
 	# septum-check reads one image folder: gather the test guests and the
 	# guest-OS images (make images) there.
 	mkdir -p "$dir/images"
-	ln -sf "$BUILD_ABS"/guests/*.elf "$dir/images/"
+	ln -sf "$BUILD_ABS"/guests/*.elf "$BUILD_ABS"/guests/*.txt "$dir/images/"
 	[[ -d $BUILD_ABS/images ]] && ln -sf "$BUILD_ABS"/images/* "$dir/images/"
 	if [[ -x $BUILD_ABS/septum-check ]] &&
 		! "$BUILD_ABS/septum-check" --images "$dir/images" "$dir/septum.cfg" \

@@ -160,7 +160,7 @@ static void cpuid_advances_rip_and_fills_regs(void **state)
 	r.rbx = r.rdx = 0x5555;
 	assert_true(do_exit(EXIT_CPUID, 0, 2));
 	assert_int_equal(rip(), START_RIP + 2);
-	assert_int_equal(r.rax, 0x40000003);
+	assert_int_equal(r.rax, 0x40000004);
 	assert_int_equal(r.rbx, 0x74706553);   /* "Sept" */
 	assert_int_equal(r.rcx, 0x65536d75);   /* "umSe" */
 	assert_int_equal(r.rdx, 0x6d757470);   /* "ptum" */
@@ -360,7 +360,7 @@ static void vmcall_cpl0_dispatches(void **state)
 	r.rax = SEPTUM_HC_VERSION;
 	r.rbx = 0x77;
 	assert_true(do_exit(EXIT_VMCALL, 0, 3));
-	assert_int_equal(r.rax, 0x10000);
+	assert_int_equal(r.rax, 0x10001);
 	assert_int_equal(r.rbx, 0x77);
 	assert_int_equal(rip(), START_RIP + 3);
 	assert_no_injection();
@@ -410,7 +410,7 @@ static void vmcall_32bit_guest_ignores_upper_halves(void **state)
 	vmcs_fake_set(VM_ENTRY_CONTROLS, BIT(15));
 	r.rax = 0xdead000000000000ull | SEPTUM_HC_VERSION;
 	assert_true(do_exit(EXIT_VMCALL, 0, 3));
-	assert_int_equal((uint32_t)r.rax, 0x10000);
+	assert_int_equal((uint32_t)r.rax, 0x10001);
 }
 
 /* ---------------------------------------------------- VMX instructions: #UD */
@@ -496,6 +496,86 @@ static void ept_misconfig_stops(void **state)
 }
 
 /* ------------------------------------------------------ faults, HLT, misc */
+
+/* ------------------------------------------------- reset and crash policy */
+
+static struct cfg_partition reset_cfg;
+
+static void with_policy(enum cfg_on_event on_reboot, enum cfg_on_event on_crash)
+{
+	memset(&reset_cfg, 0, sizeof(reset_cfg));
+	reset_cfg.on_reboot = on_reboot;
+	reset_cfg.on_crash = on_crash;
+	p->cfg = &reset_cfg;
+}
+
+static void reset_port_cf9_restarts(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_RESTART, CFG_ON_STOP);
+	r.rax = 0x06;
+	assert_false(do_exit(EXIT_IO, io_qual(1, false, false, 0xcf9), 1));
+	assert_running();
+	assert_true(atomic_load(&p->restarting));
+	assert_int_equal(fake_console_count("the guest reset itself (port 0xcf9, value 0x6); restarting it (on_reboot = restart, restart 1)"), 1);
+	/* Every later exit of any vCPU leaves guest mode until the restart is done. */
+	assert_false(do_exit(EXIT_CPUID, 0, 2));
+}
+
+static void reset_port_kbc_stops_when_on_reboot_stop(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_STOP, CFG_ON_RESTART);
+	r.rax = 0xfe;
+	assert_false(do_exit(EXIT_IO, io_qual(1, false, false, 0x64), 1));
+	assert_stopped_with("the guest reset itself (port 0x64, value 0xfe) (on_reboot = stop)");
+	assert_false(atomic_load(&p->restarting));
+}
+
+/* 0xcf9 without RST_CPU (bit 2), or as a dword (a PCI config-address write
+ * to 0xcf8 covers it), is not a reset. */
+static void cf9_without_reset_bit_or_wide_is_not_a_reset(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_RESTART, CFG_ON_RESTART);
+	r.rax = 0x02;
+	assert_true(do_exit(EXIT_IO, io_qual(1, false, false, 0xcf9), 1));
+	r.rax = 0x80000000u | 0x04;
+	assert_true(do_exit(EXIT_IO, io_qual(4, false, false, 0xcf8), 1));
+	assert_running();
+	assert_false(atomic_load(&p->restarting));
+}
+
+static void triple_fault_restarts_when_on_crash_restart(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_STOP, CFG_ON_RESTART);
+	assert_false(do_exit(EXIT_TRIPLE_FAULT, 0, 0));
+	assert_running();
+	assert_true(atomic_load(&p->restarting));
+	assert_int_equal(fake_console_count("(on_crash = restart, restart 1)"), 1);
+}
+
+static void restart_request_while_restarting_counts_once(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_RESTART, CFG_ON_RESTART);
+	r.rax = 0x06;
+	assert_false(do_exit(EXIT_IO, io_qual(1, false, false, 0xcf9), 1));
+	assert_false(do_exit(EXIT_TRIPLE_FAULT, 0, 0));
+	assert_int_equal(fake_console_count("restarting it"), 1);
+}
+
+static void cpuid_boot_leaf_reports_restarts(void **state)
+{
+	(void)state;
+	p->restarts = 3;
+	r.rax = SEPTUM_CPUID_BOOT;
+	r.rcx = 0;
+	assert_true(do_exit(EXIT_CPUID, 0, 2));
+	assert_int_equal(r.rax, 3);
+	assert_int_equal(r.rbx, 0);
+}
 
 static void triple_fault_stops(void **state)
 {
@@ -595,6 +675,122 @@ static void wrmsr_icr_self_sent_to_own_apic(void **state)
 	assert_true(do_exit(EXIT_WRMSR, 0, 2));
 	assert_int_equal(fake_ipi_count, 1);
 	assert_int_equal(fake_ipis[0].apic_id, fake_apic_id[CPU]);
+}
+
+/* ------------------------------------------------- INIT/SIPI emulation */
+
+/* A second vCPU on CPU 2 (the partition's AP), in the state given. */
+static struct vcpu *add_sibling(enum vcpu_run_state st)
+{
+	static struct vcpu ap;
+
+	memset(&ap, 0, sizeof(ap));
+	ap.part = p;
+	ap.index = 1;
+	ap.cpu = 2;
+	atomic_store(&ap.run, st);
+	p->cpus |= BIT(2);
+	p->cpu_apic_id[2] = fake_apic_id[2];
+	p->vcpu[1] = &ap;
+	p->nvcpus = 2;
+	return &ap;
+}
+
+static void write_icr(uint32_t dest, uint32_t low)
+{
+	uint64_t before = rip();
+
+	r.rcx = 0x830;
+	r.rdx = dest;
+	r.rax = low;
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(rip(), before + 2);
+}
+
+static void init_then_sipi_starts_waiting_sibling(void **state)
+{
+	struct vcpu *ap = add_sibling(VCPU_WAIT_SIPI);
+
+	(void)state;
+	write_icr(fake_apic_id[2], 0x4500);              /* INIT, assert */
+	assert_int_equal(atomic_load(&ap->run), VCPU_WAIT_SIPI);
+	assert_int_equal(fake_kick_count, 0);            /* not in guest mode: nothing to kick */
+	write_icr(fake_apic_id[2], 0x4600 | 0x9a);       /* SIPI, vector 0x9a */
+	assert_int_equal(VCPU_RUN_STATE(atomic_load(&ap->run)), VCPU_STARTING);
+	assert_int_equal(VCPU_RUN_VECTOR(atomic_load(&ap->run)), 0x9a);
+	assert_int_equal(fake_ipi_count, 0);             /* never reaches the hardware */
+}
+
+static void second_sipi_to_started_sibling_ignored(void **state)
+{
+	struct vcpu *ap = add_sibling(VCPU_RUNNING);
+
+	(void)state;
+	write_icr(fake_apic_id[2], 0x4600 | 0x10);
+	assert_int_equal(atomic_load(&ap->run), VCPU_RUNNING);
+}
+
+static void init_to_running_sibling_kicks_it_out(void **state)
+{
+	struct vcpu *ap = add_sibling(VCPU_RUNNING);
+
+	(void)state;
+	write_icr(fake_apic_id[2], 0x4500);
+	assert_int_equal(atomic_load(&ap->run), VCPU_INIT);
+	assert_int_equal(fake_kick_count, 1);
+	assert_int_equal(fake_kicked[0], 2);
+	/* A SIPI while it is still leaving guest mode is kept for it. */
+	write_icr(fake_apic_id[2], 0x4600 | 0x20);
+	assert_int_equal(atomic_load(&ap->run), VCPU_STARTING | 0x20u << 8);
+}
+
+static void init_deassert_changes_nothing(void **state)
+{
+	struct vcpu *ap = add_sibling(VCPU_RUNNING);
+
+	(void)state;
+	write_icr(fake_apic_id[2], 0x8500);              /* INIT, level de-assert */
+	assert_int_equal(atomic_load(&ap->run), VCPU_RUNNING);
+	assert_int_equal(fake_kick_count, 0);
+}
+
+static void init_sipi_broadcast_excluding_self(void **state)
+{
+	struct vcpu *ap = add_sibling(VCPU_WAIT_SIPI);
+
+	(void)state;
+	write_icr(0, (3u << 18) | 0x4500);
+	write_icr(0, (3u << 18) | 0x4600 | 0x9b);
+	assert_int_equal(atomic_load(&ap->run), VCPU_STARTING | 0x9bu << 8);
+	assert_int_equal(atomic_load(&v->run), VCPU_RUNNING);   /* the sender is untouched */
+	assert_running();
+}
+
+static void fixed_broadcast_sent_to_each_sibling(void **state)
+{
+	(void)state;
+	add_sibling(VCPU_RUNNING);
+	write_icr(0, (2u << 18) | 0xfd);                 /* all including self */
+	assert_int_equal(fake_ipi_count, 2);
+	assert_int_equal(fake_ipis[0].apic_id, fake_apic_id[CPU]);
+	assert_int_equal(fake_ipis[1].apic_id, fake_apic_id[2]);
+	assert_int_equal(fake_ipis[1].icr_low, 0xfd);
+}
+
+static void vcpu_with_pending_init_leaves_guest_mode(void **state)
+{
+	(void)state;
+	atomic_store(&v->run, VCPU_INIT);
+	assert_false(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_running();                                /* the partition goes on */
+	assert_int_equal(fake_nmi_unblocks, 1);          /* NMIs unblocked before leaving */
+}
+
+static void guest_nmi_is_delivered(void **state)
+{
+	(void)state;
+	assert_true(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0x80000202u);   /* valid | NMI | vector 2 */
 }
 
 static void wrmsr_unknown_injects_gp(void **state)
@@ -990,6 +1186,12 @@ int main(void)
 		T(ept_violation_fetch),
 		T(ept_misconfig_stops),
 		T(triple_fault_stops),
+		T(reset_port_cf9_restarts),
+		T(reset_port_kbc_stops_when_on_reboot_stop),
+		T(cf9_without_reset_bit_or_wide_is_not_a_reset),
+		T(triple_fault_restarts_when_on_crash_restart),
+		T(restart_request_while_restarting_counts_once),
+		T(cpuid_boot_leaf_reports_restarts),
 		T(hlt_if0_stops),
 		T(hlt_if1_resumes_and_advances),
 		T(external_interrupt_eoi),
@@ -999,6 +1201,14 @@ int main(void)
 		T(wrmsr_icr_init_foreign_refused),
 		T(wrmsr_icr_own_cpu_sent),
 		T(wrmsr_icr_self_sent_to_own_apic),
+		T(init_then_sipi_starts_waiting_sibling),
+		T(second_sipi_to_started_sibling_ignored),
+		T(init_to_running_sibling_kicks_it_out),
+		T(init_deassert_changes_nothing),
+		T(init_sipi_broadcast_excluding_self),
+		T(fixed_broadcast_sent_to_each_sibling),
+		T(vcpu_with_pending_init_leaves_guest_mode),
+		T(guest_nmi_is_delivered),
 		T(wrmsr_unknown_injects_gp),
 		T(rdmsr_unknown_injects_gp),
 		T(rdmsr_efer),

@@ -108,7 +108,7 @@ static void cpuid_base_signature_and_max(void **state)
 
 	(void)state;
 	r = cpuid(0x40000000, (struct cpuid_result){ 9, 9, 9, 9 });
-	assert_int_equal(r.eax, 0x40000003);
+	assert_int_equal(r.eax, 0x40000004);
 	memcpy(sig, &r.ebx, 4);
 	memcpy(sig + 4, &r.ecx, 4);
 	memcpy(sig + 8, &r.edx, 4);
@@ -122,7 +122,7 @@ static void cpuid_info_leaf(void **state)
 
 	(void)state;
 	r = cpuid(0x40000001, (struct cpuid_result){ 9, 9, 9, 9 });
-	assert_int_equal(r.eax, 0x00010000);   /* ABI 1.0 */
+	assert_int_equal(r.eax, 0x00010001);   /* ABI 1.1 */
 	assert_int_equal(r.ebx, 3);            /* partition id */
 	assert_int_equal(r.ecx, 1);            /* vCPU index */
 	assert_int_equal(r.edx, 2);            /* vCPU count */
@@ -244,7 +244,7 @@ static void cpuid_15_states_measured_tsc(void **state)
 static void hc_version(void **state)
 {
 	(void)state;
-	assert_int_equal(hypercall(v, 0, 0, 0, 0), 0x10000);
+	assert_int_equal(hypercall(v, 0, 0, 0, 0), 0x10001);
 }
 
 static void hc_console_write_valid(void **state)
@@ -324,7 +324,7 @@ static void hc_partition_info_contents(void **state)
 	memset(dst, 0xee, 400);
 	assert_int_equal(hypercall(v, 3, 0x3000, 400, 0), 312);
 	memcpy(&info, dst, sizeof(info));
-	assert_int_equal(info.abi_version, 0x10000);
+	assert_int_equal(info.abi_version, 0x10001);
 	assert_int_equal(info.partition_id, 3);
 	assert_int_equal(info.vcpu_index, 1);
 	assert_int_equal(info.vcpu_count, 2);
@@ -418,50 +418,60 @@ static void hc_unknown_enosys(void **state)
 
 /* -------------------------------------------------------------- ICR filter */
 
-/* The partition has CPUs 1 and 2; APIC id of CPU c is 0x20 + c. */
-static uint32_t apic_ids[CFG_MAX_CPUS];
-static uint32_t dest;
+/* The partition has CPUs 1 and 2 (APIC ids 0x21, 0x22); CPUs 0 and 3
+ * (0x20, 0x23) belong to someone else. The sender is CPU 1. */
+static struct ipi_action act;
 static char why[160];
 
 static int icr_setup(void **state)
 {
+	int rc = setup(state);
+
 	for (unsigned c = 0; c < CFG_MAX_CPUS; c++)
-		apic_ids[c] = 0x20 + c;
-	dest = 0xdeadbeef;
+		p->cpu_apic_id[c] = (p->cpus & BIT(c)) ? 0x20 + c : 0xffffffffu;
+	memset(&act, 0xa5, sizeof(act));
 	memset(why, 0, sizeof(why));
-	return setup(state);
+	return rc;
 }
 
 static enum ipi_verdict icr(uint64_t value)
 {
-	return icr_filter(p, apic_ids, value, &dest, why, sizeof(why));
+	return icr_filter(p, 1, value, &act, why, sizeof(why));
 }
 
 #define ICR(dest_id, bits) (((uint64_t)(dest_id) << 32) | (bits))
 #define DM_FIXED 0x000
 #define DM_LOWPRI 0x100
+#define DM_SMI   0x200
 #define DM_NMI   0x400
 #define DM_INIT  0x500
 #define DM_SIPI  0x600
 #define LOGICAL  0x800
+#define LEVEL_ASSERT  0x4000
+#define TRIGGER_LEVEL 0x8000
 #define SH_SELF  (1u << 18)
 #define SH_ALL   (2u << 18)
 #define SH_OTHERS (3u << 18)
+/* x2APIC logical id (SDM Vol. 3A §11.12.10.2): cluster in 31:16, one bit in 15:0. */
+#define LDR(apic) ((((apic) >> 4) << 16) | (1u << ((apic) & 15)))
 
-static void icr_fixed_to_own_cpu_allowed(void **state)
+static void icr_fixed_to_own_cpu_sent(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0x22, DM_FIXED | 0x40)), IPI_ALLOW);
-	assert_int_equal(dest, 0x22);
-	assert_int_equal(icr(ICR(0x21, DM_FIXED | 0xf0)), IPI_ALLOW);
-	assert_int_equal(dest, 0x21);
+	assert_int_equal(icr(ICR(0x22, DM_FIXED | 0x40)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(2));
+	assert_int_equal(act.icr_low, 0x40);
+	assert_int_equal(icr(ICR(0x21, DM_FIXED | 0xf0)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1));
+	assert_int_equal(act.icr_low, 0xf0);
 }
 
-static void icr_nmi_to_own_cpu_allowed(void **state)
+static void icr_nmi_to_own_cpu_sent(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0x21, DM_NMI)), IPI_ALLOW);
-	assert_int_equal(dest, 0x21);
+	assert_int_equal(icr(ICR(0x22, DM_NMI)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(2));
+	assert_int_equal(act.icr_low, DM_NMI);
 }
 
 static void icr_fixed_to_foreign_refused(void **state)
@@ -471,13 +481,13 @@ static void icr_fixed_to_foreign_refused(void **state)
 	assert_non_null(strstr(why, "not in partition"));
 	assert_non_null(strstr(why, "fixed"));
 	assert_non_null(strstr(why, "32"));     /* the APIC id, decimal */
-	assert_int_equal(dest, 0xdeadbeef);
+	assert_int_equal(act.cpus, 0);
 }
 
 static void icr_init_to_foreign_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0x23, DM_INIT)), IPI_REFUSE);
+	assert_int_equal(icr(ICR(0x23, DM_INIT | LEVEL_ASSERT)), IPI_REFUSE);
 	assert_non_null(strstr(why, "not in partition"));
 	assert_non_null(strstr(why, "INIT"));
 }
@@ -497,40 +507,92 @@ static void icr_unknown_apic_id_refused(void **state)
 	assert_non_null(strstr(why, "not in partition"));
 }
 
-/* x2APIC destination 0xffffffff in physical mode is a broadcast (SDM Vol. 3A §11.12.9). */
+/* Destination 0xffffffff is a broadcast in both modes (SDM Vol. 3A §11.12.9). */
 static void icr_x2apic_broadcast_id_refused(void **state)
 {
 	(void)state;
 	assert_int_equal(icr(ICR(0xffffffffu, DM_FIXED | 0x40)), IPI_REFUSE);
-}
-
-static void icr_broadcast_all_refused(void **state)
-{
-	(void)state;
-	assert_int_equal(icr(ICR(0, SH_ALL | DM_FIXED | 0x40)), IPI_REFUSE);
 	assert_non_null(strstr(why, "broadcast"));
+	assert_int_equal(icr(ICR(0xffffffffu, LOGICAL | DM_FIXED | 0x40)), IPI_REFUSE);
 }
 
-static void icr_broadcast_others_refused(void **state)
+/* "All including self" means the partition's CPUs, each sent separately. */
+static void icr_all_including_self_is_the_partition(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0, SH_OTHERS | DM_INIT)), IPI_REFUSE);
-	assert_non_null(strstr(why, "excluding self"));
+	assert_int_equal(icr(ICR(0, SH_ALL | DM_FIXED | 0x40)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1) | BIT(2));
+	assert_int_equal(act.icr_low, 0x40);        /* shorthand gone: physical sends */
+}
+
+static void icr_all_excluding_self_is_the_siblings(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_OTHERS | DM_FIXED | 0xfd)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(2));
+	assert_int_equal(act.icr_low, 0xfd);
+}
+
+static void icr_init_all_excluding_self_emulated(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_OTHERS | DM_INIT | LEVEL_ASSERT)), IPI_INIT);
+	assert_int_equal(act.cpus, BIT(2));
+}
+
+static void icr_sipi_all_excluding_self_emulated(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_OTHERS | DM_SIPI | 0x9a)), IPI_SIPI);
+	assert_int_equal(act.cpus, BIT(2));
+	assert_int_equal(act.vector, 0x9a);
+}
+
+static void icr_init_all_including_self_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_ALL | DM_INIT | LEVEL_ASSERT)), IPI_REFUSE);
 	assert_non_null(strstr(why, "INIT"));
+	assert_non_null(strstr(why, "including self"));
 }
 
-static void icr_logical_refused(void **state)
+static void icr_logical_own_cluster_sent(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0x22, LOGICAL | DM_FIXED | 0x40)), IPI_REFUSE);
+	assert_int_equal(icr(ICR(LDR(0x21) | LDR(0x22), LOGICAL | DM_FIXED | 0x40)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1) | BIT(2));
+	assert_int_equal(act.icr_low, 0x40);        /* logical bit gone: sent per CPU */
+}
+
+static void icr_logical_naming_foreign_cpu_refused(void **state)
+{
+	(void)state;
+	/* One foreign CPU in the bitmap refuses the whole IPI. */
+	assert_int_equal(icr(ICR(LDR(0x22) | LDR(0x23), LOGICAL | DM_FIXED | 0x40)), IPI_REFUSE);
 	assert_non_null(strstr(why, "logical"));
+	assert_non_null(strstr(why, "35"));        /* APIC id 0x23 */
 }
 
-static void icr_self_allowed(void **state)
+static void icr_logical_other_cluster_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0, SH_SELF | DM_FIXED | 0x41)), IPI_ALLOW);
-	assert_int_equal(dest, IPI_DEST_SELF);
+	assert_int_equal(icr(ICR(0x00030006u, LOGICAL | DM_FIXED | 0x40)), IPI_REFUSE);
+	assert_non_null(strstr(why, "not in partition"));
+}
+
+static void icr_logical_empty_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x00020000u, LOGICAL | DM_FIXED | 0x40)), IPI_REFUSE);
+	assert_non_null(strstr(why, "names no CPU"));
+}
+
+static void icr_self_sent(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0, SH_SELF | DM_FIXED | 0x41)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1));
+	assert_int_equal(act.icr_low, 0x41);
 }
 
 static void icr_self_nmi_refused(void **state)
@@ -540,27 +602,47 @@ static void icr_self_nmi_refused(void **state)
 	assert_non_null(strstr(why, "NMI"));
 }
 
-static void icr_init_to_own_not_supported(void **state)
+static void icr_init_to_own_sibling_emulated(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0x22, DM_INIT)), IPI_REFUSE);
-	assert_non_null(strstr(why, "INIT"));
-	assert_non_null(strstr(why, "not supported yet"));
+	assert_int_equal(icr(ICR(0x22, DM_INIT | LEVEL_ASSERT)), IPI_INIT);
+	assert_int_equal(act.cpus, BIT(2));
 }
 
-static void icr_sipi_to_own_not_supported(void **state)
+static void icr_init_deassert_ignored(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0x21, DM_SIPI | 0x08)), IPI_REFUSE);
-	assert_non_null(strstr(why, "SIPI"));
-	assert_non_null(strstr(why, "not supported yet"));
+	assert_int_equal(icr(ICR(0x22, DM_INIT | TRIGGER_LEVEL)), IPI_IGNORE);
 }
 
-static void icr_lowest_priority_refused(void **state)
+static void icr_init_to_self_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(icr(ICR(0x21, DM_LOWPRI | 0x40)), IPI_REFUSE);
-	assert_non_null(strstr(why, "lowest-priority"));
+	assert_int_equal(icr(ICR(0x21, DM_INIT | LEVEL_ASSERT)), IPI_REFUSE);
+	assert_non_null(strstr(why, "itself"));
+}
+
+static void icr_sipi_to_own_sibling_emulated(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x22, DM_SIPI | 0x08)), IPI_SIPI);
+	assert_int_equal(act.cpus, BIT(2));
+	assert_int_equal(act.vector, 0x08);
+}
+
+static void icr_lowest_priority_to_one_target_as_fixed(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(LDR(0x21) | LDR(0x22), LOGICAL | DM_LOWPRI | 0x40)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1));
+	assert_int_equal(act.icr_low, 0x40);
+}
+
+static void icr_smi_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(icr(ICR(0x22, DM_SMI)), IPI_REFUSE);
+	assert_non_null(strstr(why, "SMI"));
 }
 
 int main(void)
@@ -599,21 +681,30 @@ int main(void)
 		T(hc_exit_flushes_console_and_kicks_others),
 		T(hc_exit_after_stop_keeps_stop),
 		T(hc_unknown_enosys),
-		I(icr_fixed_to_own_cpu_allowed),
-		I(icr_nmi_to_own_cpu_allowed),
+		I(icr_fixed_to_own_cpu_sent),
+		I(icr_nmi_to_own_cpu_sent),
 		I(icr_fixed_to_foreign_refused),
 		I(icr_init_to_foreign_refused),
 		I(icr_sipi_to_foreign_refused),
 		I(icr_unknown_apic_id_refused),
 		I(icr_x2apic_broadcast_id_refused),
-		I(icr_broadcast_all_refused),
-		I(icr_broadcast_others_refused),
-		I(icr_logical_refused),
-		I(icr_self_allowed),
+		I(icr_all_including_self_is_the_partition),
+		I(icr_all_excluding_self_is_the_siblings),
+		I(icr_init_all_excluding_self_emulated),
+		I(icr_sipi_all_excluding_self_emulated),
+		I(icr_init_all_including_self_refused),
+		I(icr_logical_own_cluster_sent),
+		I(icr_logical_naming_foreign_cpu_refused),
+		I(icr_logical_other_cluster_refused),
+		I(icr_logical_empty_refused),
+		I(icr_self_sent),
 		I(icr_self_nmi_refused),
-		I(icr_init_to_own_not_supported),
-		I(icr_sipi_to_own_not_supported),
-		I(icr_lowest_priority_refused),
+		I(icr_init_to_own_sibling_emulated),
+		I(icr_init_deassert_ignored),
+		I(icr_init_to_self_refused),
+		I(icr_sipi_to_own_sibling_emulated),
+		I(icr_lowest_priority_to_one_target_as_fixed),
+		I(icr_smi_refused),
 #undef T
 #undef I
 	};

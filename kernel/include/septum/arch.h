@@ -33,8 +33,10 @@ __attribute__((noreturn)) void arch_halt_cpu(void);
 /*
  * Virtualisation backend (vmx/ today, svm/ later).
  * vcpu_prepare(): build the VMCS for vCPU index of p on the calling CPU.
- * vcpu_enter(): enter the guest; returns only if the vCPU ended (the partition
- * exited or was stopped), after which the CPU may be reused.
+ * vcpu_reset_boot(): guest state for the partition's entry (boot vCPU).
+ * vcpu_reset_sipi(): guest state after INIT + SIPI with that vector.
+ * vcpu_enter(): enter the guest; returns when the vCPU leaves guest mode for
+ * good (partition ended) or until started again (INIT, restart).
  * vcpu_kick(): make the CPU running that vCPU leave guest mode soon (NMI) so
  * that it notices a stop request.
  */
@@ -43,6 +45,8 @@ int virt_enable_cpu(char *why, size_t whylen);  /* VMXON (or equivalent) on this
 unsigned virt_ept_large_pages(void);            /* EPT_LARGE_* the second-level tables may use */
 
 int vcpu_prepare(struct vcpu *v, char *why, size_t whylen);
+void vcpu_reset_boot(struct vcpu *v);
+void vcpu_reset_sipi(struct vcpu *v, uint8_t vector);
 void vcpu_enter(struct vcpu *v);
 void vcpu_kick(cpuid_t cpu);
 

@@ -40,6 +40,22 @@ enum partition_state {
 
 struct partition;
 
+/*
+ * A vCPU's run state (struct vcpu.run: state in bits 7:0, SIPI vector in
+ * 15:8), changed with compare-and-swap by the vCPU's own CPU and by the
+ * partition's CPUs that send it INIT or SIPI. RUNNING is 0 so that a vCPU
+ * is running unless set up otherwise. A vCPU other than the boot vCPU
+ * starts in WAIT_SIPI, as an AP does after reset (SDM Vol. 3A §9.4.1).
+ */
+enum vcpu_run_state {
+	VCPU_RUNNING = 0,
+	VCPU_WAIT_SIPI,   /* reset: only a SIPI starts it */
+	VCPU_STARTING,    /* a SIPI arrived: start in real mode at vector << 12 */
+	VCPU_INIT,        /* INIT while in guest mode: leave it, then wait for SIPI */
+};
+#define VCPU_RUN_STATE(r)  ((enum vcpu_run_state)((r) & 0xff))
+#define VCPU_RUN_VECTOR(r) ((uint8_t)((r) >> 8))
+
 struct vcpu {
 	struct partition *part;
 	unsigned index;               /* 0 = the partition's boot vCPU */
@@ -51,6 +67,7 @@ struct vcpu {
 	bool launched;
 	uint64_t apic_base;           /* IA32_APIC_BASE as the guest sees it */
 	struct guest_regs regs;       /* initial GPRs */
+	_Atomic uint32_t run;         /* enum vcpu_run_state | SIPI vector << 8 */
 	jmp_buf leave;                /* vcpu_enter() returns through this */
 	uint64_t exits[EXIT_REASON_SLOTS];
 };
@@ -71,6 +88,8 @@ struct partition {
 	uint64_t entry_rip;
 	uint64_t entry_cr3;           /* 64-bit entry: guest page tables */
 	uint64_t entry_rsi;           /* Linux: the zero page */
+	uint64_t entry_rax;           /* multiboot: the boot loader magic (EAX) */
+	uint64_t entry_rbx;           /* multiboot: GPA of the boot information (EBX) */
 	uint16_t entry_cs, entry_ds;  /* selectors in the guest GDT */
 	uint16_t gdt_limit;
 	bool os_guest;                /* a guest OS: HLT waits in hardware, interrupts go to it */
@@ -78,6 +97,13 @@ struct partition {
 	spinlock_t lock;
 	_Atomic enum partition_state state;
 	atomic_uint vcpus_running;
+	/* Restart (on_reboot / on_crash = restart): every vCPU leaves guest
+	 * mode and parks; the last one in reloads the images and bumps the
+	 * generation, which lets them all start again. */
+	atomic_bool restarting;
+	atomic_uint parked;
+	atomic_uint generation;
+	unsigned restarts;            /* completed restarts (CPUID 0x40000004) */
 	int status;                   /* PART_EXITED: the guest's status */
 	char reason[REASON_MAX];      /* PART_STOPPED: why */
 	struct vuart uart;
@@ -93,6 +119,10 @@ void *guest_ptr(const struct partition *p, uint64_t gpa, uint64_t len);
 
 /* End the partition with the guest's status. First ending wins. */
 void partition_exit(struct partition *p, int status);
+/* The guest reset itself (reset port, ...): restart or stop, as on_reboot says. */
+void partition_reset(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The guest crashed (triple fault, access outside its world, ...): as on_crash says. */
+void partition_crash(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Stop the partition for a reason (logged). First ending wins. */
 void partition_stop(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline bool partition_ended(const struct partition *p)
@@ -100,6 +130,13 @@ static inline bool partition_ended(const struct partition *p)
 	enum partition_state s = atomic_load(&p->state);
 	return s == PART_EXITED || s == PART_STOPPED;
 }
+/* True while p's vCPUs must leave guest mode: it ended, or it is restarting. */
+static inline bool partition_leaving(const struct partition *p)
+{
+	return partition_ended(p) || atomic_load(&p->restarting);
+}
+/* The vCPU of p on physical CPU cpu, NULL if cpu is not p's. */
+struct vcpu *partition_vcpu_on(const struct partition *p, cpuid_t cpu);
 /* Which owner a host-physical address has, for violation reports. */
 void describe_hpa(uint64_t addr, char *buf, size_t len);
 /* Human name of a VMX basic exit reason. */

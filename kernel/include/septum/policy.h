@@ -18,15 +18,28 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
 
 enum ipi_verdict {
-	IPI_ALLOW,        /* send as is */
+	IPI_SEND,         /* fixed or NMI: send act->icr_low to each CPU in act->cpus */
+	IPI_INIT,         /* emulate INIT on each vCPU in act->cpus */
+	IPI_SIPI,         /* emulate a start-up IPI (act->vector) on each vCPU in act->cpus */
+	IPI_IGNORE,       /* architecturally a no-op (INIT level de-assert) */
 	IPI_REFUSE,       /* drop, and say why */
 };
 
-#define IPI_DEST_SELF 0xffffffffu
+struct ipi_action {
+	uint64_t cpus;        /* target physical CPUs, all inside the partition */
+	uint32_t icr_low;     /* IPI_SEND: ICR bits 31:0 to send in physical mode, no shorthand */
+	uint8_t vector;       /* IPI_SIPI: the start-up vector (entry at vector << 12) */
+};
 
-/* Decide on a guest write of value to the x2APIC ICR. On IPI_ALLOW the
- * destination APIC id is in *dest (IPI_DEST_SELF: the sender). why explains a refusal. */
-enum ipi_verdict icr_filter(const struct partition *p, const uint32_t *cpu_apic_ids, uint64_t icr,
-			    uint32_t *dest, char *why, size_t whylen);
+/*
+ * Decide on a guest write of icr to the x2APIC ICR of physical CPU self
+ * (SDM Vol. 3A §11.12.9 and §11.6.1). Physical and logical (cluster)
+ * destinations and the three shorthands are resolved to a set of the
+ * partition's CPUs; anything that would reach a CPU outside the partition is
+ * refused whole. INIT and SIPI never reach the hardware: they are emulated
+ * on the partition's vCPUs. why explains a refusal.
+ */
+enum ipi_verdict icr_filter(const struct partition *p, cpuid_t self, uint64_t icr, struct ipi_action *act,
+			    char *why, size_t whylen);
 
 #endif

@@ -13,6 +13,7 @@ uint32_t fake_apic_id[FAKE_MAX_CPUS];
 unsigned fake_ipi_count;
 struct fake_ipi fake_ipis[FAKE_IPIS_MAX];
 unsigned fake_eoi_count;
+unsigned fake_nmi_unblocks;
 unsigned fake_cpuid_calls;
 unsigned fake_describe_calls;
 uint64_t fake_describe_last;
@@ -30,6 +31,7 @@ void fake_hw_reset(void)
 	fake_ipi_count = 0;
 	memset(fake_ipis, 0, sizeof(fake_ipis));
 	fake_eoi_count = 0;
+	fake_nmi_unblocks = 0;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
 	fake_describe_last = 0;
@@ -75,6 +77,8 @@ void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low)
 }
 
 void vmx_hw_eoi(void) { fake_eoi_count++; }
+
+void vmx_hw_nmi_unblock(void) { fake_nmi_unblocks++; }
 
 
 void describe_hpa(uint64_t addr, char *buf, size_t len)

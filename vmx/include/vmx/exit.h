@@ -14,5 +14,6 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *regs);
 void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low);
 void vmx_hw_eoi(void);
+void vmx_hw_nmi_unblock(void);   /* after an NMI exit: IRET to self */
 
 #endif

@@ -131,6 +131,7 @@ enum vmx_exit_reason {
 #define INTR_TYPE_NMI          (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define VECTOR_UD 6
+#define VECTOR_NMI 2
 #define VECTOR_GP 13
 
 /* Segment access rights in the VMCS (§25.4.1, Table 25-2) */

@@ -67,6 +67,7 @@ extern uint32_t fake_apic_id[FAKE_MAX_CPUS];   /* APIC id of CPU cpu; reset: 0x1
 extern unsigned fake_ipi_count;
 extern struct fake_ipi fake_ipis[FAKE_IPIS_MAX];
 extern unsigned fake_eoi_count;
+extern unsigned fake_nmi_unblocks;
 extern unsigned fake_cpuid_calls;
 extern unsigned fake_describe_calls;
 extern uint64_t fake_describe_last;            /* last address given to describe_hpa */

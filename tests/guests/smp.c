@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smp: the partition's boot vCPU starts its sibling the way an OS does
+ * (SDM Vol. 3A §9.4.4: INIT, then SIPI twice) and checks that Septum's
+ * emulation behaves like the hardware: the sibling starts in real mode at
+ * the SIPI vector (CS = vector << 8, IP = 0), the second SIPI of the pair is
+ * ignored by the running vCPU, an INIT puts a running vCPU back into
+ * wait-for-SIPI so a new SIPI restarts it, and "all excluding self" reaches
+ * only the partition's own CPUs (a neighbour partition keeps running).
+ * Exits 0 when every check passed, else with the number of failures.
+ */
+#include "guest.h"
+
+#define TRAMPOLINE 0x8000u              /* SIPI vector 0x08 */
+#define COUNTS     0x9000u              /* u32 per vCPU index: real-mode starts */
+#define APIC_IDS   0x9100u              /* u32 per vCPU index: x2APIC id */
+#define CS_SEEN    0x9200u              /* u32 per vCPU index: CS in real mode */
+
+#define ICR_INIT        0x4500u         /* INIT, level assert */
+#define ICR_SIPI(vec)   (0x4600u | (vec))
+#define ICR_OTHERS      (3u << 18)      /* shorthand: all excluding self */
+#define MSR_X2APIC_ICR  0x830u
+
+/* Real-mode code each started vCPU runs: count the start, note the CS it
+ * got and its x2APIC id, then spin (HLT with IF=0 would stop the partition). */
+extern const char ap_start[], ap_end[];
+__asm__(".pushsection .rodata\n"
+	".code16\n"
+	"ap_start:\n"
+	"  cli\n"
+	"  xorw %ax, %ax\n"
+	"  movw %ax, %ds\n"
+	"  movl $0x40000001, %eax\n"
+	"  cpuid\n"                             /* ECX = vCPU index */
+	"  movw %cs, %bx\n"
+	"  movl %ebx, %ds:0x9200(,%ecx,4)\n"
+	"  movl %ecx, %esi\n"
+	"  movl $0x802, %ecx\n"
+	"  rdmsr\n"                             /* x2APIC id */
+	"  movl %eax, %ds:0x9100(,%esi,4)\n"
+	"  lock incl %ds:0x9000(,%esi,4)\n"
+	"1: pause\n"
+	"  jmp 1b\n"
+	"ap_end:\n"
+	".code64\n"
+	".popsection\n");
+
+static int failures;
+static volatile uint32_t *const counts = (volatile uint32_t *)(uintptr_t)COUNTS;
+static volatile uint32_t *const apic_ids = (volatile uint32_t *)(uintptr_t)APIC_IDS;
+static volatile uint32_t *const cs_seen = (volatile uint32_t *)(uintptr_t)CS_SEEN;
+
+static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	failures++;
+	uart_puts("FAIL: ");
+	va_start(ap, fmt);
+	gvprintf(fmt, ap);
+	va_end(ap);
+	uart_putc('\n');
+}
+
+static void send_ipi(uint32_t dest, uint32_t low)
+{
+	wrmsr(MSR_X2APIC_ICR, ((uint64_t)dest << 32) | low);
+}
+
+/* Waits until counts[idx] reaches want; 0 after a generous spin. */
+static int wait_count(unsigned idx, uint32_t want)
+{
+	for (unsigned long i = 0; i < 20000000ul; i++) {
+		if (counts[idx] >= want)
+			return 1;
+		cpu_pause();
+	}
+	return 0;
+}
+
+int main(void)
+{
+	unsigned n = cpuid(SEPTUM_CPUID_INFO, 0).edx;
+	unsigned long len = (unsigned long)(ap_end - ap_start);
+
+	gprintf("smp: %u vCPUs, trampoline %lu bytes at 0x%x\n", n, len, TRAMPOLINE);
+	if (n < 2) {
+		fail("the partition needs at least 2 CPUs");
+		return failures;
+	}
+	memcpy((void *)(uintptr_t)TRAMPOLINE, ap_start, len);
+	memset((void *)(uintptr_t)COUNTS, 0, 0x300);
+
+	/* 1. The usual broadcast sequence: INIT, SIPI, SIPI. */
+	send_ipi(0, ICR_OTHERS | ICR_INIT);
+	send_ipi(0, ICR_OTHERS | ICR_SIPI(TRAMPOLINE >> 12));
+	send_ipi(0, ICR_OTHERS | ICR_SIPI(TRAMPOLINE >> 12));
+	for (unsigned i = 1; i < n; i++) {
+		if (!wait_count(i, 1)) {
+			fail("vCPU %u did not start after INIT-SIPI-SIPI", i);
+			continue;
+		}
+		gprintf("smp: vCPU %u started in real mode, CS 0x%x, x2APIC id %u\n", i, cs_seen[i], apic_ids[i]);
+		if (cs_seen[i] != (TRAMPOLINE >> 4))
+			fail("vCPU %u started with CS 0x%x, expected 0x%x", i, cs_seen[i], TRAMPOLINE >> 4);
+	}
+
+	/* 2. The second SIPI found the vCPUs running: ignored. */
+	delay_loops(2000000);
+	for (unsigned i = 1; i < n; i++)
+		if (counts[i] != 1)
+			fail("vCPU %u started %u times: the second SIPI was not ignored", i, counts[i]);
+	if (!failures)
+		gprintf("smp: second SIPI ignored by running vCPUs\n");
+
+	/* 3. INIT to one running sibling by its APIC id, then a SIPI: it starts again. */
+	send_ipi(apic_ids[1], ICR_INIT);
+	send_ipi(apic_ids[1], ICR_SIPI(TRAMPOLINE >> 12));
+	if (wait_count(1, 2))
+		gprintf("smp: vCPU 1 restarted by INIT + SIPI to APIC id %u\n", apic_ids[1]);
+	else
+		fail("vCPU 1 did not restart after INIT + SIPI (starts %u)", counts[1]);
+
+	/* 4. A SIPI without an INIT does nothing to a running vCPU. */
+	send_ipi(apic_ids[1], ICR_SIPI(TRAMPOLINE >> 12));
+	delay_loops(2000000);
+	if (counts[1] != 2)
+		fail("vCPU 1 restarted by a SIPI without INIT (starts %u)", counts[1]);
+
+	gprintf("smp: %s\n", failures ? "FAILED" : "all checks passed");
+	return failures;
+}
