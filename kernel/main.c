@@ -294,6 +294,9 @@ static bool restart_barrier(struct vcpu *v)
 	if (partition_ended(p))
 		return false;
 	if (atomic_fetch_add(&p->parked, 1) + 1 == p->nvcpus) {
+		/* Assigned devices first: bus mastering off, so no DMA lands in
+		 * the fresh images (docs/pci.md). */
+		vpci_reset(p);
 		if (load_images(p, why, sizeof(why))) {
 			partition_stop(p, "restart failed: %s", why);
 		} else {

@@ -1,24 +1,846 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Virtual PCI configuration space: configuration mechanism #1 (PCI Local
+ * Bus Specification 3.0 §3.2.2.3.2) emulated per partition, in front of the
+ * host's real configuration space (septum/pci_hw.h).
+ *
+ * A partition sees a read-only virtual host bridge at 00:00.0, the
+ * functions assigned to it at their real bus/device/function, and nothing
+ * else. Reads of an assigned function come from the device except where
+ * Septum answers itself (BARs, expansion ROM, capability pointers); writes
+ * reach the device as the guest made them except where a rule stops them:
+ *
+ *   BARs          sizing emulated from what vpci_init() measured; any other
+ *                 value than the firmware's is refused (no relocation: the
+ *                 EPT maps the BARs where they are, GPA == HPA);
+ *   ROM BAR       hidden (reads 0): its range is not mapped;
+ *   capabilities  MSI-X hidden (its table is in a BAR the guest writes
+ *                 without exits, so its destinations could not be checked)
+ *                 and every capability Septum does not know; MSI filtered:
+ *                 a message must go to one of the partition's own CPUs;
+ *   header        read-only fields stay read-only; command, status, cache
+ *                 line size, latency timer and interrupt line pass.
+ *
+ * Guest values are untrusted: every port, size and offset is checked here,
+ * whatever the exit handler already did. A refused write is dropped and
+ * logged (up to VPCI_LOG_REFUSALS per function), never fatal.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <septum/log.h>
 #include <septum/partition.h>
+#include <septum/pci_hw.h>
 #include <septum/vpci.h>
+#include <vmx/ept.h>
 
-int vpci_init(struct partition *p, char *why, size_t whylen)
+_Static_assert(VPCI_MAX_DEVS == CFG_MAX_PCI, "one vpci_dev per pci = entry");
+
+/* CONFIG_ADDRESS at 0xcf8 (PCI 3.0 §3.2.2.3.2, Figure 3-1): bit 31 enable,
+ * 30:24 reserved (read as 0), 23:16 bus, 15:11 device, 10:8 function,
+ * 7:2 register, 1:0 read-only 0. */
+#define CF8_ENABLE      BIT(31)
+#define CF8_BDF_SHIFT   8
+#define CF8_BDF_MASK    0xffffu
+#define CF8_REG_MASK    0xfcu
+#define CF8_WRITABLE    ((uint32_t)CF8_ENABLE | (CF8_BDF_MASK << CF8_BDF_SHIFT) | CF8_REG_MASK)
+
+#define ONES(size)      ((size) == 4 ? 0xffffffffu : (1u << ((size) * 8)) - 1)
+#define BAR_REG(i)      (PCI_BAR0 + 4u * (i))
+#define HOST_BRIDGE_BDF PCI_BDF(0, 0, 0)
+#define PCI_RESERVED_38 0x38     /* reserved dword of the type 0 header */
+
+/* MSI message format (Intel SDM Vol. 3A §11.11.1 "Message Address Register
+ * Format", §11.11.2 "Message Data Register Format"; §10.11 in editions
+ * before 2023). */
+#define MSI_ADDR_RANGE_MASK  0xfff00000u
+#define MSI_ADDR_RANGE       0xfee00000u
+#define MSI_ADDR_DEST_SHIFT  12
+#define MSI_ADDR_DEST_MASK   0xffu
+#define MSI_ADDR_DM_LOGICAL  BIT(2)
+#define MSI_DEST_BROADCAST   0xffu
+#define MSI_DATA_DM_SHIFT    8
+#define MSI_DATA_DM_MASK     0x7u
+#define MSI_DM_FIXED         0u
+#define MSI_DM_LOWEST        1u
+
+/* ------------------------------------------------------------ helpers */
+
+#define BDF_FMT      "%02x:%02x.%x"
+#define BDF_ARGS(b)  PCI_BDF_BUS(b), PCI_BDF_DEV(b), PCI_BDF_FN(b)
+
+static int failf(char *why, size_t whylen, pci_bdf_t bdf, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Fills why with "PCI BB:DD.F: <reason>"; returns -1. */
+static int failf(char *why, size_t whylen, pci_bdf_t bdf, const char *fmt, ...)
 {
-	(void)why;
-	(void)whylen;
-	p->vpci.addr = 0;
-	return 0;
+	va_list ap;
+	int n = snprintf(why, whylen, "PCI " BDF_FMT ": ", BDF_ARGS(bdf));
+
+	if (n >= 0 && (size_t)n < whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why + n, whylen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static void refuse(const struct partition *p, struct vpci_dev *d, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A guest write Septum does not let through. Logged, rate-limited per
+ * function so a looping guest cannot flood the console. */
+static void refuse(const struct partition *p, struct vpci_dev *d, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	if (d->refusals++ >= VPCI_LOG_REFUSALS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("partition %s: PCI " BDF_FMT ": refused %s%s", p->name, BDF_ARGS(d->bdf), msg,
+		d->refusals == VPCI_LOG_REFUSALS ? " (further refusals not logged)" : "");
+}
+
+static struct vpci_dev *find_dev(struct vpci_state *s, pci_bdf_t bdf)
+{
+	for (unsigned i = 0; i < s->ndevs; i++)
+		if (s->dev[i].bdf == bdf)
+			return &s->dev[i];
+	return NULL;
+}
+
+static const struct vpci_cap *cap_at(const struct vpci_dev *d, unsigned off)
+{
+	for (unsigned i = 0; i < d->ncaps; i++)
+		if (off >= d->cap[i].off && off < (unsigned)d->cap[i].off + d->cap[i].len)
+			return &d->cap[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------ MSI rules */
+
+static bool own_apic_id(const struct partition *p, uint32_t id)
+{
+	for (unsigned cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
+		if ((p->cpus & BIT(cpu)) && p->cpu_apic_id[cpu] == id)
+			return true;
+	return false;
+}
+
+/* An MSI address the partition may use: the interrupt range, physical
+ * destination mode, one of its own APIC ids. Logical mode is refused: a
+ * logical destination can name CPUs of other partitions. */
+static bool msi_addr_ok(const struct partition *p, uint32_t lo, char *why, size_t len)
+{
+	uint32_t dest = (lo >> MSI_ADDR_DEST_SHIFT) & MSI_ADDR_DEST_MASK;
+
+	if ((lo & MSI_ADDR_RANGE_MASK) != MSI_ADDR_RANGE)
+		snprintf(why, len, "MSI address 0x%x: not an interrupt message (0xfeexxxxx)", lo);
+	else if (lo & MSI_ADDR_DM_LOGICAL)
+		snprintf(why, len, "MSI address 0x%x: logical destination mode", lo);
+	else if (dest == MSI_DEST_BROADCAST)
+		snprintf(why, len, "MSI address 0x%x: broadcast destination", lo);
+	else if (!own_apic_id(p, dest))
+		snprintf(why, len, "MSI address 0x%x: APIC id %u is not in the partition", lo, dest);
+	else
+		return true;
+	return false;
+}
+
+/* Fixed and lowest-priority delivery only: SMI, NMI, INIT and ExtINT
+ * would reach firmware or Septum's own use of the CPU (NMI kicks). */
+static bool msi_data_ok(uint32_t data, char *why, size_t len)
+{
+	unsigned dm = (data >> MSI_DATA_DM_SHIFT) & MSI_DATA_DM_MASK;
+
+	if (dm == MSI_DM_FIXED || dm == MSI_DM_LOWEST)
+		return true;
+	snprintf(why, len, "MSI data 0x%x: delivery mode %u (only fixed and lowest priority)", data, dm);
+	return false;
+}
+
+static unsigned msi_data_reg(const struct vpci_dev *d)
+{
+	return d->msi + (d->msi64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32);
+}
+
+/* The message the device holds now, checked whole (before MSI is enabled). */
+static bool msi_msg_ok(const struct partition *p, const struct vpci_dev *d, char *why, size_t len)
+{
+	uint32_t hi = d->msi64 ? pci_hw_read(d->bdf, d->msi + PCI_MSI_ADDR_HI, 4) : 0;
+
+	if (hi) {
+		snprintf(why, len, "MSI upper address 0x%x: not an interrupt message", hi);
+		return false;
+	}
+	return msi_addr_ok(p, pci_hw_read(d->bdf, d->msi + PCI_MSI_ADDR_LO, 4), why, len) &&
+	       msi_data_ok(pci_hw_read(d->bdf, msi_data_reg(d), 2), why, len);
+}
+
+/* ------------------------------------------------------------ reads */
+
+static uint32_t host_bridge_read(const struct vpci_state *s, unsigned reg)
+{
+	uint32_t header = 0;
+
+	switch (reg) {
+	case PCI_VENDOR_ID:
+		return VPCI_HOST_VENDOR | (VPCI_HOST_DEVICE << 16);
+	case PCI_REVISION_ID:
+		return VPCI_HOST_REV | ((uint32_t)PCI_SUBCLASS_HOST << 16) | ((uint32_t)PCI_CLASS_BRIDGE << 24);
+	case PCI_CACHE_LINE_SIZE:
+		/* Multi-function only if the partition has another function of
+		 * device 00:00, so that a scan looks at functions 1-7. */
+		for (unsigned i = 0; i < s->ndevs; i++)
+			if (PCI_BDF_BUS(s->dev[i].bdf) == 0 && PCI_BDF_DEV(s->dev[i].bdf) == 0)
+				header = PCI_HEADER_MULTI_FN;
+		return header << 16;
+	default:
+		return 0;       /* command/status 0, no BARs, no capabilities, no interrupt */
+	}
+}
+
+static uint32_t bar_read(const struct vpci_dev *d, unsigned i)
+{
+	const struct vpci_bar *b = &d->bar[i];
+
+	if (b->kind == VPCI_BAR_NONE)
+		return 0;
+	return b->sizing ? b->mask : b->orig;
+}
+
+/* Bytes 0x40-0xff: the device's, with hidden capabilities reading 0 and the
+ * next pointers of visible ones rewritten to skip the hidden. */
+static uint32_t caps_read(const struct vpci_dev *d, unsigned reg)
+{
+	uint32_t v = pci_hw_read(d->bdf, reg, 4);
+
+	for (unsigned b = 0; b < 4; b++) {
+		const struct vpci_cap *c = cap_at(d, reg + b);
+		uint32_t mask = 0xffu << (8 * b);
+
+		if (!c)
+			continue;
+		if (c->hidden)
+			v &= ~mask;
+		else if (reg + b == (unsigned)c->off + PCI_CAP_NEXT)
+			v = (v & ~mask) | ((uint32_t)c->next << (8 * b));
+	}
+	return v;
+}
+
+static uint32_t dev_read(const struct vpci_dev *d, unsigned reg)
+{
+	uint32_t v;
+
+	if (reg >= PCI_BAR0 && reg < BAR_REG(PCI_NUM_BARS))
+		return bar_read(d, (reg - PCI_BAR0) / 4);
+	switch (reg) {
+	case PCI_COMMAND:
+		v = pci_hw_read(d->bdf, reg, 4);
+		if (!d->cap_ptr)          /* every capability hidden: no list */
+			v &= ~((uint32_t)PCI_STATUS_CAP_LIST << 16);
+		return v;
+	case PCI_ROM_ADDRESS:
+		return 0;                 /* hidden: "no expansion ROM" (§6.2.5.2) */
+	case PCI_CAP_PTR:
+		return d->cap_ptr;
+	case PCI_RESERVED_38:
+		return 0;
+	default:
+		return reg < PCI_HEADER_END ? pci_hw_read(d->bdf, reg, 4) : caps_read(d, reg);
+	}
+}
+
+/* ------------------------------------------------------------ writes */
+
+enum wclass { W_DROP, W_PASS, W_FIELD };
+
+/* A register Septum composes whole before deciding (the guest may write
+ * it in pieces): [off, off + width). */
+enum field_kind { F_BAR, F_COMMAND, F_MSI_CTRL, F_MSI_ADDR_LO, F_MSI_ADDR_HI, F_MSI_DATA };
+struct field {
+	enum field_kind kind;
+	unsigned off, width;
+};
+
+static enum wclass field(struct field *f, enum field_kind kind, unsigned off, unsigned width)
+{
+	*f = (struct field){ kind, off, width };
+	return W_FIELD;
+}
+
+static enum wclass classify_header(unsigned b, struct field *f)
+{
+	if (b >= PCI_BAR0 && b < BAR_REG(PCI_NUM_BARS))
+		return field(f, F_BAR, b & ~3u, 4);
+	switch (b) {
+	case PCI_COMMAND:
+	case PCI_COMMAND + 1:
+		return field(f, F_COMMAND, PCI_COMMAND, 2);
+	case PCI_STATUS:              /* RW1C error bits: the guest clears its own */
+	case PCI_STATUS + 1:
+	case PCI_CACHE_LINE_SIZE:
+	case PCI_LATENCY_TIMER:
+	case PCI_INTERRUPT_LINE:      /* a scratch byte for software (§6.2.4) */
+		return W_PASS;
+	default:                      /* ids, class, header type, BIST, ROM, ... */
+		return W_DROP;
+	}
+}
+
+static enum wclass classify_msi(const struct vpci_dev *d, unsigned rel, struct field *f)
+{
+	unsigned base = d->msi;
+
+	if (rel < PCI_MSI_ADDR_LO)
+		return field(f, F_MSI_CTRL, base + PCI_MSI_FLAGS, 2);
+	if (rel < PCI_MSI_ADDR_LO + 4)
+		return field(f, F_MSI_ADDR_LO, base + PCI_MSI_ADDR_LO, 4);
+	if (d->msi64 && rel < PCI_MSI_ADDR_HI + 4)
+		return field(f, F_MSI_ADDR_HI, base + PCI_MSI_ADDR_HI, 4);
+	if (base + rel >= msi_data_reg(d) && base + rel < msi_data_reg(d) + 2u)
+		return field(f, F_MSI_DATA, msi_data_reg(d), 2);
+	return W_PASS;                /* mask and pending bits */
+}
+
+static enum wclass classify(const struct vpci_dev *d, unsigned b, struct field *f)
+{
+	const struct vpci_cap *c;
+
+	if (b < PCI_HEADER_END)
+		return classify_header(b, f);
+	c = cap_at(d, b);
+	if (!c)
+		return W_PASS;            /* device-specific registers */
+	if (c->hidden || b < (unsigned)c->off + 2)
+		return W_DROP;            /* hidden, or a capability's id/next (read-only, §6.7) */
+	if (c->off == d->msi && c->id == PCI_CAP_ID_MSI)
+		return classify_msi(d, b - c->off, f);
+	return W_PASS;
+}
+
+static void restore_bars(const struct vpci_dev *d)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (d->bar[i].kind != VPCI_BAR_NONE && pci_hw_read(d->bdf, BAR_REG(i), 4) != d->bar[i].orig)
+			pci_hw_write(d->bdf, BAR_REG(i), 4, d->bar[i].orig);
+}
+
+/* Sizing (§6.2.5.1): all ones written, the size mask read back. The value
+ * is first cut to the address bits the BAR implements, as the hardware
+ * would, so a BAR written in pieces behaves like the real one. Writing
+ * back the firmware's value is accepted (and rewritten, in case a reset
+ * cleared it); anything else would move the BAR away from its EPT mapping. */
+static void bar_write(const struct partition *p, struct vpci_dev *d, unsigned i, uint32_t v)
+{
+	struct vpci_bar *b = &d->bar[i];
+	uint32_t amask = b->mask & (b->kind == VPCI_BAR_MEM64_HI ? 0xffffffffu : PCI_BAR_MEM_MASK);
+
+	if (b->kind == VPCI_BAR_NONE)
+		return;
+	if ((v & amask) == amask) {
+		b->sizing = true;
+		return;
+	}
+	b->sizing = false;
+	if ((v & amask) == (b->orig & amask)) {
+		pci_hw_write(d->bdf, BAR_REG(i), 4, b->orig);
+		return;
+	}
+	refuse(p, d, "moving BAR %u from 0x%x to 0x%x: BARs stay where firmware put them", i,
+	       b->orig & amask, v & amask);
+}
+
+static void field_write(const struct partition *p, struct vpci_dev *d, const struct field *f, uint32_t v)
+{
+	char why[120];
+
+	switch (f->kind) {
+	case F_BAR:
+		bar_write(p, d, (f->off - PCI_BAR0) / 4, v);
+		return;
+	case F_COMMAND:
+		/* A function-level or power-state reset may have cleared the
+		 * BARs; decoding must never start at anything but the mapped
+		 * addresses (a BAR at 0 would claim host RAM). */
+		if (v & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+			restore_bars(d);
+		break;
+	case F_MSI_CTRL:
+		if ((v & PCI_MSI_FLAGS_ENABLE) && !msi_msg_ok(p, d, why, sizeof(why))) {
+			refuse(p, d, "enabling MSI: %s", why);
+			v &= ~(uint32_t)PCI_MSI_FLAGS_ENABLE;
+		}
+		break;
+	case F_MSI_ADDR_LO:
+		if (!msi_addr_ok(p, v, why, sizeof(why))) {
+			refuse(p, d, "%s", why);
+			return;
+		}
+		break;
+	case F_MSI_ADDR_HI:
+		if (v != 0) {
+			refuse(p, d, "MSI upper address 0x%x: not an interrupt message", v);
+			return;
+		}
+		break;
+	case F_MSI_DATA:
+		if (!msi_data_ok(v, why, sizeof(why))) {
+			refuse(p, d, "%s", why);
+			return;
+		}
+		break;
+	}
+	pci_hw_write(d->bdf, f->off, f->width, v);
+}
+
+static uint32_t field_value(const struct vpci_dev *d, const struct field *f)
+{
+	if (f->kind == F_BAR)
+		return bar_read(d, (f->off - PCI_BAR0) / 4);
+	return pci_hw_read(d->bdf, f->off, f->width);
+}
+
+/* size bytes of val at reg (within one dword). If every byte passes, one
+ * access of the guest's own size reaches the device (RW1C and
+ * side-effecting registers see what the guest did); otherwise the passing
+ * bytes go one by one and each emulated register is composed and judged. */
+static void dev_write(const struct partition *p, struct vpci_dev *d, unsigned reg, unsigned size, uint32_t val)
+{
+	struct field fields[4], f;
+	enum wclass cls[4];
+	unsigned nfields = 0;
+	bool all_pass = true;
+
+	for (unsigned i = 0; i < size; i++) {
+		cls[i] = classify(d, reg + i, &f);
+		all_pass = all_pass && cls[i] == W_PASS;
+		if (cls[i] == W_FIELD && (nfields == 0 || fields[nfields - 1].off != f.off))
+			fields[nfields++] = f;
+	}
+	if (all_pass) {
+		pci_hw_write(d->bdf, reg, size, val);
+		return;
+	}
+	for (unsigned i = 0; i < size; i++)
+		if (cls[i] == W_PASS)
+			pci_hw_write(d->bdf, reg + i, 1, (val >> (8 * i)) & 0xff);
+	for (unsigned n = 0; n < nfields; n++) {
+		uint32_t v = field_value(d, &fields[n]);
+
+		for (unsigned i = 0; i < size; i++) {
+			unsigned at = reg + i;
+
+			if (at < fields[n].off || at >= fields[n].off + fields[n].width)
+				continue;
+			at -= fields[n].off;
+			v = (v & ~(0xffu << (8 * at))) | (((val >> (8 * i)) & 0xff) << (8 * at));
+		}
+		field_write(p, d, &fields[n], v);
+	}
+}
+
+/* ------------------------------------------------------------ ports */
+
+/* The function the latch selects, its dword register; false if the latch
+ * is disabled or the access does not fit in the dword at 0xcfc. */
+static bool selected(const struct vpci_state *s, unsigned off, unsigned size, pci_bdf_t *bdf, unsigned *reg)
+{
+	if (!(s->addr & CF8_ENABLE) || off + size > 4)
+		return false;
+	*bdf = (pci_bdf_t)((s->addr >> CF8_BDF_SHIFT) & CF8_BDF_MASK);
+	*reg = s->addr & CF8_REG_MASK;
+	return true;
+}
+
+static bool size_ok(unsigned size)
+{
+	return size == 1 || size == 2 || size == 4;
 }
 
 uint32_t vpci_in(struct partition *p, uint16_t port, unsigned size)
 {
-	if (port == VPCI_ADDR_PORT && size == 4)
-		return p->vpci.addr;
-	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;  /* no device */
+	struct vpci_state *s = &p->vpci;
+	struct vpci_dev *d;
+	pci_bdf_t bdf;
+	unsigned reg, off;
+	uint32_t v;
+
+	if (!size_ok(size))
+		return 0xffffffffu;
+	/* Only a dword access to 0xcf8 is CONFIG_ADDRESS; byte and word
+	 * accesses there are ordinary I/O that nothing claims (§3.2.2.3.2). */
+	if (port < VPCI_DATA_PORT)
+		return port == VPCI_ADDR_PORT && size == 4 ? s->addr : ONES(size);
+	off = port - VPCI_DATA_PORT;
+	if (!selected(s, off, size, &bdf, &reg))
+		return ONES(size);
+	if (bdf == HOST_BRIDGE_BDF)
+		v = host_bridge_read(s, reg);
+	else if ((d = find_dev(s, bdf)))
+		v = dev_read(d, reg);
+	else
+		return ONES(size);        /* master abort: no such function */
+	return (v >> (8 * off)) & ONES(size);
 }
 
 void vpci_out(struct partition *p, uint16_t port, unsigned size, uint32_t val)
 {
-	if (port == VPCI_ADDR_PORT && size == 4)
-		p->vpci.addr = val;
+	struct vpci_state *s = &p->vpci;
+	struct vpci_dev *d;
+	pci_bdf_t bdf;
+	unsigned reg, off;
+
+	if (!size_ok(size))
+		return;
+	if (port < VPCI_DATA_PORT) {
+		if (port == VPCI_ADDR_PORT && size == 4)
+			s->addr = val & CF8_WRITABLE;
+		return;
+	}
+	off = port - VPCI_DATA_PORT;
+	if (!selected(s, off, size, &bdf, &reg) || !(d = find_dev(s, bdf)))
+		return;                   /* the host bridge is read-only; absent functions ignore writes */
+	dev_write(p, d, reg + off, size, val & ONES(size));
+}
+
+/* ------------------------------------------------------------ vpci_init */
+
+/* Measures every BAR the only way PCI allows: all ones written, the mask
+ * read back, the value restored. Decoding is off meanwhile, or the
+ * half-written BAR would claim addresses it does not own (§6.2.5.1). */
+static uint16_t size_bars(pci_bdf_t bdf, uint32_t orig[PCI_NUM_BARS], uint32_t mask[PCI_NUM_BARS])
+{
+	uint16_t cmd = (uint16_t)pci_hw_read(bdf, PCI_COMMAND, 2);
+
+	pci_hw_write(bdf, PCI_COMMAND, 2, cmd & ~(uint32_t)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		orig[i] = pci_hw_read(bdf, BAR_REG(i), 4);
+		pci_hw_write(bdf, BAR_REG(i), 4, 0xffffffffu);
+		mask[i] = pci_hw_read(bdf, BAR_REG(i), 4);
+		pci_hw_write(bdf, BAR_REG(i), 4, orig[i]);
+	}
+	pci_hw_write(bdf, PCI_COMMAND, 2, cmd);
+	return cmd;
+}
+
+/* A BAR's size is the lowest address bit it implements (§6.2.5.1). Taking
+ * the lowest set bit rather than ~mask + 1 also copes with decoders that
+ * hardwire high bits to 0 (16-bit I/O decoders, 64-bit BARs whose upper
+ * half reads back 0). */
+static uint64_t lowest_bit(uint64_t m)
+{
+	return m & (~m + 1);
+}
+
+/* A decoded memory BAR: is it mappable into p at GPA == HPA? */
+static int check_mem_bar(const struct partition *p, pci_bdf_t bdf, unsigned i, uint64_t base, uint64_t size,
+			 char *why, size_t whylen)
+{
+	if (size == 0)
+		return failf(why, whylen, bdf, "BAR %u implements no address bits", i);
+	if (base == 0)
+		return failf(why, whylen, bdf, "BAR %u (%llu bytes) has no address: firmware did not assign it", i,
+			     (unsigned long long)size);
+	if (size < PAGE_SIZE)
+		return failf(why, whylen, bdf,
+			     "BAR %u (0x%llx, %llu bytes) is smaller than a 4 KiB page: mapping its page could expose another device",
+			     i, (unsigned long long)base, (unsigned long long)size);
+	if (base + size < base || base + size > EPT_GPA_LIMIT)
+		return failf(why, whylen, bdf, "BAR %u (0x%llx) is beyond the 48-bit guest-physical space", i,
+			     (unsigned long long)base);
+	if (base < p->ram_size)
+		return failf(why, whylen, bdf, "BAR %u (0x%llx-0x%llx) overlaps the partition's RAM (0-0x%llx)", i,
+			     (unsigned long long)base, (unsigned long long)(base + size - 1),
+			     (unsigned long long)(p->ram_size - 1));
+	return 0;
+}
+
+static int decode_bars(const struct partition *p, struct vpci_dev *d, char *why, size_t whylen)
+{
+	uint32_t orig[PCI_NUM_BARS], mask[PCI_NUM_BARS];
+
+	d->cmd0 = size_bars(d->bdf, orig, mask);
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		struct vpci_bar *b = &d->bar[i];
+		uint32_t type = orig[i] & PCI_BAR_MEM_TYPE;
+		uint64_t base, size;
+
+		if (mask[i] == 0)
+			continue;             /* not implemented */
+		if (orig[i] & PCI_BAR_IO)
+			return failf(why, whylen, d->bdf,
+				     "BAR %u is an I/O BAR (ports 0x%x, %llu bytes): I/O BARs cannot be passed through",
+				     i, orig[i] & PCI_BAR_IO_MASK,
+				     (unsigned long long)lowest_bit(mask[i] & PCI_BAR_IO_MASK));
+		if (type == PCI_BAR_MEM_64) {
+			if (i == PCI_NUM_BARS - 1)
+				return failf(why, whylen, d->bdf, "BAR %u is 64-bit but is the last BAR", i);
+			base = ((uint64_t)orig[i + 1] << 32) | (orig[i] & PCI_BAR_MEM_MASK);
+			size = lowest_bit(((uint64_t)mask[i + 1] << 32) | (mask[i] & PCI_BAR_MEM_MASK));
+		} else if (type == PCI_BAR_MEM_32 || type == PCI_BAR_MEM_1M) {
+			base = orig[i] & PCI_BAR_MEM_MASK;
+			size = lowest_bit(mask[i] & PCI_BAR_MEM_MASK);
+		} else {
+			return failf(why, whylen, d->bdf, "BAR %u has the reserved memory type 3", i);
+		}
+		if (check_mem_bar(p, d->bdf, i, base, size, why, whylen))
+			return -1;
+		*b = (struct vpci_bar){ type == PCI_BAR_MEM_64 ? VPCI_BAR_MEM64_LO : VPCI_BAR_MEM32, orig[i], mask[i],
+					false };
+		d->bar_base[i] = base;
+		d->bar_size[i] = size;
+		if (type == PCI_BAR_MEM_64) {
+			i++;
+			d->bar[i] = (struct vpci_bar){ VPCI_BAR_MEM64_HI, orig[i], mask[i], false };
+		}
+	}
+	return 0;
+}
+
+/* Capabilities a guest may see: power management, MSI (filtered),
+ * PCI-X, vendor-specific, PCI Express, SATA, advanced features. Hidden:
+ * MSI-X (see the top of the file), Enhanced Allocation (fixed BARs outside
+ * the BAR registers) and whatever Septum does not know. */
+static bool cap_visible(uint8_t id)
+{
+	switch (id) {
+	case PCI_CAP_ID_PM:
+	case PCI_CAP_ID_MSI:
+	case PCI_CAP_ID_PCIX:
+	case PCI_CAP_ID_VNDR:
+	case PCI_CAP_ID_EXP:
+	case PCI_CAP_ID_SATA:
+	case PCI_CAP_ID_AF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static unsigned msi_cap_len(uint32_t flags)
+{
+	/* §6.8.1, Figure 6-9: 10 bytes, +4 for the upper address, +10 for
+	 * the reserved word, mask and pending bits. */
+	return 10u + ((flags & PCI_MSI_FLAGS_64BIT) ? 4u : 0u) + ((flags & PCI_MSI_FLAGS_MASKBIT) ? 10u : 0u);
+}
+
+/* Lengths: a known layout for MSI and MSI-X; for the others, up to the
+ * next capability in memory (or the end of the space), so a hidden one
+ * hides its whole body. */
+static int cap_lengths(struct vpci_dev *d, char *why, size_t whylen)
+{
+	for (unsigned i = 0; i < d->ncaps; i++) {
+		struct vpci_cap *c = &d->cap[i];
+		unsigned end = PCI_CFG_SIZE, len;
+
+		for (unsigned j = 0; j < d->ncaps; j++)
+			if (d->cap[j].off > c->off && d->cap[j].off < end)
+				end = d->cap[j].off;
+		len = end - c->off;
+		if (c->id == PCI_CAP_ID_MSI && !c->hidden) {
+			uint32_t flags = pci_hw_read(d->bdf, c->off + PCI_MSI_FLAGS, 2);
+
+			len = msi_cap_len(flags);
+			if (c->off + len > end)
+				return failf(why, whylen, d->bdf, "MSI capability at 0x%x overlaps the next one",
+					     c->off);
+			d->msi = c->off;
+			d->msi64 = flags & PCI_MSI_FLAGS_64BIT;
+		} else if (c->id == PCI_CAP_ID_MSIX && len > PCI_MSIX_CAP_LEN) {
+			len = PCI_MSIX_CAP_LEN;
+		}
+		c->len = (uint8_t)len;
+	}
+	return 0;
+}
+
+/* Reads the capability list (§6.7), refusing a list that points into the
+ * header, outside the space or in a loop, then links the visible entries
+ * in the list's order. */
+static int read_caps(struct vpci_dev *d, char *why, size_t whylen)
+{
+	unsigned off;
+	int last = -1;
+	bool have_msi = false;
+
+	if (!(pci_hw_read(d->bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	for (off = pci_hw_read(d->bdf, PCI_CAP_PTR, 1) & 0xfc; off; ) {
+		struct vpci_cap *c;
+		uint32_t hdr;
+
+		if (off < PCI_HEADER_END || d->ncaps == VPCI_MAX_CAPS)
+			return failf(why, whylen, d->bdf, "malformed capability list (pointer 0x%x)", off);
+		hdr = pci_hw_read(d->bdf, off, 2);
+		for (unsigned i = 0; i < d->ncaps; i++)
+			if (d->cap[i].off == off)
+				return failf(why, whylen, d->bdf, "malformed capability list (loop at 0x%x)", off);
+		c = &d->cap[d->ncaps++];
+		*c = (struct vpci_cap){ .off = (uint8_t)off, .id = (uint8_t)hdr, .hidden = !cap_visible((uint8_t)hdr) };
+		if (c->id == PCI_CAP_ID_MSI) {
+			c->hidden = c->hidden || have_msi;     /* a second MSI capability is not used */
+			have_msi = true;
+		}
+		if (!c->hidden) {
+			if (last < 0)
+				d->cap_ptr = c->off;
+			else
+				d->cap[last].next = c->off;
+			last = (int)(d->ncaps - 1);
+		}
+		off = (hdr >> 8) & 0xfc;
+	}
+	return cap_lengths(d, why, whylen);
+}
+
+/* Everything about one listed function that can be checked without
+ * changing it (BAR sizing restores what it touches). */
+static int check_function(const struct partition *p, struct vpci_dev *d, char *why, size_t whylen)
+{
+	uint32_t id, class, layout;
+
+	if (d->bdf == HOST_BRIDGE_BDF)
+		return failf(why, whylen, d->bdf, "is the host bridge; the partition has a virtual one there");
+	id = pci_hw_read(d->bdf, PCI_VENDOR_ID, 4);
+	if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0)
+		return failf(why, whylen, d->bdf, "no such function on this machine");
+	class = pci_hw_read(d->bdf, PCI_CLASS_SUB, 2);
+	if (class == ((PCI_CLASS_BRIDGE << 8) | PCI_SUBCLASS_HOST))
+		return failf(why, whylen, d->bdf, "is a host bridge (class 06/00)");
+	layout = pci_hw_read(d->bdf, PCI_HEADER_TYPE, 1) & PCI_HEADER_LAYOUT;
+	if (layout == 1)
+		return failf(why, whylen, d->bdf, "is a PCI-to-PCI bridge (header type 1): bridges cannot be assigned");
+	if (layout == 2)
+		return failf(why, whylen, d->bdf, "is a CardBus bridge (header type 2): bridges cannot be assigned");
+	if (layout != 0)
+		return failf(why, whylen, d->bdf, "has the unknown header type %u", layout);
+	if (decode_bars(p, d, why, whylen) || read_caps(d, why, whylen))
+		return -1;
+	return 0;
+}
+
+/* No two assigned BARs may share a byte: each is mapped once. */
+static int check_overlaps(const struct vpci_dev *devs, unsigned n, char *why, size_t whylen)
+{
+	for (unsigned a = 0; a < n; a++)
+		for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+			for (unsigned b = a; b < n; b++)
+				for (unsigned j = (b == a ? i + 1 : 0); j < PCI_NUM_BARS; j++) {
+					uint64_t s1 = devs[a].bar_base[i], e1 = s1 + devs[a].bar_size[i];
+					uint64_t s2 = devs[b].bar_base[j], e2 = s2 + devs[b].bar_size[j];
+
+					if (devs[a].bar_size[i] && devs[b].bar_size[j] && s1 < e2 && s2 < e1)
+						return failf(why, whylen, devs[b].bdf,
+							     "BAR %u overlaps BAR %u of " BDF_FMT, j, i,
+							     BDF_ARGS(devs[a].bdf));
+				}
+	return 0;
+}
+
+/* Interrupt messages off until the guest sets them up through the filter:
+ * a message firmware left enabled could target any CPU. */
+static void quiesce_interrupts(const struct vpci_dev *d)
+{
+	for (unsigned i = 0; i < d->ncaps; i++) {
+		const struct vpci_cap *c = &d->cap[i];
+		uint32_t flags;
+
+		if (c->id == PCI_CAP_ID_MSI) {
+			flags = pci_hw_read(d->bdf, c->off + PCI_MSI_FLAGS, 2);
+			if (flags & PCI_MSI_FLAGS_ENABLE)
+				pci_hw_write(d->bdf, c->off + PCI_MSI_FLAGS, 2, flags & ~(uint32_t)PCI_MSI_FLAGS_ENABLE);
+		} else if (c->id == PCI_CAP_ID_MSIX) {
+			flags = pci_hw_read(d->bdf, c->off + PCI_MSIX_FLAGS, 2);
+			if (flags & PCI_MSIX_FLAGS_ENABLE)
+				pci_hw_write(d->bdf, c->off + PCI_MSIX_FLAGS, 2, flags & ~(uint32_t)PCI_MSIX_FLAGS_ENABLE);
+		}
+	}
+}
+
+static int map_bars(struct partition *p, const struct vpci_dev *d, char *why, size_t whylen)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		uint64_t base = d->bar_base[i], size = d->bar_size[i];
+		int rc;
+
+		if (!size)
+			continue;
+		/* Uncached, no execute: device registers, never code. */
+		rc = ept_map(&p->ept, gpa(base), hpa(base), size, EPT_R | EPT_W, EPT_MT_UC);
+		if (rc == -ENOMEM)
+			return failf(why, whylen, d->bdf, "out of hypervisor memory for the EPT mapping BAR %u", i);
+		if (rc == -EEXIST)
+			return failf(why, whylen, d->bdf, "BAR %u (0x%llx) overlaps memory already mapped", i,
+				     (unsigned long long)base);
+		if (rc)
+			return failf(why, whylen, d->bdf, "BAR %u (0x%llx, %llu bytes) cannot be mapped (error %d)", i,
+				     (unsigned long long)base, (unsigned long long)size, rc);
+		pr_info("partition %s: PCI " BDF_FMT " BAR %u mapped at 0x%llx (%llu KiB, uncached)", p->name,
+			BDF_ARGS(d->bdf), i, (unsigned long long)base, (unsigned long long)(size >> 10));
+	}
+	return 0;
+}
+
+void vpci_reset(struct partition *p)
+{
+	struct vpci_state *s = &p->vpci;
+
+	s->addr = 0;
+	for (unsigned i = 0; i < s->ndevs; i++) {
+		struct vpci_dev *d = &s->dev[i];
+
+		/* DMA and decoding stop first; then the device is put back
+		 * as vpci_init() found it, minus bus mastering. */
+		pci_hw_write(d->bdf, PCI_COMMAND, 2,
+			     d->cmd0 & ~(uint32_t)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+		quiesce_interrupts(d);
+		restore_bars(d);
+		for (unsigned b = 0; b < PCI_NUM_BARS; b++)
+			d->bar[b].sizing = false;
+		pci_hw_write(d->bdf, PCI_COMMAND, 2, d->cmd0 & ~(uint32_t)PCI_COMMAND_MASTER);
+	}
+}
+
+int vpci_init(struct partition *p, char *why, size_t whylen)
+{
+	struct vpci_state *s = &p->vpci;
+	unsigned n = p->cfg ? p->cfg->npci : 0;
+
+	memset(s, 0, sizeof(*s));
+	if (n > VPCI_MAX_DEVS) {
+		snprintf(why, whylen, "PCI: %u functions listed, at most %u", n, VPCI_MAX_DEVS);
+		return -1;
+	}
+	/* Check everything first: a refused function leaves no mapping and
+	 * no changed device behind. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct cfg_pci *c = &p->cfg->pci[i];
+
+		s->dev[i].bdf = PCI_BDF(c->bus, c->dev, c->fn);
+		for (unsigned j = 0; j < i; j++)
+			if (s->dev[j].bdf == s->dev[i].bdf)
+				return failf(why, whylen, s->dev[i].bdf, "listed twice");
+		if (check_function(p, &s->dev[i], why, whylen))
+			return -1;
+	}
+	if (check_overlaps(s->dev, n, why, whylen))
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		const struct vpci_dev *d = &s->dev[i];
+
+		quiesce_interrupts(d);
+		if (map_bars(p, d, why, whylen))
+			return -1;        /* out of memory: the partition is not started */
+		pr_warn("partition %s: PCI " BDF_FMT " assigned without an IOMMU: its DMA is not confined and can reach all memory, Septum's and other partitions' included",
+			p->name, BDF_ARGS(d->bdf));
+	}
+	s->ndevs = n;
+	return 0;
 }

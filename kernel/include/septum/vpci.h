@@ -3,20 +3,78 @@
  * Virtual PCI configuration space (configuration mechanism #1, ports
  * 0xcf8-0xcff, PCI Local Bus Specification 3.0 §3.2.2.3.2). A partition
  * sees only what is assigned to it; everything else reads as absent.
+ *
+ * What the partition sees (docs/pci.md has the whole story):
+ *   00:00.0  a virtual host bridge, read-only (vendor 8086, class 06/00);
+ *   each function of its `pci =` list, at its real bus/device/function,
+ *            its configuration space forwarded to the real one with the
+ *            BARs, the expansion ROM, the capability list and MSI filtered;
+ *   nothing else: reads all ones, writes are dropped.
  */
 #ifndef SEPTUM_VPCI_H
 #define SEPTUM_VPCI_H
 
+#include <septum/config.h>
+#include <septum/pci_hw.h>
 #include <septum/types.h>
 
 #define VPCI_ADDR_PORT 0xcf8u
 #define VPCI_DATA_PORT 0xcfcu     /* 0xcfc-0xcff */
 
+/* The virtual host bridge at 00:00.0. 8086:1237 is the i440FX host bridge
+ * every PC emulator shows; guests need no driver for it. */
+#define VPCI_HOST_VENDOR 0x8086u
+#define VPCI_HOST_DEVICE 0x1237u
+#define VPCI_HOST_REV    0x02u
+
+#define VPCI_MAX_DEVS    CFG_MAX_PCI
+#define VPCI_MAX_CAPS    48       /* (256 - 64) / 4: the most a list can hold */
+#define VPCI_LOG_REFUSALS 8       /* refusals logged per device; the rest only counted */
+
 struct partition;
+
+/* BAR register kinds (one per 32-bit BAR register). */
+enum vpci_bar_kind {
+	VPCI_BAR_NONE = 0,            /* not implemented: reads 0 */
+	VPCI_BAR_MEM32,
+	VPCI_BAR_MEM64_LO,            /* low half of a 64-bit BAR ... */
+	VPCI_BAR_MEM64_HI,            /* ... and the register after it */
+};
+
+struct vpci_bar {
+	enum vpci_bar_kind kind;
+	uint32_t orig;                /* the register as firmware left it */
+	uint32_t mask;                /* what it reads after all ones were written */
+	bool sizing;                  /* the guest wrote all ones: reads return mask */
+};
+
+/* One capability of the real list. */
+struct vpci_cap {
+	uint8_t off, len, id;
+	uint8_t next;                 /* virtual next pointer (visible caps only) */
+	bool hidden;
+};
+
+/* An assigned function. */
+struct vpci_dev {
+	pci_bdf_t bdf;
+	struct vpci_bar bar[PCI_NUM_BARS];
+	uint64_t bar_base[PCI_NUM_BARS];  /* decoded base/size, at the low register */
+	uint64_t bar_size[PCI_NUM_BARS];
+	unsigned ncaps;
+	struct vpci_cap cap[VPCI_MAX_CAPS];
+	uint8_t cap_ptr;              /* first visible capability, 0 if none */
+	uint8_t msi;                  /* offset of the MSI capability, 0 if none */
+	bool msi64;                   /* it has the upper address register */
+	uint16_t cmd0;                /* command register as firmware left it */
+	unsigned refusals;            /* guest writes refused so far */
+};
 
 /* Per-partition state, embedded in struct partition. */
 struct vpci_state {
 	uint32_t addr;                /* last value written to 0xcf8 */
+	unsigned ndevs;
+	struct vpci_dev dev[VPCI_MAX_DEVS];
 };
 
 static inline bool vpci_port(uint16_t port)
@@ -24,9 +82,27 @@ static inline bool vpci_port(uint16_t port)
 	return port >= VPCI_ADDR_PORT && port < VPCI_DATA_PORT + 4;
 }
 
-/* Sets up p's view from p->cfg's pci = list (at start-up, after its EPT
- * exists). Returns 0, or -1 with a reason. */
+/*
+ * Sets up p's view from p->cfg's pci = list (at start-up, after its EPT
+ * exists): checks every listed function on the host, then maps its memory
+ * BARs into p->ept at GPA == HPA (uncached, read/write), turns MSI and
+ * MSI-X off on it, and logs the DMA warning. Refuses, naming the function:
+ * one that does not exist, a host bridge (00:00.0 is the virtual one), a
+ * bridge (header type 1 or 2), an I/O BAR, a memory BAR that is unassigned,
+ * smaller than a page, overlapping the partition's RAM [0, p->ram_size) or
+ * another mapping, beyond the guest-physical space, and a malformed
+ * capability list. Nothing is written to a device or mapped unless every
+ * function passes. Returns 0, or -1 with a reason.
+ */
 int vpci_init(struct partition *p, char *why, size_t whylen);
+/*
+ * Quiets p's assigned functions for a restart (before its RAM is reloaded:
+ * a device still doing DMA would write into the new images) or after p
+ * ended: bus mastering off, MSI and MSI-X off, BARs and decoding as
+ * firmware left them; the 0xcf8 latch and BAR sizing state cleared. Call
+ * with none of p's vCPUs in guest mode. Refusal counts are kept.
+ */
+void vpci_reset(struct partition *p);
 /* A guest IN of size bytes (1, 2, 4) from port (vpci_port() true). */
 uint32_t vpci_in(struct partition *p, uint16_t port, unsigned size);
 /* A guest OUT. */
