@@ -261,18 +261,24 @@ static void default_cfg_file(void **state)
 	fclose(f);
 	if (cfg_parse("configs/default.cfg", text, n, &cfg, &err) != 0)
 		fail_msg("%s:%u: %s", err.file, err.line, err.reason);
-	assert_int_equal(cfg.npartitions, 2);
-	assert_string_equal(cfg.part[0].name, "hello");
-	assert_int_equal(cfg.part[0].cpus, 1ull << 1);
-	assert_int_equal(cfg.part[0].memory, 16ull << 20);
-	assert_string_equal(cfg.part[0].kernel, "hello.elf");
-	assert_string_equal(cfg.part[1].name, "heartbeat");
+	/* The demo: 2-CPU Linux container-host (boot CPU included), 1-CPU
+	 * Linux, 1-CPU multiboot kernel with a module. */
+	assert_int_equal(cfg.npartitions, 3);
+	assert_string_equal(cfg.part[0].name, "linux0");
+	assert_int_equal(cfg.part[0].cpus, 3ull);
+	assert_int_equal(cfg.part[0].memory, 192ull << 20);
+	assert_string_equal(cfg.part[0].kernel, "vmlinuz");
+	assert_string_equal(cfg.part[0].initrd, "initrd.img");
+	assert_int_equal(cfg.part[0].role, CFG_ROLE_CONTAINER_HOST);
+	assert_int_equal(cfg.part[0].on_reboot, CFG_ON_RESTART);
+	assert_string_equal(cfg.part[1].name, "linux1");
 	assert_int_equal(cfg.part[1].cpus, 1ull << 2);
-	assert_int_equal(cfg.part[1].memory, 16ull << 20);
-	assert_string_equal(cfg.part[1].kernel, "heartbeat.elf");
-	assert_string_equal(cfg.part[1].cmdline, "count=20");
-	/* CPU 0 is left unused by the demo. */
-	assert_int_equal((cfg.part[0].cpus | cfg.part[1].cpus) & 1, 0);
+	assert_string_equal(cfg.part[2].name, "mb");
+	assert_int_equal(cfg.part[2].cpus, 1ull << 3);
+	assert_string_equal(cfg.part[2].kernel, "mbtest1.elf");
+	assert_int_equal(cfg.part[2].nmodules, 1);
+	assert_string_equal(cfg.part[2].module[0].file, "mbmod-a.txt");
+	assert_string_equal(cfg.part[2].module[0].args, "demo module");
 }
 
 /* ------------------------------------------------------------ formatters */

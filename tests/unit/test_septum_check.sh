@@ -30,10 +30,11 @@ expect() {
 	echo "ok   $name"; pass=$((pass + 1))
 }
 
-def=configs/default.cfg
+def=configs/examples/test-guests.cfg
 expect default 0 "hello            1          0x0000000001000000-0x0000000001ffffff 16 MiB    hello.elf" "" -- $def
 expect default-heartbeat 0 "heartbeat        2          0x0000000002000000-0x0000000002ffffff 16 MiB    heartbeat.elf" "" -- $def
 expect default-not-checked 0 "images: not checked" "" -- $def
+expect demo 0 "linux0           0-1" "" -- configs/default.cfg
 expect help 0 "Default: one block of 1G at 16M" "" -- --help
 
 # Each example states, in a comment, the septum-check line that accepts it.
@@ -45,8 +46,8 @@ for f in configs/examples/*.cfg; do
 done
 
 # Machine facts: CPUs that do not exist, memory that does not fit.
-expect cpu-missing 1 "" "$def:11: cpus: CPU 2 does not exist (this machine has 2 CPUs)" -- --cpus 2 $def
-expect ram-short 1 "" "$def:12: memory: 16 MiB does not fit (largest free block left: 4 MiB)" -- --ram 20M $def
+expect cpu-missing 1 "" "$def:12: cpus: CPU 2 does not exist (this machine has 2 CPUs)" -- --cpus 2 $def
+expect ram-short 1 "" "$def:13: memory: 16 MiB does not fit (largest free block left: 4 MiB)" -- --ram 20M $def
 expect ram-two-blocks 0 "heartbeat        2          0x0000000100000000-0x0000000100ffffff" "" -- \
 	--ram 16M@16M --ram 16M@4G $def
 expect ram-chained 0 "0x1000000-0x1ffffff (16 MiB), 0x2000000-0x2ffffff (16 MiB)" "" -- --ram 16M --ram 16M $def
@@ -82,16 +83,16 @@ if command -v as >/dev/null && command -v ld >/dev/null; then
 	mkdir -p "$tmp/img"
 	printf '.globl _start\n_start: hlt\n jmp _start\n' | as -o "$tmp/t.o" -
 	ld -static -z noexecstack -z max-page-size=4096 -Ttext=0x200000 -e _start -o "$tmp/img/hello.elf" "$tmp/t.o"
-	expect image-missing 1 "" "$def:13: kernel: file 'heartbeat.elf' not found" -- --images "$tmp/img" $def
+	expect image-missing 1 "" "$def:14: kernel: file 'heartbeat.elf' not found" -- --images "$tmp/img" $def
 	cp "$tmp/img/hello.elf" "$tmp/img/heartbeat.elf"
 	expect images-ok 0 "images: every kernel, initrd and module found in $tmp/img" "" -- --images "$tmp/img" $def
 	echo junk >"$tmp/img/hello.elf"
 	expect image-broken 1 "" "*" -- --images "$tmp/img" $def
-	grep -q "^$def:8: kernel: 'hello.elf': " "$tmp/err" && { echo "ok   image-broken-line"; pass=$((pass + 1)); } ||
+	grep -q "^$def:9: kernel: 'hello.elf': " "$tmp/err" && { echo "ok   image-broken-line"; pass=$((pass + 1)); } ||
 		{ echo "FAIL image-broken-line: $(cat "$tmp/err")"; failed=$((failed + 1)); }
 	ld -static -z noexecstack -z max-page-size=4096 -Ttext=0x2000000 -e _start -o "$tmp/img/hello.elf" "$tmp/t.o"
 	expect image-too-big 1 "" "*" -- --images "$tmp/img" $def
-	grep -q "^$def:8: kernel: 'hello.elf': .*fit" "$tmp/err" && { echo "ok   image-too-big-line"; pass=$((pass + 1)); } ||
+	grep -q "^$def:9: kernel: 'hello.elf': .*fit" "$tmp/err" && { echo "ok   image-too-big-line"; pass=$((pass + 1)); } ||
 		{ echo "FAIL image-too-big-line: $(cat "$tmp/err")"; failed=$((failed + 1)); }
 
 	# Multiboot kernels (v1 and v2 headers) with modules; modules on an ELF kernel.
