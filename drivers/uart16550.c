@@ -2,6 +2,7 @@
 /* Polled 16550 driver for the physical console. */
 #include <arch/cpu.h>
 #include <drivers/uart16550.h>
+#include <septum/console.h>
 
 #define UART_CLOCK 115200u
 /* A missing UART never sets THRE; give up after this many polls so a machine
@@ -41,4 +42,21 @@ void uart16550_drain(uint16_t port)
 {
 	for (int i = 0; i < THRE_POLLS && !(inb(port + UART_LSR) & UART_LSR_TEMT); i++)
 		cpu_relax();
+}
+
+int uart16550_getc(uint16_t port)
+{
+	uint8_t lsr = inb(port + UART_LSR);
+
+	/* No UART decodes the port: the bus floats to 0xff, which would
+	 * read as "data ready" forever. */
+	if (lsr == 0xff || !(lsr & UART_LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
+}
+
+/* The console router's receiver (septum/console.h): Septum's console is COM1. */
+int console_hw_getc(void)
+{
+	return uart16550_getc(COM1_PORT);
 }

@@ -13,6 +13,7 @@
 
 #include <arch/acpi.h>
 #include <septum/vacpi.h>
+#include <septum/vuart.h>
 #include <septum/why.h>
 
 /* ACPI 6.0 Errata A revisions of each structure. */
@@ -53,11 +54,13 @@
 
 #define PM_TMR_LEN       4   /* §4.8.3.3 Power Management Timer: a 4-byte block */
 
-/* The \_S5 object, the whole of the DSDT's AML (chapter 20, ACPI Machine
- * Language Specification). Equivalent ASL:
+/* The DSDT's AML (chapter 20, ACPI Machine Language Specification): the
+ * \_S5 object, then COM1. */
+
+/* Equivalent ASL:
  *   Name (\_S5, Package (0x04) { SLP_TYP, SLP_TYP, Zero, Zero })
  * §7.4.2 \_Sx: element 0 is SLP_TYPa, element 1 SLP_TYPb, then reserved. */
-static const uint8_t dsdt_aml[] = {
+static const uint8_t s5_aml[] = {
 	0x08,                        /* NameOp: DefName := NameOp NameString DataRefObject (§20.2.5.1) */
 	0x5c, '_', 'S', '5', '_',    /* NameString: RootChar '\' + NameSeg "_S5_" (§20.2.2) */
 	0x12,                        /* PackageOp: DefPackage := PackageOp PkgLength NumElements PackageElementList (§20.2.5.4) */
@@ -69,13 +72,60 @@ static const uint8_t dsdt_aml[] = {
 	0x00,                        /* ZeroOp: reserved */
 };
 /* The PkgLength byte counts itself and everything after it. */
-_Static_assert(sizeof(dsdt_aml) - 7 == 0x08, "AML \\_S5 PkgLength");
+_Static_assert(sizeof(s5_aml) - 7 == 0x08, "AML \\_S5 PkgLength");
 _Static_assert(VACPI_S5_SLP_TYP <= 7, "SLP_TYP is a 3-bit field (4.8.3.7)");
+
+/*
+ * The partition's vUART as an ACPI device, so that Linux's 8250_pnp driver
+ * registers ttyS0 from it. It has an I/O resource and deliberately no IRQ
+ * resource: the partition has no interrupt controller to route IRQ 4, and
+ * with irq 0 Linux's 8250 core polls the UART from a timer (docs/vacpi.md).
+ * Equivalent ASL:
+ *   Scope (\_SB) {
+ *     Device (COM1) {
+ *       Name (_HID, EisaId ("PNP0501"))      // 16550A-compatible COM port
+ *       Name (_UID, One)
+ *       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3F8, 0x3F8, 0x01, 0x08) })
+ *     }
+ *   }
+ */
+#define COM1_LO  (VACPI_COM1_PORT & 0xff)
+#define COM1_HI  (VACPI_COM1_PORT >> 8)
+static const uint8_t com1_aml[] = {
+	0x10,                        /* ScopeOp: DefScope := ScopeOp PkgLength NameString TermList (§20.2.5.1) */
+	0x30,                        /* PkgLength: 48 bytes, this one to the end */
+	0x5c, '_', 'S', 'B', '_',    /* NameString: \_SB_ (§5.3.1 System Bus) */
+	0x5b, 0x82,                  /* DeviceOp: ExtOpPrefix 0x82 (§20.2.5.2 DefDevice) */
+	0x28,                        /* PkgLength: 40 bytes, this one to the end */
+	'C', 'O', 'M', '1',          /* NameSeg */
+	0x08, '_', 'H', 'I', 'D',    /* NameOp "_HID" (§6.1.5) */
+	0x0c, 0x41, 0xd0, 0x05, 0x01,/* DWordPrefix: EISAID "PNP0501", compressed (§6.1.5) */
+	0x08, '_', 'U', 'I', 'D',    /* NameOp "_UID" (§6.1.12) */
+	0x01,                        /* OneOp */
+	0x08, '_', 'C', 'R', 'S',    /* NameOp "_CRS" (§6.2.2) */
+	0x11,                        /* BufferOp: DefBuffer := BufferOp PkgLength BufferSize ByteList (§20.2.5.4) */
+	0x0d,                        /* PkgLength: 13 bytes, this one to the end */
+	0x0a, 0x0a,                  /* BufferSize: BytePrefix 10 */
+	0x47,                        /* §6.4.2.5 I/O Port Descriptor: small item 0x08, length 7 */
+	0x01,                        /*   Information: bit 0 = decodes 16 address lines */
+	COM1_LO, COM1_HI,            /*   Range minimum base address */
+	COM1_LO, COM1_HI,            /*   Range maximum base address: fixed at 0x3f8 */
+	0x01,                        /*   Base alignment */
+	VACPI_COM1_PORTS,            /*   Range length: 8 ports */
+	0x79, 0x00,                  /* §6.4.2.9 End Tag; checksum 0 means "treat as valid" */
+};
+/* Each PkgLength counts itself and everything after it up to its end,
+ * which for all three is the end of com1_aml. */
+_Static_assert(sizeof(com1_aml) - 1 == 0x30, "AML Scope (\\_SB) PkgLength");
+_Static_assert(sizeof(com1_aml) - 9 == 0x28, "AML Device (COM1) PkgLength");
+_Static_assert(sizeof(com1_aml) - 36 == 0x0d, "AML _CRS Buffer PkgLength");
+_Static_assert(VACPI_COM1_PORT == VUART_BASE && VACPI_COM1_PORTS == VUART_PORTS,
+	       "the DSDT's COM1 is the partition's vUART");
 
 #define SDT_HDR   sizeof(struct acpi_sdt_header)
 #define XSDT_N    2                          /* FADT, MADT (the DSDT hangs off the FADT) */
 #define XSDT_LEN  (SDT_HDR + XSDT_N * sizeof(uint64_t))
-#define DSDT_LEN  (SDT_HDR + sizeof(dsdt_aml))
+#define DSDT_LEN  (SDT_HDR + sizeof(s5_aml) + sizeof(com1_aml))
 #define MADT_LEN(n) (sizeof(struct acpi_madt) + (n) * sizeof(struct acpi_madt_x2apic))
 #define SLOT(len) ALIGN_UP((len), VACPI_ALIGN)
 
@@ -301,14 +351,15 @@ static void put_fadt(uint8_t *buf, const struct plan *p, uint64_t gpa_base,
 	seal(buf + p->fadt);
 }
 
-/* §5.2.11.1 DSDT: header + the \_S5 AML above. */
+/* §5.2.11.1 DSDT: header + the AML above. */
 static void put_dsdt(uint8_t *buf, const struct plan *p, const struct vacpi_desc *d)
 {
 	struct acpi_sdt_header h;
 
 	sdt_header(&h, "DSDT", (uint32_t)DSDT_LEN, DSDT_REVISION, d);
 	memcpy(buf + p->dsdt, &h, sizeof(h));
-	memcpy(buf + p->dsdt + sizeof(h), dsdt_aml, sizeof(dsdt_aml));
+	memcpy(buf + p->dsdt + sizeof(h), s5_aml, sizeof(s5_aml));
+	memcpy(buf + p->dsdt + sizeof(h) + sizeof(s5_aml), com1_aml, sizeof(com1_aml));
 	seal(buf + p->dsdt);
 }
 

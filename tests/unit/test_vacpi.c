@@ -213,7 +213,7 @@ static void test_tables_lengths_revisions_checksums(void **state)
 	check_sdt(&g, &g.l.xsdt, "XSDT", 36 + 2 * 8, 1);
 	check_sdt(&g, &g.l.fadt, "FACP", 276, 6);
 	check_sdt(&g, &g.l.madt, "APIC", 44 + 2 * 16, 4);
-	check_sdt(&g, &g.l.dsdt, "DSDT", 36 + 15, 2);
+	check_sdt(&g, &g.l.dsdt, "DSDT", 36 + 15 + 49, 2);
 	/* The reader agrees: it validates length and checksum too. */
 	init(&g);
 	assert_int_equal(acpi_map_table(&g.acpi, g.l.dsdt.gpa.v, "DSDT", &h, g.why, sizeof(g.why)), 0);
@@ -255,8 +255,8 @@ static void test_documented_layout(void **state)
 	assert_int_equal(g.l.xsdt.gpa.v - BASE, 48);
 	assert_int_equal(g.l.fadt.gpa.v - BASE, 112);
 	assert_int_equal(g.l.dsdt.gpa.v - BASE, 400);
-	assert_int_equal(g.l.madt.gpa.v - BASE, 464);
-	assert_int_equal(g.l.size, 528);
+	assert_int_equal(g.l.madt.gpa.v - BASE, 512);
+	assert_int_equal(g.l.size, 576);
 }
 
 /* Aligned, disjoint, inside [base, base + size), RSDP first. */
@@ -434,8 +434,267 @@ static void test_dsdt_s5(void **state)
 	assert_int_equal(s5.slp_typa, VACPI_S5_SLP_TYP);
 	assert_int_equal(s5.slp_typb, VACPI_S5_SLP_TYP);
 	assert_int_equal(g.l.s5_slp_typ, VACPI_S5_SLP_TYP);
-	assert_int_equal(dsdt->length, 36 + sizeof(aml));
+	/* \_S5 comes first; COM1 follows (test_dsdt_com1_*). */
+	assert_true(dsdt->length >= 36 + sizeof(aml));
 	assert_memory_equal((const uint8_t *)dsdt + 36, aml, sizeof(aml));
+}
+
+/* ---------------------------------------------------- the DSDT's COM1 */
+
+/*
+ * A small AML walker for exactly the shapes the DSDT may hold: top-level
+ * Name(\_S5, Package) and Scope(\_SB) { Device(XXXX) { Name(...) } }, with
+ * Name values DWordPrefix, BytePrefix, Zero/One or a Buffer. Anything else,
+ * or a PkgLength that does not end where its object ends, fails the test:
+ * what Linux's AML interpreter would choke on must not pass here.
+ */
+struct aml_device {
+	char scope[5], name[5];
+	bool has_hid, has_uid, has_crs;
+	uint32_t hid;
+	uint64_t uid;
+	const uint8_t *crs;       /* the Buffer's bytes */
+	size_t crs_len;
+};
+
+/* §20.2.4 PkgLength: bits 7:6 of the lead byte = following bytes. */
+static size_t pkglen(const uint8_t *p, size_t avail, size_t *len)
+{
+	size_t follow = p[0] >> 6, v;
+
+	assert_true(avail >= follow + 1);
+	if (!follow) {
+		*len = p[0] & 0x3f;
+		return 1;
+	}
+	v = p[0] & 0x0f;
+	for (size_t i = 0; i < follow; i++)
+		v |= (size_t)p[1 + i] << (4 + 8 * i);
+	*len = v;
+	return follow + 1;
+}
+
+/* One NameOp NameSeg DataObject inside a device; returns bytes used. */
+static size_t parse_name(const uint8_t *p, size_t avail, struct aml_device *dev)
+{
+	char seg[5] = { 0 };
+	size_t at = 5, n, len;
+
+	assert_true(avail >= 6);
+	assert_int_equal(p[0], 0x08);                       /* NameOp */
+	memcpy(seg, p + 1, 4);
+	switch (p[at]) {
+	case 0x0c:                                          /* DWordPrefix */
+		assert_true(avail >= at + 5);
+		if (!strcmp(seg, "_HID")) {
+			dev->has_hid = true;
+			memcpy(&dev->hid, p + at + 1, 4);
+		}
+		return at + 5;
+	case 0x00: case 0x01:                               /* ZeroOp, OneOp */
+		if (!strcmp(seg, "_UID")) {
+			dev->has_uid = true;
+			dev->uid = p[at];
+		}
+		return at + 1;
+	case 0x0a:                                          /* BytePrefix */
+		if (!strcmp(seg, "_UID")) {
+			dev->has_uid = true;
+			dev->uid = p[at + 1];
+		}
+		return at + 2;
+	case 0x11:                                          /* BufferOp */
+		n = pkglen(p + at + 1, avail - at - 1, &len);
+		assert_true(len <= avail - at - 1);
+		/* BufferSize is a BytePrefix constant equal to the bytes left. */
+		assert_int_equal(p[at + 1 + n], 0x0a);
+		assert_int_equal(p[at + 2 + n], len - n - 2);
+		if (!strcmp(seg, "_CRS")) {
+			dev->has_crs = true;
+			dev->crs = p + at + 3 + n;
+			dev->crs_len = len - n - 2;
+		}
+		return at + 1 + len;
+	default:
+		fail_msg("unexpected AML data object 0x%02x for %s", p[at], seg);
+	}
+	return 0;
+}
+
+/* Finds the one Device in the DSDT's AML; fails on anything unexpected. */
+static struct aml_device find_device(const struct acpi_sdt_header *dsdt)
+{
+	const uint8_t *aml = (const uint8_t *)dsdt + 36;
+	const size_t total = dsdt->length - 36;
+	struct aml_device dev;
+	unsigned devices = 0;
+	size_t at = 0;
+
+	memset(&dev, 0, sizeof(dev));
+	while (at < total) {
+		size_t n, len, end, dend;
+
+		if (aml[at] == 0x08) {                      /* Name(\_S5, Package) */
+			assert_int_equal(aml[at + 1], 0x5c);
+			assert_int_equal(aml[at + 6], 0x12);
+			n = pkglen(aml + at + 7, total - at - 7, &len);
+			(void)n;
+			at += 7 + len;
+			continue;
+		}
+		assert_int_equal(aml[at], 0x10);             /* ScopeOp */
+		n = pkglen(aml + at + 1, total - at - 1, &len);
+		end = at + 1 + len;
+		assert_true(end <= total);
+		at += 1 + n;
+		assert_int_equal(aml[at], 0x5c);             /* a root path: \XXXX */
+		memcpy(dev.scope, aml + at + 1, 4);
+		at += 5;
+		while (at < end) {
+			assert_int_equal(aml[at], 0x5b);     /* ExtOpPrefix */
+			assert_int_equal(aml[at + 1], 0x82); /* DeviceOp */
+			n = pkglen(aml + at + 2, end - at - 2, &len);
+			dend = at + 2 + len;
+			assert_true(dend <= end);
+			at += 2 + n;
+			memcpy(dev.name, aml + at, 4);
+			at += 4;
+			while (at < dend)
+				at += parse_name(aml + at, dend - at, &dev);
+			assert_int_equal(at, dend);          /* the PkgLength was exact */
+			devices++;
+		}
+		assert_int_equal(at, end);
+	}
+	assert_int_equal(at, total);
+	assert_int_equal(devices, 1);
+	return dev;
+}
+
+/* §6.1.5: a compressed EISA id as its 7 characters. */
+static void eisaid_string(uint32_t v, char out[8])
+{
+	const uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	const unsigned id = (unsigned)b[0] << 8 | b[1];
+
+	snprintf(out, 8, "%c%c%c%02X%02X", 0x40 + ((id >> 10) & 0x1f), 0x40 + ((id >> 5) & 0x1f),
+		 0x40 + (id & 0x1f), b[2], b[3]);
+}
+
+static const struct acpi_sdt_header *built_dsdt(struct guest *g, const uint32_t *ids, unsigned n)
+{
+	struct vacpi_desc d = desc(ids, n, VACPI_F_RESET_REG);
+	const struct acpi_sdt_header *dsdt = NULL;
+
+	build(g, &d);
+	init(g);
+	assert_int_equal(acpi_map_table(&g->acpi, fadt_of(g).x_dsdt, "DSDT", &dsdt, g->why,
+					sizeof(g->why)), 0);
+	return dsdt;
+}
+
+static void test_dsdt_com1_pnp0501(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(built_dsdt(&g, ids1, 1));
+	char hid[8];
+
+	(void)state;
+	assert_string_equal(dev.scope, "_SB_");
+	assert_string_equal(dev.name, "COM1");
+	assert_true(dev.has_hid);
+	eisaid_string(dev.hid, hid);
+	assert_string_equal(hid, "PNP0501");
+	assert_int_equal(dev.hid, 0x0105d041);
+	assert_true(dev.has_uid);
+	assert_int_equal(dev.uid, 1);
+}
+
+/* _CRS: one I/O port descriptor for 0x3f8-0x3ff, no IRQ of either kind,
+ * an End Tag as the last two bytes. ACPI 6.0 §6.4.2 / §6.4.3 items. */
+static void test_dsdt_com1_resources(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(built_dsdt(&g, ids2, 2));
+	unsigned io = 0, ends = 0;
+	size_t at = 0;
+
+	(void)state;
+	assert_true(dev.has_crs);
+	while (at < dev.crs_len) {
+		const uint8_t *r = dev.crs + at;
+		unsigned type, len;
+
+		if (r[0] & 0x80) {                          /* large item, §6.4.3 */
+			type = r[0];
+			len = (unsigned)(r[1] | r[2] << 8);
+			fail_msg("unexpected large resource 0x%02x (0x89 would be an IRQ)", type);
+			at += 3 + len;
+			continue;
+		}
+		type = (r[0] >> 3) & 0x0f;                  /* small item, §6.4.2 */
+		len = r[0] & 7;
+		assert_true(at + 1 + len <= dev.crs_len);
+		assert_int_not_equal(type, 0x04);           /* IRQ descriptor */
+		assert_int_not_equal(type, 0x09);           /* Fixed I/O */
+		if (type == 0x08) {                         /* I/O Port Descriptor */
+			io++;
+			assert_int_equal(len, 7);
+			assert_int_equal(r[1], 0x01);               /* 16-bit decode */
+			assert_int_equal(r[2] | r[3] << 8, 0x3f8);  /* minimum */
+			assert_int_equal(r[4] | r[5] << 8, 0x3f8);  /* maximum */
+			assert_int_equal(r[6], 1);                  /* alignment */
+			assert_int_equal(r[7], 8);                  /* length */
+		} else if (type == 0x0f) {                  /* End Tag */
+			ends++;
+			assert_int_equal(len, 1);
+			assert_int_equal(at + 2, dev.crs_len);      /* it is last */
+		} else {
+			fail_msg("unexpected small resource type 0x%x", type);
+		}
+		at += 1 + len;
+	}
+	assert_int_equal(io, 1);
+	assert_int_equal(ends, 1);
+	assert_int_equal(VACPI_COM1_PORT, 0x3f8);
+}
+
+/* The COM1 AML byte for byte, as docs/vacpi.md shows it in ASL. */
+static void test_dsdt_com1_exact_bytes(void **state)
+{
+	static const uint8_t com1[] = {
+		0x10, 0x30, 0x5c, '_', 'S', 'B', '_',
+		0x5b, 0x82, 0x28, 'C', 'O', 'M', '1',
+		0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01,
+		0x08, '_', 'U', 'I', 'D', 0x01,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
+		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, 0x79, 0x00,
+	};
+	struct guest g;
+	const struct acpi_sdt_header *dsdt = built_dsdt(&g, ids1, 1);
+
+	(void)state;
+	assert_int_equal(dsdt->length, 36 + 15 + sizeof(com1));
+	assert_memory_equal((const uint8_t *)dsdt + 36 + 15, com1, sizeof(com1));
+	assert_int_equal(sum((const uint8_t *)dsdt, dsdt->length), 0);
+}
+
+/* COM1 does not depend on the vCPUs or the name: only the header differs. */
+static void test_dsdt_com1_same_for_every_partition(void **state)
+{
+	static const uint32_t many[] = { 7, 9, 11, 13, 15 };
+	struct guest *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	const struct acpi_sdt_header *da, *db;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	da = built_dsdt(a, ids1, 1);
+	db = built_dsdt(b, many, 5);
+	assert_int_equal(da->length, db->length);
+	assert_memory_equal((const uint8_t *)da + 36, (const uint8_t *)db + 36, da->length - 36);
+	free(a);
+	free(b);
 }
 
 static void test_madt_fields(void **state)
@@ -585,8 +844,8 @@ static void test_buffer_too_small_64_cpus(void **state)
 	for (unsigned i = 0; i < VACPI_MAX_CPUS; i++)
 		ids[i] = i;
 	d = desc(ids, VACPI_MAX_CPUS, 0);
-	/* 48 RSDP + 64 XSDT + 288 FADT + 64 DSDT + 1072 MADT */
-	refused(&d, BASE, 1024, "64 vCPUs need 1536");
+	/* 48 RSDP + 64 XSDT + 288 FADT + 112 DSDT + 1072 MADT */
+	refused(&d, BASE, 1024, "64 vCPUs need 1584");
 }
 
 static void test_null_buffer(void **state)
@@ -782,6 +1041,10 @@ int main(void)
 		cmocka_unit_test(test_fadt_cmos_rtc),
 		cmocka_unit_test(test_reader_refuses_pm1),
 		cmocka_unit_test(test_dsdt_s5),
+		cmocka_unit_test(test_dsdt_com1_pnp0501),
+		cmocka_unit_test(test_dsdt_com1_resources),
+		cmocka_unit_test(test_dsdt_com1_exact_bytes),
+		cmocka_unit_test(test_dsdt_com1_same_for_every_partition),
 		cmocka_unit_test(test_madt_fields),
 		cmocka_unit_test(test_long_name),
 		cmocka_unit_test(test_above_4g),

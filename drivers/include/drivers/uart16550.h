@@ -28,5 +28,8 @@ void uart16550_init(uint16_t port, unsigned baud);
 void uart16550_write(uint16_t port, const char *s, size_t n);
 /* Wait until the transmitter is empty (LSR.TEMT), e.g. before power-off. */
 void uart16550_drain(uint16_t port);
+/* The next received byte, or -1 when none is waiting (LSR.DR clear) or no
+ * UART answers at port. Never blocks. */
+int uart16550_getc(uint16_t port);
 
 #endif

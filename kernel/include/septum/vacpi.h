@@ -12,7 +12,9 @@
  *     at the fixed ports below, which the hypervisor traps.
  *   - MADT: PCAT_COMPAT clear, one Processor Local x2APIC structure per
  *     vCPU, Enabled, in the order given (the first is the BSP).
- *   - DSDT: Name(\_S5, Package(4){SLP_TYP, SLP_TYP, 0, 0}) and nothing else.
+ *   - DSDT: Name(\_S5, Package(4){SLP_TYP, SLP_TYP, 0, 0}) and the
+ *     partition's vUART as \_SB.COM1: _HID PNP0501, _UID 1, _CRS with the
+ *     I/O ports VACPI_COM1_PORT..+7 and no IRQ (Linux then polls it).
  *
  * Pure logic: no allocation, no output, no global state; the buffer is
  * written, never read back.
@@ -50,6 +52,10 @@
 /* SLP_TYP the DSDT's \_S5 package announces for S5 (soft off). Any 3-bit
  * value would do: the hypervisor is the only "hardware" that decodes it. */
 #define VACPI_S5_SLP_TYP      5
+
+/* The 16550 the DSDT describes: every partition's vUART (septum/vuart.h). */
+#define VACPI_COM1_PORT       0x03f8
+#define VACPI_COM1_PORTS      8
 
 /* struct vacpi_desc.flags */
 #define VACPI_F_RESET_REG  BIT(0)  /* RESET_REG + RESET_REG_SUP: the guest may reset via ACPI */
