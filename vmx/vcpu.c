@@ -152,12 +152,8 @@ static void guest_state(struct vcpu *v)
 	bool lm = p->entry_bits == 64;
 	uint64_t cr0 = CR0_PE | CR0_NE | CR0_ET | (lm ? CR0_PG : 0);
 	uint64_t cr4 = lm ? CR4_PAE : 0;
-	/* Bits VMX operation pins (fixed-0 = 1) are owned by Septum: the guest
-	 * reads its own value from the shadow. Unrestricted guest exempts PE/PG. */
-	uint64_t cr0_mask = c->cr0_fixed0 & ~(CR0_PE | CR0_PG), cr4_mask = c->cr4_fixed0;
+	uint64_t cr0_mask = vmcs_read(CR0_GUEST_HOST_MASK), cr4_mask = vmcs_read(CR4_GUEST_HOST_MASK);
 
-	vmcs_write(CR0_GUEST_HOST_MASK, cr0_mask);
-	vmcs_write(CR4_GUEST_HOST_MASK, cr4_mask);
 	vmcs_write(CR0_READ_SHADOW, cr0);
 	vmcs_write(CR4_READ_SHADOW, cr4);
 	vmcs_write(GUEST_CR0, (cr0 | cr0_mask) & c->cr0_fixed1);
@@ -248,6 +244,12 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	vmcs_write(IO_BITMAP_B, (uint64_t)(uintptr_t)v->io_bitmaps + PAGE_SIZE);
 	vmcs_write(TSC_OFFSET, 0);
 	vmcs_write(VMCS_LINK_POINTER, ~0ull);     /* no shadow VMCS (SDM Vol. 3C §26.3.1.5) */
+	/* Bits VMX operation pins (fixed-0 = 1) are owned by Septum in every
+	 * guest mode: the guest reads its own value from the shadow, a write
+	 * that would change one exits (handle_cr). Unrestricted guest exempts
+	 * PE and PG (SDM Vol. 3C §24.6.6, App. A.7-A.8). */
+	vmcs_write(CR0_GUEST_HOST_MASK, vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG));
+	vmcs_write(CR4_GUEST_HOST_MASK, vmx_caps.cr4_fixed0);
 	host_state(v);
 	return 0;
 }

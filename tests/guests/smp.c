@@ -15,14 +15,19 @@
 #define COUNTS     0x9000u              /* u32 per vCPU index: real-mode starts */
 #define APIC_IDS   0x9100u              /* u32 per vCPU index: x2APIC id */
 #define CS_SEEN    0x9200u              /* u32 per vCPU index: CS in real mode */
+#define CR4_START  0x9300u              /* u32 per vCPU index: CR4 read at start */
+#define CR4_AFTER  0x9380u              /* u32 per vCPU index: CR4 read after writing PAE */
 
 #define ICR_INIT        0x4500u         /* INIT, level assert */
 #define ICR_SIPI(vec)   (0x4600u | (vec))
 #define ICR_OTHERS      (3u << 18)      /* shorthand: all excluding self */
 #define MSR_X2APIC_ICR  0x830u
 
-/* Real-mode code each started vCPU runs: count the start, note the CS it
- * got and its x2APIC id, then spin (HLT with IF=0 would stop the partition). */
+/* Real-mode code each started vCPU runs: note the CS it got, CR4 as it
+ * reads it (0 after INIT: VMXE is Septum's, hidden by the read shadow), CR4
+ * after writing PAE (a write that leaves VMXE clear must neither fault nor
+ * clear it for real), its x2APIC id; count the start, then spin (HLT with
+ * IF=0 would stop the partition). */
 extern const char ap_start[], ap_end[];
 __asm__(".pushsection .rodata\n"
 	".code16\n"
@@ -35,6 +40,12 @@ __asm__(".pushsection .rodata\n"
 	"  movw %cs, %bx\n"
 	"  movl %ebx, %ds:0x9200(,%ecx,4)\n"
 	"  movl %ecx, %esi\n"
+	"  movl %cr4, %eax\n"
+	"  movl %eax, %ds:0x9300(,%esi,4)\n"
+	"  movl $0x20, %eax\n"
+	"  movl %eax, %cr4\n"
+	"  movl %cr4, %eax\n"
+	"  movl %eax, %ds:0x9380(,%esi,4)\n"
 	"  movl $0x802, %ecx\n"
 	"  rdmsr\n"                             /* x2APIC id */
 	"  movl %eax, %ds:0x9100(,%esi,4)\n"
@@ -49,6 +60,8 @@ static int failures;
 static volatile uint32_t *const counts = (volatile uint32_t *)(uintptr_t)COUNTS;
 static volatile uint32_t *const apic_ids = (volatile uint32_t *)(uintptr_t)APIC_IDS;
 static volatile uint32_t *const cs_seen = (volatile uint32_t *)(uintptr_t)CS_SEEN;
+static volatile uint32_t *const cr4_start = (volatile uint32_t *)(uintptr_t)CR4_START;
+static volatile uint32_t *const cr4_after = (volatile uint32_t *)(uintptr_t)CR4_AFTER;
 
 static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
@@ -89,7 +102,7 @@ int main(void)
 		return failures;
 	}
 	memcpy((void *)(uintptr_t)TRAMPOLINE, ap_start, len);
-	memset((void *)(uintptr_t)COUNTS, 0, 0x300);
+	memset((void *)(uintptr_t)COUNTS, 0, 0x400);
 
 	/* 1. The usual broadcast sequence: INIT, SIPI, SIPI. */
 	send_ipi(0, ICR_OTHERS | ICR_INIT);
@@ -103,6 +116,11 @@ int main(void)
 		gprintf("smp: vCPU %u started in real mode, CS 0x%x, x2APIC id %u\n", i, cs_seen[i], apic_ids[i]);
 		if (cs_seen[i] != (TRAMPOLINE >> 4))
 			fail("vCPU %u started with CS 0x%x, expected 0x%x", i, cs_seen[i], TRAMPOLINE >> 4);
+		if (cr4_start[i] != 0 || cr4_after[i] != 0x20)
+			fail("vCPU %u: CR4 read 0x%x at start and 0x%x after writing 0x20", i, cr4_start[i],
+			     cr4_after[i]);
+		else
+			gprintf("smp: vCPU %u CR4 0 after INIT, 0x20 after writing PAE\n", i);
 	}
 
 	/* 2. The second SIPI found the vCPUs running: ignored. */
