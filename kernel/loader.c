@@ -76,21 +76,33 @@ enum guest_kind guest_kind_of(const void *image, size_t size)
 	return GUEST_LINUX;     /* linux_parse_bzimage() says why if it is not one either */
 }
 
+/* Low memory of a guest-OS partition, Linux and multiboot alike: Septum's
+ * boot structures (GDT, zero page or boot information, command line), the
+ * ACPI tables, RAM the guest may use (Linux puts its real-mode trampoline
+ * there), then the legacy VGA/BIOS hole. */
+static const struct mem_range os_low_memory[] = {
+	{ 0, GUEST_ACPI_GPA, MEM_RESERVED },
+	{ GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, MEM_ACPI },
+	{ 0xa0000, 0x60000, MEM_RESERVED },
+};
+
+/* The partition's synthesised ACPI tables at GUEST_ACPI_GPA (docs/vacpi.md). */
+static int build_acpi(struct partition *p, const uint32_t *apic_ids, unsigned ncpus,
+		      struct vacpi_layout *layout, char *why, size_t whylen)
+{
+	const struct vacpi_desc acpi = {
+		.oem_id = "SEPTUM", .name = p->name, .ncpus = ncpus, .apic_ids = apic_ids,
+		.flags = VACPI_F_RESET_REG,
+	};
+
+	return vacpi_build(p->ram_hva + GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, GUEST_ACPI_GPA,
+			   &acpi, layout, why, whylen);
+}
+
 int partition_load_linux(struct partition *p, const void *image, size_t size, const void *initrd,
 			 size_t initrd_size, const uint32_t *apic_ids, unsigned ncpus, bool gbpages,
 			 char *why, size_t whylen)
 {
-	/* Low memory: Septum's boot structures, then RAM Linux may use for its
-	 * real-mode trampoline, then the legacy VGA/BIOS hole. */
-	const struct mem_range reserved[] = {
-		{ 0, GUEST_ACPI_GPA, MEM_RESERVED },
-		{ GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, MEM_ACPI },
-		{ 0xa0000, 0x60000, MEM_RESERVED },
-	};
-	struct vacpi_desc acpi = {
-		.oem_id = "SEPTUM", .name = p->name, .ncpus = ncpus, .apic_ids = apic_ids,
-		.flags = VACPI_F_RESET_REG,
-	};
 	struct vacpi_layout layout;
 	struct linux_image img;
 	struct linux_boot out;
@@ -99,14 +111,13 @@ int partition_load_linux(struct partition *p, const void *image, size_t size, co
 		.initrd = initrd, .initrd_size = initrd_size,
 		.zero_page = GUEST_ZERO_PAGE_GPA,
 		.cmdline_gpa = GUEST_CMDLINE_GPA, .cmdline_max = GUEST_ACPI_GPA - GUEST_CMDLINE_GPA,
-		.reserved = reserved, .nreserved = ARRAY_SIZE(reserved),
+		.reserved = os_low_memory, .nreserved = ARRAY_SIZE(os_low_memory),
 	};
 
 	if (linux_parse_bzimage(image, size, &img, why, whylen))
 		return -1;
 	memset(p->ram_hva, 0, p->ram_size);
-	if (vacpi_build(p->ram_hva + GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, GUEST_ACPI_GPA,
-			&acpi, &layout, why, whylen))
+	if (build_acpi(p, apic_ids, ncpus, &layout, why, whylen))
 		return -1;
 	args.acpi_rsdp = layout.rsdp.v;
 	if (linux_build_boot_params(&img, image, size, p->ram_hva, p->ram_size, &args, &out, why, whylen))
@@ -141,22 +152,11 @@ int partition_load_multiboot(struct partition *p, const void *image, size_t size
 			     const struct mb_module *mods, unsigned nmods, const uint32_t *apic_ids,
 			     unsigned ncpus, char *why, size_t whylen)
 {
-	/* Low memory as for Linux: GDT and boot information (reserved), ACPI
-	 * tables, then free RAM up to the legacy VGA/BIOS hole. The kernel
-	 * and modules go at or above 1 MiB (mb_build()). */
-	const struct mem_range reserved[] = {
-		{ 0, GUEST_ACPI_GPA, MEM_RESERVED },
-		{ GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, MEM_ACPI },
-		{ 0xa0000, 0x60000, MEM_RESERVED },
-	};
-	struct vacpi_desc acpi = {
-		.oem_id = "SEPTUM", .name = p->name, .ncpus = ncpus, .apic_ids = apic_ids,
-		.flags = VACPI_F_RESET_REG,
-	};
+	/* The kernel and modules go at or above 1 MiB (mb_build()). */
 	struct mb_boot_args args = {
 		.cmdline = p->cfg ? p->cfg->cmdline : "",
 		.mods = mods, .nmods = nmods,
-		.reserved = reserved, .nreserved = ARRAY_SIZE(reserved),
+		.reserved = os_low_memory, .nreserved = ARRAY_SIZE(os_low_memory),
 		.info_gpa = GUEST_MB_INFO_GPA, .info_size = GUEST_ACPI_GPA - GUEST_MB_INFO_GPA,
 	};
 	struct vacpi_layout layout;
@@ -168,8 +168,7 @@ int partition_load_multiboot(struct partition *p, const void *image, size_t size
 	if (p->ram_size < ELF_GUEST_LOAD_MIN)
 		return why_fail(why, whylen, "partition RAM smaller than 1 MiB");
 	memset(p->ram_hva, 0, p->ram_size);
-	if (vacpi_build(p->ram_hva + GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, GUEST_ACPI_GPA,
-			&acpi, &layout, why, whylen))
+	if (build_acpi(p, apic_ids, ncpus, &layout, why, whylen))
 		return -1;
 	args.acpi_rsdp = layout.rsdp.v;
 	if (mb_build(&img, image, size, p->ram_hva, p->ram_size, &args, &out, why, whylen))
