@@ -21,6 +21,8 @@ int cmd_info(struct cli *g, int argc, char **argv)
 		       "default cpuset: %s\n",
 		       i.abi_version >> 16, i.abi_version & 0xffff, i.partition, i.partition_id,
 		       i.vcpu_count, i.vcpu_index, i.default_cpuset);
+	if (i.septum && i.restarts >= 0)
+		printf("restarts: %d\n", i.restarts);
 	printf("cgroups: %s\n", i.cgroup_mode);
 	return 0;
 }

@@ -146,6 +146,7 @@ struct compart_hv_info {
 	uint32_t vcpu_index;
 	uint32_t vcpu_count;
 	char partition[33];
+	int32_t restarts;        /* times the partition was restarted (ABI 1.1), -1 if not told */
 	char default_cpuset[64]; /* "" when not on Septum: inherit the host's */
 	char cgroup_mode[24];    /* "v2", "hybrid (v1 limits)", "v1" or "none" */
 };

@@ -22,8 +22,9 @@ static void cpuid_hw(uint32_t leaf, uint32_t r[4])
 
 void cpt_hv_probe(cpt_cpuid_fn cpuid, struct compart_hv_info *info)
 {
-	uint32_t r[4];
+	uint32_t r[4], max;
 
+	info->restarts = -1;
 	cpuid(1, r);
 	info->hypervisor = (r[2] >> 31) & 1;
 	if (!info->hypervisor)
@@ -37,6 +38,7 @@ void cpt_hv_probe(cpt_cpuid_fn cpuid, struct compart_hv_info *info)
 	    r[3] != SEPTUM_CPUID_SIG_EDX || r[0] < SEPTUM_CPUID_NAME1)
 		return;
 	info->septum = true;
+	max = r[0];
 	cpuid(SEPTUM_CPUID_INFO, r);
 	info->abi_version = r[0];
 	info->partition_id = r[1];
@@ -48,6 +50,11 @@ void cpt_hv_probe(cpt_cpuid_fn cpuid, struct compart_hv_info *info)
 	cpuid(SEPTUM_CPUID_NAME1, r);
 	memcpy(info->partition + 16, r, 16);
 	info->partition[32] = '\0';
+	/* ABI 1.1 added the restart count; an older Septum has no such leaf. */
+	if (max >= SEPTUM_CPUID_BOOT) {
+		cpuid(SEPTUM_CPUID_BOOT, r);
+		info->restarts = (int32_t)(r[0] & 0x7fffffff);
+	}
 	/* Linux numbers the partition's vCPUs 0..n-1: that is the partition. */
 	if (info->vcpu_count > 1)
 		snprintf(info->default_cpuset, sizeof(info->default_cpuset), "0-%u",

@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-static uint32_t leaf1_ecx, base[4], info_leaf[4];
+static uint32_t leaf1_ecx, base[4], info_leaf[4], boot_leaf[4];
 static char name[32];
 
 static void fake_cpuid(uint32_t leaf, uint32_t r[4])
@@ -28,6 +28,8 @@ static void fake_cpuid(uint32_t leaf, uint32_t r[4])
 		memcpy(r, name, 16);
 	else if (leaf == SEPTUM_CPUID_NAME1)
 		memcpy(r, name + 16, 16);
+	else if (leaf == SEPTUM_CPUID_BOOT && base[0] >= SEPTUM_CPUID_BOOT)
+		memcpy(r, boot_leaf, sizeof(boot_leaf));
 }
 
 static int septum_setup(void **state)
@@ -44,6 +46,8 @@ static int septum_setup(void **state)
 	info_leaf[3] = 3;  /* vCPUs */
 	memset(name, 0, sizeof(name));
 	strcpy(name, "container-host-partition-x");
+	memset(boot_leaf, 0, sizeof(boot_leaf));
+	boot_leaf[0] = 4;  /* restarts */
 	return 0;
 }
 
@@ -63,6 +67,27 @@ static void detects_septum_partition(void **state)
 	/* the name spans both name leaves */
 	assert_string_equal(i.partition, "container-host-partition-x");
 	assert_string_equal(i.default_cpuset, "0-2");
+}
+
+static void restart_count_from_abi_1_1_leaf(void **state)
+{
+	struct compart_hv_info i = { 0 };
+
+	(void)state;
+	cpt_hv_probe(fake_cpuid, &i);
+	assert_int_equal(i.restarts, 4);
+}
+
+/* An ABI 1.0 Septum stops at leaf 0x40000003: no restart count, not 0. */
+static void no_restart_count_before_abi_1_1(void **state)
+{
+	struct compart_hv_info i = { 0 };
+
+	(void)state;
+	base[0] = SEPTUM_CPUID_NAME1;
+	cpt_hv_probe(fake_cpuid, &i);
+	assert_true(i.septum);
+	assert_int_equal(i.restarts, -1);
 }
 
 static void single_vcpu_cpuset(void **state)
@@ -124,6 +149,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(detects_septum_partition, septum_setup),
+		cmocka_unit_test_setup(restart_count_from_abi_1_1_leaf, septum_setup),
+		cmocka_unit_test_setup(no_restart_count_before_abi_1_1, septum_setup),
 		cmocka_unit_test_setup(single_vcpu_cpuset, septum_setup),
 		cmocka_unit_test_setup(full_length_name_is_terminated, septum_setup),
 		cmocka_unit_test_setup(no_hypervisor_bit, septum_setup),
