@@ -92,7 +92,7 @@ static int build_acpi(struct partition *p, const uint32_t *apic_ids, unsigned nc
 {
 	const struct vacpi_desc acpi = {
 		.oem_id = "SEPTUM", .name = p->name, .ncpus = ncpus, .apic_ids = apic_ids,
-		.flags = VACPI_F_RESET_REG,
+		.flags = VACPI_F_RESET_REG, .ram_size = p->ram_size,
 	};
 
 	return vacpi_build(p->ram_hva + GUEST_ACPI_GPA, GUEST_LOW_FREE - GUEST_ACPI_GPA, GUEST_ACPI_GPA,

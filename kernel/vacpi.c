@@ -55,7 +55,8 @@
 #define PM_TMR_LEN       4   /* §4.8.3.3 Power Management Timer: a 4-byte block */
 
 /* The DSDT's AML (chapter 20, ACPI Machine Language Specification): the
- * \_S5 object, then COM1. */
+ * \_S5 object, then COM1, then the PCI root bridge (built at run time,
+ * further down). */
 
 /* Equivalent ASL:
  *   Name (\_S5, Package (0x04) { SLP_TYP, SLP_TYP, Zero, Zero })
@@ -122,15 +123,66 @@ _Static_assert(sizeof(com1_aml) - 36 == 0x0d, "AML _CRS Buffer PkgLength");
 _Static_assert(VACPI_COM1_PORT == VUART_BASE && VACPI_COM1_PORTS == VUART_PORTS,
 	       "the DSDT's COM1 is the partition's vUART");
 
+/*
+ * The PCI root bridge, built at run time because its memory windows depend
+ * on the partition's RAM size (and one may be left out). Equivalent ASL:
+ *   Scope (\_SB) {
+ *     Device (PCI0) {
+ *       Name (_HID, EisaId ("PNP0A03"))      // PCI host bridge (§6.1.5)
+ *       Name (_SEG, Zero)                    // segment group 0 (§6.5.6)
+ *       Name (_BBN, Zero)                    // base bus 0 (§6.5.5)
+ *       Name (_UID, Zero)
+ *       Name (_CRS, ResourceTemplate () {
+ *         WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+ *                        0, 0x00, 0xFF, 0, 0x100)
+ *         IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+ *         DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed,
+ *                      NonCacheable, ReadWrite, 0, MIN32, MAX32, 0, LEN32)
+ *         QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed,
+ *                      NonCacheable, ReadWrite, 0, MIN64, MAX64, 0, LEN64)
+ *       })
+ *     }
+ *   }
+ * A separate Scope (\_SB) from COM1's keeps COM1's bytes as they were. No
+ * _PRT: the partition has no interrupt controller to route INTx to. No
+ * _OSC: Linux then keeps native PCIe services off, which suits a partition
+ * that owns no root port.
+ */
+#define EISAID_PNP0A03  0x030ad041u  /* "PNP" compressed (0x41d0), then 0x0a, 0x03 */
+
+/* §6.4.3.5 Address Space Descriptors: Resource Type, General Flags. */
+#define ADDR_TYPE_MEM   0
+#define ADDR_TYPE_BUS   2
+/* General Flags: bit 0 clear = producer (a window handed to the children),
+ * bit 1 clear = positive decode, bit 2 _MIF, bit 3 _MAF: fixed range. */
+#define ADDR_FIXED_PRODUCER  0x0c
+/* Memory Type Specific Flags: bit 0 _RW read/write, bits 2:1 _MEM 0 =
+ * non-cacheable (a prefetchable BAR may sit in such a window, not the
+ * reverse), bits 4:3 _MTP 0 = AddressRangeMemory. */
+#define MEM_FLAGS_RW_UC      0x01
+
+#define WORD_ADDR_LEN   16   /* §6.4.3.5.3: 3-byte large item header + 13 */
+#define DWORD_ADDR_LEN  26   /* §6.4.3.5.2: 3 + 23 */
+#define QWORD_ADDR_LEN  46   /* §6.4.3.5.1: 3 + 43 */
+#define IO_DESC_LEN     8    /* §6.4.2.5 */
+#define END_TAG_LEN     2    /* §6.4.2.9 */
+#define PCI0_CRS_MAX    (WORD_ADDR_LEN + IO_DESC_LEN + DWORD_ADDR_LEN + QWORD_ADDR_LEN + END_TAG_LEN)
+/* Scope (1 + 2 + 5) + Device (2 + 2 + 4) + _HID (10) + _SEG, _BBN, _UID
+ * (6 each) + _CRS (5 + 1 + 2 + 2 + resources). */
+#define PCI0_AML_MAX    (8 + 8 + 10 + 18 + 10 + PCI0_CRS_MAX)
+_Static_assert(PCI0_CRS_MAX <= 0xff, "_CRS BufferSize fits a BytePrefix");
+_Static_assert(PCI0_AML_MAX <= 0xfff, "every PkgLength fits two bytes");
+
 #define SDT_HDR   sizeof(struct acpi_sdt_header)
 #define XSDT_N    2                          /* FADT, MADT (the DSDT hangs off the FADT) */
 #define XSDT_LEN  (SDT_HDR + XSDT_N * sizeof(uint64_t))
-#define DSDT_LEN  (SDT_HDR + sizeof(s5_aml) + sizeof(com1_aml))
+#define DSDT_FIXED_LEN (SDT_HDR + sizeof(s5_aml) + sizeof(com1_aml))
+#define DSDT_MAX_LEN   (DSDT_FIXED_LEN + PCI0_AML_MAX)
 #define MADT_LEN(n) (sizeof(struct acpi_madt) + (n) * sizeof(struct acpi_madt_x2apic))
 #define SLOT(len) ALIGN_UP((len), VACPI_ALIGN)
 
 _Static_assert(SLOT(sizeof(struct acpi_rsdp)) + SLOT(XSDT_LEN) + SLOT(sizeof(struct acpi_fadt)) +
-	       SLOT(DSDT_LEN) + SLOT(MADT_LEN(VACPI_MAX_CPUS)) <= VACPI_BUF_MAX,
+	       SLOT(DSDT_MAX_LEN) + SLOT(MADT_LEN(VACPI_MAX_CPUS)) <= VACPI_BUF_MAX,
 	       "VACPI_BUF_MAX holds the tables of VACPI_MAX_CPUS vCPUs");
 
 /* 64-bit values are printed as unsigned long, 64 bits on x86_64. */
@@ -139,21 +191,182 @@ static unsigned long ul(uint64_t v)
 	return (unsigned long)v;
 }
 
-/* Offsets of each table in buf, in the order they are laid out. */
-struct plan {
-	size_t rsdp, xsdt, fadt, dsdt, madt, end;
-	uint32_t madt_len;
+/* ------------------------------------------------ the PCI root bridge */
+
+/* A cursor over one of the fixed-size arrays below; bounds are static. */
+struct aml {
+	uint8_t *p;
+	size_t n;
 };
 
-static void plan_layout(unsigned ncpus, struct plan *p)
+static void emit8(struct aml *a, uint8_t v)
 {
+	a->p[a->n++] = v;
+}
+
+static void emit(struct aml *a, const void *bytes, size_t len)
+{
+	memcpy(a->p + a->n, bytes, len);
+	a->n += len;
+}
+
+/* v as len little-endian bytes: AML and resource data are little-endian. */
+static void emit_le(struct aml *a, uint64_t v, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		emit8(a, (uint8_t)(v >> (8 * i)));
+}
+
+/*
+ * §20.2.4 PkgLength for body bytes following it. The value counts the
+ * PkgLength's own bytes too. One byte holds up to 63; with one more byte
+ * the lead byte has the count in bits 7:6, the low nibble in bits 3:0 and
+ * the next byte bits 11:4 (bits 5:4 of the lead byte must be zero).
+ */
+static size_t pkglen_size(size_t body)
+{
+	return body + 1 <= 0x3f ? 1 : 2;
+}
+
+static void emit_pkglen(struct aml *a, size_t body)
+{
+	if (pkglen_size(body) == 1) {
+		emit8(a, (uint8_t)(body + 1));
+		return;
+	}
+	emit8(a, (uint8_t)(0x40 | ((body + 2) & 0x0f)));
+	emit8(a, (uint8_t)((body + 2) >> 4));
+}
+
+/* NameOp NameSeg: DefName (§20.2.5.1), value to follow. */
+static void emit_name(struct aml *a, const char seg[4])
+{
+	emit8(a, 0x08);
+	emit(a, seg, 4);
+}
+
+/* §6.4.3.5.1-3 Address Space Descriptors share one layout: tag, length,
+ * resource type, general flags, type specific flags, then granularity,
+ * minimum, maximum, translation offset and length, each width bytes.
+ * Fixed minimum and maximum (§6.4.3.5 table "Valid Combination"): length =
+ * max - min + 1, granularity 0. */
+static void emit_addr(struct aml *a, uint8_t tag, unsigned width, uint8_t type, uint8_t type_flags,
+		      uint64_t min, uint64_t max)
+{
+	emit8(a, tag);
+	emit_le(a, 3 + 5 * width, 2);           /* bytes after the 3-byte large item header */
+	emit8(a, type);
+	emit8(a, ADDR_FIXED_PRODUCER);
+	emit8(a, type_flags);
+	emit_le(a, 0, width);                   /* _GRA: 0 for a fixed range */
+	emit_le(a, min, width);                 /* _MIN */
+	emit_le(a, max, width);                 /* _MAX */
+	emit_le(a, 0, width);                   /* _TRA: CPU and PCI addresses are the same */
+	emit_le(a, max - min + 1, width);       /* _LEN */
+}
+
+/* The windows for a partition whose RAM is [0, ram_size) (see vacpi.h). */
+static void pci_windows(uint64_t ram_size, struct vacpi_window *w32, struct vacpi_window *w64)
+{
+	const uint64_t lo32 = ram_size > VACPI_PCI_MEM32_MIN ? ram_size : VACPI_PCI_MEM32_MIN;
+	const uint64_t lo64 = ram_size > VACPI_PCI_MEM64_MIN ? ram_size : VACPI_PCI_MEM64_MIN;
+
+	*w32 = (struct vacpi_window){ gpa(0), 0 };
+	*w64 = (struct vacpi_window){ gpa(0), 0 };
+	if (lo32 <= VACPI_PCI_MEM32_MAX)
+		*w32 = (struct vacpi_window){ gpa(lo32), VACPI_PCI_MEM32_MAX - lo32 + 1 };
+	if (lo64 <= VACPI_PCI_MEM64_MAX)
+		*w64 = (struct vacpi_window){ gpa(lo64), VACPI_PCI_MEM64_MAX - lo64 + 1 };
+}
+
+/* The _CRS ResourceTemplate's bytes (§6.4: small items §6.4.2, large
+ * items §6.4.3). Returns their number, at most PCI0_CRS_MAX. */
+static size_t pci0_crs(const struct vacpi_window *w32, const struct vacpi_window *w64, uint8_t *out)
+{
+	struct aml a = { out, 0 };
+
+	/* §6.4.3.5.3 Word Address Space Descriptor: buses 0-255. */
+	emit_addr(&a, 0x88, 2, ADDR_TYPE_BUS, 0, 0, 0xff);
+	/* §6.4.2.5 I/O Port Descriptor: the configuration mechanism #1 ports,
+	 * 16-bit decode, fixed at 0xcf8, 8 ports. Not a window: Linux drops
+	 * exactly this range from the bridge's resources. */
+	emit8(&a, 0x47);
+	emit8(&a, 0x01);
+	emit_le(&a, VACPI_PCI_CFG_PORT, 2);
+	emit_le(&a, VACPI_PCI_CFG_PORT, 2);
+	emit8(&a, 0x01);
+	emit8(&a, VACPI_PCI_CFG_PORTS);
+	/* §6.4.3.5.2 DWord and §6.4.3.5.1 QWord Address Space Descriptors. */
+	if (w32->len)
+		emit_addr(&a, 0x87, 4, ADDR_TYPE_MEM, MEM_FLAGS_RW_UC, w32->base.v,
+			  w32->base.v + w32->len - 1);
+	if (w64->len)
+		emit_addr(&a, 0x8a, 8, ADDR_TYPE_MEM, MEM_FLAGS_RW_UC, w64->base.v,
+			  w64->base.v + w64->len - 1);
+	/* §6.4.2.9 End Tag; checksum 0 means "treat as valid". */
+	emit8(&a, 0x79);
+	emit8(&a, 0x00);
+	return a.n;
+}
+
+/* Scope (\_SB) { Device (PCI0) {...} } as above, into out[PCI0_AML_MAX].
+ * Built inside out, since each PkgLength needs the size of what follows. */
+static size_t pci0_aml(const struct vacpi_window *w32, const struct vacpi_window *w64, uint8_t *out)
+{
+	uint8_t crs[PCI0_CRS_MAX], dev[PCI0_AML_MAX];
+	const size_t ncrs = pci0_crs(w32, w64, crs);
+	struct aml d = { dev, 0 }, a = { out, 0 };
+
+	/* The Device's TermList, after its NameSeg. */
+	emit(&d, "PCI0", 4);
+	emit_name(&d, "_HID");
+	emit8(&d, 0x0c);                        /* DWordPrefix: EISAID (§6.1.5) */
+	emit_le(&d, EISAID_PNP0A03, 4);
+	emit_name(&d, "_SEG");
+	emit8(&d, 0x00);                        /* ZeroOp */
+	emit_name(&d, "_BBN");
+	emit8(&d, 0x00);
+	emit_name(&d, "_UID");
+	emit8(&d, 0x00);
+	emit_name(&d, "_CRS");
+	emit8(&d, 0x11);                        /* BufferOp (§20.2.5.4) */
+	emit_pkglen(&d, 2 + ncrs);              /* BufferSize (2 bytes) + ByteList */
+	emit8(&d, 0x0a);                        /* BufferSize: BytePrefix ncrs */
+	emit8(&d, (uint8_t)ncrs);
+	emit(&d, crs, ncrs);
+
+	emit8(&a, 0x10);                        /* ScopeOp */
+	emit_pkglen(&a, 5 + 2 + pkglen_size(d.n) + d.n);
+	emit(&a, "\\_SB_", 5);
+	emit8(&a, 0x5b);                        /* DeviceOp: ExtOpPrefix 0x82 */
+	emit8(&a, 0x82);
+	emit_pkglen(&a, d.n);
+	emit(&a, dev, d.n);
+	return a.n;
+}
+
+/* Offsets of each table in buf, in the order they are laid out, and the
+ * DSDT's run-time part. */
+struct plan {
+	size_t rsdp, xsdt, fadt, dsdt, madt, end;
+	uint32_t madt_len, dsdt_len;
+	struct vacpi_window w32, w64;
+	uint8_t pci0[PCI0_AML_MAX];
+	size_t pci0_len;
+};
+
+static void plan_layout(const struct vacpi_desc *d, struct plan *p)
+{
+	pci_windows(d->ram_size, &p->w32, &p->w64);
+	p->pci0_len = pci0_aml(&p->w32, &p->w64, p->pci0);
+	p->dsdt_len = (uint32_t)(DSDT_FIXED_LEN + p->pci0_len);
 	p->rsdp = 0;
 	p->xsdt = p->rsdp + SLOT(sizeof(struct acpi_rsdp));
 	p->fadt = p->xsdt + SLOT(XSDT_LEN);
 	p->dsdt = p->fadt + SLOT(sizeof(struct acpi_fadt));
-	p->madt = p->dsdt + SLOT(DSDT_LEN);
-	p->madt_len = (uint32_t)MADT_LEN(ncpus);
-	/* The MADT is last: it is the only table whose size varies. */
+	p->madt = p->dsdt + SLOT(p->dsdt_len);
+	p->madt_len = (uint32_t)MADT_LEN(d->ncpus);
+	/* The MADT is last: its size varies the most. */
 	p->end = p->madt + SLOT(p->madt_len);
 }
 
@@ -355,11 +568,15 @@ static void put_fadt(uint8_t *buf, const struct plan *p, uint64_t gpa_base,
 static void put_dsdt(uint8_t *buf, const struct plan *p, const struct vacpi_desc *d)
 {
 	struct acpi_sdt_header h;
+	uint8_t *t = buf + p->dsdt + sizeof(h);
 
-	sdt_header(&h, "DSDT", (uint32_t)DSDT_LEN, DSDT_REVISION, d);
+	sdt_header(&h, "DSDT", p->dsdt_len, DSDT_REVISION, d);
 	memcpy(buf + p->dsdt, &h, sizeof(h));
-	memcpy(buf + p->dsdt + sizeof(h), s5_aml, sizeof(s5_aml));
-	memcpy(buf + p->dsdt + sizeof(h) + sizeof(s5_aml), com1_aml, sizeof(com1_aml));
+	memcpy(t, s5_aml, sizeof(s5_aml));
+	t += sizeof(s5_aml);
+	memcpy(t, com1_aml, sizeof(com1_aml));
+	t += sizeof(com1_aml);
+	memcpy(t, p->pci0, p->pci0_len);
 	seal(buf + p->dsdt);
 }
 
@@ -400,7 +617,9 @@ static void fill_layout(struct vacpi_layout *out, const struct plan *p, uint64_t
 	out->xsdt = (struct vacpi_table){ gpa(gpa_base + p->xsdt), (uint32_t)XSDT_LEN };
 	out->fadt = (struct vacpi_table){ gpa(gpa_base + p->fadt), sizeof(struct acpi_fadt) };
 	out->madt = (struct vacpi_table){ gpa(gpa_base + p->madt), p->madt_len };
-	out->dsdt = (struct vacpi_table){ gpa(gpa_base + p->dsdt), (uint32_t)DSDT_LEN };
+	out->dsdt = (struct vacpi_table){ gpa(gpa_base + p->dsdt), p->dsdt_len };
+	out->pci_mem32 = p->w32;
+	out->pci_mem64 = p->w64;
 	out->size = p->end;
 	if (d->flags & VACPI_F_RESET_REG) {
 		out->reset_port = VACPI_RESET_PORT;
@@ -428,7 +647,7 @@ int vacpi_build(uint8_t *buf, size_t buflen, uint64_t gpa_base, const struct vac
 				VACPI_ALIGN);
 	if (check_desc(d, why, whylen))
 		return -1;
-	plan_layout(d->ncpus, &p);
+	plan_layout(d, &p);
 	if (gpa_base > UINT64_MAX - p.end)
 		return why_fail(why, whylen, "vACPI: base 0x%lx + %lu bytes wraps", ul(gpa_base), ul(p.end));
 	if (!buf || buflen < p.end) {

@@ -213,7 +213,7 @@ static void test_tables_lengths_revisions_checksums(void **state)
 	check_sdt(&g, &g.l.xsdt, "XSDT", 36 + 2 * 8, 1);
 	check_sdt(&g, &g.l.fadt, "FACP", 276, 6);
 	check_sdt(&g, &g.l.madt, "APIC", 44 + 2 * 16, 4);
-	check_sdt(&g, &g.l.dsdt, "DSDT", 36 + 15 + 49, 2);
+	check_sdt(&g, &g.l.dsdt, "DSDT", 36 + 15 + 49 + 152, 2);
 	/* The reader agrees: it validates length and checksum too. */
 	init(&g);
 	assert_int_equal(acpi_map_table(&g.acpi, g.l.dsdt.gpa.v, "DSDT", &h, g.why, sizeof(g.why)), 0);
@@ -255,8 +255,8 @@ static void test_documented_layout(void **state)
 	assert_int_equal(g.l.xsdt.gpa.v - BASE, 48);
 	assert_int_equal(g.l.fadt.gpa.v - BASE, 112);
 	assert_int_equal(g.l.dsdt.gpa.v - BASE, 400);
-	assert_int_equal(g.l.madt.gpa.v - BASE, 512);
-	assert_int_equal(g.l.size, 576);
+	assert_int_equal(g.l.madt.gpa.v - BASE, 656);
+	assert_int_equal(g.l.size, 720);
 }
 
 /* Aligned, disjoint, inside [base, base + size), RSDP first. */
@@ -444,18 +444,22 @@ static void test_dsdt_s5(void **state)
 /*
  * A small AML walker for exactly the shapes the DSDT may hold: top-level
  * Name(\_S5, Package) and Scope(\_SB) { Device(XXXX) { Name(...) } }, with
- * Name values DWordPrefix, BytePrefix, Zero/One or a Buffer. Anything else,
- * or a PkgLength that does not end where its object ends, fails the test:
- * what Linux's AML interpreter would choke on must not pass here.
+ * Name values DWordPrefix, BytePrefix, Zero/One or a Buffer. Anything else
+ * (a _PRT Package, say), or a PkgLength that does not end where its object
+ * ends, fails the test: what Linux's AML interpreter would choke on must
+ * not pass here.
  */
 struct aml_device {
 	char scope[5], name[5];
-	bool has_hid, has_uid, has_crs;
+	bool has_hid, has_uid, has_crs, has_seg, has_bbn;
 	uint32_t hid;
-	uint64_t uid;
+	uint64_t uid, seg, bbn;
+	unsigned names;           /* Name objects in the device */
 	const uint8_t *crs;       /* the Buffer's bytes */
 	size_t crs_len;
 };
+
+#define MAX_DEVICES 4
 
 /* §20.2.4 PkgLength: bits 7:6 of the lead byte = following bytes. */
 static size_t pkglen(const uint8_t *p, size_t avail, size_t *len)
@@ -463,6 +467,8 @@ static size_t pkglen(const uint8_t *p, size_t avail, size_t *len)
 	size_t follow = p[0] >> 6, v;
 
 	assert_true(avail >= follow + 1);
+	if (follow)
+		assert_int_equal(p[0] & 0x30, 0);           /* bits 5:4 reserved */
 	if (!follow) {
 		*len = p[0] & 0x3f;
 		return 1;
@@ -470,6 +476,9 @@ static size_t pkglen(const uint8_t *p, size_t avail, size_t *len)
 	v = p[0] & 0x0f;
 	for (size_t i = 0; i < follow; i++)
 		v |= (size_t)p[1 + i] << (4 + 8 * i);
+	/* The shortest encoding, as iasl writes it: more bytes only when the
+	 * fewer could not hold the value. */
+	assert_true(v > (follow == 1 ? 0x3fu : 0xfffu));
 	*len = v;
 	return follow + 1;
 }
@@ -483,6 +492,7 @@ static size_t parse_name(const uint8_t *p, size_t avail, struct aml_device *dev)
 	assert_true(avail >= 6);
 	assert_int_equal(p[0], 0x08);                       /* NameOp */
 	memcpy(seg, p + 1, 4);
+	dev->names++;
 	switch (p[at]) {
 	case 0x0c:                                          /* DWordPrefix */
 		assert_true(avail >= at + 5);
@@ -495,6 +505,12 @@ static size_t parse_name(const uint8_t *p, size_t avail, struct aml_device *dev)
 		if (!strcmp(seg, "_UID")) {
 			dev->has_uid = true;
 			dev->uid = p[at];
+		} else if (!strcmp(seg, "_SEG")) {
+			dev->has_seg = true;
+			dev->seg = p[at];
+		} else if (!strcmp(seg, "_BBN")) {
+			dev->has_bbn = true;
+			dev->bbn = p[at];
 		}
 		return at + 1;
 	case 0x0a:                                          /* BytePrefix */
@@ -521,18 +537,19 @@ static size_t parse_name(const uint8_t *p, size_t avail, struct aml_device *dev)
 	return 0;
 }
 
-/* Finds the one Device in the DSDT's AML; fails on anything unexpected. */
-static struct aml_device find_device(const struct acpi_sdt_header *dsdt)
+/* Walks the DSDT's AML into devs[MAX_DEVICES]; fails on anything
+ * unexpected. Returns the number of devices. */
+static unsigned walk_dsdt(const struct acpi_sdt_header *dsdt, struct aml_device *devs)
 {
 	const uint8_t *aml = (const uint8_t *)dsdt + 36;
 	const size_t total = dsdt->length - 36;
-	struct aml_device dev;
 	unsigned devices = 0;
 	size_t at = 0;
 
-	memset(&dev, 0, sizeof(dev));
+	memset(devs, 0, MAX_DEVICES * sizeof(*devs));
 	while (at < total) {
 		size_t n, len, end, dend;
+		char scope[5] = { 0 };
 
 		if (aml[at] == 0x08) {                      /* Name(\_S5, Package) */
 			assert_int_equal(aml[at + 1], 0x5c);
@@ -548,27 +565,47 @@ static struct aml_device find_device(const struct acpi_sdt_header *dsdt)
 		assert_true(end <= total);
 		at += 1 + n;
 		assert_int_equal(aml[at], 0x5c);             /* a root path: \XXXX */
-		memcpy(dev.scope, aml + at + 1, 4);
+		memcpy(scope, aml + at + 1, 4);
 		at += 5;
 		while (at < end) {
+			struct aml_device *dev;
+
+			assert_true(devices < MAX_DEVICES);
+			dev = &devs[devices];
+			memcpy(dev->scope, scope, sizeof(dev->scope));
 			assert_int_equal(aml[at], 0x5b);     /* ExtOpPrefix */
 			assert_int_equal(aml[at + 1], 0x82); /* DeviceOp */
 			n = pkglen(aml + at + 2, end - at - 2, &len);
 			dend = at + 2 + len;
 			assert_true(dend <= end);
 			at += 2 + n;
-			memcpy(dev.name, aml + at, 4);
+			memcpy(dev->name, aml + at, 4);
 			at += 4;
 			while (at < dend)
-				at += parse_name(aml + at, dend - at, &dev);
+				at += parse_name(aml + at, dend - at, dev);
 			assert_int_equal(at, dend);          /* the PkgLength was exact */
 			devices++;
 		}
 		assert_int_equal(at, end);
 	}
 	assert_int_equal(at, total);
-	assert_int_equal(devices, 1);
-	return dev;
+	return devices;
+}
+
+/* The DSDT has exactly COM1 and PCI0; returns the one called name. */
+static struct aml_device find_device(const struct acpi_sdt_header *dsdt, const char *name)
+{
+	struct aml_device devs[MAX_DEVICES];
+	unsigned n = walk_dsdt(dsdt, devs);
+
+	assert_int_equal(n, 2);
+	assert_string_equal(devs[0].name, "COM1");
+	assert_string_equal(devs[1].name, "PCI0");
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(devs[i].name, name))
+			return devs[i];
+	fail_msg("no device %s", name);
+	return devs[0];
 }
 
 /* §6.1.5: a compressed EISA id as its 7 characters. */
@@ -596,7 +633,7 @@ static const struct acpi_sdt_header *built_dsdt(struct guest *g, const uint32_t 
 static void test_dsdt_com1_pnp0501(void **state)
 {
 	struct guest g;
-	struct aml_device dev = find_device(built_dsdt(&g, ids1, 1));
+	struct aml_device dev = find_device(built_dsdt(&g, ids1, 1), "COM1");
 	char hid[8];
 
 	(void)state;
@@ -615,7 +652,7 @@ static void test_dsdt_com1_pnp0501(void **state)
 static void test_dsdt_com1_resources(void **state)
 {
 	struct guest g;
-	struct aml_device dev = find_device(built_dsdt(&g, ids2, 2));
+	struct aml_device dev = find_device(built_dsdt(&g, ids2, 2), "COM1");
 	unsigned io = 0, ends = 0;
 	size_t at = 0;
 
@@ -674,7 +711,7 @@ static void test_dsdt_com1_exact_bytes(void **state)
 	const struct acpi_sdt_header *dsdt = built_dsdt(&g, ids1, 1);
 
 	(void)state;
-	assert_int_equal(dsdt->length, 36 + 15 + sizeof(com1));
+	assert_int_equal(dsdt->length, 36 + 15 + sizeof(com1) + 152);
 	assert_memory_equal((const uint8_t *)dsdt + 36 + 15, com1, sizeof(com1));
 	assert_int_equal(sum((const uint8_t *)dsdt, dsdt->length), 0);
 }
@@ -693,6 +730,325 @@ static void test_dsdt_com1_same_for_every_partition(void **state)
 	db = built_dsdt(b, many, 5);
 	assert_int_equal(da->length, db->length);
 	assert_memory_equal((const uint8_t *)da + 36, (const uint8_t *)db + 36, da->length - 36);
+	free(a);
+	free(b);
+}
+
+/* ------------------------------------------------ the DSDT's PCI root bridge */
+
+/* The DSDT of a one-vCPU partition whose RAM is [0, ram_size). */
+static const struct acpi_sdt_header *dsdt_for_ram(struct guest *g, uint64_t ram_size)
+{
+	struct vacpi_desc d = desc(ids1, 1, VACPI_F_RESET_REG);
+	const struct acpi_sdt_header *dsdt = NULL;
+
+	d.ram_size = ram_size;
+	build(g, &d);
+	init(g);
+	assert_int_equal(acpi_map_table(&g->acpi, fadt_of(g).x_dsdt, "DSDT", &dsdt, g->why,
+					sizeof(g->why)), 0);
+	/* The reader checked length and checksum; check them once more here. */
+	assert_int_equal(dsdt->length, g->l.dsdt.len);
+	assert_int_equal(sum((const uint8_t *)dsdt, dsdt->length), 0);
+	return dsdt;
+}
+
+static uint64_t le(const uint8_t *p, unsigned len)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < len; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* What a _CRS of PCI0 holds, decoded (§6.4.2 small, §6.4.3 large items). */
+struct pci_crs {
+	unsigned bus, io, mem32, mem64, ends;
+	uint64_t bus_min, bus_max, io_min, io_len;
+	uint64_t m32_min, m32_max, m64_min, m64_max;
+};
+
+/*
+ * An Address Space Descriptor of width-byte fields (§6.4.3.5.1-3): checks
+ * the item length, that it is a producer with fixed minimum and maximum,
+ * positive decode, granularity and translation 0 and length max - min + 1,
+ * and the type and type-specific flags. Stores min and max.
+ */
+static void check_addr(const uint8_t *r, unsigned width, uint8_t type, uint8_t tflags, uint64_t *min,
+		       uint64_t *max)
+{
+	assert_int_equal(le(r + 1, 2), 3 + 5 * width);
+	assert_int_equal(r[3], type);
+	assert_int_equal(r[4], 0x0c);           /* _MAF | _MIF, producer, positive decode */
+	assert_int_equal(r[5], tflags);
+	assert_int_equal(le(r + 6, width), 0);                  /* _GRA */
+	*min = le(r + 6 + width, width);
+	*max = le(r + 6 + 2 * width, width);
+	assert_int_equal(le(r + 6 + 3 * width, width), 0);      /* _TRA */
+	assert_int_equal(le(r + 6 + 4 * width, width), *max - *min + 1);
+	assert_true(*min <= *max);
+}
+
+static struct pci_crs decode_pci_crs(const struct aml_device *dev)
+{
+	struct pci_crs c;
+	size_t at = 0;
+
+	memset(&c, 0, sizeof(c));
+	assert_true(dev->has_crs);
+	while (at < dev->crs_len) {
+		const uint8_t *r = dev->crs + at;
+		size_t len;
+
+		assert_int_equal(c.ends, 0);                    /* nothing after the End Tag */
+		if (r[0] & 0x80) {                              /* large item, §6.4.3 */
+			assert_true(at + 3 <= dev->crs_len);
+			len = 3 + le(r + 1, 2);
+			assert_true(at + len <= dev->crs_len);
+			switch (r[0]) {
+			case 0x88:                              /* Word Address Space */
+				c.bus++;
+				check_addr(r, 2, 2, 0, &c.bus_min, &c.bus_max);
+				break;
+			case 0x87:                              /* DWord Address Space */
+				c.mem32++;
+				check_addr(r, 4, 0, 0x01, &c.m32_min, &c.m32_max);
+				break;
+			case 0x8a:                              /* QWord Address Space */
+				c.mem64++;
+				check_addr(r, 8, 0, 0x01, &c.m64_min, &c.m64_max);
+				break;
+			default:
+				fail_msg("unexpected large resource 0x%02x", r[0]);
+			}
+		} else {                                        /* small item, §6.4.2 */
+			const unsigned type = (r[0] >> 3) & 0x0f;
+
+			len = 1 + (r[0] & 7);
+			assert_true(at + len <= dev->crs_len);
+			if (type == 0x08) {                     /* I/O Port Descriptor */
+				c.io++;
+				assert_int_equal(len, 8);
+				assert_int_equal(r[1], 0x01);   /* 16-bit decode */
+				c.io_min = le(r + 2, 2);
+				assert_int_equal(le(r + 4, 2), c.io_min);   /* fixed */
+				assert_int_equal(r[6], 1);
+				c.io_len = r[7];
+			} else if (type == 0x0f) {              /* End Tag */
+				c.ends++;
+				assert_int_equal(len, 2);
+				assert_int_equal(r[1], 0);
+			} else {
+				fail_msg("unexpected small resource type 0x%x (IRQ is 0x4)", type);
+			}
+		}
+		at += len;
+	}
+	assert_int_equal(at, dev->crs_len);
+	assert_int_equal(c.ends, 1);
+	return c;
+}
+
+static void test_dsdt_pci0_names(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(dsdt_for_ram(&g, 192ull << 20), "PCI0");
+	char hid[8];
+
+	(void)state;
+	assert_string_equal(dev.scope, "_SB_");
+	assert_true(dev.has_hid);
+	eisaid_string(dev.hid, hid);
+	assert_string_equal(hid, "PNP0A03");
+	assert_int_equal(dev.hid, 0x030ad041);
+	assert_true(dev.has_seg);
+	assert_int_equal(dev.seg, 0);
+	assert_true(dev.has_bbn);
+	assert_int_equal(dev.bbn, 0);
+	assert_true(dev.has_uid);
+	assert_int_equal(dev.uid, 0);
+	/* _HID, _SEG, _BBN, _UID, _CRS and nothing else: no _PRT, no _CID. */
+	assert_int_equal(dev.names, 5);
+}
+
+/* Small partition: buses 0-255, 0xcf8-0xcff, [2 GiB, 0xfebfffff] and
+ * [4 GiB, 2^48). */
+static void test_dsdt_pci0_resources(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(dsdt_for_ram(&g, 192ull << 20), "PCI0");
+	struct pci_crs c = decode_pci_crs(&dev);
+
+	(void)state;
+	assert_int_equal(c.bus, 1);
+	assert_int_equal(c.bus_min, 0);
+	assert_int_equal(c.bus_max, 0xff);
+	assert_int_equal(c.io, 1);
+	assert_int_equal(c.io_min, 0xcf8);
+	assert_int_equal(c.io_len, 8);
+	assert_int_equal(c.mem32, 1);
+	assert_int_equal(c.m32_min, 0x80000000);
+	assert_int_equal(c.m32_max, 0xfebfffff);
+	assert_int_equal(c.mem64, 1);
+	assert_int_equal(c.m64_min, 0x100000000ull);
+	assert_int_equal(c.m64_max, 0xffffffffffffull);
+	/* The layout reports the same windows. */
+	assert_int_equal(g.l.pci_mem32.base.v, 0x80000000);
+	assert_int_equal(g.l.pci_mem32.len, 0x7ec00000);
+	assert_int_equal(g.l.pci_mem64.base.v, 0x100000000ull);
+	assert_int_equal(g.l.pci_mem64.len, 0xffff00000000ull);
+}
+
+/* The whole PCI0 AML byte for byte (the ASL in kernel/vacpi.c): two-byte
+ * PkgLengths for the Scope, the Device and the Buffer. */
+static void test_dsdt_pci0_exact_bytes(void **state)
+{
+	static const uint8_t pci0[] = {
+		0x10, 0x47, 0x09, 0x5c, '_', 'S', 'B', '_',     /* Scope, PkgLength 151 */
+		0x5b, 0x82, 0x4e, 0x08, 'P', 'C', 'I', '0',     /* Device, PkgLength 142 */
+		0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
+		0x08, '_', 'S', 'E', 'G', 0x00,
+		0x08, '_', 'B', 'B', 'N', 0x00,
+		0x08, '_', 'U', 'I', 'D', 0x00,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x46, 0x06, 0x0a, 0x62,  /* Buffer, PkgLength 102, 98 bytes */
+		/* WordBusNumber 0-0xff */
+		0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0x01,
+		/* IO (Decode16, 0xcf8, 0xcf8, 1, 8) */
+		0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+		/* DWordMemory 0x80000000-0xfebfffff */
+		0x87, 0x17, 0x00, 0x00, 0x0c, 0x01,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0xff, 0xff, 0xbf, 0xfe,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x7e,
+		/* QWordMemory 0x100000000-0xffffffffffff */
+		0x8a, 0x2b, 0x00, 0x00, 0x0c, 0x01,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00,
+		0x79, 0x00,                                     /* End Tag */
+	};
+	struct guest g;
+	const struct acpi_sdt_header *dsdt = dsdt_for_ram(&g, 0);
+
+	(void)state;
+	assert_int_equal(sizeof(pci0), 152);
+	assert_int_equal(dsdt->length, 36 + 15 + 49 + sizeof(pci0));
+	assert_memory_equal((const uint8_t *)dsdt + 36 + 15 + 49, pci0, sizeof(pci0));
+}
+
+/* RAM reaching past 2 GiB: the 32-bit window starts where RAM ends. */
+static void test_dsdt_pci0_ram_3g(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(dsdt_for_ram(&g, 0xc0000000ull), "PCI0");
+	struct pci_crs c = decode_pci_crs(&dev);
+
+	(void)state;
+	assert_int_equal(c.mem32, 1);
+	assert_int_equal(c.m32_min, 0xc0000000);
+	assert_int_equal(c.m32_max, 0xfebfffff);
+	assert_int_equal(c.mem64, 1);
+	assert_int_equal(c.m64_min, 0x100000000ull);
+	assert_int_equal(g.l.pci_mem32.base.v, 0xc0000000);
+	assert_int_equal(g.l.pci_mem32.len, 0x3ec00000);
+	assert_int_equal(g.l.dsdt.len, 252);
+}
+
+/* RAM ending 2 MiB below the I/O APIC page: a 2 MiB 32-bit window. */
+static void test_dsdt_pci0_ram_just_below_ioapic(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(dsdt_for_ram(&g, 0xfea00000ull), "PCI0");
+	struct pci_crs c = decode_pci_crs(&dev);
+
+	(void)state;
+	assert_int_equal(c.mem32, 1);
+	assert_int_equal(c.m32_min, 0xfea00000);
+	assert_int_equal(c.m32_max, 0xfebfffff);
+	assert_int_equal(g.l.pci_mem32.len, 0x200000);
+}
+
+/* RAM up to 0xfec00000 or beyond: no 32-bit window at all, the DSDT 26
+ * bytes shorter, every PkgLength still exact (the walker checks). */
+static void test_dsdt_pci0_ram_fills_32bit_hole(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(dsdt_for_ram(&g, 0xfec00000ull), "PCI0");
+	struct pci_crs c = decode_pci_crs(&dev);
+
+	(void)state;
+	assert_int_equal(c.mem32, 0);
+	assert_int_equal(c.mem64, 1);
+	assert_int_equal(c.m64_min, 0x100000000ull);
+	assert_int_equal(g.l.pci_mem32.len, 0);
+	assert_int_equal(g.l.pci_mem32.base.v, 0);
+	assert_int_equal(g.l.dsdt.len, 252 - 26);
+}
+
+/* 5 GiB of RAM: the 64-bit window starts above it; the MADT moves up. */
+static void test_dsdt_pci0_ram_5g(void **state)
+{
+	struct guest g;
+	struct aml_device dev = find_device(dsdt_for_ram(&g, 5ull << 30), "PCI0");
+	struct pci_crs c = decode_pci_crs(&dev);
+
+	(void)state;
+	assert_int_equal(c.mem32, 0);
+	assert_int_equal(c.mem64, 1);
+	assert_int_equal(c.m64_min, 5ull << 30);
+	assert_int_equal(c.m64_max, 0xffffffffffffull);
+	assert_int_equal(g.l.pci_mem64.base.v, 5ull << 30);
+	assert_int_equal(g.l.pci_mem64.len, (1ull << 48) - (5ull << 30));
+	assert_int_equal(g.l.madt.gpa.v - BASE, 400 + 240);
+	assert_int_equal(g.l.size, 400 + 240 + 64);
+	check_cpus(&g, ids1, 1);
+}
+
+/* RAM to the 48-bit limit: buses and ports only. The Buffer is then short
+ * enough for one-byte PkgLengths inside. */
+static void test_dsdt_pci0_no_windows(void **state)
+{
+	static const uint8_t crs_obj[] = {
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x1d, 0x0a, 0x1a,
+		0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0x01,
+		0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+		0x79, 0x00,
+	};
+	struct guest g;
+	const struct acpi_sdt_header *dsdt = dsdt_for_ram(&g, 1ull << 48);
+	struct aml_device dev = find_device(dsdt, "PCI0");
+	struct pci_crs c = decode_pci_crs(&dev);
+
+	(void)state;
+	assert_int_equal(c.bus, 1);
+	assert_int_equal(c.io, 1);
+	assert_int_equal(c.mem32, 0);
+	assert_int_equal(c.mem64, 0);
+	assert_int_equal(g.l.pci_mem64.len, 0);
+	/* 26 bytes of DWordMemory, 46 of QWordMemory, 1 of PkgLength. */
+	assert_int_equal(dsdt->length, 252 - 26 - 46 - 1);
+	/* _CRS is the last object of the DSDT. */
+	assert_memory_equal((const uint8_t *)dsdt + dsdt->length - sizeof(crs_obj), crs_obj,
+			    sizeof(crs_obj));
+}
+
+/* Below 2 GiB the RAM size changes nothing: 0 and 2 GiB give the same DSDT. */
+static void test_dsdt_pci0_small_ram_same(void **state)
+{
+	struct guest *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	const struct acpi_sdt_header *da, *db;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	da = dsdt_for_ram(a, 0);
+	db = dsdt_for_ram(b, 2ull << 30);
+	assert_int_equal(da->length, db->length);
+	assert_memory_equal(da, db, da->length);
 	free(a);
 	free(b);
 }
@@ -844,8 +1200,8 @@ static void test_buffer_too_small_64_cpus(void **state)
 	for (unsigned i = 0; i < VACPI_MAX_CPUS; i++)
 		ids[i] = i;
 	d = desc(ids, VACPI_MAX_CPUS, 0);
-	/* 48 RSDP + 64 XSDT + 288 FADT + 112 DSDT + 1072 MADT */
-	refused(&d, BASE, 1024, "64 vCPUs need 1584");
+	/* 48 RSDP + 64 XSDT + 288 FADT + 256 DSDT + 1072 MADT */
+	refused(&d, BASE, 1024, "64 vCPUs need 1728");
 }
 
 static void test_null_buffer(void **state)
@@ -1045,6 +1401,15 @@ int main(void)
 		cmocka_unit_test(test_dsdt_com1_resources),
 		cmocka_unit_test(test_dsdt_com1_exact_bytes),
 		cmocka_unit_test(test_dsdt_com1_same_for_every_partition),
+		cmocka_unit_test(test_dsdt_pci0_names),
+		cmocka_unit_test(test_dsdt_pci0_resources),
+		cmocka_unit_test(test_dsdt_pci0_exact_bytes),
+		cmocka_unit_test(test_dsdt_pci0_ram_3g),
+		cmocka_unit_test(test_dsdt_pci0_ram_just_below_ioapic),
+		cmocka_unit_test(test_dsdt_pci0_ram_fills_32bit_hole),
+		cmocka_unit_test(test_dsdt_pci0_ram_5g),
+		cmocka_unit_test(test_dsdt_pci0_no_windows),
+		cmocka_unit_test(test_dsdt_pci0_small_ram_same),
 		cmocka_unit_test(test_madt_fields),
 		cmocka_unit_test(test_long_name),
 		cmocka_unit_test(test_above_4g),

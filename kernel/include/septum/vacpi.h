@@ -12,9 +12,13 @@
  *     at the fixed ports below, which the hypervisor traps.
  *   - MADT: PCAT_COMPAT clear, one Processor Local x2APIC structure per
  *     vCPU, Enabled, in the order given (the first is the BSP).
- *   - DSDT: Name(\_S5, Package(4){SLP_TYP, SLP_TYP, 0, 0}) and the
+ *   - DSDT: Name(\_S5, Package(4){SLP_TYP, SLP_TYP, 0, 0}), the
  *     partition's vUART as \_SB.COM1: _HID PNP0501, _UID 1, _CRS with the
- *     I/O ports VACPI_COM1_PORT..+7 and no IRQ (Linux then polls it).
+ *     I/O ports VACPI_COM1_PORT..+7 and no IRQ (Linux then polls it), and
+ *     a PCI root bridge \_SB.PCI0: _HID PNP0A03, _SEG 0, _BBN 0, _UID 0,
+ *     _CRS with buses 0-255, the configuration ports 0xcf8-0xcff and the
+ *     memory windows below (no _PRT: no INTx routes). Every partition gets
+ *     it: every partition has vPCI's host bridge at 00:00.0.
  *
  * Pure logic: no allocation, no output, no global state; the buffer is
  * written, never read back.
@@ -57,6 +61,22 @@
 #define VACPI_COM1_PORT       0x03f8
 #define VACPI_COM1_PORTS      8
 
+/*
+ * The PCI root bridge's resources (docs/vacpi.md, docs/pci.md). Mechanism #1
+ * configuration ports, which Linux recognises and drops from the bridge's
+ * windows. Memory windows where assigned BARs (GPA == HPA) may lie: the
+ * 32-bit window is [max(ram_size, 2 GiB), 0xfebfffff], below the I/O APIC
+ * and local APIC pages; the 64-bit one [max(ram_size, 4 GiB), 2^48 - 1],
+ * the 48-bit guest-physical limit vPCI enforces. A window with no room is
+ * left out.
+ */
+#define VACPI_PCI_CFG_PORT    0x0cf8
+#define VACPI_PCI_CFG_PORTS   8
+#define VACPI_PCI_MEM32_MIN   0x80000000ull
+#define VACPI_PCI_MEM32_MAX   0xfebfffffull
+#define VACPI_PCI_MEM64_MIN   0x100000000ull
+#define VACPI_PCI_MEM64_MAX   ((1ull << 48) - 1)
+
 /* struct vacpi_desc.flags */
 #define VACPI_F_RESET_REG  BIT(0)  /* RESET_REG + RESET_REG_SUP: the guest may reset via ACPI */
 #define VACPI_F_PM_TIMER   BIT(1)  /* PM_TMR_BLK at pm_timer_port (see docs/vacpi.md) */
@@ -70,6 +90,14 @@ struct vacpi_desc {
 	const uint32_t *apic_ids;  /* ncpus x2APIC ids, distinct, not 0xffffffff; [0] is the BSP */
 	uint32_t flags;            /* VACPI_F_* */
 	uint16_t pm_timer_port;    /* VACPI_F_PM_TIMER: the 4-byte PM timer block's first port */
+	uint64_t ram_size;         /* RAM is GPA [0, ram_size): the PCI windows start above it
+				    * (0 or anything below 2 GiB: the windows start at their minimum) */
+};
+
+/* A memory range of the PCI root bridge; len 0: not emitted. */
+struct vacpi_window {
+	gpa_t    base;
+	uint64_t len;
 };
 
 /* Where one table went. */
@@ -91,13 +119,16 @@ struct vacpi_layout {
 	uint16_t sleep_sts_port;   /* VACPI_SLEEP_STS_PORT */
 	uint8_t  s5_slp_typ;       /* VACPI_S5_SLP_TYP */
 	uint16_t pm_timer_port;    /* 0 unless VACPI_F_PM_TIMER */
+	struct vacpi_window pci_mem32, pci_mem64; /* \_SB.PCI0's memory windows */
 };
 
 /*
  * Builds the tables of partition d into buf[0..buflen), which the partition
  * will see at guest-physical address gpa_base (VACPI_ALIGN aligned). The RSDP
- * is at offset 0; every table is VACPI_ALIGN aligned; all addresses in the
- * tables are 64-bit GPAs inside [gpa_base, gpa_base + out->size).
+ * is at offset 0; every table is VACPI_ALIGN aligned; all pointers between
+ * tables are 64-bit GPAs inside [gpa_base, gpa_base + out->size). The DSDT's
+ * size depends on d->ram_size (which PCI windows exist), the MADT's on
+ * d->ncpus.
  *
  * Returns 0 with *out filled, or -1 with *out zeroed and a one-line reason
  * in why: bad arguments, more than VACPI_MAX_CPUS vCPUs, a duplicate or
