@@ -82,6 +82,8 @@ check:
 	@BUILD=$(BUILD) MAKE="$(MAKE) --no-print-directory" tests/run-all.sh
 
 # Benchmarks print ratios measured side by side; they assert nothing.
+# make bench = bench-septum (tests/bench: VM exits, Linux boot time under
+# Septum / bare, memory) then bench-compart (guest/bench).
 bench-compart:
 	@$(MAKE) --no-print-directory -s -C guest bench-compart
 

@@ -205,7 +205,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 	}
 	p->nvcpus = idx;
 	/* Septum's own cost of this partition: EPT tables and the vCPU
-	 * structures here, the VMCS and bitmaps (3 pages per vCPU) at launch. */
+	 * structures here, the VMCS and bitmaps (4 pages per vCPU: VMCS, MSR bitmap, two I/O bitmaps) at launch. */
 	pr_info("partition %s: overhead %zu bytes of Septum's heap (EPT and vCPU state) + %u bytes per vCPU (VMCS, MSR and I/O bitmaps)",
 		p->name, (size_t)((heap_before - heap_free_pages()) * PAGE_SIZE), (unsigned)(4 * PAGE_SIZE));
 	return 0;
