@@ -86,6 +86,27 @@ static const struct mem_range os_low_memory[] = {
 	{ 0xa0000, 0x60000, MEM_RESERVED },
 };
 
+/*
+ * The reset vector of a guest OS partition. A PC's firmware sits at
+ * F000:FFF0, and an OS that has tried everything else jumps there in real
+ * mode to reboot (Linux's BOOT_BIOS, its fallback when EFI reset is not
+ * offered, which is its choice on hardware-reduced ACPI). A partition has
+ * no firmware: this stub stands in for it and asks for a reset the way the
+ * FADT says, RST_CPU through the Reset Control register 0xcf9, which
+ * on_reboot then handles.
+ */
+static void install_reset_stub(struct partition *p)
+{
+	static const uint8_t stub[] = {
+		0xba, 0xf9, 0x0c,       /* mov dx, 0xcf9 */
+		0xb0, 0x06,             /* mov al, 6 (SYS_RST | RST_CPU) */
+		0xee,                   /* out dx, al */
+		0xeb, 0xfe,             /* jmp $ (not reached) */
+	};
+
+	memcpy(p->ram_hva + GUEST_RESET_VECTOR, stub, sizeof(stub));
+}
+
 /* The partition's synthesised ACPI tables at GUEST_ACPI_GPA (docs/vacpi.md). */
 static int build_acpi(struct partition *p, const uint32_t *apic_ids, unsigned ncpus,
 		      struct vacpi_layout *layout, char *why, size_t whylen)
@@ -119,6 +140,7 @@ int partition_load_linux(struct partition *p, const void *image, size_t size, co
 	memset(p->ram_hva, 0, p->ram_size);
 	if (build_acpi(p, apic_ids, ncpus, &layout, why, whylen))
 		return -1;
+	install_reset_stub(p);
 	args.acpi_rsdp = layout.rsdp.v;
 	if (linux_build_boot_params(&img, image, size, p->ram_hva, p->ram_size, &args, &out, why, whylen))
 		return -1;
@@ -170,6 +192,7 @@ int partition_load_multiboot(struct partition *p, const void *image, size_t size
 	memset(p->ram_hva, 0, p->ram_size);
 	if (build_acpi(p, apic_ids, ncpus, &layout, why, whylen))
 		return -1;
+	install_reset_stub(p);
 	args.acpi_rsdp = layout.rsdp.v;
 	if (mb_build(&img, image, size, p->ram_hva, p->ram_size, &args, &out, why, whylen))
 		return -1;

@@ -481,6 +481,18 @@ static void mb_load_ok(void)
 		fail_msg("multiboot load refused: %s", why);
 }
 
+/* F000:FFF0 holds the reset stub (mov dx,0xcf9; mov al,6; out dx,al):
+ * an OS that reboots through the "BIOS" reset vector gets a reset. */
+static void mb_reset_vector_stub(void **state)
+{
+	static const uint8_t want[] = { 0xba, 0xf9, 0x0c, 0xb0, 0x06, 0xee };
+
+	(void)state;
+	build_mb1(0);
+	mb_load_ok();
+	assert_memory_equal(p->ram_hva + GUEST_RESET_VECTOR, want, sizeof(want));
+}
+
 static void mb1_entry_state(void **state)
 {
 	(void)state;
@@ -707,6 +719,7 @@ int main(void)
 		T(segment_beyond_ram_refused),
 		T(entry_outside_code_refused),
 		T(mb1_entry_state),
+		T(mb_reset_vector_stub),
 		T(mb1_info_cmdline_and_modules),
 		T(mb1_memory_map),
 		T(mb2_entry_state_and_tags),

@@ -23,6 +23,7 @@
 #define GUEST_CMDLINE_GPA   0x8000ull /* up to 4 KiB */
 #define GUEST_ACPI_GPA      0x9000ull /* synthesised ACPI tables, up to 4 KiB */
 #define GUEST_LOW_FREE      0xa000ull /* from here to 640 KiB: RAM the guest may use */
+#define GUEST_RESET_VECTOR  0xffff0ull /* F000:FFF0, in the reserved legacy hole: Septum's reset stub */
 /* Multiboot only (the GDT at GUEST_GDT_GPA and the ACPI tables at
  * GUEST_ACPI_GPA as above; no page tables, paging is off at entry): */
 #define GUEST_MB_INFO_GPA   0x1000ull /* boot information, up to GUEST_ACPI_GPA */
