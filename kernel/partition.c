@@ -150,6 +150,8 @@ const char *exit_reason_name(unsigned reason)
 }
 
 /* "CPUID 12, I/O 40" for the exits of all of p's vCPUs; "none" if there were none. */
+#define EXIT_REASON_IO 30    /* SDM Vol. 3D App. C: I/O instruction */
+
 static void format_exits(const struct partition *p, char *buf, size_t len)
 {
 	uint64_t total[EXIT_REASON_SLOTS] = { 0 };
@@ -159,17 +161,29 @@ static void format_exits(const struct partition *p, char *buf, size_t len)
 		for (unsigned r = 0; p->vcpu[v] && r < EXIT_REASON_SLOTS; r++)
 			total[r] += p->vcpu[v]->exits[r];
 	buf[0] = 0;
-	for (unsigned r = 0; r < EXIT_REASON_SLOTS && n < len; r++)
-		if (total[r])
-			n += (size_t)snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "", exit_reason_name(r),
-					      (unsigned long long)total[r]);
+	for (unsigned r = 0; r < EXIT_REASON_SLOTS && n < len; r++) {
+		if (!total[r])
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "", exit_reason_name(r),
+				      (unsigned long long)total[r]);
+		if (r == EXIT_REASON_IO && n < len) {
+			uint64_t io[IO_GROUPS] = { 0 };
+
+			for (unsigned v = 0; v < p->nvcpus; v++)
+				for (unsigned g = 0; p->vcpu[v] && g < IO_GROUPS; g++)
+					io[g] += p->vcpu[v]->io_exits[g];
+			n += (size_t)snprintf(buf + n, len - n, " (vUART %llu, PCI %llu, other %llu)",
+					      (unsigned long long)io[IO_VUART], (unsigned long long)io[IO_PCI],
+					      (unsigned long long)io[IO_OTHER]);
+		}
+	}
 	if (!n)
 		snprintf(buf, len, "none");
 }
 
 void partition_log_exits(const struct partition *p, uint32_t label)
 {
-	char counts[320];
+	char counts[400];
 
 	format_exits(p, counts, sizeof(counts));
 	pr_info("partition %s: mark %u: exits: %s", p->name, label, counts);
@@ -180,7 +194,7 @@ void partitions_summary(void)
 	pr_info("summary:");
 	for (unsigned i = 0; i < npartitions; i++) {
 		struct partition *p = &partitions[i];
-		char counts[320];
+		char counts[400];
 
 		format_exits(p, counts, sizeof(counts));
 		switch (atomic_load(&p->state)) {

@@ -92,6 +92,8 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 	uint16_t port = (uint16_t)(q >> 16);
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 
+	v->io_exits[port >= VUART_BASE && port < VUART_BASE + VUART_PORTS ? IO_VUART :
+		    vpci_port(port) ? IO_PCI : IO_OTHER]++;
 	if (string) {
 		partition_crash(p, "string I/O (%s port 0x%x) is not supported, RIP 0x%llx",
 			       in ? "in from" : "out to", port, (unsigned long long)vmcs_read(GUEST_RIP));

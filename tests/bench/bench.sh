@@ -201,6 +201,8 @@ exits() {
 		line=$(grep -m1 "partition $PART: mark $2: exits: " "$1/serial.clean" | sed 's/.*: exits: //')
 	fi
 	[[ -z $line || $line == none ]] && return 0
+	# "I/O N (vUART a, PCI b, other c)": the I/O total, then one row per device
+	line=$(sed -E 's|I/O ([0-9]+) \(vUART ([0-9]+), PCI ([0-9]+), other ([0-9]+)\)|I/O \1, I/O vUART \2, I/O PCI \3, I/O other \4|' <<<"$line")
 	tr ',' '\n' <<<"$line" | sed 's/^ *//' | awk '{ n = $NF; $NF = ""; sub(/ $/, ""); print $0 "\t" n }'
 }
 

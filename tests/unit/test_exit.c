@@ -577,6 +577,20 @@ static void cpuid_boot_leaf_reports_restarts(void **state)
 	assert_int_equal(r.rbx, 0);
 }
 
+/* The mark port logs the exits so far, I/O split by device. */
+static void mark_port_logs_exits_by_reason_and_device(void **state)
+{
+	(void)state;
+	r.rax = 'x';
+	assert_true(do_exit(EXIT_IO, io_qual(1, false, false, 0x3f8), 1));
+	r.rax = 0x80000000u;
+	assert_true(do_exit(EXIT_IO, io_qual(4, false, false, 0xcf8), 1));
+	assert_true(do_exit(EXIT_IO, io_qual(1, true, false, 0x80), 1));
+	r.rax = 7;
+	assert_true(do_exit(EXIT_IO, io_qual(4, false, false, SEPTUM_MARK_PORT), 1));
+	assert_int_equal(fake_console_count("partition guest: mark 7: exits: I/O 4 (vUART 1, PCI 1, other 2)"), 1);
+}
+
 static void triple_fault_stops(void **state)
 {
 	(void)state;
@@ -1186,6 +1200,7 @@ int main(void)
 		T(ept_violation_fetch),
 		T(ept_misconfig_stops),
 		T(triple_fault_stops),
+		T(mark_port_logs_exits_by_reason_and_device),
 		T(reset_port_cf9_restarts),
 		T(reset_port_kbc_stops_when_on_reboot_stop),
 		T(cf9_without_reset_bit_or_wide_is_not_a_reset),

@@ -40,6 +40,9 @@ enum partition_state {
 
 struct partition;
 
+/* Where the I/O exits of a vCPU went, for the exit statistics. */
+enum io_group { IO_VUART, IO_PCI, IO_OTHER, IO_GROUPS };
+
 /*
  * A vCPU's run state (struct vcpu.run: state in bits 7:0, SIPI vector in
  * 15:8), changed with compare-and-swap by the vCPU's own CPU and by the
@@ -70,6 +73,7 @@ struct vcpu {
 	_Atomic uint32_t run;         /* enum vcpu_run_state | SIPI vector << 8 */
 	jmp_buf leave;                /* vcpu_enter() returns through this */
 	uint64_t exits[EXIT_REASON_SLOTS];
+	uint64_t io_exits[IO_GROUPS];  /* I/O exits by device (enum io_group) */
 };
 
 struct partition {
