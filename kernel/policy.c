@@ -56,9 +56,14 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 	case 0x15: {
 		/* TSC/crystal ratio (SDM Vol. 2A CPUID leaf 15H): TSC Hz =
 		 * ECX * EBX / EAX. A partition has no PIT or HPET to calibrate
-		 * against, so Septum states the frequency it measured. */
+		 * against. When the CPU enumerates all three values the
+		 * frequency is exact and passes through; otherwise (ECX = 0 on
+		 * many CPUs, or no leaf 15H) Septum states the frequency it
+		 * measured against the 8254 at boot. */
 		uint64_t hz = arch_tsc_hz();
 
+		if (r->eax && r->ebx && r->ecx)
+			break;
 		if (hz) {
 			unsigned div = 1;
 

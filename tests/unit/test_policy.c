@@ -233,9 +233,26 @@ static void cpuid_15_states_measured_tsc(void **state)
 	assert_true(r.eax != 0);
 	assert_int_equal((uint64_t)r.ecx * r.ebx / r.eax, 5093000000ull);
 	fake_tsc_hz = 0;                         /* unknown: the host's answer stands */
-	r = cpuid(0x15, (struct cpuid_result){ 2, 3, 4, 5 });
+	r = cpuid(0x15, (struct cpuid_result){ 2, 3, 0, 5 });
 	assert_int_equal(r.eax, 2);
-	assert_int_equal(r.ecx, 4);
+	assert_int_equal(r.ecx, 0);
+	fake_tsc_hz = 2000000000ull;
+}
+
+/* A CPU that enumerates ratio and crystal states the exact frequency: it
+ * passes through; one with ECX = 0 (no crystal) gets the measured one. */
+static void cpuid_15_exact_host_values_pass_through(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	fake_tsc_hz = 1991000000ull;             /* measured, slightly off */
+	r = cpuid(0x15, (struct cpuid_result){ 2, 166, 24000000, 0 });
+	assert_int_equal(r.eax, 2);
+	assert_int_equal(r.ebx, 166);
+	assert_int_equal(r.ecx, 24000000);       /* 1.992 GHz exactly */
+	r = cpuid(0x15, (struct cpuid_result){ 2, 166, 0, 0 });
+	assert_int_equal((uint64_t)r.ecx * r.ebx / r.eax, 1991000000ull);
 	fake_tsc_hz = 2000000000ull;
 }
 
@@ -660,6 +677,7 @@ int main(void)
 		T(cpuid_unknown_hypervisor_leaves_zeroed),
 		T(cpuid_other_leaves_pass_through),
 		T(cpuid_15_states_measured_tsc),
+		T(cpuid_15_exact_host_values_pass_through),
 		T(cpuid_power_and_pmu_leaves_empty),
 		T(cpuid_7_hides_tsc_adjust_shows_arch_capabilities),
 		T(hc_version),
