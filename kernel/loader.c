@@ -158,7 +158,6 @@ int partition_load_linux(struct partition *p, const void *image, size_t size, co
 	p->entry_ds = LINUX_BOOT_DS;
 	p->gdt_limit = 4 * 8 - 1;
 	p->os_guest = true;
-	p->reset_port = layout.reset_port;
 	p->sleep_port = layout.sleep_ctl_port;
 	return 0;
 }
@@ -211,7 +210,6 @@ int partition_load_multiboot(struct partition *p, const void *image, size_t size
 	p->entry_ds = 0x10;
 	p->gdt_limit = 3 * 8 - 1;
 	p->os_guest = false;
-	p->reset_port = layout.reset_port;
 	p->sleep_port = layout.sleep_ctl_port;
 	return 0;
 }

@@ -133,16 +133,22 @@ static void host_state(struct vcpu *v)
 	vmcs_write(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
 }
 
-static void guest_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+static void segment(enum vmcs_field sel, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar)
 {
 	/* Selector, base, limit and AR fields are laid out at fixed strides from
 	 * the ES field in each width group (SDM Vol. 3D App. B). */
 	unsigned idx = (unsigned)(sel - GUEST_ES_SELECTOR) / 2;
 
 	vmcs_write(sel, selector);
-	vmcs_write((enum vmcs_field)(GUEST_ES_BASE + 2 * idx), 0);
-	vmcs_write((enum vmcs_field)(GUEST_ES_LIMIT + 2 * idx), 0xffffffff);
+	vmcs_write((enum vmcs_field)(GUEST_ES_BASE + 2 * idx), base);
+	vmcs_write((enum vmcs_field)(GUEST_ES_LIMIT + 2 * idx), limit);
 	vmcs_write((enum vmcs_field)(GUEST_ES_AR + 2 * idx), ar);
+}
+
+/* Protected/long mode: flat, base 0, 4 GiB limit. */
+static void guest_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+{
+	segment(sel, selector, 0, 0xffffffff, ar);
 }
 
 static void guest_state(struct vcpu *v)
@@ -316,14 +322,10 @@ void vcpu_reset_boot(struct vcpu *v)
 	guest_state(v);
 }
 
+/* Real mode: base = selector << 4, 64 KiB limit. */
 static void real_mode_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 {
-	unsigned idx = (unsigned)(sel - GUEST_ES_SELECTOR) / 2;
-
-	vmcs_write(sel, selector);
-	vmcs_write((enum vmcs_field)(GUEST_ES_BASE + 2 * idx), (uint64_t)selector << 4);
-	vmcs_write((enum vmcs_field)(GUEST_ES_LIMIT + 2 * idx), 0xffff);
-	vmcs_write((enum vmcs_field)(GUEST_ES_AR + 2 * idx), ar);
+	segment(sel, selector, (uint64_t)selector << 4, 0xffff, ar);
 }
 
 /*

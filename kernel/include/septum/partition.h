@@ -97,7 +97,7 @@ struct partition {
 	uint16_t entry_cs, entry_ds;  /* selectors in the guest GDT */
 	uint16_t gdt_limit;
 	bool os_guest;                /* a guest OS: HLT waits in hardware, interrupts go to it */
-	uint16_t reset_port, sleep_port; /* from the vACPI tables: trapped I/O */
+	uint16_t sleep_port;          /* from the vACPI tables: trapped I/O (S5) */
 	spinlock_t lock;
 	_Atomic enum partition_state state;
 	atomic_uint vcpus_running;
