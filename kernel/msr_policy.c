@@ -11,7 +11,6 @@ static const struct msr_rule rules[] = {
 	{ 0x00000049, 0x00000049, MSR_GP,      MSR_PASS,    "IA32_PRED_CMD" },
 	{ 0x0000008b, 0x0000008b, MSR_EMULATE, MSR_ABSORB,  "IA32_BIOS_SIGN_ID" },
 	{ 0x000000fe, 0x000000fe, MSR_PASS,    MSR_GP,      "IA32_MTRRCAP" },
-	{ 0x000000bd, 0x000000bd, MSR_EMULATE, MSR_GP,      "IA32_XAPIC_DISABLE_STATUS" },
 	{ 0x0000010a, 0x0000010a, MSR_EMULATE, MSR_GP,      "IA32_ARCH_CAPABILITIES" },
 	{ 0x00000174, 0x00000176, MSR_PASS,    MSR_PASS,    "IA32_SYSENTER_CS/ESP/EIP" },
 	{ 0x000001a0, 0x000001a0, MSR_PASS,    MSR_ABSORB,  "IA32_MISC_ENABLE" },
@@ -25,7 +24,9 @@ static const struct msr_rule rules[] = {
 	{ 0x00000277, 0x00000277, MSR_PASS,    MSR_PASS,    "IA32_PAT" },
 	{ 0x000002ff, 0x000002ff, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_DEF_TYPE" },
 	{ 0x000006e0, 0x000006e0, MSR_PASS,    MSR_PASS,    "IA32_TSC_DEADLINE" },
-	/* x2APIC: the partition's CPUs are its own; only the ICR is filtered. */
+	/* x2APIC: the partition's CPUs are its own; only the ICR is filtered.
+	 * In xAPIC mode or with the APIC disabled the whole range exits and
+	 * is #GP (msr_bitmap_build(, false)). */
 	{ 0x00000800, 0x0000082f, MSR_PASS,    MSR_PASS,    "x2APIC" },
 	{ 0x00000830, 0x00000830, MSR_PASS,    MSR_EMULATE, "x2APIC ICR" },
 	{ 0x00000831, 0x000008ff, MSR_PASS,    MSR_PASS,    "x2APIC" },
@@ -67,7 +68,7 @@ static void clear_bit(uint8_t *bitmap, unsigned base, uint32_t msr)
 	bitmap[base + idx / 8] &= (uint8_t)~(1u << (idx % 8));
 }
 
-void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE])
+void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE], bool x2apic)
 {
 	memset(bitmap, 0xff, MSR_BITMAP_SIZE);
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
@@ -81,5 +82,10 @@ void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE])
 			if (rules[i].write == MSR_PASS)
 				clear_bit(bitmap, high ? 3072 : 2048, (uint32_t)m);
 		}
+	}
+	if (!x2apic) {
+		/* MSRs 0x800-0x8ff: 32 bytes from byte 0x100 of each low half. */
+		memset(bitmap + X2APIC_MSR_FIRST / 8, 0xff, 0x100 / 8);
+		memset(bitmap + 2048 + X2APIC_MSR_FIRST / 8, 0xff, 0x100 / 8);
 	}
 }

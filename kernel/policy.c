@@ -5,6 +5,7 @@
 #include <septum/arch.h>
 #include <septum/log.h>
 #include <septum/policy.h>
+#include <septum/xapic.h>
 
 #define CPUID1_ECX_MONITOR    (1u << 3)
 #define CPUID1_ECX_VMX        (1u << 5)
@@ -16,6 +17,7 @@
 #define CPUID1_ECX_TM2        (1u << 8)
 #define CPUID1_ECX_PDCM       (1u << 15)
 #define CPUID1_EDX_MCE        (1u << 7)
+#define CPUID1_EDX_APIC       (1u << 9)
 #define CPUID1_EDX_MCA        (1u << 14)
 #define CPUID1_EDX_DS         (1u << 21)
 #define CPUID1_EDX_ACPI       (1u << 22)
@@ -40,6 +42,10 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 		r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_MCA | CPUID1_EDX_DS | CPUID1_EDX_ACPI |
 			    CPUID1_EDX_TM | CPUID1_EDX_PBE);
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
+		/* With IA32_APIC_BASE.EN clear the CPU reads as one without an
+		 * APIC (SDM Vol. 3A §11.4.3). */
+		if (apic_mode_of(v->apic_base) == APIC_MODE_DISABLED)
+			r->edx &= ~CPUID1_EDX_APIC;
 		break;
 	case 6:     /* thermal and power management: none offered */
 	case 0xa:   /* architectural performance monitoring: none offered */
@@ -48,7 +54,8 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 	case 7:
 		if (subleaf == 0) {
 			/* No IA32_TSC_ADJUST (the TSC is the host's, per CPU); the
-			 * ARCH_CAPABILITIES MSR exists (it carries the x2APIC lock). */
+			 * ARCH_CAPABILITIES MSR exists on every host and claims
+			 * nothing (msr_policy.h). */
 			r->ebx &= ~CPUID7_EBX_TSC_ADJUST;
 			r->edx |= CPUID7_EDX_ARCH_CAPABILITIES;
 		}
@@ -238,6 +245,8 @@ static int resolve_dest(const struct partition *p, uint64_t icr, uint64_t *cpus,
 	return 0;
 }
 
+static enum ipi_verdict ipi_command(cpuid_t self, uint64_t icr, struct ipi_action *act, char *why, size_t whylen);
+
 enum ipi_verdict icr_filter(const struct partition *p, cpuid_t self, uint64_t icr, struct ipi_action *act,
 			    char *why, size_t whylen)
 {
@@ -267,6 +276,45 @@ enum ipi_verdict icr_filter(const struct partition *p, cpuid_t self, uint64_t ic
 		act->cpus = p->cpus & ~BIT(self);
 		break;
 	}
+	return ipi_command(self, icr, act, why, whylen);
+}
+
+/*
+ * An xAPIC ICR (destination in bits 63:56, SDM Vol. 3A §11.6.1): the
+ * shorthands and physical ids mean what they mean in x2APIC mode (id 0xff
+ * is the broadcast); a logical destination is matched against the LDR and
+ * DFR each of the partition's vCPUs in xAPIC mode has set (§11.6.2.2).
+ * Those are virtual, so a logical IPI can only ever reach the partition.
+ */
+enum ipi_verdict xapic_icr_filter(const struct partition *p, cpuid_t self, uint64_t icr, struct ipi_action *act,
+				  char *why, size_t whylen)
+{
+	uint8_t dest = (uint8_t)(icr >> 56);
+	uint64_t low = (uint32_t)icr;
+
+	if (ICR_SHORTHAND(icr) || !(icr & ICR_LOGICAL))
+		return icr_filter(p, self, low | ((uint64_t)(dest == 0xff ? X2APIC_BROADCAST : dest) << 32), act,
+				  why, whylen);
+	memset(act, 0, sizeof(*act));
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		const struct vcpu *t = p->vcpu[i];
+
+		if (t && apic_mode_of(t->apic_base) == APIC_MODE_XAPIC &&
+		    xapic_logical_match(t->xapic.ldr, t->xapic.dfr, dest))
+			act->cpus |= BIT(t->cpu);
+	}
+	if (!act->cpus) {
+		snprintf(why, whylen, "IPI (%s) to logical xAPIC destination 0x%x: names no CPU", dm_name[ICR_DM(icr)],
+			 dest);
+		return IPI_IGNORE;
+	}
+	return ipi_command(self, icr, act, why, whylen);
+}
+
+/* The delivery mode's part, once act->cpus holds the targets. */
+static enum ipi_verdict ipi_command(cpuid_t self, uint64_t icr, struct ipi_action *act, char *why, size_t whylen)
+{
+	unsigned dm = ICR_DM(icr);
 
 	switch (dm) {
 	case DM_FIXED:

@@ -9,11 +9,14 @@
 #include <string.h>
 #include <septum/abi.h>
 #include <septum/arch.h>
+#include <septum/guest_walk.h>
 #include <septum/log.h>
+#include <septum/mmio_insn.h>
 #include <septum/msr_policy.h>
 #include <septum/policy.h>
 #include <septum/vacpi.h>
 #include <septum/vpci.h>
+#include <septum/xapic.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 
@@ -24,7 +27,6 @@
 #define MSR_BIOS_SIGN_ID 0x08bu
 #define MSR_DEBUGCTL   0x1d9u
 #define MSR_ARCH_CAPABILITIES 0x10au
-#define MSR_XAPIC_DISABLE_STATUS 0x0bdu
 /* Ways a PC resets itself: the chipset's Reset Control register (0xcf9,
  * bit 2 starts the reset; also the vACPI FADT's RESET_REG) and the
  * keyboard controller's "pulse output port" command 0xfe on port 0x64. */
@@ -186,12 +188,14 @@ static void emulate_sipi(struct vcpu *t, uint8_t vector)
 			return;
 }
 
-static bool handle_icr_write(struct vcpu *v, uint64_t val)
+/* An ICR write: x2APIC format, or xAPIC format from the emulated page. */
+static bool handle_icr_write(struct vcpu *v, uint64_t val, bool xapic)
 {
 	struct partition *p = v->part;
 	struct ipi_action act;
 	char why[160];
-	enum ipi_verdict verdict = icr_filter(p, v->cpu, val, &act, why, sizeof(why));
+	enum ipi_verdict verdict = xapic ? xapic_icr_filter(p, v->cpu, val, &act, why, sizeof(why)) :
+					   icr_filter(p, v->cpu, val, &act, why, sizeof(why));
 
 	if (verdict == IPI_REFUSE) {
 		pr_warn("partition %s: %s", p->name, why);
@@ -217,26 +221,34 @@ static bool handle_icr_write(struct vcpu *v, uint64_t val)
 	return true;
 }
 
-/* IA32_APIC_BASE (SDM Vol. 3A §11.4.4, §11.12.5): the hardware stays in
- * x2APIC mode; the guest's view is kept here. Only the transitions the
- * architecture allows are accepted; xAPIC mode is not offered (its MMIO
- * page is not mapped), so leaving x2APIC for xAPIC is refused. */
+/*
+ * IA32_APIC_BASE (SDM Vol. 3A §11.4.4, §11.12.5): the hardware stays in
+ * x2APIC mode for Septum; the guest's mode is virtual. x2APIC mode passes
+ * the registers through (MSR bitmap); xAPIC mode emulates the register page
+ * (handle_apic_page); disabled hides the APIC and resets it. Transitions
+ * the architecture forbids are #GP (apic_base_check).
+ */
 static bool write_apic_base(struct vcpu *v, uint64_t val)
 {
-	const uint64_t en = BIT(11), extd = BIT(10), bsp = BIT(8);
-	uint64_t cur = v->apic_base;
+	enum apic_mode from = apic_mode_of(v->apic_base), to = apic_mode_of(val);
+	char why[96];
 
-	if ((val ^ cur) & ~(en | extd))              /* base address and BSP flag are fixed */
+	if (apic_base_check(v->apic_base, val, v->part->cpu_apic_id[v->cpu], why, sizeof(why))) {
+		pr_debug("partition %s: vCPU %u: IA32_APIC_BASE 0x%llx refused: %s", v->part->name, v->index,
+			 (unsigned long long)val, why);
 		return false;
-	if ((cur & extd) && (val ^ cur))             /* x2APIC is locked on (XAPIC_DISABLE_STATUS) */
-		return false;
-	if ((val & extd) && !(val & en))             /* invalid state */
-		return false;
-	if ((cur & extd) && (val & en) && !(val & extd)) /* x2APIC -> xAPIC directly: #GP */
-		return false;
-	if ((val & en) && !(val & extd))             /* xAPIC mode: not offered */
-		return false;
-	v->apic_base = val | (cur & bsp);
+	}
+	v->apic_base = val;
+	if (from == to)
+		return true;
+	if (to == APIC_MODE_DISABLED)
+		vmx_hw_apic_reset();
+	if (from == APIC_MODE_DISABLED)
+		xapic_reset(&v->xapic);
+	if (from == APIC_MODE_X2APIC || to == APIC_MODE_X2APIC)
+		msr_bitmap_build(v->msr_bitmap, to == APIC_MODE_X2APIC);
+	pr_info("partition %s: vCPU %u: APIC %s", v->part->name, v->index,
+		to == APIC_MODE_X2APIC ? "in x2APIC mode" : to == APIC_MODE_XAPIC ? "in xAPIC mode" : "disabled");
 	return true;
 }
 
@@ -246,12 +258,13 @@ static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
 	bool ok = true;
 
-	switch (msr_write_access(msr)) {
+	switch (msr_is_x2apic(msr) && apic_mode_of(v->apic_base) != APIC_MODE_X2APIC ? MSR_GP :
+		msr_write_access(msr)) {
 	case MSR_ABSORB:
 		break;
 	case MSR_EMULATE:
 		if (msr == MSR_X2APIC_ICR) {
-			ok = handle_icr_write(v, val);
+			ok = handle_icr_write(v, val, false);
 		} else if (msr == MSR_APIC_BASE) {
 			ok = write_apic_base(v, val);
 		} else if (msr == MSR_EFER) {
@@ -285,7 +298,7 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	uint32_t msr = (uint32_t)r->rcx;
 	uint64_t val;
 
-	if (msr_read_access(msr) != MSR_EMULATE) {
+	if (msr_read_access(msr) != MSR_EMULATE || msr_is_x2apic(msr)) {
 		pr_debug("partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
@@ -297,7 +310,6 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	case MSR_BIOS_SIGN_ID:    val = SEPTUM_GUEST_UCODE_REV << 32; break;
 	case MSR_DEBUGCTL:        val = 0; break;
 	case MSR_ARCH_CAPABILITIES: val = SEPTUM_GUEST_ARCH_CAPABILITIES; break;
-	case MSR_XAPIC_DISABLE_STATUS: val = SEPTUM_GUEST_XAPIC_DISABLE_STATUS; break;
 	default:
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
@@ -374,12 +386,104 @@ static bool handle_cr(struct vcpu *v, struct guest_regs *r)
 	return true;
 }
 
-static bool handle_ept_violation(struct vcpu *v)
+static uint64_t this_cpu_apic_read(void *ctx, uint32_t msr)
+{
+	(void)ctx;
+	return vmx_hw_apic_read(msr);
+}
+
+static void this_cpu_apic_write(void *ctx, uint32_t msr, uint64_t val)
+{
+	(void)ctx;
+	vmx_hw_apic_write(msr, val);
+}
+
+static const void *guest_ram(void *ctx, uint64_t gpa, uint64_t len)
+{
+	return guest_ptr(ctx, gpa, len);
+}
+
+/* The instruction at CS:RIP, fetched through the guest's own page tables
+ * (the exit does not say how long it is, SDM Vol. 3C §28.2.5). */
+static int decode_at_rip(struct vcpu *v, struct mmio_insn *in, char *why, size_t whylen)
+{
+	const struct guest_paging pg = {
+		.cr0 = vmcs_read(GUEST_CR0), .cr3 = vmcs_read(GUEST_CR3),
+		.cr4 = vmcs_read(GUEST_CR4), .efer = vmcs_read(GUEST_IA32_EFER),
+	};
+	uint64_t ar = vmcs_read(GUEST_CS_AR), lin = vmcs_read(GUEST_CS_BASE) + vmcs_read(GUEST_RIP);
+	unsigned mode = (pg.efer & EFER_LMA) && (ar & AR_L) ? 64 : (ar & AR_DB) ? 32 : 16;
+	uint8_t code[15];
+	size_t n;
+
+	if (mode != 64)
+		lin = (uint32_t)lin;
+	n = guest_read_linear(&pg, lin, code, sizeof(code), guest_ram, v->part, why, whylen);
+	if (!n)
+		return -1;
+	return mmio_decode(code, n, mode, in, why, whylen);
+}
+
+/*
+ * An access to the APIC page while the guest's APIC is in xAPIC mode (the
+ * page is never mapped, so each one exits here) or disabled (the page is
+ * then nothing: reads return all ones, writes go nowhere, as for an
+ * address no device claims). xAPIC registers take aligned 32-bit accesses
+ * only (SDM Vol. 3A §11.4.1); anything else ends the partition, clearly.
+ */
+static bool handle_apic_page(struct vcpu *v, struct guest_regs *r, uint64_t gpa, bool write)
+{
+	const struct x2apic_ops hw = { this_cpu_apic_read, this_cpu_apic_write, NULL };
+	struct partition *p = v->part;
+	unsigned off = (unsigned)(gpa & (XAPIC_PAGE_SIZE - 1));
+	uint64_t *regs = (uint64_t *)r, icr;
+	struct mmio_insn in;
+	char why[128];
+
+	if (decode_at_rip(v, &in, why, sizeof(why))) {
+		partition_crash(p, "APIC page access at GPA 0x%llx, RIP 0x%llx: %s", (unsigned long long)gpa,
+			       (unsigned long long)vmcs_read(GUEST_RIP), why);
+		return false;
+	}
+	if ((in.op == MMIO_STORE) != write) {
+		partition_crash(p, "APIC page access at GPA 0x%llx, RIP 0x%llx: the instruction does not match the %s",
+			       (unsigned long long)gpa, (unsigned long long)vmcs_read(GUEST_RIP), write ? "write" : "read");
+		return false;
+	}
+	r->pad_rsp = vmcs_read(GUEST_RSP);
+	if (apic_mode_of(v->apic_base) == APIC_MODE_DISABLED) {
+		if (in.op == MMIO_LOAD)
+			mmio_load_result(&in, regs, ~0ull);
+	} else if (in.size != 4 || (off & 0xf)) {
+		partition_crash(p, "xAPIC register access of %u bytes at offset 0x%x, RIP 0x%llx: only aligned 32-bit accesses are defined",
+			       in.size, off, (unsigned long long)vmcs_read(GUEST_RIP));
+		return false;
+	} else if (in.op == MMIO_LOAD) {
+		mmio_load_result(&in, regs, xapic_read(&v->xapic, &hw, off));
+	} else if (xapic_write(&v->xapic, &hw, off, (uint32_t)mmio_store_value(&in, regs), &icr)) {
+		handle_icr_write(v, icr, true);
+	}
+	if (in.op == MMIO_LOAD && in.reg == 4 && !in.high_byte)
+		vmcs_write(GUEST_RSP, r->pad_rsp);
+	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + in.len);
+	return true;
+}
+
+static bool handle_ept_violation(struct vcpu *v, struct guest_regs *r)
 {
 	uint64_t q = vmcs_read(EXIT_QUALIFICATION), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	const char *what = (q & BIT(1)) ? "write" : (q & BIT(2)) ? "instruction fetch" : "read";
 	char owner[96];
 
+	if (ALIGN_DOWN(gpa, XAPIC_PAGE_SIZE) == (v->apic_base & APIC_BASE_ADDR_MASK) && !(q & BIT(2)) &&
+	    apic_mode_of(v->apic_base) != APIC_MODE_X2APIC)
+		return handle_apic_page(v, r, gpa, q & BIT(1));
+
+	if (ALIGN_DOWN(gpa, XAPIC_PAGE_SIZE) == (v->apic_base & APIC_BASE_ADDR_MASK)) {
+		partition_crash(v->part, "%s of the xAPIC page (GPA 0x%llx, RIP 0x%llx) while the APIC is in x2APIC mode",
+			       what, (unsigned long long)gpa, (unsigned long long)vmcs_read(GUEST_RIP));
+		return false;
+	}
 	describe_hpa(gpa, owner, sizeof(owner));
 	partition_crash(v->part, "EPT violation (%s) at GPA 0x%llx, RIP 0x%llx; that host-physical address is %s",
 		       what, (unsigned long long)gpa, (unsigned long long)vmcs_read(GUEST_RIP), owner);
@@ -468,7 +572,7 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 	case EXIT_WRMSR:
 		return handle_wrmsr(v, r);
 	case EXIT_EPT_VIOLATION:
-		return handle_ept_violation(v);
+		return handle_ept_violation(v, r);
 	case EXIT_EPT_MISCONFIG:
 		partition_stop(v->part, "EPT misconfiguration at GPA 0x%llx (Septum bug)",
 			       (unsigned long long)vmcs_read(GUEST_PHYSICAL_ADDRESS));

@@ -44,6 +44,8 @@ void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 
 void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
 void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
+uint64_t vmx_hw_apic_read(uint32_t msr) { return rdmsr(msr); }
+void vmx_hw_apic_write(uint32_t msr, uint64_t val) { wrmsr(msr, val); }
 
 /*
  * After a VM exit caused by an NMI, NMIs stay blocked in VMX root operation
@@ -216,9 +218,10 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	}
 	/* Every port exits: the partition sees only the devices Septum
 	 * emulates (SDM Vol. 3C §25.6.4). MSRs follow the policy table. */
-	msr_bitmap_build(v->msr_bitmap);
+	msr_bitmap_build(v->msr_bitmap, true);
 	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
+	xapic_reset(&v->xapic);
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 
 	pa = (uint64_t)(uintptr_t)v->vmcs;
@@ -301,11 +304,34 @@ static void lapic_quiesce(void)
 	}
 }
 
+/*
+ * The guest disabled its APIC (IA32_APIC_BASE.EN = 0): the hardware one
+ * stays on for Septum, but goes back to its state after power-up as far
+ * as the guest can tell (SDM Vol. 3A §11.4.7.1): LVTs masked, software
+ * disabled (SVR 0xff), nothing in service, timers off, divide 0.
+ */
+#define MSR_X2APIC_LVT_CMCI 0x82fu
+#define MSR_X2APIC_LVT_ERROR 0x837u
+#define MSR_X2APIC_TDCR     0x83eu
+#define LVT_MASKED          BIT(16)
+
+void vmx_hw_apic_reset(void)
+{
+	lapic_quiesce();
+	wrmsr(MSR_X2APIC_LVT_CMCI, LVT_MASKED);
+	for (uint32_t lvt = MSR_X2APIC_LVT_TIMER; lvt <= MSR_X2APIC_LVT_ERROR; lvt++)
+		wrmsr(lvt, LVT_MASKED);
+	wrmsr(MSR_X2APIC_TDCR, 0);
+	wrmsr(MSR_X2APIC_SIVR, 0xff);
+}
+
 static void vcpu_common_reset(struct vcpu *v)
 {
 	lapic_quiesce();
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
+	xapic_reset(&v->xapic);
+	msr_bitmap_build(v->msr_bitmap, true);
 	vmcs_write(VM_ENTRY_INTR_INFO, 0);
 	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);

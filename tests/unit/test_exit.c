@@ -17,6 +17,7 @@
 #include <septum/abi.h>
 #include <septum/msr_policy.h>
 #include <septum/policy.h>
+#include <septum/xapic.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 #include <fakes.h>
@@ -77,6 +78,12 @@ static int setup(void **state)
 	v->part = p;
 	v->index = 0;
 	v->cpu = CPU;
+	v->apic_base = 0xfee00000ull | BIT(11) | BIT(10) | BIT(8);   /* x2APIC, as vcpu_prepare() */
+	v->msr_bitmap = calloc(1, MSR_BITMAP_SIZE);
+	if (!v->msr_bitmap)
+		return -1;
+	msr_bitmap_build(v->msr_bitmap, true);
+	xapic_reset(&v->xapic);
 	fake_cpu = CPU;
 	vuart_init(&p->uart, p->name);
 	atomic_store(&p->state, PART_RUNNING);
@@ -105,6 +112,7 @@ static int teardown(void **state)
 	/* No handler may try to VMWRITE an exit-information field. */
 	assert_int_equal(vmcs_fake_bad_writes(), 0);
 	free(p->ram_hva);
+	free(v->msr_bitmap);
 	free(p);
 	free(v);
 	return 0;
@@ -481,10 +489,10 @@ static void ept_violation_write(void **state)
 static void ept_violation_fetch(void **state)
 {
 	(void)state;
-	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, 0xfee00000);
+	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, 0xfec00000);
 	assert_false(do_exit(EXIT_EPT_VIOLATION, BIT(2), 0));
 	assert_stopped_with("EPT violation (instruction fetch)");
-	assert_stopped_with("0xfee00000");
+	assert_stopped_with("0xfec00000");
 }
 
 static void ept_misconfig_stops(void **state)
@@ -851,18 +859,255 @@ static void rdmsr_apic_base_virtual(void **state)
 	assert_int_equal(rip(), START_RIP + 2);
 }
 
-static void wrmsr_apic_base_locked_refuses_disable(void **state)
+static void wrmsr_apic_base_disable_resets_and_hides(void **state)
 {
 	(void)state;
-	/* x2APIC is locked on (IA32_XAPIC_DISABLE_STATUS): like locked hardware,
-	 * disabling the APIC is #GP and the state does not change. */
+	/* x2APIC -> disabled is allowed (SDM 11.12.5): the hardware APIC is
+	 * reset, the x2APIC MSRs now exit (and #GP), CPUID.1 hides the APIC. */
 	v->apic_base = 0xfee00000ull | APIC_EN | APIC_EXTD;
 	r.rcx = 0x1b;
 	r.rax = 0xfee00000u;
 	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	assert_int_equal(v->apic_base, 0xfee00000ull);
+	assert_int_equal(fake_apic_resets, 1);
+	assert_int_equal(((uint8_t *)v->msr_bitmap)[0x808 / 8] & 1, 1);            /* TPR read exits */
+	assert_int_equal(((uint8_t *)v->msr_bitmap)[2048 + 0x80b / 8] & 8, 8);     /* EOI write exits */
+	fake_cpuid_set(1, 0, 0, 0, 0, 0xffffffffu);
+	r.rax = 1;
+	assert_true(do_exit(EXIT_CPUID, 0, 2));
+	assert_int_equal(r.rdx & BIT(9), 0);
+}
+
+static void x2apic_msr_gp_outside_x2apic_mode(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;       /* xAPIC mode */
+	r.rcx = 0x802;
+	assert_true(do_exit(EXIT_RDMSR, 0, 2));
 	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
-	assert_int_equal(v->apic_base, 0xfee00000ull | APIC_EN | APIC_EXTD);
+	vmcs_fake_set(VM_ENTRY_INTR_INFO, 0);
+	r.rcx = 0x830;                                /* even the ICR */
+	r.rax = 0x4001;
+	r.rdx = fake_apic_id[CPU];
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(fake_ipi_count, 0);
 	assert_int_equal(rip(), START_RIP);
+}
+
+static void wrmsr_apic_base_disabled_to_xapic_to_x2apic(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull;
+	msr_bitmap_build(v->msr_bitmap, false);
+	v->xapic.ldr = 0x5u << 24;
+	r.rcx = 0x1b;
+	r.rax = 0xfee00000u | APIC_EN;
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	assert_int_equal(v->apic_base, 0xfee00000ull | APIC_EN);
+	assert_int_equal(v->xapic.ldr, 0);                   /* power-up state */
+	assert_int_equal(v->xapic.dfr, 0xffffffffu);
+	r.rax = 0xfee00000u | APIC_EN | APIC_EXTD;
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(v->apic_base, 0xfee00000ull | APIC_EN | APIC_EXTD);
+	assert_int_equal(((uint8_t *)v->msr_bitmap)[0x808 / 8] & 1, 0);            /* TPR passes again */
+	assert_int_equal(((uint8_t *)v->msr_bitmap)[2048 + 0x830 / 8] & 1, 1);     /* the ICR still exits */
+	assert_int_equal(fake_apic_resets, 0);
+}
+
+static void wrmsr_apic_base_disabled_to_x2apic_gp(void **state)
+{
+	(void)state;
+	v->apic_base = 0xfee00000ull;
+	r.rcx = 0x1b;
+	r.rax = 0xfee00000u | APIC_EN | APIC_EXTD;
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(v->apic_base, 0xfee00000ull);
+}
+
+/* ----------------------------------------------------- the xAPIC page */
+
+/* A 32-bit guest without paging (linear == physical) with @code at RIP. */
+static void code32(const uint8_t *code, size_t n)
+{
+	vmcs_fake_set(GUEST_CS_AR, AR_CS_32);
+	vmcs_fake_set(GUEST_CR0, CR0_PE | CR0_ET | CR0_NE);
+	vmcs_fake_set(CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_NE);
+	vmcs_fake_set(GUEST_CR4, CR4_VMXE);
+	vmcs_fake_set(GUEST_IA32_EFER, 0);
+	vmcs_fake_set(VM_ENTRY_CONTROLS, BIT(15));
+	memcpy(p->ram_hva + START_RIP, code, n);
+}
+
+/* 64-bit: identity-map the first 1 GiB with 2 MiB pages (tables at 0x1000). */
+static void code64(const uint8_t *code, size_t n)
+{
+	uint64_t *pml4 = (uint64_t *)(p->ram_hva + 0x1000), *pdpt = (uint64_t *)(p->ram_hva + 0x2000);
+	uint64_t *pd = (uint64_t *)(p->ram_hva + 0x3000);
+
+	pml4[0] = 0x2000 | 3;
+	pdpt[0] = 0x3000 | 3;
+	for (unsigned i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;
+	vmcs_fake_set(GUEST_CR3, 0x1000);
+	memcpy(p->ram_hva + START_RIP, code, n);
+}
+
+static bool apic_page_exit(uint64_t gpa, bool write)
+{
+	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, gpa);
+	return do_exit(EXIT_EPT_VIOLATION, write ? BIT(1) : BIT(0), 0);
+}
+
+static void xapic_read_id_64bit(void **state)
+{
+	static const uint8_t mov_load[] = { 0x8b, 0x42, 0x20 };       /* mov 0x20(%rdx),%eax */
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN | APIC_BSP;
+	fake_apic_msr[0x02] = 7;
+	code64(mov_load, sizeof(mov_load));
+	r.rax = 0xffffffffffffffffull;
+	r.rdx = 0xfee00000;
+	assert_true(apic_page_exit(0xfee00020, false));
+	assert_int_equal(r.rax, 7u << 24);               /* 32-bit load zero-extends */
+	assert_int_equal(rip(), START_RIP + 3);
+}
+
+static void xapic_eoi_store_imm_64bit(void **state)
+{
+	static const uint8_t movl_imm[] = { 0xc7, 0x80, 0xb0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	fake_apic_msr[0x0b] = 0x1234;
+	code64(movl_imm, sizeof(movl_imm));                   /* movl $0,0xb0(%rax) */
+	assert_true(apic_page_exit(0xfee000b0, true));
+	assert_int_equal(fake_apic_msr[0x0b], 0);
+	assert_int_equal(rip(), START_RIP + sizeof(movl_imm));
+}
+
+static void xapic_tpr_store_from_r9_64bit(void **state)
+{
+	static const uint8_t mov_store[] = { 0x45, 0x89, 0x08 };      /* mov %r9d,(%r8) */
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	code64(mov_store, sizeof(mov_store));
+	r.r9 = 0xabcdef20;
+	assert_true(apic_page_exit(0xfee00080, true));
+	assert_int_equal(fake_apic_msr[0x08], 0x20);      /* TPR: bits 7:0 */
+	assert_int_equal(rip(), START_RIP + 3);
+}
+
+static void xapic_icr_self_ipi_32bit(void **state)
+{
+	static const uint8_t mov_store[] = { 0x89, 0x02 };            /* mov %eax,(%edx) */
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	code32(mov_store, sizeof(mov_store));
+	r.rax = 0x00040041;                                /* self, fixed, vector 0x41 */
+	assert_true(apic_page_exit(0xfee00300, true));
+	assert_int_equal(fake_ipi_count, 1);
+	assert_int_equal(fake_ipis[0].apic_id, fake_apic_id[CPU]);
+	assert_int_equal(fake_ipis[0].icr_low, 0x41);
+	assert_int_equal(rip(), START_RIP + 2);
+}
+
+static void xapic_icr_physical_foreign_refused(void **state)
+{
+	static const uint8_t mov_store[] = { 0x89, 0x02 };
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	code32(mov_store, sizeof(mov_store));
+	v->xapic.icr_high = (uint32_t)fake_apic_id[CPU + 1] << 24;
+	r.rax = 0x00004500;                                /* INIT, physical */
+	assert_true(apic_page_exit(0xfee00300, true));
+	assert_int_equal(fake_ipi_count, 0);
+	assert_int_equal(atomic_load(&p->state), PART_RUNNING);
+	assert_int_equal(rip(), START_RIP + 2);
+}
+
+static void xapic_icr_logical_matches_own_ldr(void **state)
+{
+	static const uint8_t mov_store[] = { 0x89, 0x02 };
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	v->xapic.ldr = 0x01u << 24;
+	code32(mov_store, sizeof(mov_store));
+	v->xapic.icr_high = 0x01u << 24;
+	r.rax = 0x00000842;                                /* fixed, logical, vector 0x42 */
+	assert_true(apic_page_exit(0xfee00300, true));
+	assert_int_equal(fake_ipi_count, 1);
+	assert_int_equal(fake_ipis[0].apic_id, fake_apic_id[CPU]);
+	assert_int_equal(fake_ipis[0].icr_low, 0x42);      /* sent in physical mode */
+	v->xapic.icr_high = 0x02u << 24;                   /* nobody's LDR: ignored */
+	vmcs_fake_set(GUEST_RIP, START_RIP);
+	assert_true(apic_page_exit(0xfee00300, true));
+	assert_int_equal(fake_ipi_count, 1);
+}
+
+static void xapic_wide_access_crashes(void **state)
+{
+	static const uint8_t movq[] = { 0x48, 0x8b, 0x02 };           /* mov (%rdx),%rax */
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	code64(movq, sizeof(movq));
+	assert_false(apic_page_exit(0xfee00080, false));
+	assert_stopped_with("xAPIC register access of 8 bytes at offset 0x80");
+}
+
+static void xapic_unaligned_access_crashes(void **state)
+{
+	static const uint8_t mov_load[] = { 0x8b, 0x02 };
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	code32(mov_load, sizeof(mov_load));
+	assert_false(apic_page_exit(0xfee00084, false));
+	assert_stopped_with("offset 0x84");
+}
+
+static void xapic_undecodable_instruction_crashes(void **state)
+{
+	static const uint8_t lock_add[] = { 0xf0, 0x01, 0x02 };       /* lock add %eax,(%edx) */
+
+	(void)state;
+	v->apic_base = 0xfee00000ull | APIC_EN;
+	code32(lock_add, sizeof(lock_add));
+	assert_false(apic_page_exit(0xfee00080, true));
+	assert_stopped_with("APIC page access at GPA 0xfee00080");
+}
+
+static void apic_page_disabled_reads_all_ones(void **state)
+{
+	static const uint8_t mov_load[] = { 0x8b, 0x02 };
+
+	(void)state;
+	v->apic_base = 0xfee00000ull;
+	code32(mov_load, sizeof(mov_load));
+	r.rax = 0;
+	assert_true(apic_page_exit(0xfee00030, false));
+	assert_int_equal(r.rax, 0xffffffffu);
+	assert_int_equal(rip(), START_RIP + 2);
+}
+
+static void apic_page_in_x2apic_mode_crashes(void **state)
+{
+	static const uint8_t mov_load[] = { 0x8b, 0x02 };
+
+	(void)state;
+	code32(mov_load, sizeof(mov_load));
+	assert_false(apic_page_exit(0xfee000f0, false));
+	assert_stopped_with("read of the xAPIC page (GPA 0xfee000f0");
+	assert_stopped_with("x2APIC mode");
 }
 
 static void wrmsr_apic_base_same_value_accepted(void **state)
@@ -876,15 +1121,15 @@ static void wrmsr_apic_base_same_value_accepted(void **state)
 	assert_int_equal(rip(), START_RIP + 2);
 }
 
-static void rdmsr_x2apic_lock_advertised(void **state)
+static void rdmsr_arch_capabilities_claims_nothing(void **state)
 {
 	(void)state;
 	r.rcx = 0x10a;                           /* IA32_ARCH_CAPABILITIES */
 	assert_true(do_exit(EXIT_RDMSR, 0, 2));
-	assert_int_equal(r.rax, 1u << 21);       /* XAPIC_DISABLE_STATUS, nothing else */
-	r.rcx = 0xbd;                            /* IA32_XAPIC_DISABLE_STATUS */
+	assert_int_equal(r.rax, 0);              /* no x2APIC lock, no bug immunity */
+	r.rcx = 0xbd;                            /* IA32_XAPIC_DISABLE_STATUS: absent */
 	assert_true(do_exit(EXIT_RDMSR, 0, 2));
-	assert_int_equal(r.rax, 1);              /* LEGACY_XAPIC_DISABLED */
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
 }
 
 static void wrmsr_apic_base_to_xapic_gp(void **state)
@@ -1228,9 +1473,23 @@ int main(void)
 		T(rdmsr_unknown_injects_gp),
 		T(rdmsr_efer),
 		T(rdmsr_apic_base_virtual),
-		T(wrmsr_apic_base_locked_refuses_disable),
+		T(wrmsr_apic_base_disable_resets_and_hides),
+		T(x2apic_msr_gp_outside_x2apic_mode),
+		T(wrmsr_apic_base_disabled_to_xapic_to_x2apic),
+		T(wrmsr_apic_base_disabled_to_x2apic_gp),
+		T(xapic_read_id_64bit),
+		T(xapic_eoi_store_imm_64bit),
+		T(xapic_tpr_store_from_r9_64bit),
+		T(xapic_icr_self_ipi_32bit),
+		T(xapic_icr_physical_foreign_refused),
+		T(xapic_icr_logical_matches_own_ldr),
+		T(xapic_wide_access_crashes),
+		T(xapic_unaligned_access_crashes),
+		T(xapic_undecodable_instruction_crashes),
+		T(apic_page_disabled_reads_all_ones),
+		T(apic_page_in_x2apic_mode_crashes),
 		T(wrmsr_apic_base_same_value_accepted),
-		T(rdmsr_x2apic_lock_advertised),
+		T(rdmsr_arch_capabilities_claims_nothing),
 		T(wrmsr_apic_base_to_xapic_gp),
 		T(wrmsr_apic_base_move_gp),
 		T(rdmsr_feature_control_locked_vmx_off),

@@ -30,7 +30,7 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(bm, 0, sizeof(bm));
-	msr_bitmap_build(bm);
+	msr_bitmap_build(bm, true);
 	return 0;
 }
 

@@ -48,6 +48,7 @@ static int setup(void **state)
 	v->part = p;
 	v->index = 1;
 	v->cpu = 2;
+	v->apic_base = 0xfee00000ull | APIC_BASE_EN | APIC_BASE_EXTD;
 	vuart_init(&p->uart, p->name);
 	atomic_store(&p->state, PART_RUNNING);
 	return 0;
@@ -662,6 +663,119 @@ static void icr_smi_refused(void **state)
 	assert_non_null(strstr(why, "SMI"));
 }
 
+/* ---------------------------------------------- xAPIC-format ICR */
+
+#define XICR(dest8, bits) (((uint64_t)(dest8) << 56) | (bits))
+
+/* vCPU 1 (CPU 2, v) and vCPU 0 (CPU 1) both in xAPIC flat mode. */
+static struct vcpu xa_other;
+
+static void xapic_pair(uint8_t ldr_self, uint8_t ldr_other, bool other_xapic)
+{
+	xa_other = (struct vcpu){ .part = p, .index = 0, .cpu = 1 };
+	xa_other.apic_base = 0xfee00000ull | APIC_BASE_EN | (other_xapic ? 0 : APIC_BASE_EXTD);
+	xapic_reset(&xa_other.xapic);
+	xa_other.xapic.ldr = (uint32_t)ldr_other << 24;
+	v->apic_base = 0xfee00000ull | APIC_BASE_EN;
+	xapic_reset(&v->xapic);
+	v->xapic.ldr = (uint32_t)ldr_self << 24;
+	p->vcpu[0] = &xa_other;
+}
+
+static void xicr_logical_flat_reaches_matching_vcpus(void **state)
+{
+	(void)state;
+	xapic_pair(0x01, 0x02, true);
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x03, LOGICAL | DM_FIXED | 0x40), &act, why, sizeof(why)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1) | BIT(2));
+	assert_int_equal(act.icr_low, 0x40);                 /* sent physical, per CPU */
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x02, LOGICAL | DM_NMI), &act, why, sizeof(why)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1));
+	p->vcpu[0] = NULL;
+}
+
+static void xicr_logical_ff_stays_in_partition(void **state)
+{
+	(void)state;
+	xapic_pair(0x01, 0x02, true);
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0xff, LOGICAL | DM_FIXED | 0x40), &act, why, sizeof(why)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1) | BIT(2));         /* the partition's two CPUs only */
+	p->vcpu[0] = NULL;
+}
+
+static void xicr_logical_skips_x2apic_mode_vcpu(void **state)
+{
+	(void)state;
+	xapic_pair(0x01, 0x02, false);
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x02, LOGICAL | DM_FIXED | 0x40), &act, why, sizeof(why)),
+			 IPI_IGNORE);
+	assert_non_null(strstr(why, "names no CPU"));
+	p->vcpu[0] = NULL;
+}
+
+static void xicr_logical_cluster_model(void **state)
+{
+	(void)state;
+	xapic_pair(0x11, 0x21, true);
+	v->xapic.dfr = xa_other.xapic.dfr = 0x0fffffffu;
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x21, LOGICAL | DM_FIXED | 0x40), &act, why, sizeof(why)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1));
+	p->vcpu[0] = NULL;
+}
+
+static void xicr_logical_init_sipi_to_sibling(void **state)
+{
+	(void)state;
+	xapic_pair(0x01, 0x02, true);
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x02, LOGICAL | DM_INIT | LEVEL_ASSERT), &act, why, sizeof(why)),
+			 IPI_INIT);
+	assert_int_equal(act.cpus, BIT(1));
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x02, LOGICAL | DM_SIPI | 0x9a), &act, why, sizeof(why)), IPI_SIPI);
+	assert_int_equal(act.vector, 0x9a);
+	p->vcpu[0] = NULL;
+}
+
+static void xicr_physical_own_sibling(void **state)
+{
+	(void)state;
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x21, DM_FIXED | 0x30), &act, why, sizeof(why)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1));
+}
+
+static void xicr_physical_foreign_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x25, DM_INIT | LEVEL_ASSERT), &act, why, sizeof(why)), IPI_REFUSE);
+	assert_non_null(strstr(why, "APIC id 37: not in partition"));
+}
+
+static void xicr_physical_broadcast_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0xff, DM_FIXED | 0x30), &act, why, sizeof(why)), IPI_REFUSE);
+	assert_non_null(strstr(why, "broadcast"));
+}
+
+static void xicr_shorthand_others(void **state)
+{
+	(void)state;
+	assert_int_equal(xapic_icr_filter(p, 2, XICR(0x00, SH_OTHERS | DM_FIXED | 0x30), &act, why, sizeof(why)), IPI_SEND);
+	assert_int_equal(act.cpus, BIT(1));
+}
+
+static void cpuid1_hides_apic_while_disabled(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	v->apic_base = 0xfee00000ull;
+	r = cpuid(1, (struct cpuid_result){ 0, 0, 0, 0xffffffffu });
+	assert_int_equal(r.edx & (1u << 9), 0);
+	v->apic_base = 0xfee00000ull | APIC_BASE_EN;
+	r = cpuid(1, (struct cpuid_result){ 0, 0, 0, 0xffffffffu });
+	assert_int_equal(r.edx & (1u << 9), 1u << 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -723,6 +837,16 @@ int main(void)
 		I(icr_sipi_to_own_sibling_emulated),
 		I(icr_lowest_priority_to_one_target_as_fixed),
 		I(icr_smi_refused),
+		I(xicr_logical_flat_reaches_matching_vcpus),
+		I(xicr_logical_ff_stays_in_partition),
+		I(xicr_logical_skips_x2apic_mode_vcpu),
+		I(xicr_logical_cluster_model),
+		I(xicr_logical_init_sipi_to_sibling),
+		I(xicr_physical_own_sibling),
+		I(xicr_physical_foreign_refused),
+		I(xicr_physical_broadcast_refused),
+		I(xicr_shorthand_others),
+		T(cpuid1_hides_apic_while_disabled),
 #undef T
 #undef I
 	};

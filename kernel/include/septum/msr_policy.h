@@ -32,22 +32,29 @@ const struct msr_rule *msr_rule_find(uint32_t msr);
 enum msr_access msr_read_access(uint32_t msr);
 enum msr_access msr_write_access(uint32_t msr);
 
+/* The x2APIC registers (SDM Vol. 3A §11.12.1.2): MSRs only while the
+ * guest's APIC is in x2APIC mode, #GP otherwise. */
+#define X2APIC_MSR_FIRST 0x800u
+#define X2APIC_MSR_LAST  0x8ffu
+static inline bool msr_is_x2apic(uint32_t msr)
+{
+	return msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST;
+}
+
 /* Fill a VMX MSR bitmap (SDM Vol. 3C §25.6.9): a set bit makes the access
- * exit. Only MSR_PASS accesses are left clear. */
-void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE]);
+ * exit. Only MSR_PASS accesses are left clear, and the x2APIC range only
+ * when @x2apic (the guest's APIC is in x2APIC mode). */
+void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE], bool x2apic);
 
 /* Value guests read from IA32_BIOS_SIGN_ID (0x8b), the microcode revision.
  * Linux disables TSC-deadline on some models when it looks too old (Bochs
  * reports 0), so Septum reports a revision newer than any erratum fix. */
 #define SEPTUM_GUEST_UCODE_REV 0x7fffffffull
 
-/* The partition's APIC is x2APIC only (the xAPIC MMIO page is not mapped):
- * say so architecturally, with the x2APIC lock (SDM Vol. 3A §11.12.1 and
- * Vol. 4: IA32_ARCH_CAPABILITIES[21] XAPIC_DISABLE_STATUS, MSR 0xBD bit 0
- * LEGACY_XAPIC_DISABLED). Guests then keep x2APIC mode without interrupt
- * remapping. No other ARCH_CAPABILITIES bit is claimed: claiming immunity
- * to a CPU bug would be a lie, the guest keeps its mitigations. */
-#define SEPTUM_GUEST_ARCH_CAPABILITIES (1ull << 21)
-#define SEPTUM_GUEST_XAPIC_DISABLE_STATUS 1ull
+/* IA32_ARCH_CAPABILITIES as guests read it: nothing claimed. Claiming
+ * immunity to a CPU bug would be a lie (the guest keeps its mitigations),
+ * and the x2APIC is not locked (bit 21 clear): a guest may switch its APIC
+ * to xAPIC mode or disable it (docs/platform.md). */
+#define SEPTUM_GUEST_ARCH_CAPABILITIES 0ull
 
 #endif

@@ -16,6 +16,7 @@
 #include <septum/types.h>
 #include <septum/vpci.h>
 #include <septum/vuart.h>
+#include <septum/xapic.h>
 #include <vmx/ept.h>
 
 #define EXIT_REASON_SLOTS 81     /* VMX basic exit reasons are < 80 (SDM Vol. 3D App. C) ... */
@@ -69,6 +70,7 @@ struct vcpu {
 	void *io_bitmaps;             /* two pages: A (0-0x7fff), B (0x8000-0xffff) */
 	bool launched;
 	uint64_t apic_base;           /* IA32_APIC_BASE as the guest sees it */
+	struct xapic_state xapic;     /* registers only xAPIC mode has (septum/xapic.h) */
 	struct guest_regs regs;       /* initial GPRs */
 	_Atomic uint32_t run;         /* enum vcpu_run_state | SIPI vector << 8 */
 	jmp_buf leave;                /* vcpu_enter() returns through this */

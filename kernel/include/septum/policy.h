@@ -41,5 +41,11 @@ struct ipi_action {
  */
 enum ipi_verdict icr_filter(const struct partition *p, cpuid_t self, uint64_t icr, struct ipi_action *act,
 			    char *why, size_t whylen);
+/* The same for a vCPU in xAPIC mode: @icr is the xAPIC ICR (8-bit
+ * destination in bits 63:56); logical destinations match the LDR/DFR the
+ * partition's xAPIC-mode vCPUs set. A logical destination no vCPU answers
+ * to is IPI_IGNORE (why says so). */
+enum ipi_verdict xapic_icr_filter(const struct partition *p, cpuid_t self, uint64_t icr, struct ipi_action *act,
+				  char *why, size_t whylen);
 
 #endif

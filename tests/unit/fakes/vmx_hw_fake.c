@@ -31,6 +31,8 @@ void fake_hw_reset(void)
 	fake_ipi_count = 0;
 	memset(fake_ipis, 0, sizeof(fake_ipis));
 	fake_eoi_count = 0;
+	memset(fake_apic_msr, 0, sizeof(fake_apic_msr));
+	fake_apic_resets = 0;
 	fake_nmi_unblocks = 0;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
@@ -77,6 +79,23 @@ void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low)
 }
 
 void vmx_hw_eoi(void) { fake_eoi_count++; }
+
+/* This CPU's x2APIC: a register file; resets counted. */
+uint64_t fake_apic_msr[0x100];
+unsigned fake_apic_resets;
+
+uint64_t vmx_hw_apic_read(uint32_t msr)
+{
+	return msr >= 0x800 && msr <= 0x8ff ? fake_apic_msr[msr - 0x800] : 0;
+}
+
+void vmx_hw_apic_write(uint32_t msr, uint64_t val)
+{
+	if (msr >= 0x800 && msr <= 0x8ff)
+		fake_apic_msr[msr - 0x800] = val;
+}
+
+void vmx_hw_apic_reset(void) { fake_apic_resets++; }
 
 void vmx_hw_nmi_unblock(void) { fake_nmi_unblocks++; }
 

@@ -15,5 +15,12 @@ void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low);
 void vmx_hw_eoi(void);
 void vmx_hw_nmi_unblock(void);   /* after an NMI exit: IRET to self */
+/* This CPU's x2APIC registers (MSRs 0x800-0x8ff), for a guest in xAPIC
+ * mode; the caller keeps reserved bits clear. */
+uint64_t vmx_hw_apic_read(uint32_t msr);
+void vmx_hw_apic_write(uint32_t msr, uint64_t val);
+/* The guest disabled its APIC: this CPU's x2APIC to its power-up state
+ * (LVTs masked, software-disabled, timers off, nothing in service). */
+void vmx_hw_apic_reset(void);
 
 #endif

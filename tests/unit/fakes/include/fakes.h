@@ -66,6 +66,8 @@ struct fake_ipi { uint32_t apic_id; uint64_t icr_low; };
 extern uint32_t fake_apic_id[FAKE_MAX_CPUS];   /* APIC id of CPU cpu; reset: 0x10 + 2 * cpu */
 extern unsigned fake_ipi_count;
 extern struct fake_ipi fake_ipis[FAKE_IPIS_MAX];
+extern uint64_t fake_apic_msr[0x100];   /* MSRs 0x800-0x8ff of the CPU handling the exit */
+extern unsigned fake_apic_resets;
 extern unsigned fake_eoi_count;
 extern unsigned fake_nmi_unblocks;
 extern unsigned fake_cpuid_calls;
