@@ -24,6 +24,8 @@
 #define CPUID1_EDX_TM         (1u << 29)
 #define CPUID1_EDX_PBE        (1u << 31)
 #define CPUID7_EBX_TSC_ADJUST (1u << 1)
+#define CPUIDD1_EAX_XSAVES    (1u << 3)
+#define CPUIDD1_EAX_XFD       (1u << 4)
 #define CPUID7_EDX_ARCH_CAPABILITIES (1u << 29)
 
 void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
@@ -32,11 +34,12 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 
 	switch (leaf) {
 	case 1:
-		/* VMX and SMX are Septum's; MONITOR/MWAIT exit to #UD; XSETBV
-		 * is not emulated yet, so XSAVE is not offered. Say a hypervisor
-		 * is present. */
-		r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_MONITOR | CPUID1_ECX_XSAVE |
-			    CPUID1_ECX_OSXSAVE | CPUID1_ECX_EST | CPUID1_ECX_TM2 | CPUID1_ECX_PDCM);
+		/* VMX and SMX are Septum's; MONITOR/MWAIT exit to #UD. XSAVE is
+		 * offered (XSETBV is checked and carried out, xcr0_check());
+		 * OSXSAVE mirrors the guest's CR4, which the caller knows. Say a
+		 * hypervisor is present. */
+		r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_MONITOR | CPUID1_ECX_OSXSAVE |
+			    CPUID1_ECX_EST | CPUID1_ECX_TM2 | CPUID1_ECX_PDCM);
 		/* Machine checks, thermal monitoring, debug store: their MSRs are
 		 * the platform's, not the partition's (docs/platform.md). */
 		r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_MCA | CPUID1_EDX_DS | CPUID1_EDX_ACPI |
@@ -58,6 +61,16 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 			 * nothing (msr_policy.h). */
 			r->ebx &= ~CPUID7_EBX_TSC_ADJUST;
 			r->edx |= CPUID7_EDX_ARCH_CAPABILITIES;
+		}
+		break;
+	case 0xd:
+		/* XSAVE features: XSAVES and XFD need IA32_XSS / IA32_XFD, which
+		 * partitions do not get, so no supervisor state components
+		 * either (SDM Vol. 1 §13.2). XSAVEOPT, XSAVEC, XGETBV with ECX = 1
+		 * work on user state alone and stay. */
+		if (subleaf == 1) {
+			r->eax &= ~(CPUIDD1_EAX_XSAVES | CPUIDD1_EAX_XFD);
+			r->ecx = r->edx = 0;
 		}
 		break;
 	case 0x15: {
@@ -115,6 +128,38 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 			r->eax = r->ebx = r->ecx = r->edx = 0;
 		break;
 	}
+}
+
+/* XCR0 components (SDM Vol. 1 §13.1, §13.3). */
+#define XCR0_X87       BIT(0)
+#define XCR0_SSE       BIT(1)
+#define XCR0_AVX       BIT(2)
+#define XCR0_BNDREGS   BIT(3)
+#define XCR0_BNDCSR    BIT(4)
+#define XCR0_AVX512    (BIT(5) | BIT(6) | BIT(7))   /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define XCR0_TILECFG   BIT(17)
+#define XCR0_TILEDATA  BIT(18)
+
+int xcr0_check(uint64_t supported, uint64_t val, char *why, size_t whylen)
+{
+	const char *bad = NULL;
+
+	if (val & ~supported)
+		bad = "a component the CPU does not support";
+	else if (!(val & XCR0_X87))
+		bad = "x87 (bit 0) clear";
+	else if ((val & XCR0_AVX) && !(val & XCR0_SSE))
+		bad = "AVX without SSE";
+	else if (!(val & XCR0_BNDREGS) != !(val & XCR0_BNDCSR))
+		bad = "only one of the two MPX components";
+	else if ((val & XCR0_AVX512) && ((val & XCR0_AVX512) != XCR0_AVX512 || !(val & XCR0_AVX)))
+		bad = "AVX-512 components partly, or without AVX";
+	else if (!(val & XCR0_TILECFG) != !(val & XCR0_TILEDATA))
+		bad = "only one of the two AMX components";
+	if (!bad)
+		return 0;
+	snprintf(why, whylen, "XCR0 value 0x%llx: %s", (unsigned long long)val, bad);
+	return -1;
 }
 
 static int64_t hc_partition_info(struct vcpu *v, uint64_t gpa, uint64_t len)

@@ -39,6 +39,11 @@
 #define CR0_PG         BIT(31)
 #define CR4_PAE        BIT(5)
 #define CR4_VMXE       BIT(13)
+#define CR4_OSXSAVE    BIT(18)
+#define CR4_PKE        BIT(22)
+#define CPUID1_ECX_XSAVE   BIT(26)
+#define CPUID1_ECX_OSXSAVE BIT(27)
+#define CPUID7_ECX_OSPKE   BIT(4)
 
 static void skip_instruction(void)
 {
@@ -67,6 +72,12 @@ static bool handle_cpuid(struct vcpu *v, struct guest_regs *r)
 	vmx_hw_cpuid(leaf, sub, out);
 	res = (struct cpuid_result){ out[0], out[1], out[2], out[3] };
 	cpuid_policy(v, leaf, sub, &res);
+	/* OSXSAVE and OSPKE reflect the CR4 of whoever runs CPUID; Septum
+	 * ran it, so they are set from the guest's CR4 here. */
+	if (leaf == 1 && (vmcs_read(GUEST_CR4) & CR4_OSXSAVE))
+		res.ecx |= CPUID1_ECX_OSXSAVE;
+	if (leaf == 7 && sub == 0)
+		res.ecx = (res.ecx & ~CPUID7_ECX_OSPKE) | ((vmcs_read(GUEST_CR4) & CR4_PKE) ? CPUID7_ECX_OSPKE : 0);
 	r->rax = res.eax;
 	r->rbx = res.ebx;
 	r->rcx = res.ecx;
@@ -129,6 +140,36 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 	} else if (in) {
 		set_in_result(r, size, mask);  /* nothing there: all ones */
 	}
+	skip_instruction();
+	return true;
+}
+
+/*
+ * XSETBV always exits (SDM Vol. 3C §26.1.2). The faults the instruction
+ * itself would raise come first (Vol. 2 XSETBV): #UD without CR4.OSXSAVE,
+ * #GP(0) outside CPL 0, for an XCR other than 0, or for a value XCR0 does
+ * not take. A good value is then loaded by Septum on this CPU, which is
+ * the partition's: Septum's own code uses no state beyond x87 and general
+ * registers (`make check-no-sse`), so XCR0 stays the guest's.
+ */
+static bool handle_xsetbv(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	uint32_t xcr = (uint32_t)r->rcx, d0[4];
+	char why[96];
+
+	if (!(vmcs_read(GUEST_CR4) & CR4_OSXSAVE)) {
+		inject_exception(VECTOR_UD, false, 0);
+		return true;
+	}
+	vmx_hw_cpuid(0xd, 0, d0);
+	if (guest_cpl() != 0 || xcr != 0 || xcr0_check(((uint64_t)d0[3] << 32) | d0[0], val, why, sizeof(why))) {
+		if (xcr == 0 && guest_cpl() == 0)
+			pr_debug("partition %s: XSETBV refused (#GP): %s", v->part->name, why);
+		inject_exception(VECTOR_GP, true, 0);
+		return true;
+	}
+	vmx_hw_xsetbv(val);
 	skip_instruction();
 	return true;
 }
@@ -565,6 +606,8 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 		return true;
 	case EXIT_CR_ACCESS:
 		return handle_cr(v, r);
+	case EXIT_XSETBV:
+		return handle_xsetbv(v, r);
 	case EXIT_IO:
 		return handle_io(v, r);
 	case EXIT_RDMSR:

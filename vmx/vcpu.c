@@ -44,6 +44,16 @@ void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 
 void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
 void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
+static bool host_has_xsave(void)
+{
+	return cpuid(1, 0).ecx & BIT(26);
+}
+
+void vmx_hw_xsetbv(uint64_t xcr0)
+{
+	__asm__ volatile("xsetbv" :: "c"(0u), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)) : "memory");
+}
+
 uint64_t vmx_hw_apic_read(uint32_t msr) { return rdmsr(msr); }
 void vmx_hw_apic_write(uint32_t msr, uint64_t val) { wrmsr(msr, val); }
 
@@ -332,6 +342,8 @@ static void vcpu_common_reset(struct vcpu *v)
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	xapic_reset(&v->xapic);
 	msr_bitmap_build(v->msr_bitmap, true);
+	if (host_has_xsave())
+		vmx_hw_xsetbv(1);             /* XCR0 after reset: x87 only (SDM Vol. 1 §13.3) */
 	vmcs_write(VM_ENTRY_INTR_INFO, 0);
 	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);

@@ -187,7 +187,7 @@ static void cpuid_leaf1_through_policy(void **state)
 	assert_int_equal(r.rax, 0x906ea);
 	assert_int_equal(r.rbx, 0x10800);
 	/* leaf-1 features the partition does not get are hidden; hypervisor bit set */
-	assert_int_equal(r.rcx, (0x7ffafbffu & ~0x0c0081e8u) | 0x80000000u);
+	assert_int_equal(r.rcx, (0x7ffafbffu & ~0x080081e8u) | 0x80000000u);   /* OSXSAVE: guest CR4 has none */
 	assert_int_equal(r.rdx, 0xbfebfbffu & ~0xa0604080u);
 }
 
@@ -462,6 +462,98 @@ static void mwait_ud_consistent_with_cpuid(void **state)
 	r.rcx = 0;
 	assert_true(do_exit(EXIT_CPUID, 0, 2));
 	assert_int_equal(r.rcx & BIT(3), 0);
+}
+
+/* ---------------------------------------------------------------- XSAVE */
+
+#define CR4_OSXSAVE (1ull << 18)
+
+static void xsave_guest(void)
+{
+	vmcs_fake_set(GUEST_CR4, CR4_PAE | CR4_VMXE | CR4_OSXSAVE);
+	fake_cpuid_set(0xd, 0, 0x07, 0x340, 0x340, 0);     /* x87, SSE, AVX supported */
+}
+
+static void cpuid1_osxsave_follows_guest_cr4(void **state)
+{
+	(void)state;
+	fake_cpuid_set(1, 0, 0, 0, 1u << 26, 0);            /* host: XSAVE, OSXSAVE clear */
+	r.rax = 1;
+	assert_true(do_exit(EXIT_CPUID, 0, 2));
+	assert_int_equal(r.rcx & (3u << 26), 1u << 26);
+	xsave_guest();
+	r.rax = 1;
+	assert_true(do_exit(EXIT_CPUID, 0, 2));
+	assert_int_equal(r.rcx & (3u << 26), 3u << 26);
+}
+
+static void xsetbv_valid_value_loaded(void **state)
+{
+	(void)state;
+	xsave_guest();
+	r.rcx = 0;
+	r.rax = 0x7;
+	r.rdx = 0;
+	assert_true(do_exit(EXIT_XSETBV, 0, 3));
+	assert_int_equal(fake_xsetbv_count, 1);
+	assert_int_equal(fake_xcr0, 0x7);
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	assert_int_equal(rip(), START_RIP + 3);
+}
+
+static void xsetbv_without_osxsave_ud(void **state)
+{
+	(void)state;
+	fake_cpuid_set(0xd, 0, 0x07, 0x340, 0x340, 0);
+	r.rax = 0x3;
+	assert_true(do_exit(EXIT_XSETBV, 0, 3));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_UD);
+	assert_int_equal(fake_xsetbv_count, 0);
+	assert_int_equal(rip(), START_RIP);
+}
+
+static void xsetbv_cpl3_gp(void **state)
+{
+	(void)state;
+	xsave_guest();
+	vmcs_fake_set(GUEST_SS_AR, AR_SS_DPL3);
+	r.rax = 0x3;
+	assert_true(do_exit(EXIT_XSETBV, 0, 3));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(fake_xsetbv_count, 0);
+}
+
+static void xsetbv_xcr1_gp(void **state)
+{
+	(void)state;
+	xsave_guest();
+	r.rcx = 1;
+	r.rax = 0x3;
+	assert_true(do_exit(EXIT_XSETBV, 0, 3));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(fake_xsetbv_count, 0);
+}
+
+static void xsetbv_unsupported_component_gp(void **state)
+{
+	(void)state;
+	xsave_guest();
+	r.rax = 0xe7;                                      /* AVX-512 on a CPU without it */
+	assert_true(do_exit(EXIT_XSETBV, 0, 3));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(fake_xsetbv_count, 0);
+	assert_int_equal(rip(), START_RIP);
+}
+
+static void xsetbv_upper_half_checked(void **state)
+{
+	(void)state;
+	xsave_guest();
+	r.rax = 0x7;
+	r.rdx = 1;                                         /* bit 32: not supported */
+	assert_true(do_exit(EXIT_XSETBV, 0, 3));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(fake_xsetbv_count, 0);
 }
 
 /* ------------------------------------------------------------------- EPT */
@@ -1490,6 +1582,13 @@ int main(void)
 		T(apic_page_in_x2apic_mode_crashes),
 		T(wrmsr_apic_base_same_value_accepted),
 		T(rdmsr_arch_capabilities_claims_nothing),
+		T(cpuid1_osxsave_follows_guest_cr4),
+		T(xsetbv_valid_value_loaded),
+		T(xsetbv_without_osxsave_ud),
+		T(xsetbv_cpl3_gp),
+		T(xsetbv_xcr1_gp),
+		T(xsetbv_unsupported_component_gp),
+		T(xsetbv_upper_half_checked),
 		T(wrmsr_apic_base_to_xapic_gp),
 		T(wrmsr_apic_base_move_gp),
 		T(rdmsr_feature_control_locked_vmx_off),

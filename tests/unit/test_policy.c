@@ -71,9 +71,10 @@ static struct cpuid_result cpuid(uint32_t leaf, struct cpuid_result host)
 	return host;
 }
 
-/* Leaf 1 ECX bits Septum withholds: MONITOR (3), VMX (5), SMX (6), XSAVE (26),
- * OSXSAVE (27). */
-#define HIDDEN_LEAF1_ECX 0x0c0081e8u
+/* Leaf 1 ECX bits Septum withholds: MONITOR (3), VMX (5), SMX (6), EST (7),
+ * TM2 (8), PDCM (15) and OSXSAVE (27; the exit handler sets it from the
+ * guest's CR4). XSAVE (26) is offered. */
+#define HIDDEN_LEAF1_ECX 0x080081e8u
 /* EDX: MCE (7), MCA (14), DS (21), ACPI (22), TM (29), PBE (31) */
 #define HIDDEN_LEAF1_EDX 0xa0604080u
 
@@ -86,7 +87,8 @@ static void cpuid1_hides_vmx_smx_sets_hypervisor(void **state)
 	assert_int_equal(r.ecx & (1u << 5), 0);           /* VMX */
 	assert_int_equal(r.ecx & (1u << 6), 0);           /* SMX */
 	assert_int_equal(r.ecx & (1u << 31), 1u << 31);   /* hypervisor present */
-	assert_int_equal(r.ecx & (1u << 26), 0);          /* XSAVE: XSETBV not emulated yet */
+	assert_int_equal(r.ecx & (1u << 26), 1u << 26);   /* XSAVE: XSETBV is checked and carried out */
+	assert_int_equal(r.ecx & (1u << 27), 0);          /* OSXSAVE: from the guest's CR4, in vmx/exit.c */
 	assert_int_equal(r.ecx, (0x7ffafbffu & ~HIDDEN_LEAF1_ECX) | 0x80000000u);  /* nothing else changed */
 	assert_int_equal(r.eax, 0x000906ea);
 	assert_int_equal(r.ebx, 0x01020800);
@@ -776,6 +778,83 @@ static void cpuid1_hides_apic_while_disabled(void **state)
 	assert_int_equal(r.edx & (1u << 9), 1u << 9);
 }
 
+/* ------------------------------------------------------------ XSAVE */
+
+static void cpuid_d1_hides_xsaves_xfd_and_supervisor_states(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	r = (struct cpuid_result){ 0x1f, 0x3c0, 0x1900, 0x1 };
+	cpuid_policy(v, 0xd, 1, &r);
+	assert_int_equal(r.eax, 0x07);        /* XSAVEOPT, XSAVEC, XGETBV1 kept; XSAVES, XFD gone */
+	assert_int_equal(r.ebx, 0x3c0);
+	assert_int_equal(r.ecx, 0);
+	assert_int_equal(r.edx, 0);
+	r = (struct cpuid_result){ 0xe7, 0x340, 0xa88, 0 };
+	cpuid_policy(v, 0xd, 0, &r);
+	assert_int_equal(r.eax, 0xe7);        /* subleaf 0: the host's */
+}
+
+static int xcr0(uint64_t supported, uint64_t val, const char *reason)
+{
+	char got[128] = "";
+	int rc = xcr0_check(supported, val, got, sizeof(got));
+
+	if (reason)
+		assert_non_null(strstr(got, reason));
+	return rc;
+}
+
+static void xcr0_accepts_what_linux_writes(void **state)
+{
+	(void)state;
+	assert_int_equal(xcr0(0x2ff, 0x07, NULL), 0);       /* x87, SSE, AVX */
+	assert_int_equal(xcr0(0x2ff, 0xe7, NULL), 0);       /* + AVX-512 */
+	assert_int_equal(xcr0(0x2ff, 0x1f, NULL), 0);       /* + MPX */
+	assert_int_equal(xcr0(0x60207, 0x60207, NULL), 0);  /* + AMX */
+	assert_int_equal(xcr0(0x3, 0x1, NULL), 0);          /* x87 alone */
+}
+
+static void xcr0_refuses_unsupported_component(void **state)
+{
+	(void)state;
+	assert_int_equal(xcr0(0x07, 0xe7, "does not support"), -1);
+}
+
+static void xcr0_refuses_x87_clear(void **state)
+{
+	(void)state;
+	assert_int_equal(xcr0(0x07, 0x06, "x87 (bit 0) clear"), -1);
+	assert_int_equal(xcr0(0x07, 0x00, "x87"), -1);
+}
+
+static void xcr0_refuses_avx_without_sse(void **state)
+{
+	(void)state;
+	assert_int_equal(xcr0(0x07, 0x05, "AVX without SSE"), -1);
+}
+
+static void xcr0_refuses_half_mpx(void **state)
+{
+	(void)state;
+	assert_int_equal(xcr0(0x1f, 0x0f, "MPX"), -1);
+	assert_int_equal(xcr0(0x1f, 0x17, "MPX"), -1);
+}
+
+static void xcr0_refuses_partial_avx512(void **state)
+{
+	(void)state;
+	assert_int_equal(xcr0(0xff, 0x67, "AVX-512"), -1);
+	assert_int_equal(xcr0(0xff, 0xe3, "AVX-512"), -1);   /* without AVX */
+}
+
+static void xcr0_refuses_half_amx(void **state)
+{
+	(void)state;
+	assert_int_equal(xcr0(0x60007, 0x20007, "AMX"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -847,6 +926,14 @@ int main(void)
 		I(xicr_physical_broadcast_refused),
 		I(xicr_shorthand_others),
 		T(cpuid1_hides_apic_while_disabled),
+		T(cpuid_d1_hides_xsaves_xfd_and_supervisor_states),
+		T(xcr0_accepts_what_linux_writes),
+		T(xcr0_refuses_unsupported_component),
+		T(xcr0_refuses_x87_clear),
+		T(xcr0_refuses_avx_without_sse),
+		T(xcr0_refuses_half_mpx),
+		T(xcr0_refuses_partial_avx512),
+		T(xcr0_refuses_half_amx),
 #undef T
 #undef I
 	};

@@ -48,4 +48,12 @@ enum ipi_verdict icr_filter(const struct partition *p, cpuid_t self, uint64_t ic
 enum ipi_verdict xapic_icr_filter(const struct partition *p, cpuid_t self, uint64_t icr, struct ipi_action *act,
 				  char *why, size_t whylen);
 
+/*
+ * XSETBV to XCR0 (SDM Vol. 1 §13.3, Vol. 2 XSETBV): 0 when @val is a value
+ * the CPU accepts given the components it @supports (CPUID.(0DH,0):EDX:EAX),
+ * -1 with the reason for the #GP otherwise. Septum executes the XSETBV
+ * itself afterwards, so every rule that would fault there is checked here.
+ */
+int xcr0_check(uint64_t supported, uint64_t val, char *why, size_t whylen);
+
 #endif

@@ -33,6 +33,8 @@ void fake_hw_reset(void)
 	fake_eoi_count = 0;
 	memset(fake_apic_msr, 0, sizeof(fake_apic_msr));
 	fake_apic_resets = 0;
+	fake_xsetbv_count = 0;
+	fake_xcr0 = 1;
 	fake_nmi_unblocks = 0;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
@@ -96,6 +98,15 @@ void vmx_hw_apic_write(uint32_t msr, uint64_t val)
 }
 
 void vmx_hw_apic_reset(void) { fake_apic_resets++; }
+
+unsigned fake_xsetbv_count;
+uint64_t fake_xcr0;
+
+void vmx_hw_xsetbv(uint64_t xcr0)
+{
+	fake_xsetbv_count++;
+	fake_xcr0 = xcr0;
+}
 
 void vmx_hw_nmi_unblock(void) { fake_nmi_unblocks++; }
 

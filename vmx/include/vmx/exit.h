@@ -22,5 +22,7 @@ void vmx_hw_apic_write(uint32_t msr, uint64_t val);
 /* The guest disabled its APIC: this CPU's x2APIC to its power-up state
  * (LVTs masked, software-disabled, timers off, nothing in service). */
 void vmx_hw_apic_reset(void);
+/* XSETBV of a value xcr0_check() accepted, on this CPU. */
+void vmx_hw_xsetbv(uint64_t xcr0);
 
 #endif

@@ -68,6 +68,8 @@ extern unsigned fake_ipi_count;
 extern struct fake_ipi fake_ipis[FAKE_IPIS_MAX];
 extern uint64_t fake_apic_msr[0x100];   /* MSRs 0x800-0x8ff of the CPU handling the exit */
 extern unsigned fake_apic_resets;
+extern unsigned fake_xsetbv_count;       /* vmx_hw_xsetbv() calls, and the last value */
+extern uint64_t fake_xcr0;
 extern unsigned fake_eoi_count;
 extern unsigned fake_nmi_unblocks;
 extern unsigned fake_cpuid_calls;
