@@ -76,17 +76,45 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	kick_others(p);
 }
 
-/* Ask every vCPU to leave guest mode and park for a restart. */
-static void begin_restart(struct partition *p, const char *what, const char *key)
+/*
+ * A guest that crashes again as soon as it starts would, with on_crash =
+ * restart, loop for ever (each round reloads its images and logs). The
+ * last CRASH_BURST crash restarts are remembered; a crash within
+ * CRASH_WINDOW_S seconds of the oldest of them stops the partition instead.
+ * Caller holds p->lock.
+ */
+static bool crash_loop(const struct partition *p, uint64_t now)
 {
+	uint64_t hz = arch_tsc_hz();
+
+	return hz && p->crash_restarts >= CRASH_BURST &&
+	       now - p->crash_tsc[p->crash_restarts % CRASH_BURST] < hz * CRASH_WINDOW_S;
+}
+
+/* Ask every vCPU to leave guest mode and park for a restart. */
+static void begin_restart(struct partition *p, const char *what, const char *key, bool crash)
+{
+	uint64_t now = arch_timestamp();
+	bool looping;
+
 	spin_lock(&p->lock);
 	if (partition_ended(p) || atomic_load(&p->restarting)) {
 		spin_unlock(&p->lock);
 		return;
 	}
-	atomic_store(&p->restarting, true);
-	vuart_flush(&p->uart);
+	looping = crash && crash_loop(p, now);
+	if (!looping) {
+		if (crash)
+			p->crash_tsc[p->crash_restarts++ % CRASH_BURST] = now;
+		atomic_store(&p->restarting, true);
+		vuart_flush(&p->uart);
+	}
 	spin_unlock(&p->lock);
+	if (looping) {
+		partition_stop(p, "%s; it crashed %u times within %u s, so it is not restarted again (on_crash = restart)",
+			       what, CRASH_BURST + 1, CRASH_WINDOW_S);
+		return;
+	}
 	pr_warn("partition %s: %s; restarting it (%s = restart, restart %u)", p->name, what, key, p->restarts + 1);
 	kick_others(p);
 }
@@ -99,7 +127,7 @@ static void reset_or_crash(struct partition *p, bool crash, const char *fmt, va_
 
 	vsnprintf(what, sizeof(what), fmt, ap);
 	if (on == CFG_ON_RESTART)
-		begin_restart(p, what, key);
+		begin_restart(p, what, key, crash);
 	else if (crash)
 		partition_stop(p, "%s", what);
 	else

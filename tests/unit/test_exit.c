@@ -656,6 +656,52 @@ static void triple_fault_restarts_when_on_crash_restart(void **state)
 	assert_int_equal(fake_console_count("(on_crash = restart, restart 1)"), 1);
 }
 
+/* One crash per @gap_s seconds of TSC time (fake 2 GHz), each restart
+ * completed as kernel/main.c would; returns after crash number @n. */
+static void crash_every(unsigned n, uint64_t gap_s)
+{
+	for (unsigned i = 0; i < n; i++) {
+		fake_timestamp = 1000 + i * gap_s * fake_tsc_hz;
+		atomic_store(&p->restarting, false);
+		assert_false(do_exit(EXIT_TRIPLE_FAULT, 0, 0));
+	}
+}
+
+static void crash_loop_stopped_after_burst(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_STOP, CFG_ON_RESTART);
+	crash_every(5, 1);
+	assert_running();
+	assert_true(atomic_load(&p->restarting));
+	crash_every(1, 1);                      /* a sixth crash within 60 s: no restart */
+	assert_stopped_with("triple fault");
+	assert_stopped_with("it crashed 6 times within 60 s, so it is not restarted again (on_crash = restart)");
+}
+
+static void crashes_spread_out_keep_restarting(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_STOP, CFG_ON_RESTART);
+	crash_every(12, 13);                    /* 5 crashes span 52 s; the sixth comes 65 s after the oldest */
+	assert_running();
+	assert_int_equal(fake_console_count("restarting it (on_crash = restart"), 12);
+}
+
+static void reboots_are_not_counted_as_crashes(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_RESTART, CFG_ON_STOP);
+	r.rax = 0x6;
+	for (unsigned i = 0; i < 8; i++) {
+		atomic_store(&p->restarting, false);
+		vmcs_fake_set(GUEST_RIP, START_RIP);
+		assert_false(do_exit(EXIT_IO, io_qual(1, false, false, 0xcf9), 1));
+	}
+	assert_running();
+	assert_int_equal(fake_console_count("restarting it (on_reboot = restart"), 8);
+}
+
 static void restart_request_while_restarting_counts_once(void **state)
 {
 	(void)state;
@@ -1543,6 +1589,9 @@ int main(void)
 		T(cf9_without_reset_bit_or_wide_is_not_a_reset),
 		T(triple_fault_restarts_when_on_crash_restart),
 		T(restart_request_while_restarting_counts_once),
+		T(crash_loop_stopped_after_burst),
+		T(crashes_spread_out_keep_restarting),
+		T(reboots_are_not_counted_as_crashes),
 		T(cpuid_boot_leaf_reports_restarts),
 		T(hlt_if0_stops),
 		T(hlt_if1_resumes_and_advances),

@@ -78,6 +78,11 @@ struct vcpu {
 	uint64_t io_exits[IO_GROUPS];  /* I/O exits by device (enum io_group) */
 };
 
+/* on_crash = restart gives up after CRASH_BURST + 1 crashes within
+ * CRASH_WINDOW_S seconds (docs/config.md). */
+#define CRASH_BURST    5
+#define CRASH_WINDOW_S 60
+
 struct partition {
 	unsigned id;
 	const struct cfg_partition *cfg;
@@ -110,6 +115,8 @@ struct partition {
 	atomic_uint parked;
 	atomic_uint generation;
 	unsigned restarts;            /* completed restarts (CPUID 0x40000004) */
+	unsigned crash_restarts;      /* restarts after a crash, and when the last ones began: */
+	uint64_t crash_tsc[CRASH_BURST];  /* a crash loop is stopped (kernel/partition.c) */
 	int status;                   /* PART_EXITED: the guest's status */
 	char reason[REASON_MAX];      /* PART_STOPPED: why */
 	struct vuart uart;
