@@ -8,20 +8,6 @@
  */
 #include "guest.h"
 
-static int failures;
-
-/* Prints one "FAIL: ..." line and counts it. */
-static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	failures++;
-	uart_puts("FAIL: ");
-	va_start(ap, fmt);
-	gvprintf(fmt, ap);
-	va_end(ap);
-	uart_putc('\n');
-}
 
 static int has_nul(const char *s, size_t size)
 {
@@ -37,7 +23,7 @@ static void check_hypervisor_bit(void)
 	if (cpuid(1, 0).ecx & (1u << 31))
 		gprintf("cpuid hypervisor bit set\n");
 	else
-		fail("CPUID.1:ECX[31] (hypervisor present) is clear");
+		guest_fail("CPUID.1:ECX[31] (hypervisor present) is clear");
 }
 
 /* Septum keeps VMX for itself: CPUID.1:ECX[5] must read 0 in a partition,
@@ -45,7 +31,7 @@ static void check_hypervisor_bit(void)
 static void check_vmx_hidden(void)
 {
 	if (cpuid(1, 0).ecx & (1u << 5))
-		fail("CPUID.1:ECX[5] (VMX) is set inside a partition");
+		guest_fail("CPUID.1:ECX[5] (VMX) is set inside a partition");
 	else
 		gprintf("cpuid VMX bit clear\n");
 }
@@ -56,12 +42,12 @@ static int check_signature(void)
 
 	if (r.ebx != SEPTUM_CPUID_SIG_EBX || r.ecx != SEPTUM_CPUID_SIG_ECX ||
 	    r.edx != SEPTUM_CPUID_SIG_EDX) {
-		fail("CPUID 0x40000000 signature %x %x %x is not SeptumSeptum", r.ebx, r.ecx,
+		guest_fail("CPUID 0x40000000 signature %x %x %x is not SeptumSeptum", r.ebx, r.ecx,
 		     r.edx);
 		return -1;
 	}
 	if (r.eax < SEPTUM_CPUID_MAX) {
-		fail("CPUID 0x40000000 max leaf %x < %x", r.eax, SEPTUM_CPUID_MAX);
+		guest_fail("CPUID 0x40000000 max leaf %x < %x", r.eax, SEPTUM_CPUID_MAX);
 		return -1;
 	}
 	gprintf("cpuid signature SeptumSeptum, max leaf %x\n", r.eax);
@@ -86,26 +72,26 @@ static void check_info(const struct cpuid_regs *id, const char *name)
 	memset(&info, 0xa5, sizeof(info));
 	ret = guest_query_info(&info);
 	if (ret != (long)sizeof(info)) {
-		fail("PARTITION_INFO returned %ld, expected %lu", ret, (unsigned long)sizeof(info));
+		guest_fail("PARTITION_INFO returned %ld, expected %lu", ret, (unsigned long)sizeof(info));
 		return;
 	}
 	if (info.abi_version != id->eax || info.partition_id != id->ebx ||
 	    info.vcpu_index != id->ecx || info.vcpu_count != id->edx) {
-		fail("PARTITION_INFO abi %x id %u vcpu %u/%u disagrees with CPUID abi %x id %u vcpu %u/%u",
+		guest_fail("PARTITION_INFO abi %x id %u vcpu %u/%u disagrees with CPUID abi %x id %u vcpu %u/%u",
 		     info.abi_version, info.partition_id, info.vcpu_index, info.vcpu_count, id->eax,
 		     id->ebx, id->ecx, id->edx);
 		return;
 	}
 	if (memcmp(info.name, name, SEPTUM_NAME_MAX - 1) || info.name[SEPTUM_NAME_MAX - 1]) {
-		fail("PARTITION_INFO name disagrees with CPUID 0x40000002-3");
+		guest_fail("PARTITION_INFO name disagrees with CPUID 0x40000002-3");
 		return;
 	}
 	if (!has_nul(info.cmdline, sizeof(info.cmdline))) {
-		fail("PARTITION_INFO cmdline is not NUL terminated");
+		guest_fail("PARTITION_INFO cmdline is not NUL terminated");
 		return;
 	}
 	if (info.ram_size < (2ull << 20) || (info.ram_size & 0xfff)) {
-		fail("PARTITION_INFO ram_size %llx is implausible", (unsigned long long)info.ram_size);
+		guest_fail("PARTITION_INFO ram_size %llx is implausible", (unsigned long long)info.ram_size);
 		return;
 	}
 	gprintf("hypercall info ok (ram %lu MiB, cmdline [%s])\n",
@@ -119,7 +105,7 @@ static void check_version_call(void)
 	if (ret == SEPTUM_ABI_VERSION)
 		gprintf("hypercall version ok\n");
 	else
-		fail("VERSION returned %lx, expected %x", ret, SEPTUM_ABI_VERSION);
+		guest_fail("VERSION returned %lx, expected %x", ret, SEPTUM_ABI_VERSION);
 }
 
 static void check_console_write(void)
@@ -128,7 +114,7 @@ static void check_console_write(void)
 	long ret = hc_console_write(line, sizeof(line) - 1);
 
 	if (ret != (long)(sizeof(line) - 1))
-		fail("CONSOLE_WRITE returned %ld, expected %lu", ret, (unsigned long)(sizeof(line) - 1));
+		guest_fail("CONSOLE_WRITE returned %ld, expected %lu", ret, (unsigned long)(sizeof(line) - 1));
 }
 
 /* One refused call: prints nothing when the result is the expected error. */
@@ -136,7 +122,7 @@ static int expect_error(const char *what, long ret, long expected)
 {
 	if (ret == expected)
 		return 0;
-	fail("%s returned %ld, expected %ld", what, ret, expected);
+	guest_fail("%s returned %ld, expected %ld", what, ret, expected);
 	return -1;
 }
 
@@ -180,6 +166,6 @@ int main(void)
 	check_info(&id, name);
 	check_console_write();
 	check_bad_calls(guest_info()->ram_size);
-	gprintf("hello done: %d failed\n", failures);
-	return failures;
+	gprintf("hello done: %d failed\n", guest_failures);
+	return guest_failures;
 }

@@ -45,55 +45,6 @@
 #define XAPIC_TIMER_CCR 0x390
 #define XAPIC_TIMER_DCR 0x3e0
 
-static volatile uint64_t resume_rip;
-static volatile int caught;
-static int failures;
-
-static int on_gp(struct trap_frame *frame)
-{
-	if (!resume_rip)
-		return 0;
-	caught = (int)frame->vector;
-	frame->rip = resume_rip;
-	resume_rip = 0;
-	return 1;
-}
-
-/* RDMSR/WRMSR that report a #GP instead of dying of it: 0 or the vector. */
-static int try_rdmsr(uint32_t msr, uint64_t *val)
-{
-	uint32_t lo = 0, hi = 0;
-
-	caught = 0;
-	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
-			 "mov %%rax, %[resume]\n\t"
-			 "rdmsr\n\t"
-			 "mov %%eax, %[lo]\n\t"
-			 "mov %%edx, %[hi]\n"
-			 "1:"
-			 : [resume] "=m"(resume_rip), [lo] "+m"(lo), [hi] "+m"(hi)
-			 : "c"(msr)
-			 : "rax", "rdx", "memory");
-	resume_rip = 0;
-	*val = ((uint64_t)hi << 32) | lo;
-	return caught;
-}
-
-static int try_wrmsr(uint32_t msr, uint64_t val)
-{
-	caught = 0;
-	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
-			 "mov %%rax, %[resume]\n\t"
-			 "mov %[lo], %%eax\n\t"
-			 "wrmsr\n"
-			 "1:"
-			 : [resume] "=m"(resume_rip)
-			 : "c"(msr), [lo] "r"((uint32_t)val), "d"((uint32_t)(val >> 32))
-			 : "rax", "memory");
-	resume_rip = 0;
-	return caught;
-}
-
 static uint32_t xr(unsigned off)
 {
 	return *(volatile uint32_t *)(uintptr_t)(0xfee00000u + off);
@@ -106,9 +57,7 @@ static void xw(unsigned off, uint32_t val)
 
 static void expect(int ok, const char *what, uint64_t got)
 {
-	gprintf("probe-apic: %s%s (0x%llx)\n", ok ? "" : "FAIL: ", what, (unsigned long long)got);
-	if (!ok)
-		failures++;
+	guest_check(ok, "probe-apic: %s (0x%llx)", what, (unsigned long long)got);
 }
 
 static int irr_has(unsigned vector)
@@ -129,32 +78,32 @@ int main(void)
 	int rc;
 
 	idt_install();
-	trap_set_handler(VEC_GP, on_gp);
+	trap_set_handler(VEC_GP, trap_guard_handler);
 	if (target > 0xfe) {
 		gprintf("probe-apic: FAIL: cmdline needs target=APICID\n");
 		return 3;
 	}
-	try_rdmsr(MSR_APIC_BASE, &base);
-	try_rdmsr(MSR_X2APIC_ID, &id);
-	try_rdmsr(MSR_X2APIC_VER, &ver);
+	guarded_rdmsr(MSR_APIC_BASE, &base);
+	guarded_rdmsr(MSR_X2APIC_ID, &id);
+	guarded_rdmsr(MSR_X2APIC_VER, &ver);
 	x2 = base;
 	expect((base & ~0xfffull) == 0xfee00000ull && (base & (BASE_EN | BASE_EXTD | BASE_BSP)) == (BASE_EN | BASE_EXTD | BASE_BSP),
 	       "starts in x2APIC mode at 0xfee00000, BSP", base);
 	base &= ~(BASE_EN | BASE_EXTD);
 
-	expect(try_wrmsr(MSR_APIC_BASE, base | BASE_EN) == VEC_GP, "x2APIC -> xAPIC directly: #GP", base | BASE_EN);
+	expect(guarded_wrmsr(MSR_APIC_BASE, base | BASE_EN) == VEC_GP, "x2APIC -> xAPIC directly: #GP", base | BASE_EN);
 
-	expect(try_wrmsr(MSR_APIC_BASE, base) == 0, "x2APIC -> disabled", base);
+	expect(guarded_wrmsr(MSR_APIC_BASE, base) == 0, "x2APIC -> disabled", base);
 	expect(!cpuid_apic(), "disabled: CPUID.1:EDX.APIC clear", cpuid(1, 0).edx);
-	rc = try_rdmsr(MSR_X2APIC_ID, &val);
+	rc = guarded_rdmsr(MSR_X2APIC_ID, &val);
 	expect(rc == VEC_GP, "disabled: x2APIC ID MSR #GP", (uint64_t)rc);
 	expect(xr(XAPIC_VER) == 0xffffffffu, "disabled: the APIC page reads all ones", xr(XAPIC_VER));
-	expect(try_wrmsr(MSR_APIC_BASE, base | BASE_EN | BASE_EXTD) == VEC_GP, "disabled -> x2APIC directly: #GP",
+	expect(guarded_wrmsr(MSR_APIC_BASE, base | BASE_EN | BASE_EXTD) == VEC_GP, "disabled -> x2APIC directly: #GP",
 	       base | BASE_EN | BASE_EXTD);
 
-	expect(try_wrmsr(MSR_APIC_BASE, base | BASE_EN) == 0, "disabled -> xAPIC", base | BASE_EN);
+	expect(guarded_wrmsr(MSR_APIC_BASE, base | BASE_EN) == 0, "disabled -> xAPIC", base | BASE_EN);
 	expect(cpuid_apic(), "xAPIC: CPUID.1:EDX.APIC set", cpuid(1, 0).edx);
-	rc = try_rdmsr(MSR_X2APIC_ID, &val);
+	rc = guarded_rdmsr(MSR_X2APIC_ID, &val);
 	expect(rc == VEC_GP, "xAPIC: x2APIC ID MSR #GP", (uint64_t)rc);
 	expect(xr(XAPIC_ID) == (uint32_t)id << 24, "xAPIC: ID register is the APIC id in bits 31:24", xr(XAPIC_ID));
 	expect(xr(XAPIC_VER) == (uint32_t)ver, "xAPIC: version as in x2APIC mode", xr(XAPIC_VER));
@@ -202,15 +151,15 @@ int main(void)
 	       xr(XAPIC_IRR(0x50)));
 
 	xw(XAPIC_TPR, 0x20);
-	expect(try_wrmsr(MSR_APIC_BASE, x2) == 0, "xAPIC -> x2APIC", x2);
-	rc = try_rdmsr(MSR_X2APIC_ID, &val);
+	expect(guarded_wrmsr(MSR_APIC_BASE, x2) == 0, "xAPIC -> x2APIC", x2);
+	rc = guarded_rdmsr(MSR_X2APIC_ID, &val);
 	expect(rc == 0 && val == id, "x2APIC: ID MSR again", val);
-	rc = try_rdmsr(MSR_X2APIC_TPR, &val);
+	rc = guarded_rdmsr(MSR_X2APIC_TPR, &val);
 	expect(rc == 0 && val == 0x20, "x2APIC: TPR set in xAPIC mode kept", val);
-	try_wrmsr(MSR_X2APIC_TPR, 0);
-	try_rdmsr(MSR_APIC_BASE, &val);
+	guarded_wrmsr(MSR_X2APIC_TPR, 0);
+	guarded_rdmsr(MSR_APIC_BASE, &val);
 	expect(val == x2, "IA32_APIC_BASE back to its first value", val);
 
-	gprintf("probe-apic: %s\n", failures ? "FAIL: some checks failed" : "all checks passed");
-	return failures ? 1 : 0;
+	gprintf("probe-apic: %s\n", guest_failures ? "FAIL: some checks failed" : "all checks passed");
+	return guest_failures ? 1 : 0;
 }

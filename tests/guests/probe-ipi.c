@@ -22,33 +22,10 @@
 #define SIPI_VECTOR  0x10   /* would start the target at 0x10000 */
 #define FIXED_VECTOR 0x40
 
-static volatile uint64_t resume_rip;
-static volatile int caught_vector;
-
-static int on_gp(struct trap_frame *frame)
-{
-	if (!resume_rip)
-		return 0;
-	caught_vector = (int)frame->vector;
-	frame->rip = resume_rip;
-	resume_rip = 0;
-	return 1;
-}
-
 static void send(const char *what, uint64_t icr, unsigned long target)
 {
 	gprintf("probe-ipi: %s to APIC id %lu (ICR %llx)\n", what, target, (unsigned long long)icr);
-	caught_vector = -1;
-	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
-			 "mov %%rax, %[resume]\n\t"
-			 "mov %[lo], %%eax\n\t"
-			 "wrmsr\n"
-			 "1:"
-			 : [resume] "=m"(resume_rip)
-			 : "c"(MSR_X2APIC_ICR), [lo] "r"((uint32_t)icr), "d"((uint32_t)(icr >> 32))
-			 : "rax", "memory");
-	resume_rip = 0;
-	if (caught_vector == VEC_GP)
+	if (guarded_wrmsr(MSR_X2APIC_ICR, icr) == VEC_GP)
 		gprintf("probe-ipi: %s: ICR write raised #GP\n", what);
 }
 
@@ -57,7 +34,7 @@ int main(void)
 	unsigned long long target = guest_arg_ulong("target", ~0ull);
 
 	idt_install();
-	trap_set_handler(VEC_GP, on_gp);
+	trap_set_handler(VEC_GP, trap_guard_handler);
 	if (target > 0xffffffffull) {
 		gprintf("probe-ipi: FAIL: cmdline needs target=APICID\n");
 		return 3;

@@ -12,48 +12,6 @@
 
 #define CR4_OSXSAVE (1ul << 18)
 
-static volatile uint64_t resume_rip;
-static volatile int caught;
-static int failures;
-
-static int on_fault(struct trap_frame *frame)
-{
-	if (!resume_rip)
-		return 0;
-	caught = (int)frame->vector;
-	frame->rip = resume_rip;
-	resume_rip = 0;
-	return 1;
-}
-
-static int try_xsetbv(uint32_t xcr, uint64_t val)
-{
-	caught = 0;
-	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
-			 "mov %%rax, %[resume]\n\t"
-			 "mov %[lo], %%eax\n\t"
-			 "xsetbv\n"
-			 "1:"
-			 : [resume] "=m"(resume_rip)
-			 : "c"(xcr), [lo] "r"((uint32_t)val), "d"((uint32_t)(val >> 32))
-			 : "rax", "memory");
-	resume_rip = 0;
-	return caught;
-}
-
-/* VZEROUPPER: an AVX instruction touching no memory; 0 or the vector. */
-static int try_avx(void)
-{
-	caught = 0;
-	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
-			 "mov %%rax, %[resume]\n\t"
-			 "vzeroupper\n"
-			 "1:"
-			 : [resume] "=m"(resume_rip) :: "rax", "memory");
-	resume_rip = 0;
-	return caught;
-}
-
 static uint64_t xgetbv0(void)
 {
 	uint32_t lo, hi;
@@ -69,9 +27,7 @@ static void write_cr4(unsigned long v)
 
 static void expect(int ok, const char *what, uint64_t got)
 {
-	gprintf("probe-xsave: %s%s (0x%llx)\n", ok ? "" : "FAIL: ", what, (unsigned long long)got);
-	if (!ok)
-		failures++;
+	guest_check(ok, "probe-xsave: %s (0x%llx)", what, (unsigned long long)got);
 }
 
 int main(void)
@@ -81,13 +37,13 @@ int main(void)
 	int rc;
 
 	idt_install();
-	trap_set_handler(VEC_GP, on_fault);
-	trap_set_handler(VEC_UD, on_fault);
+	trap_set_handler(VEC_GP, trap_guard_handler);
+	trap_set_handler(VEC_UD, trap_guard_handler);
 	expect((c1.ecx >> 26) & 1, "CPUID.1: XSAVE offered", c1.ecx);
 	if (!((c1.ecx >> 26) & 1))
 		return 1;
 	expect(!((c1.ecx >> 27) & 1), "CPUID.1: OSXSAVE clear while CR4.OSXSAVE is", c1.ecx);
-	rc = try_xsetbv(0, 3);
+	rc = guarded_xsetbv(0, 3);
 	expect(rc == VEC_UD, "XSETBV without CR4.OSXSAVE: #UD", (uint64_t)rc);
 
 	write_cr4(read_cr4() | CR4_OSXSAVE);
@@ -101,32 +57,31 @@ int main(void)
 	x = xgetbv0();
 	expect(x == 1, "XCR0 starts at x87 only", x);
 
-	rc = try_xsetbv(0, 3);
+	rc = guarded_xsetbv(0, 3);
 	x = xgetbv0();
 	expect(rc == 0 && x == 3, "XSETBV x87|SSE taken", x);
-	rc = try_xsetbv(0, 5);
+	rc = guarded_xsetbv(0, 5);
 	x = xgetbv0();
 	expect(rc == VEC_GP && x == 3, "XSETBV AVX without SSE: #GP, XCR0 unchanged", x);
-	rc = try_xsetbv(0, 2);
+	rc = guarded_xsetbv(0, 2);
 	expect(rc == VEC_GP, "XSETBV with x87 clear: #GP", (uint64_t)rc);
-	rc = try_xsetbv(1, 1);
+	rc = guarded_xsetbv(1, 1);
 	expect(rc == VEC_GP, "XSETBV to XCR1: #GP", (uint64_t)rc);
-	rc = try_xsetbv(0, (supported | 3) ^ (1ull << 62));
+	rc = guarded_xsetbv(0, (supported | 3) ^ (1ull << 62));
 	expect(rc == VEC_GP, "XSETBV with a component the CPU lacks: #GP", (uint64_t)rc);
 	if (supported & 4) {
-		rc = try_avx();
+		rc = guarded_vzeroupper();
 		expect(rc == VEC_UD, "AVX with XCR0 = x87|SSE: #UD", (uint64_t)rc);
-		rc = try_xsetbv(0, 7);
+		rc = guarded_xsetbv(0, 7);
 		x = xgetbv0();
 		expect(rc == 0 && x == 7, "XSETBV x87|SSE|AVX taken", x);
-		rc = try_avx();
+		rc = guarded_vzeroupper();
 		expect(rc == 0, "AVX with AVX in XCR0 runs", (uint64_t)rc);
 	} else {
-		gprintf("probe-xsave: FAIL: no AVX state on this CPU\n");
-		failures++;
+		guest_fail("probe-xsave: no AVX state on this CPU");
 	}
-	try_xsetbv(0, 1);
+	guarded_xsetbv(0, 1);
 	write_cr4(read_cr4() & ~CR4_OSXSAVE);
-	gprintf("probe-xsave: %s\n", failures ? "FAIL: some checks failed" : "all checks passed");
-	return failures ? 1 : 0;
+	gprintf("probe-xsave: %s\n", guest_failures ? "FAIL: some checks failed" : "all checks passed");
+	return guest_failures ? 1 : 0;
 }

@@ -7,7 +7,7 @@
  * ignored by the running vCPU, an INIT puts a running vCPU back into
  * wait-for-SIPI so a new SIPI restarts it, and "all excluding self" reaches
  * only the partition's own CPUs (a neighbour partition keeps running).
- * Exits 0 when every check passed, else with the number of failures.
+ * Exits 0 when every check passed, else with the number of guest_failures.
  */
 #include "guest.h"
 
@@ -56,24 +56,12 @@ __asm__(".pushsection .rodata\n"
 	".code64\n"
 	".popsection\n");
 
-static int failures;
 static volatile uint32_t *const counts = (volatile uint32_t *)(uintptr_t)COUNTS;
 static volatile uint32_t *const apic_ids = (volatile uint32_t *)(uintptr_t)APIC_IDS;
 static volatile uint32_t *const cs_seen = (volatile uint32_t *)(uintptr_t)CS_SEEN;
 static volatile uint32_t *const cr4_start = (volatile uint32_t *)(uintptr_t)CR4_START;
 static volatile uint32_t *const cr4_after = (volatile uint32_t *)(uintptr_t)CR4_AFTER;
 
-static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	failures++;
-	uart_puts("FAIL: ");
-	va_start(ap, fmt);
-	gvprintf(fmt, ap);
-	va_end(ap);
-	uart_putc('\n');
-}
 
 static void send_ipi(uint32_t dest, uint32_t low)
 {
@@ -98,8 +86,8 @@ int main(void)
 
 	gprintf("smp: %u vCPUs, trampoline %lu bytes at 0x%x\n", n, len, TRAMPOLINE);
 	if (n < 2) {
-		fail("the partition needs at least 2 CPUs");
-		return failures;
+		guest_fail("the partition needs at least 2 CPUs");
+		return guest_failures;
 	}
 	memcpy((void *)(uintptr_t)TRAMPOLINE, ap_start, len);
 	memset((void *)(uintptr_t)COUNTS, 0, 0x400);
@@ -110,14 +98,14 @@ int main(void)
 	send_ipi(0, ICR_OTHERS | ICR_SIPI(TRAMPOLINE >> 12));
 	for (unsigned i = 1; i < n; i++) {
 		if (!wait_count(i, 1)) {
-			fail("vCPU %u did not start after INIT-SIPI-SIPI", i);
+			guest_fail("vCPU %u did not start after INIT-SIPI-SIPI", i);
 			continue;
 		}
 		gprintf("smp: vCPU %u started in real mode, CS 0x%x, x2APIC id %u\n", i, cs_seen[i], apic_ids[i]);
 		if (cs_seen[i] != (TRAMPOLINE >> 4))
-			fail("vCPU %u started with CS 0x%x, expected 0x%x", i, cs_seen[i], TRAMPOLINE >> 4);
+			guest_fail("vCPU %u started with CS 0x%x, expected 0x%x", i, cs_seen[i], TRAMPOLINE >> 4);
 		if (cr4_start[i] != 0 || cr4_after[i] != 0x20)
-			fail("vCPU %u: CR4 read 0x%x at start and 0x%x after writing 0x20", i, cr4_start[i],
+			guest_fail("vCPU %u: CR4 read 0x%x at start and 0x%x after writing 0x20", i, cr4_start[i],
 			     cr4_after[i]);
 		else
 			gprintf("smp: vCPU %u CR4 0 after INIT, 0x20 after writing PAE\n", i);
@@ -127,8 +115,8 @@ int main(void)
 	delay_loops(2000000);
 	for (unsigned i = 1; i < n; i++)
 		if (counts[i] != 1)
-			fail("vCPU %u started %u times: the second SIPI was not ignored", i, counts[i]);
-	if (!failures)
+			guest_fail("vCPU %u started %u times: the second SIPI was not ignored", i, counts[i]);
+	if (!guest_failures)
 		gprintf("smp: second SIPI ignored by running vCPUs\n");
 
 	/* 3. INIT to one running sibling by its APIC id, then a SIPI: it starts again. */
@@ -137,14 +125,14 @@ int main(void)
 	if (wait_count(1, 2))
 		gprintf("smp: vCPU 1 restarted by INIT + SIPI to APIC id %u\n", apic_ids[1]);
 	else
-		fail("vCPU 1 did not restart after INIT + SIPI (starts %u)", counts[1]);
+		guest_fail("vCPU 1 did not restart after INIT + SIPI (starts %u)", counts[1]);
 
 	/* 4. A SIPI without an INIT does nothing to a running vCPU. */
 	send_ipi(apic_ids[1], ICR_SIPI(TRAMPOLINE >> 12));
 	delay_loops(2000000);
 	if (counts[1] != 2)
-		fail("vCPU 1 restarted by a SIPI without INIT (starts %u)", counts[1]);
+		guest_fail("vCPU 1 restarted by a SIPI without INIT (starts %u)", counts[1]);
 
-	gprintf("smp: %s\n", failures ? "FAILED" : "all checks passed");
-	return failures;
+	gprintf("smp: %s\n", guest_failures ? "FAILED" : "all checks passed");
+	return guest_failures;
 }

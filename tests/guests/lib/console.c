@@ -151,3 +151,31 @@ void gprintf(const char *fmt, ...)
 	gvprintf(fmt, ap);
 	va_end(ap);
 }
+
+int guest_failures;
+
+void guest_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	guest_failures++;
+	uart_puts("FAIL: ");
+	va_start(ap, fmt);
+	gvprintf(fmt, ap);
+	va_end(ap);
+	uart_putc('\n');
+}
+
+void guest_check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ok) {
+		guest_failures++;
+		uart_puts("FAIL: ");
+	}
+	va_start(ap, fmt);
+	gvprintf(fmt, ap);
+	va_end(ap);
+	uart_putc('\n');
+}

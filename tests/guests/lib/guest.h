@@ -149,6 +149,15 @@ void put_dec(unsigned long v);
 void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gvprintf(const char *fmt, va_list ap);
 
+/* ------------------------------------------------------------ checks */
+
+/* Failed checks so far; a guest returns it (or 1 if non-zero) from main(). */
+extern int guest_failures;
+/* Prints one "FAIL: ..." line and counts it. */
+void guest_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the line as it is when @ok, else as guest_fail() does. */
+void guest_check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ------------------------------------------------------------ strings */
 
 void *memset(void *dst, int c, size_t n);
@@ -210,6 +219,18 @@ typedef int (*trap_handler_t)(struct trap_frame *frame);
 void idt_install(void);
 /* Installs @handler for @vector (0-31); NULL restores the default report. */
 void trap_set_handler(unsigned int vector, trap_handler_t handler);
+
+/*
+ * Instructions that may fault, run under a guard: each returns 0, or the
+ * vector of the exception it raised (the guest then resumes after the
+ * instruction). The vectors to catch need trap_guard_handler installed
+ * with trap_set_handler() (probes use #GP and #UD).
+ */
+int trap_guard_handler(struct trap_frame *frame);
+int guarded_rdmsr(uint32_t msr, uint64_t *val);
+int guarded_wrmsr(uint32_t msr, uint64_t val);
+int guarded_xsetbv(uint32_t xcr, uint64_t val);
+int guarded_vzeroupper(void);     /* an AVX instruction touching no memory */
 
 /* Loads an IDT descriptor with the given base and limit as they are. */
 void idt_load_raw(uint64_t base, uint16_t limit);

@@ -99,3 +99,69 @@ void trap_dispatch(struct trap_frame *frame)
 		(unsigned long)read_cr2());
 	guest_exit(2);
 }
+
+/*
+ * Guarded instructions: the asm stores where to resume (label 1, just past
+ * the instruction) in guard_resume before executing it; a fault sends the
+ * dispatcher to trap_guard_handler(), which records the vector and resumes
+ * there. guard_resume is cleared afterwards, so an unexpected fault
+ * elsewhere still gets the default report.
+ */
+static volatile uint64_t guard_resume;
+static volatile int guard_vector;
+
+int trap_guard_handler(struct trap_frame *frame)
+{
+	if (!guard_resume)
+		return 0;
+	guard_vector = (int)frame->vector;
+	frame->rip = guard_resume;
+	guard_resume = 0;
+	return 1;
+}
+
+/* Around one instruction: label 1 is where a fault resumes. */
+#define GUARD_BEGIN "lea 1f(%%rip), %%r11\n\tmov %%r11, %[resume]\n\t"
+#define GUARD_END   "\n1:"
+
+int guarded_rdmsr(uint32_t msr, uint64_t *val)
+{
+	uint32_t lo = 0, hi = 0;
+
+	guard_vector = 0;
+	__asm__ volatile(GUARD_BEGIN "rdmsr" GUARD_END
+			 : [resume] "=m"(guard_resume), "+a"(lo), "+d"(hi)
+			 : "c"(msr) : "r11", "memory");
+	guard_resume = 0;
+	*val = ((uint64_t)hi << 32) | lo;
+	return guard_vector;
+}
+
+int guarded_wrmsr(uint32_t msr, uint64_t val)
+{
+	guard_vector = 0;
+	__asm__ volatile(GUARD_BEGIN "wrmsr" GUARD_END
+			 : [resume] "=m"(guard_resume)
+			 : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "r11", "memory");
+	guard_resume = 0;
+	return guard_vector;
+}
+
+int guarded_xsetbv(uint32_t xcr, uint64_t val)
+{
+	guard_vector = 0;
+	__asm__ volatile(GUARD_BEGIN "xsetbv" GUARD_END
+			 : [resume] "=m"(guard_resume)
+			 : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "r11", "memory");
+	guard_resume = 0;
+	return guard_vector;
+}
+
+int guarded_vzeroupper(void)
+{
+	guard_vector = 0;
+	__asm__ volatile(GUARD_BEGIN "vzeroupper" GUARD_END
+			 : [resume] "=m"(guard_resume) : : "r11", "memory");
+	guard_resume = 0;
+	return guard_vector;
+}
