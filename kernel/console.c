@@ -71,6 +71,13 @@ static void deliver(struct console_router *r, uint8_t c)
 	r->dropping = true;
 }
 
+static void set_focus(struct console_router *r, unsigned i)
+{
+	r->focus = i;
+	r->dropping = false;
+	pr_info("console: input to partition %s", r->port[r->focus]->tag);
+}
+
 static void command(struct console_router *r, uint8_t c)
 {
 	if (c == CONSOLE_ESCAPE) {
@@ -84,12 +91,16 @@ static void command(struct console_router *r, uint8_t c)
 			pr_info("console: no partition %u (there are %u)", n, r->nports);
 			return;
 		}
-		r->focus = n - 1;
-		r->dropping = false;
-		pr_info("console: input to partition %s", r->port[r->focus]->tag);
+		set_focus(r, n - 1);
 		return;
 	}
-	pr_info("console: Ctrl-A then 1-9 selects a partition, Ctrl-A Ctrl-A sends Ctrl-A");
+	/* n / p: next / previous in config order, wrapping; the way to
+	 * partitions past the ninth. */
+	if ((c == 'n' || c == 'p') && r->nports) {
+		set_focus(r, (r->focus + (c == 'n' ? 1 : r->nports - 1)) % r->nports);
+		return;
+	}
+	pr_info("console: Ctrl-A then 1-9 selects a partition, n/p the next/previous, Ctrl-A Ctrl-A sends Ctrl-A");
 }
 
 void console_router_input(struct console_router *r, uint8_t c)
@@ -122,7 +133,7 @@ void console_attach(struct vuart *u)
 		pr_warn("console: no input for partition %s: %u partitions have a console already",
 			u->tag, CONSOLE_MAX_PORTS);
 	else if (ret == 0 && r->nports == 1)
-		pr_info("console: input to partition %s (Ctrl-A 1-9 switches, see docs/console.md)",
+		pr_info("console: input to partition %s (Ctrl-A 1-9, n, p switch, see docs/console.md)",
 			u->tag);
 }
 

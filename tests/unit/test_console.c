@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -103,7 +104,7 @@ static void attached_in_config_order(void **state)
 	assert_int_equal(r->nports, NPARTS);
 	for (int i = 0; i < NPARTS; i++)
 		assert_ptr_equal(r->port[i], uart[i]);
-	assert_non_null(strstr(fake_console(), "console: input to partition linux0 (Ctrl-A 1-9 switches"));
+	assert_non_null(strstr(fake_console(), "console: input to partition linux0 (Ctrl-A 1-9, n, p switch"));
 	assert_int_equal(fake_console_count("console: input to partition"), 1);
 }
 
@@ -158,6 +159,37 @@ static void ctrl_a_digit_switches_focus(void **state)
 	assert_int_equal(r->delivered, 4);
 }
 
+static void ctrl_a_n_p_cycle_with_wrap(void **state)
+{
+	(void)state;
+	type("\x01" "pa");                        /* linux0 -> previous = the last, mb */
+	assert_string_equal(received(uart[2]), "a");
+	type("\x01" "nb");                        /* mb -> next wraps to linux0 */
+	assert_string_equal(received(uart[0]), "b");
+	type("\x01" "nc\x01" "nd");
+	assert_string_equal(received(uart[1]), "c");
+	assert_string_equal(received(uart[2]), "d");
+	assert_int_equal(fake_console_count("console: input to partition mb\n"), 2);
+	assert_int_equal(r->delivered, 4);
+}
+
+static void ctrl_a_n_reaches_partitions_past_the_ninth(void **state)
+{
+	static struct vuart extra[CONSOLE_MAX_PORTS];
+	static char tags[CONSOLE_MAX_PORTS][8];
+
+	(void)state;
+	for (unsigned i = NPARTS; i < CONSOLE_MAX_PORTS; i++) {
+		snprintf(tags[i], sizeof(tags[i]), "p%u", i + 1);
+		vuart_init(&extra[i], tags[i]);
+	}
+	type("\x01" "9");
+	for (unsigned i = 9; i < CONSOLE_MAX_PORTS; i++)
+		type("\x01" "n");
+	assert_ptr_equal(console_router_focus(r), &extra[CONSOLE_MAX_PORTS - 1]);
+	assert_non_null(strstr(fake_console(), "console: input to partition p16\n"));
+}
+
 static void ctrl_a_ctrl_a_sends_literal(void **state)
 {
 	(void)state;
@@ -171,7 +203,7 @@ static void ctrl_a_other_key_discarded_with_hint(void **state)
 	(void)state;
 	type("\x01q\x01" "0z");
 	assert_string_equal(received(uart[0]), "z");
-	assert_int_equal(fake_console_count("console: Ctrl-A then 1-9 selects a partition"), 2);
+	assert_int_equal(fake_console_count("console: Ctrl-A then 1-9 selects a partition, n/p the next/previous"), 2);
 	assert_ptr_equal(console_router_focus(r), uart[0]);
 }
 
@@ -290,6 +322,8 @@ int main(void)
 		T(attach_twice_keeps_place),
 		T(attach_beyond_max_refused),
 		T(first_partition_has_focus),
+		T(ctrl_a_n_p_cycle_with_wrap),
+		T(ctrl_a_n_reaches_partitions_past_the_ninth),
 		T(ctrl_a_digit_switches_focus),
 		T(ctrl_a_ctrl_a_sends_literal),
 		T(ctrl_a_other_key_discarded_with_hint),
