@@ -163,6 +163,22 @@ static void guest_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 	segment(sel, selector, 0, 0xffffffff, ar);
 }
 
+/* RIP, RSP, RFLAGS and the MSR-like state at reset (SDM Vol. 3A §9.1.1,
+ * Table 9-1: DR7 0x400, PAT power-on value, SYSENTER 0), shared by the boot
+ * entry and the start-up of an application processor. */
+static void entry_registers(uint64_t rip)
+{
+	vmcs_write(GUEST_RIP, rip);
+	vmcs_write(GUEST_RSP, 0);
+	vmcs_write(GUEST_RFLAGS, RFLAGS_RESERVED1);
+	vmcs_write(GUEST_DR7, 0x400);
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
+	vmcs_write(GUEST_SYSENTER_CS, 0);
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
+}
+
 static void guest_state(struct vcpu *v)
 {
 	const struct partition *p = v->part;
@@ -200,15 +216,7 @@ static void guest_state(struct vcpu *v)
 
 	vmcs_write(VM_ENTRY_CONTROLS, lm ? vmcs_read(VM_ENTRY_CONTROLS) | ENTRY_IA32E_MODE
 				: vmcs_read(VM_ENTRY_CONTROLS) & ~(uint64_t)ENTRY_IA32E_MODE);
-	vmcs_write(GUEST_RIP, p->entry_rip);
-	vmcs_write(GUEST_RSP, 0);
-	vmcs_write(GUEST_RFLAGS, RFLAGS_RESERVED1);
-	vmcs_write(GUEST_DR7, 0x400);
-	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
-	vmcs_write(GUEST_SYSENTER_CS, 0);
-	vmcs_write(GUEST_SYSENTER_ESP, 0);
-	vmcs_write(GUEST_SYSENTER_EIP, 0);
+	entry_registers(p->entry_rip);
 }
 
 int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
@@ -408,15 +416,7 @@ void vcpu_reset_sipi(struct vcpu *v, uint8_t vector)
 	vmcs_write(GUEST_IDTR_BASE, 0);
 	vmcs_write(GUEST_IDTR_LIMIT, 0xffff);
 
-	vmcs_write(GUEST_RIP, 0);
-	vmcs_write(GUEST_RSP, 0);
-	vmcs_write(GUEST_RFLAGS, RFLAGS_RESERVED1);
-	vmcs_write(GUEST_DR7, 0x400);
-	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
-	vmcs_write(GUEST_SYSENTER_CS, 0);
-	vmcs_write(GUEST_SYSENTER_ESP, 0);
-	vmcs_write(GUEST_SYSENTER_EIP, 0);
+	entry_registers(0);
 }
 
 static void invept_all(void)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <le_bytes.h>
 
 #include <septum/multiboot.h>
 
@@ -28,21 +29,6 @@ static uint8_t img[IMG_MAX];
 static size_t img_size;
 static uint8_t *ram;
 static char why[MB_WHY_MAX];
-
-static void put(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static uint8_t file_byte(uint64_t off)
 {
