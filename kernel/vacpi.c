@@ -152,6 +152,7 @@ _Static_assert(VACPI_COM1_PORT == VUART_BASE && VACPI_COM1_PORTS == VUART_PORTS,
 
 /* §6.4.3.5 Address Space Descriptors: Resource Type, General Flags. */
 #define ADDR_TYPE_MEM   0
+#define ADDR_TYPE_IO    1
 #define ADDR_TYPE_BUS   2
 /* General Flags: bit 0 clear = producer (a window handed to the children),
  * bit 1 clear = positive decode, bit 2 _MIF, bit 3 _MAF: fixed range. */
@@ -160,13 +161,15 @@ _Static_assert(VACPI_COM1_PORT == VUART_BASE && VACPI_COM1_PORTS == VUART_PORTS,
  * non-cacheable (a prefetchable BAR may sit in such a window, not the
  * reverse), bits 4:3 _MTP 0 = AddressRangeMemory. */
 #define MEM_FLAGS_RW_UC      0x01
+/* I/O Type Specific Flags: bits 1:0 _RNG 3 = both ISA and non-ISA ranges. */
+#define IO_FLAGS_ENTIRE      0x03
 
 #define WORD_ADDR_LEN   16   /* §6.4.3.5.3: 3-byte large item header + 13 */
 #define DWORD_ADDR_LEN  26   /* §6.4.3.5.2: 3 + 23 */
 #define QWORD_ADDR_LEN  46   /* §6.4.3.5.1: 3 + 43 */
 #define IO_DESC_LEN     8    /* §6.4.2.5 */
 #define END_TAG_LEN     2    /* §6.4.2.9 */
-#define PCI0_CRS_MAX    (WORD_ADDR_LEN + IO_DESC_LEN + DWORD_ADDR_LEN + QWORD_ADDR_LEN + END_TAG_LEN)
+#define PCI0_CRS_MAX    (2 * WORD_ADDR_LEN + IO_DESC_LEN + DWORD_ADDR_LEN + QWORD_ADDR_LEN + END_TAG_LEN)
 /* Scope (1 + 2 + 5) + Device (2 + 2 + 4) + _HID (10) + _SEG, _BBN, _UID
  * (6 each) + _CRS (5 + 1 + 2 + 2 + resources). */
 #define PCI0_AML_MAX    (8 + 8 + 10 + 18 + 10 + PCI0_CRS_MAX)
@@ -296,6 +299,10 @@ static size_t pci0_crs(const struct vacpi_window *w32, const struct vacpi_window
 	emit_le(&a, VACPI_PCI_CFG_PORT, 2);
 	emit8(&a, 0x01);
 	emit8(&a, VACPI_PCI_CFG_PORTS);
+	/* §6.4.3.5.3 Word Address Space Descriptor: the I/O window, where
+	 * firmware put the I/O BARs of assigned functions (vPCI refuses one
+	 * over a port Septum emulates; those are all below the window). */
+	emit_addr(&a, 0x88, 2, ADDR_TYPE_IO, IO_FLAGS_ENTIRE, VACPI_PCI_IO_MIN, VACPI_PCI_IO_MAX);
 	/* §6.4.3.5.2 DWord and §6.4.3.5.1 QWord Address Space Descriptors. */
 	if (w32->len)
 		emit_addr(&a, 0x87, 4, ADDR_TYPE_MEM, MEM_FLAGS_RW_UC, w32->base.v,

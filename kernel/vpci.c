@@ -32,7 +32,10 @@
 #include <septum/log.h>
 #include <septum/partition.h>
 #include <septum/pci_hw.h>
+#include <septum/abi.h>
+#include <septum/vacpi.h>
 #include <septum/vpci.h>
+#include <septum/vuart.h>
 #include <vmx/ept.h>
 
 _Static_assert(VPCI_MAX_DEVS == CFG_MAX_PCI, "one vpci_dev per pci = entry");
@@ -340,7 +343,8 @@ static void restore_bars(const struct vpci_dev *d)
 static void bar_write(const struct partition *p, struct vpci_dev *d, unsigned i, uint32_t v)
 {
 	struct vpci_bar *b = &d->bar[i];
-	uint32_t amask = b->mask & (b->kind == VPCI_BAR_MEM64_HI ? 0xffffffffu : PCI_BAR_MEM_MASK);
+	uint32_t amask = b->mask & (b->kind == VPCI_BAR_MEM64_HI ? 0xffffffffu :
+				    b->kind == VPCI_BAR_IO ? PCI_BAR_IO_MASK : PCI_BAR_MEM_MASK);
 
 	if (b->kind == VPCI_BAR_NONE)
 		return;
@@ -562,6 +566,40 @@ static int check_mem_bar(const struct partition *p, pci_bdf_t bdf, unsigned i, u
 	return 0;
 }
 
+/*
+ * Ports Septum emulates for every partition: an I/O BAR passed through
+ * may not hide them (they would stop exiting) — the vUART, the PCI
+ * configuration ports with the reset register 0xcf9, the keyboard
+ * controller's command port, the test-exit and mark ports, the vACPI
+ * sleep registers.
+ */
+static const struct { uint16_t first, last; const char *what; } emulated_ports[] = {
+	{ VUART_BASE, VUART_BASE + VUART_PORTS - 1, "the virtual UART" },
+	{ VPCI_ADDR_PORT, VPCI_DATA_PORT + 3, "PCI configuration space" },
+	{ 0x64, 0x64, "the keyboard controller's reset port" },
+	{ SEPTUM_TEST_EXIT_PORT, SEPTUM_MARK_PORT, "Septum's test ports" },
+	{ VACPI_SLEEP_CTL_PORT, VACPI_SLEEP_STS_PORT, "the ACPI sleep registers" },
+};
+
+/* A decoded I/O BAR: can its ports go straight to the device? */
+static int check_io_bar(pci_bdf_t bdf, unsigned i, uint64_t base, uint64_t size, char *why, size_t whylen)
+{
+	if (size == 0)
+		return failf(why, whylen, bdf, "BAR %u implements no port bits", i);
+	if (base == 0)
+		return failf(why, whylen, bdf, "I/O BAR %u (%llu ports) has no address: firmware did not assign it", i,
+			     (unsigned long long)size);
+	if (base + size > 0x10000)
+		return failf(why, whylen, bdf, "I/O BAR %u (ports 0x%llx, %llu) ends beyond port 0xffff", i,
+			     (unsigned long long)base, (unsigned long long)size);
+	for (size_t k = 0; k < ARRAY_SIZE(emulated_ports); k++)
+		if (base <= emulated_ports[k].last && base + size > emulated_ports[k].first)
+			return failf(why, whylen, bdf, "I/O BAR %u (ports 0x%llx-0x%llx) overlaps %s (0x%x-0x%x)", i,
+				     (unsigned long long)base, (unsigned long long)(base + size - 1),
+				     emulated_ports[k].what, emulated_ports[k].first, emulated_ports[k].last);
+	return 0;
+}
+
 static int decode_bars(const struct partition *p, struct vpci_dev *d, char *why, size_t whylen)
 {
 	uint32_t orig[PCI_NUM_BARS], mask[PCI_NUM_BARS];
@@ -574,11 +612,18 @@ static int decode_bars(const struct partition *p, struct vpci_dev *d, char *why,
 
 		if (mask[i] == 0)
 			continue;             /* not implemented */
-		if (orig[i] & PCI_BAR_IO)
-			return failf(why, whylen, d->bdf,
-				     "BAR %u is an I/O BAR (ports 0x%x, %llu bytes): I/O BARs cannot be passed through",
-				     i, orig[i] & PCI_BAR_IO_MASK,
-				     (unsigned long long)lowest_bit(mask[i] & PCI_BAR_IO_MASK));
+		if (orig[i] & PCI_BAR_IO) {
+			/* §7.5.1.2.1: bits 31:2 are the port address; only the
+			 * low 16 exist on x86, upper ones may read as 0 or 1. */
+			base = orig[i] & PCI_BAR_IO_MASK & 0xffffu;
+			size = lowest_bit(mask[i] & PCI_BAR_IO_MASK & 0xffffu);
+			if (check_io_bar(d->bdf, i, base, size, why, whylen))
+				return -1;
+			*b = (struct vpci_bar){ VPCI_BAR_IO, orig[i], mask[i], false };
+			d->bar_base[i] = base;
+			d->bar_size[i] = size;
+			continue;
+		}
 		if (type == PCI_BAR_MEM_64) {
 			if (i == PCI_NUM_BARS - 1)
 				return failf(why, whylen, d->bdf, "BAR %u is 64-bit but is the last BAR", i);
@@ -736,7 +781,9 @@ static int check_overlaps(const struct vpci_dev *devs, unsigned n, char *why, si
 					uint64_t s1 = devs[a].bar_base[i], e1 = s1 + devs[a].bar_size[i];
 					uint64_t s2 = devs[b].bar_base[j], e2 = s2 + devs[b].bar_size[j];
 
-					if (devs[a].bar_size[i] && devs[b].bar_size[j] && s1 < e2 && s2 < e1)
+					bool io1 = devs[a].bar[i].kind == VPCI_BAR_IO, io2 = devs[b].bar[j].kind == VPCI_BAR_IO;
+
+					if (devs[a].bar_size[i] && devs[b].bar_size[j] && io1 == io2 && s1 < e2 && s2 < e1)
 						return failf(why, whylen, devs[b].bdf,
 							     "BAR %u overlaps BAR %u of " BDF_FMT, j, i,
 							     BDF_ARGS(devs[a].bdf));
@@ -772,6 +819,11 @@ static int map_bars(struct partition *p, const struct vpci_dev *d, char *why, si
 
 		if (!size)
 			continue;
+		if (d->bar[i].kind == VPCI_BAR_IO) {
+			pr_info("partition %s: PCI " BDF_FMT " BAR %u: ports 0x%llx-0x%llx passed through", p->name,
+				BDF_ARGS(d->bdf), i, (unsigned long long)base, (unsigned long long)(base + size - 1));
+			continue;      /* vpci_io_bitmap_open(), at each vCPU's set-up */
+		}
 		/* Uncached, no execute: device registers, never code. */
 		rc = ept_map(&p->ept, gpa(base), hpa(base), size, EPT_R | EPT_W, EPT_MT_UC);
 		if (rc == -ENOMEM)
@@ -786,6 +838,24 @@ static int map_bars(struct partition *p, const struct vpci_dev *d, char *why, si
 			BDF_ARGS(d->bdf), i, (unsigned long long)base, (unsigned long long)(size >> 10));
 	}
 	return 0;
+}
+
+void vpci_io_bitmap_open(const struct partition *p, uint8_t *bitmap_a, uint8_t *bitmap_b)
+{
+	for (unsigned i = 0; i < p->vpci.ndevs; i++) {
+		const struct vpci_dev *d = &p->vpci.dev[i];
+
+		for (unsigned b = 0; b < PCI_NUM_BARS; b++) {
+			if (d->bar[b].kind != VPCI_BAR_IO)
+				continue;
+			for (uint64_t port = d->bar_base[b]; port < d->bar_base[b] + d->bar_size[b]; port++) {
+				uint8_t *bm = port < 0x8000 ? bitmap_a : bitmap_b;
+				unsigned bit = (unsigned)(port & 0x7fff);
+
+				bm[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+			}
+		}
+	}
 }
 
 void vpci_reset(struct partition *p)

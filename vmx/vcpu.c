@@ -235,9 +235,11 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 		return -1;
 	}
 	/* Every port exits: the partition sees only the devices Septum
-	 * emulates (SDM Vol. 3C §25.6.4). MSRs follow the policy table. */
+	 * emulates (SDM Vol. 3C §25.6.4), and the ports of the I/O BARs of
+	 * devices assigned to it. MSRs follow the policy table. */
 	msr_bitmap_build(v->msr_bitmap, true);
 	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
+	vpci_io_bitmap_open(v->part, v->io_bitmaps, (uint8_t *)v->io_bitmaps + PAGE_SIZE);
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	xapic_reset(&v->xapic);
 	*(uint32_t *)v->vmcs = vmx_caps.revision;

@@ -874,11 +874,93 @@ static void test_refuse_unknown_header(void **state)
 	init_refused("PCI 02:01.0: has the unknown header type 5");
 }
 
-static void test_refuse_io_bar(void **state)
+/* I/O BARs: ports straight to the device through the I/O bitmaps. */
+static bool port_exits(const uint8_t *a, const uint8_t *b, unsigned port)
+{
+	const uint8_t *bm = port < 0x8000 ? a : b;
+
+	return (bm[(port & 0x7fff) / 8] >> (port % 8)) & 1;
+}
+
+static void test_io_bar_passed_through(void **state)
+{
+	static uint8_t a[4096], b[4096];
+
+	(void)state;
+	assign(1, IDE);
+	init_ok();
+	assert_int_equal(part.vpci.ndevs, 1);
+	memset(a, 0xff, sizeof(a));
+	memset(b, 0xff, sizeof(b));
+	vpci_io_bitmap_open(&part, a, b);
+	for (unsigned port = 0xbff0; port < 0xc020; port++)
+		assert_int_equal(port_exits(a, b, port), !(port >= 0xc000 && port < 0xc010));
+	for (unsigned i = 0; i < sizeof(a); i++)
+		assert_int_equal(a[i], 0xff);              /* nothing below 0x8000 opened */
+	assert_int_equal(part.vpci.dev[0].bar[4].kind, VPCI_BAR_IO);
+}
+
+static void test_io_bar_sizing_and_no_move(void **state)
 {
 	(void)state;
 	assign(1, IDE);
-	init_refused("PCI 00:01.1: BAR 4 is an I/O BAR (ports 0xc000, 16 bytes): I/O BARs cannot be passed through");
+	init_ok();
+	assert_int_equal(rd(IDE, PCI_BAR0 + 16, 4), 0xc001);
+	wr(IDE, PCI_BAR0 + 16, 4, 0xffffffff);
+	assert_int_equal(rd(IDE, PCI_BAR0 + 16, 4), 0xfffffff1u);
+	wr(IDE, PCI_BAR0 + 16, 4, 0xc001);
+	assert_int_equal(rd(IDE, PCI_BAR0 + 16, 4), 0xc001);
+	wr(IDE, PCI_BAR0 + 16, 4, 0xd001);
+	assert_int_equal(rd(IDE, PCI_BAR0 + 16, 4), 0xc001);
+	assert_int_equal(fake_pci_get(IDE, PCI_BAR0 + 16, 4), 0xc001);
+	assert_int_equal(fake_console_count("refused moving BAR 4 from 0xc000 to 0xd000"), 1);
+}
+
+static void test_no_io_bar_opens_nothing(void **state)
+{
+	static uint8_t a[4096], b[4096];
+
+	(void)state;
+	assign(1, NIC);
+	init_ok();
+	memset(a, 0xff, sizeof(a));
+	memset(b, 0xff, sizeof(b));
+	vpci_io_bitmap_open(&part, a, b);
+	for (unsigned i = 0; i < sizeof(a); i++)
+		assert_true(a[i] == 0xff && b[i] == 0xff);
+}
+
+static void test_refuse_io_bar_over_vuart(void **state)
+{
+	(void)state;
+	fake_pci_bar(IDE, 4, 0x3f0, 16, PCI_BAR_IO);
+	assign(1, IDE);
+	init_refused("PCI 00:01.1: I/O BAR 4 (ports 0x3f0-0x3ff) overlaps the virtual UART (0x3f8-0x3ff)");
+}
+
+static void test_refuse_io_bar_over_pci_ports(void **state)
+{
+	(void)state;
+	fake_pci_bar(IDE, 4, 0xcf0, 16, PCI_BAR_IO);
+	assign(1, IDE);
+	init_refused("PCI 00:01.1: I/O BAR 4 (ports 0xcf0-0xcff) overlaps PCI configuration space (0xcf8-0xcff)");
+}
+
+static void test_refuse_io_bar_unassigned(void **state)
+{
+	(void)state;
+	fake_pci_bar(IDE, 4, 0, 16, PCI_BAR_IO);
+	assign(1, IDE);
+	init_refused("PCI 00:01.1: I/O BAR 4 (16 ports) has no address: firmware did not assign it");
+}
+
+static void test_refuse_io_bars_overlapping(void **state)
+{
+	(void)state;
+	fake_pci_add(PCI_BDF(0, 5, 0), 0x8086, 0x7020, 0x0c03, 0x00);
+	fake_pci_bar(PCI_BDF(0, 5, 0), 0, 0xc008, 8, PCI_BAR_IO);
+	assign(2, IDE, PCI_BDF(0, 5, 0));
+	init_refused("PCI 00:05.0: BAR 0 overlaps BAR 4 of 00:01.1");
 }
 
 static void test_refuse_bar_in_ram(void **state)
@@ -999,8 +1081,9 @@ static void test_refuse_too_many(void **state)
 static void test_refusal_changes_nothing(void **state)
 {
 	(void)state;
+	fake_pci_bar(IDE, 4, 0x3f0, 16, PCI_BAR_IO);
 	assign(2, NIC, IDE);
-	init_refused("PCI 00:01.1: BAR 4 is an I/O BAR (ports 0xc000, 16 bytes): I/O BARs cannot be passed through");
+	init_refused("PCI 00:01.1: I/O BAR 4 (ports 0x3f0-0x3ff) overlaps the virtual UART (0x3f8-0x3ff)");
 	expect_unmapped(NIC_BAR0);
 	assert_int_equal(fake_pci_get(NIC, CAP_MSIX + 2, 2), 0x8003);   /* not quiesced */
 	assert_int_equal(fake_console_count("IOMMU"), 0);
@@ -1060,7 +1143,13 @@ int main(void)
 		T(test_refuse_pci_bridge),
 		T(test_refuse_cardbus_bridge),
 		T(test_refuse_unknown_header),
-		T(test_refuse_io_bar),
+		T(test_io_bar_passed_through),
+		T(test_io_bar_sizing_and_no_move),
+		T(test_no_io_bar_opens_nothing),
+		T(test_refuse_io_bar_over_vuart),
+		T(test_refuse_io_bar_over_pci_ports),
+		T(test_refuse_io_bar_unassigned),
+		T(test_refuse_io_bars_overlapping),
 		T(test_refuse_bar_in_ram),
 		T(test_refuse_subpage_bar),
 		T(test_refuse_unassigned_bar),

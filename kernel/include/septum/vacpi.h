@@ -72,6 +72,10 @@
  */
 #define VACPI_PCI_CFG_PORT    0x0cf8
 #define VACPI_PCI_CFG_PORTS   8
+/* The I/O window: where assigned I/O BARs may lie. Every port Septum
+ * emulates is below it (docs/platform.md), as are the legacy ISA ports. */
+#define VACPI_PCI_IO_MIN      0x1000
+#define VACPI_PCI_IO_MAX      0xffff
 #define VACPI_PCI_MEM32_MIN   0x80000000ull
 #define VACPI_PCI_MEM32_MAX   0xfebfffffull
 #define VACPI_PCI_MEM64_MIN   0x100000000ull

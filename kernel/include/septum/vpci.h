@@ -39,6 +39,7 @@ enum vpci_bar_kind {
 	VPCI_BAR_MEM32,
 	VPCI_BAR_MEM64_LO,            /* low half of a 64-bit BAR ... */
 	VPCI_BAR_MEM64_HI,            /* ... and the register after it */
+	VPCI_BAR_IO,                  /* I/O ports, passed through by the I/O bitmaps */
 };
 
 struct vpci_bar {
@@ -59,7 +60,7 @@ struct vpci_cap {
 struct vpci_dev {
 	pci_bdf_t bdf;
 	struct vpci_bar bar[PCI_NUM_BARS];
-	uint64_t bar_base[PCI_NUM_BARS];  /* decoded base/size, at the low register */
+	uint64_t bar_base[PCI_NUM_BARS];  /* decoded base/size, at the low register (I/O: ports) */
 	uint64_t bar_size[PCI_NUM_BARS];
 	unsigned ncaps;
 	struct vpci_cap cap[VPCI_MAX_CAPS];
@@ -76,6 +77,13 @@ struct vpci_state {
 	unsigned ndevs;
 	struct vpci_dev dev[VPCI_MAX_DEVS];
 };
+
+/*
+ * Opens the ports of p's assigned I/O BARs in a VMX I/O bitmap pair (A:
+ * ports 0-0x7fff, B: 0x8000-0xffff, SDM Vol. 3C §25.6.4; a clear bit lets
+ * the access through without an exit). Every other bit is left as it is.
+ */
+void vpci_io_bitmap_open(const struct partition *p, uint8_t *bitmap_a, uint8_t *bitmap_b);
 
 static inline bool vpci_port(uint16_t port)
 {
