@@ -24,6 +24,7 @@
 #define CPUID1_EDX_TM         (1u << 29)
 #define CPUID1_EDX_PBE        (1u << 31)
 #define CPUID7_EBX_TSC_ADJUST (1u << 1)
+#define CPUIDD1_EAX_XSAVEC    (1u << 1)
 #define CPUIDD1_EAX_XSAVES    (1u << 3)
 #define CPUIDD1_EAX_XFD       (1u << 4)
 #define CPUID7_EDX_ARCH_CAPABILITIES (1u << 29)
@@ -66,10 +67,14 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 	case 0xd:
 		/* XSAVE features: XSAVES and XFD need IA32_XSS / IA32_XFD, which
 		 * partitions do not get, so no supervisor state components
-		 * either (SDM Vol. 1 §13.2). XSAVEOPT, XSAVEC, XGETBV with ECX = 1
-		 * work on user state alone and stay. */
+		 * either (SDM Vol. 1 §13.2). XSAVEC is not offered: guests use
+		 * the standard format, whose layout CPUID.(0DH,i) states for
+		 * every CPU (Linux with XSAVEC and AVX-512 corrupted memory on
+		 * Bochs 2.7, whose compacted format is not the SDM's:
+		 * docs/platform.md).
+		 * XSAVEOPT and XGETBV with ECX = 1 stay. */
 		if (subleaf == 1) {
-			r->eax &= ~(CPUIDD1_EAX_XSAVES | CPUIDD1_EAX_XFD);
+			r->eax &= ~(CPUIDD1_EAX_XSAVEC | CPUIDD1_EAX_XSAVES | CPUIDD1_EAX_XFD);
 			r->ecx = r->edx = 0;
 		}
 		break;
@@ -139,6 +144,23 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 #define XCR0_AVX512    (BIT(5) | BIT(6) | BIT(7))   /* opmask, ZMM_Hi256, Hi16_ZMM */
 #define XCR0_TILECFG   BIT(17)
 #define XCR0_TILEDATA  BIT(18)
+
+uint32_t xsave_compacted_size(uint64_t xcr0, void (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t out[4]))
+{
+	uint32_t size = 512 + 64;       /* legacy region + XSAVE header (SDM Vol. 1 §13.4) */
+
+	for (unsigned i = 2; i < 64; i++) {
+		uint32_t r[4];
+
+		if (!(xcr0 & BIT(i)))
+			continue;
+		cpuid(0xd, i, r);
+		if (r[2] & BIT(1))          /* ECX[1]: 64-byte aligned when compacted (§13.4.3) */
+			size = (size + 63) & ~63u;
+		size += r[0];
+	}
+	return size;
+}
 
 int xcr0_check(uint64_t supported, uint64_t val, char *why, size_t whylen)
 {

@@ -76,6 +76,8 @@ static bool handle_cpuid(struct vcpu *v, struct guest_regs *r)
 	 * ran it, so they are set from the guest's CR4 here. */
 	if (leaf == 1 && (vmcs_read(GUEST_CR4) & CR4_OSXSAVE))
 		res.ecx |= CPUID1_ECX_OSXSAVE;
+	if (leaf == 0xd && sub == 1)
+		res.ebx = xsave_compacted_size(v->xcr0, vmx_hw_cpuid);
 	if (leaf == 7 && sub == 0)
 		res.ecx = (res.ecx & ~CPUID7_ECX_OSPKE) | ((vmcs_read(GUEST_CR4) & CR4_PKE) ? CPUID7_ECX_OSPKE : 0);
 	r->rax = res.eax;
@@ -170,6 +172,7 @@ static bool handle_xsetbv(struct vcpu *v, struct guest_regs *r)
 		return true;
 	}
 	vmx_hw_xsetbv(val);
+	v->xcr0 = val;
 	skip_instruction();
 	return true;
 }

@@ -242,6 +242,7 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	vpci_io_bitmap_open(v->part, v->io_bitmaps, (uint8_t *)v->io_bitmaps + PAGE_SIZE);
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	xapic_reset(&v->xapic);
+	v->xcr0 = 1;
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 
 	pa = (uint64_t)(uintptr_t)v->vmcs;
@@ -352,8 +353,9 @@ static void vcpu_common_reset(struct vcpu *v)
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	xapic_reset(&v->xapic);
 	msr_bitmap_build(v->msr_bitmap, true);
+	v->xcr0 = 1;                      /* XCR0 after reset: x87 only (SDM Vol. 1 §13.3) */
 	if (host_has_xsave())
-		vmx_hw_xsetbv(1);             /* XCR0 after reset: x87 only (SDM Vol. 1 §13.3) */
+		vmx_hw_xsetbv(v->xcr0);
 	vmcs_write(VM_ENTRY_INTR_INFO, 0);
 	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);

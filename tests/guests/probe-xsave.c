@@ -54,6 +54,7 @@ int main(void)
 	supported = ((uint64_t)d0.edx << 32) | d0.eax;
 	gprintf("probe-xsave: XCR0 components supported 0x%llx\n", (unsigned long long)supported);
 	expect(!((d1.eax >> 3) & 1), "CPUID.(0DH,1): XSAVES hidden", d1.eax);
+	expect(!((d1.eax >> 1) & 1), "CPUID.(0DH,1): XSAVEC hidden", d1.eax);
 	x = xgetbv0();
 	expect(x == 1, "XCR0 starts at x87 only", x);
 
@@ -79,6 +80,32 @@ int main(void)
 		expect(rc == 0, "AVX with AVX in XCR0 runs", (uint64_t)rc);
 	} else {
 		guest_fail("probe-xsave: no AVX state on this CPU");
+	}
+	/* What Linux checks before it keeps XSAVE: with every supported
+	 * component in XCR0, CPUID.(0DH,0).EBX (the size for the current XCR0)
+	 * is where the last component ends (its CPUID.(0DH,i) offset + size). */
+	rc = guarded_xsetbv(0, supported);
+	{
+		uint32_t end = 576, top = 0, packed = 576;
+
+		for (unsigned i = 2; i < 32; i++) {
+			struct cpuid_regs di = cpuid(0xd, i);
+
+			if (!((supported >> i) & 1))
+				continue;
+			gprintf("probe-xsave: component %u: offset %u size %u\n", i, di.ebx, di.eax);
+			if (di.ebx + di.eax > end)
+				end = di.ebx + di.eax, top = i;
+			if (di.ecx & 2)
+				packed = (packed + 63) & ~63u;
+			packed += di.eax;
+		}
+		d0 = cpuid(0xd, 0);
+		d1 = cpuid(0xd, 1);
+		expect(rc == 0 && d0.ebx == end, "CPUID.(0DH,0).EBX matches the last component's end", d0.ebx);
+		expect(d1.ebx == packed, "CPUID.(0DH,1).EBX is the compacted size of the same components", d1.ebx);
+		gprintf("probe-xsave: XCR0 0x%llx: EBX %u, component %u ends at %u\n", (unsigned long long)supported,
+			d0.ebx, top, end);
 	}
 	guarded_xsetbv(0, 1);
 	write_cr4(read_cr4() & ~CR4_OSXSAVE);

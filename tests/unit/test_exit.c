@@ -84,6 +84,7 @@ static int setup(void **state)
 		return -1;
 	msr_bitmap_build(v->msr_bitmap, true);
 	xapic_reset(&v->xapic);
+	v->xcr0 = 1;
 	fake_cpu = CPU;
 	vuart_init(&p->uart, p->name);
 	atomic_store(&p->state, PART_RUNNING);
@@ -485,6 +486,27 @@ static void cpuid1_osxsave_follows_guest_cr4(void **state)
 	r.rax = 1;
 	assert_true(do_exit(EXIT_CPUID, 0, 2));
 	assert_int_equal(r.rcx & (3u << 26), 3u << 26);
+}
+
+static void cpuid_d1_ebx_is_compacted_size_of_guest_xcr0(void **state)
+{
+	(void)state;
+	xsave_guest();
+	fake_cpuid_set(0xd, 1, 0xf, 2688, 0, 0);          /* a host value (Bochs: the standard size) */
+	fake_cpuid_set(0xd, 2, 256, 576, 0, 0);
+	r.rax = 0xd;
+	r.rcx = 1;
+	assert_true(do_exit(EXIT_CPUID, 0, 2));
+	assert_int_equal(r.rbx, 576);                      /* XCR0 = x87 after reset */
+	assert_int_equal(r.rax, 0x5);                      /* XSAVEC, XSAVES hidden */
+	r.rcx = 0;
+	r.rax = 0x7;
+	r.rdx = 0;
+	assert_true(do_exit(EXIT_XSETBV, 0, 3));
+	r.rax = 0xd;
+	r.rcx = 1;
+	assert_true(do_exit(EXIT_CPUID, 0, 2));
+	assert_int_equal(r.rbx, 832);                      /* x87, SSE, AVX packed */
 }
 
 static void xsetbv_valid_value_loaded(void **state)
@@ -1632,6 +1654,7 @@ int main(void)
 		T(wrmsr_apic_base_same_value_accepted),
 		T(rdmsr_arch_capabilities_claims_nothing),
 		T(cpuid1_osxsave_follows_guest_cr4),
+		T(cpuid_d1_ebx_is_compacted_size_of_guest_xcr0),
 		T(xsetbv_valid_value_loaded),
 		T(xsetbv_without_osxsave_ud),
 		T(xsetbv_cpl3_gp),

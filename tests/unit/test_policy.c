@@ -780,20 +780,45 @@ static void cpuid1_hides_apic_while_disabled(void **state)
 
 /* ------------------------------------------------------------ XSAVE */
 
-static void cpuid_d1_hides_xsaves_xfd_and_supervisor_states(void **state)
+static void cpuid_d1_hides_xsavec_xsaves_xfd_and_supervisor_states(void **state)
 {
 	struct cpuid_result r;
 
 	(void)state;
 	r = (struct cpuid_result){ 0x1f, 0x3c0, 0x1900, 0x1 };
 	cpuid_policy(v, 0xd, 1, &r);
-	assert_int_equal(r.eax, 0x07);        /* XSAVEOPT, XSAVEC, XGETBV1 kept; XSAVES, XFD gone */
+	assert_int_equal(r.eax, 0x05);        /* XSAVEOPT, XGETBV1 kept; XSAVEC, XSAVES, XFD gone */
 	assert_int_equal(r.ebx, 0x3c0);
 	assert_int_equal(r.ecx, 0);
 	assert_int_equal(r.edx, 0);
 	r = (struct cpuid_result){ 0xe7, 0x340, 0xa88, 0 };
 	cpuid_policy(v, 0xd, 0, &r);
 	assert_int_equal(r.eax, 0xe7);        /* subleaf 0: the host's */
+}
+
+/* CPUID.(0DH,i): EAX size, ECX[1] 64-byte alignment when compacted. */
+static void fake_xsave_leaves(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	static const uint32_t size[8] = { 0, 0, 256, 40, 16, 64, 512, 1024 };
+	static const uint32_t align[8] = { 0, 0, 0, 0, 2, 2, 0, 0 };
+
+	assert_int_equal(leaf, 0xd);
+	assert_in_range(sub, 2, 7);
+	out[0] = size[sub];
+	out[1] = 0;
+	out[2] = align[sub];
+	out[3] = 0;
+}
+
+static void xsave_compacted_size_packs_and_aligns(void **state)
+{
+	(void)state;
+	assert_int_equal(xsave_compacted_size(0x3, fake_xsave_leaves), 576);          /* x87, SSE */
+	assert_int_equal(xsave_compacted_size(0x7, fake_xsave_leaves), 832);          /* + AVX */
+	/* + 40 bytes (832..872), then a 64-byte aligned 16-byte component: 896..912 */
+	assert_int_equal(xsave_compacted_size(0x1f, fake_xsave_leaves), 912);
+	/* AVX-512 without MPX: disabled components take no room when compacted */
+	assert_int_equal(xsave_compacted_size(0xe7, fake_xsave_leaves), 832 + 64 + 512 + 1024);
 }
 
 static int xcr0(uint64_t supported, uint64_t val, const char *reason)
@@ -926,7 +951,8 @@ int main(void)
 		I(xicr_physical_broadcast_refused),
 		I(xicr_shorthand_others),
 		T(cpuid1_hides_apic_while_disabled),
-		T(cpuid_d1_hides_xsaves_xfd_and_supervisor_states),
+		T(cpuid_d1_hides_xsavec_xsaves_xfd_and_supervisor_states),
+		T(xsave_compacted_size_packs_and_aligns),
 		T(xcr0_accepts_what_linux_writes),
 		T(xcr0_refuses_unsupported_component),
 		T(xcr0_refuses_x87_clear),

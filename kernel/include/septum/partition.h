@@ -71,6 +71,7 @@ struct vcpu {
 	bool launched;
 	uint64_t apic_base;           /* IA32_APIC_BASE as the guest sees it */
 	struct xapic_state xapic;     /* registers only xAPIC mode has (septum/xapic.h) */
+	uint64_t xcr0;                /* the guest's XCR0 (loaded in the CPU too) */
 	struct guest_regs regs;       /* initial GPRs */
 	_Atomic uint32_t run;         /* enum vcpu_run_state | SIPI vector << 8 */
 	jmp_buf leave;                /* vcpu_enter() returns through this */

@@ -56,4 +56,14 @@ enum ipi_verdict xapic_icr_filter(const struct partition *p, cpuid_t self, uint6
  */
 int xcr0_check(uint64_t supported, uint64_t val, char *why, size_t whylen);
 
+/*
+ * CPUID.(0DH,1):EBX, the XSAVEC/XSAVES (compacted) area size for @xcr0
+ * with no supervisor state (partitions get no IA32_XSS): the legacy
+ * region and header, then each enabled component i >= 2 in order, aligned
+ * to 64 bytes where CPUID.(0DH,i):ECX[1] says so (SDM Vol. 1 §13.4.3).
+ * Computed rather than passed through: the host's value counts the
+ * host's IA32_XSS, and Bochs 2.7 reports the standard size there.
+ */
+uint32_t xsave_compacted_size(uint64_t xcr0, void (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t out[4]));
+
 #endif
