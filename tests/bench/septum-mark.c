@@ -6,8 +6,9 @@
  *
  *   septum-mark mark N       write N to SEPTUM_MARK_PORT: Septum logs the
  *                            partition's VM-exit counts so far, labelled N
- *   septum-mark phases I B   mark 2, sleep I s, mark 3, spin B s, mark 4
- *                            (the steady-state windows, see cmd_phases)
+ *   septum-mark phases I B [M]  mark M, sleep I s, mark M+1, spin B s,
+ *                            mark M+2 (M = 2 if not given; the steady-state
+ *                            windows, see cmd_phases)
  *   septum-mark hypervisor   print "Septum" and exit 0 when the Septum CPUID
  *                            leaves are there, else print "none", exit 1
  *   septum-mark off          end the emulator of a bare (no Septum) run:
@@ -34,7 +35,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: septum-mark mark N | phases IDLE BUSY | hypervisor | off\n");
+	fprintf(stderr, "usage: septum-mark mark N | phases IDLE BUSY [FIRST-MARK] | hypervisor | off\n");
 	return 2;
 }
 
@@ -94,14 +95,14 @@ static double now(void)
  * static glibc runs dozens of CPUIDs while it starts, and CPUID always
  * exits in VMX non-root operation: SDM Vol. 3C, "Instructions That Cause
  * VM Exits Unconditionally") falls inside a measured window:
- *   mark 2, sleep IDLE s, mark 3, spin BUSY s, mark 4.
+ *   mark M, sleep IDLE s, mark M+1, spin BUSY s, mark M+2.
  * The busy loop reads the clock through the vDSO (RDTSC, not intercepted)
  * and makes no system call. Prints the phases' CLOCK_MONOTONIC lengths and
  * the loop count.
  */
-static int cmd_phases(const char *idle_arg, const char *busy_arg)
+static int cmd_phases(const char *idle_arg, const char *busy_arg, const char *mark_arg)
 {
-	uint32_t idle, busy;
+	uint32_t idle, busy, first = 2;
 	uint64_t spins = 0;
 	double t0, t1, t2, end;
 	struct timespec ts;
@@ -111,19 +112,23 @@ static int cmd_phases(const char *idle_arg, const char *busy_arg)
 		fprintf(stderr, "septum-mark: phases wants two durations of 1..3600 seconds\n");
 		return 2;
 	}
+	if (mark_arg && (parse_u32(mark_arg, &first) || first > 0xfffffff0u)) {
+		fprintf(stderr, "septum-mark: phases: first mark '%s' is not a number below 0xfffffff0\n", mark_arg);
+		return 2;
+	}
 	if (grant_port(SEPTUM_MARK_PORT, 4))
 		return 1;
 	t0 = now();
-	mark(2);
+	mark(first);
 	ts = (struct timespec){ .tv_sec = idle };
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-	mark(3);
+	mark(first + 1);
 	t1 = now();
 	end = t1 + busy;
 	while (now() < end)
 		spins++;
-	mark(4);
+	mark(first + 2);
 	t2 = now();
 	printf("idle %.3f busy %.3f spins %llu\n", t1 - t0, t2 - t1, (unsigned long long)spins);
 	return 0;
@@ -164,8 +169,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "mark"))
 		return cmd_mark(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "phases"))
-		return cmd_phases(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "phases"))
+		return cmd_phases(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc == 2 && !strcmp(argv[1], "hypervisor"))
 		return cmd_hypervisor();
 	if (argc == 2 && !strcmp(argv[1], "off"))
