@@ -209,7 +209,7 @@ int partition_load_multiboot(struct partition *p, const void *image, size_t size
 	p->entry_cs = 0x08;
 	p->entry_ds = 0x10;
 	p->gdt_limit = 3 * 8 - 1;
-	p->os_guest = false;
+	p->os_guest = true;               /* an OS: its interrupts, HLT in hardware, ACPI S5 */
 	p->sleep_port = layout.sleep_ctl_port;
 	return 0;
 }
