@@ -154,28 +154,30 @@ void gprintf(const char *fmt, ...)
 
 int guest_failures;
 
+static void report(int ok, const char *fmt, va_list ap)
+{
+	if (!ok) {
+		guest_failures++;
+		uart_puts("FAIL: ");
+	}
+	gvprintf(fmt, ap);
+	uart_putc('\n');
+}
+
 void guest_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	guest_failures++;
-	uart_puts("FAIL: ");
 	va_start(ap, fmt);
-	gvprintf(fmt, ap);
+	report(0, fmt, ap);
 	va_end(ap);
-	uart_putc('\n');
 }
 
 void guest_check(int ok, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!ok) {
-		guest_failures++;
-		uart_puts("FAIL: ");
-	}
 	va_start(ap, fmt);
-	gvprintf(fmt, ap);
+	report(ok, fmt, ap);
 	va_end(ap);
-	uart_putc('\n');
 }
