@@ -342,7 +342,7 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	uint32_t msr = (uint32_t)r->rcx;
 	uint64_t val;
 
-	if (msr_read_access(msr) != MSR_EMULATE || msr_is_x2apic(msr)) {
+	if (msr_read_access(msr) != MSR_EMULATE) {
 		pr_debug("partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
