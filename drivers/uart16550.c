@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Polled 16550 driver for the physical console. */
+/* 16550 driver for the physical console: output polled, input polled or
+ * (uart16550_rx_irq_enable()) announced by the received-data interrupt. */
 #include <arch/cpu.h>
 #include <drivers/uart16550.h>
 #include <septum/console.h>
@@ -19,7 +20,16 @@ void uart16550_init(uint16_t port, unsigned baud)
 	outb(port + UART_DLM, (uint8_t)(div >> 8));
 	outb(port + UART_LCR, 0x03);          /* 8N1 */
 	outb(port + UART_FCR, 0x07);          /* FIFO on, cleared */
-	outb(port + UART_MCR, 0x03);          /* DTR, RTS */
+	outb(port + UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
+}
+
+void uart16550_rx_irq_enable(uint16_t port)
+{
+	/* PC16550D: INTR follows (LSR.DR && IER.ERBFI), so IER 0 then ERBFI
+	 * drops and re-raises it while data is waiting. */
+	outb(port + UART_IER, 0x00);
+	outb(port + UART_IER, UART_IER_ERBFI);
+	outb(port + UART_MCR, (uint8_t)(inb(port + UART_MCR) | UART_MCR_OUT2));
 }
 
 static void put(uint16_t port, char c)

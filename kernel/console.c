@@ -3,15 +3,21 @@
  * Console input router; contract and keys in septum/console.h, the user's
  * view in docs/console.md.
  *
- * There is no console interrupt and no polling thread: the physical receiver
- * is drained whenever some partition touches its vUART (an exit it takes
- * anyway). A partition that never does still receives input as long as
- * another one does; with no partition using its UART, input waits in the
- * physical UART's own FIFO.
+ * There is no polling thread: the physical receiver is drained whenever
+ * some partition touches its vUART (an exit it takes anyway). A guest whose
+ * vUART interrupts by MSI (vPCI's serial function) touches it only when
+ * interrupted, so the physical console's receive interrupt is pointed at
+ * the focused partition's vUART interrupt, its own vector on its own CPU
+ * (console_router_route()): a key then interrupts the guest directly, its
+ * handler reads IIR (an exit), and that drains the receiver into its FIFO.
+ * For a focused partition without such an interrupt the IRQ stays masked;
+ * it receives input while some partition touches its UART, and with none
+ * doing so input waits in the physical UART's own FIFO.
  */
 #include <stdatomic.h>
 #include <string.h>
 
+#include <septum/arch.h>
 #include <septum/console.h>
 #include <septum/log.h>
 
@@ -71,11 +77,35 @@ static void deliver(struct console_router *r, uint8_t c)
 	r->dropping = true;
 }
 
+void console_router_route(struct console_router *r)
+{
+	struct vuart *u;
+	struct vuart_irq want = { 0 };
+
+	spin_lock(&r->route_lock);
+	u = console_router_focus(r);
+	if (u)
+		want = vuart_get_irq(u);
+	if (want.on != r->routed.on || want.apic_id != r->routed.apic_id || want.vector != r->routed.vector) {
+		if (!want.on) {
+			arch_console_irq_mask();
+		} else if (arch_console_irq_route(want.apic_id, want.vector) != 0) {
+			/* Left masked; kept as asked, so that only a new
+			 * target tries (and logs) again. */
+			pr_warn("console: cannot route the console interrupt to vector %u on APIC id %u (partition %s); its input moves only while some partition uses its UART",
+				want.vector, want.apic_id, u->tag);
+		}
+		r->routed = want;
+	}
+	spin_unlock(&r->route_lock);
+}
+
 static void set_focus(struct console_router *r, unsigned i)
 {
 	r->focus = i;
 	r->dropping = false;
 	pr_info("console: input to partition %s", r->port[r->focus]->tag);
+	console_router_route(r);
 }
 
 static void command(struct console_router *r, uint8_t c)
@@ -151,4 +181,9 @@ void console_input_poll(void)
 		console_router_input(r, (uint8_t)c);
 	}
 	spin_unlock(&r->lock);
+}
+
+void console_irq_update(void)
+{
+	console_router_route(&the_console);
 }

@@ -81,6 +81,8 @@ _Static_assert(VACPI_S5_SLP_TYP <= 7, "SLP_TYP is a 3-bit field (4.8.3.7)");
  * registers ttyS0 from it. It has an I/O resource and deliberately no IRQ
  * resource: the partition has no interrupt controller to route IRQ 4, and
  * with irq 0 Linux's 8250 core polls the UART from a timer (docs/vacpi.md).
+ * Where vPCI also shows the same ports as a PCI serial function with MSI,
+ * Linux's 8250_pci takes ttyS0 over from this entry with its interrupt.
  * Equivalent ASL:
  *   Scope (\_SB) {
  *     Device (COM1) {
@@ -169,7 +171,7 @@ _Static_assert(VACPI_COM1_PORT == VUART_BASE && VACPI_COM1_PORTS == VUART_PORTS,
 #define QWORD_ADDR_LEN  46   /* §6.4.3.5.1: 3 + 43 */
 #define IO_DESC_LEN     8    /* §6.4.2.5 */
 #define END_TAG_LEN     2    /* §6.4.2.9 */
-#define PCI0_CRS_MAX    (2 * WORD_ADDR_LEN + IO_DESC_LEN + DWORD_ADDR_LEN + QWORD_ADDR_LEN + END_TAG_LEN)
+#define PCI0_CRS_MAX    (3 * WORD_ADDR_LEN + IO_DESC_LEN + DWORD_ADDR_LEN + QWORD_ADDR_LEN + END_TAG_LEN)
 /* Scope (1 + 2 + 5) + Device (2 + 2 + 4) + _HID (10) + _SEG, _BBN, _UID
  * (6 each) + _CRS (5 + 1 + 2 + 2 + resources). */
 #define PCI0_AML_MAX    (8 + 8 + 10 + 18 + 10 + PCI0_CRS_MAX)
@@ -299,6 +301,12 @@ static size_t pci0_crs(const struct vacpi_window *w32, const struct vacpi_window
 	emit_le(&a, VACPI_PCI_CFG_PORT, 2);
 	emit8(&a, 0x01);
 	emit8(&a, VACPI_PCI_CFG_PORTS);
+	/* §6.4.3.5.3 Word Address Space Descriptor: the vUART's 8 ports, a
+	 * window of their own so that the BAR 0 of vPCI's serial function,
+	 * fixed there, lies inside the bridge's resources (a BAR outside
+	 * every window is moved by Linux, and this one cannot move). */
+	emit_addr(&a, 0x88, 2, ADDR_TYPE_IO, IO_FLAGS_ENTIRE, VACPI_COM1_PORT,
+		  VACPI_COM1_PORT + VACPI_COM1_PORTS - 1);
 	/* §6.4.3.5.3 Word Address Space Descriptor: the I/O window, where
 	 * firmware put the I/O BARs of assigned functions (vPCI refuses one
 	 * over a port Septum emulates; those are all below the window). */

@@ -29,6 +29,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <septum/arch.h>
+#include <septum/console.h>
 #include <septum/log.h>
 #include <septum/partition.h>
 #include <septum/pci_hw.h>
@@ -67,6 +69,26 @@ _Static_assert(VPCI_MAX_DEVS == CFG_MAX_PCI, "one vpci_dev per pci = entry");
 #define MSI_DATA_DM_MASK     0x7u
 #define MSI_DM_FIXED         0u
 #define MSI_DM_LOWEST        1u
+
+/* The serial function (vpci.h). Its BAR 0 is the vUART's 8 ports, fixed:
+ * sizing reads the size mask, every other value but 0x3f8 is refused. */
+#define UART_BAR_ADDR_MASK   (~(uint32_t)(VUART_PORTS - 1))      /* 0xfffffff8 */
+#define UART_BAR_VALUE       ((uint32_t)VUART_BASE | PCI_BAR_IO)
+#define UART_BAR_SIZING      (UART_BAR_ADDR_MASK | PCI_BAR_IO)   /* 0xfffffff9: 8 ports */
+#define UART_REVISION        0x01u
+#define PCI_COMMAND_INTX_OFF BIT(10)    /* §6.2.2 Interrupt Disable */
+#define UART_CMD_WRITABLE    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_OFF)
+#define UART_MSI_CTRL        (VPCI_UART_MSI_CAP + 0)   /* id, next, message control */
+#define UART_MSI_ADDR        (VPCI_UART_MSI_CAP + PCI_MSI_ADDR_LO)
+#define UART_MSI_DATA        (VPCI_UART_MSI_CAP + PCI_MSI_DATA_32)
+#define MSI_ADDR_RESERVED    0x3u       /* bits 1:0 of the address read as 0 */
+#define MSI_DATA_VECTOR_MASK 0xffu
+#define FIRST_VALID_VECTOR   16u        /* SDM Vol. 3A §11.5.2: 0-15 are illegal vectors */
+
+/* The console router's IO-APIC route follows the focused partition's
+ * interrupt target (console.c). Weak, as in vuart.c: the host tests of
+ * vPCI and of the exit handlers link no router. */
+extern __typeof__(console_irq_update) console_irq_update __attribute__((weak));
 
 /* ------------------------------------------------------------ helpers */
 
@@ -450,6 +472,171 @@ static void dev_write(const struct partition *p, struct vpci_dev *d, unsigned re
 	}
 }
 
+/* ------------------------------------------------------------ the serial function */
+
+static uint32_t uart_read(const struct vpci_uart *u, unsigned reg)
+{
+	switch (reg) {
+	case PCI_VENDOR_ID:
+		return VPCI_UART_VENDOR | (VPCI_UART_DEVICE << 16);
+	case PCI_COMMAND:
+		return u->command | ((uint32_t)PCI_STATUS_CAP_LIST << 16);
+	case PCI_REVISION_ID:
+		return UART_REVISION | (VPCI_UART_CLASS << 8);
+	case PCI_CACHE_LINE_SIZE:       /* header type 0, one function, no BIST */
+		return u->cache_line | ((uint32_t)u->latency << 8);
+	case PCI_BAR0:
+		return u->bar_sizing ? UART_BAR_SIZING : UART_BAR_VALUE;
+	case PCI_SUBSYSTEM_VENDOR:
+		return VPCI_UART_SUBVENDOR | (VPCI_UART_SUBDEVICE << 16);
+	case PCI_CAP_PTR:
+		return VPCI_UART_MSI_CAP;
+	case PCI_INTERRUPT_LINE:        /* interrupt pin 0: no INTx */
+		return u->int_line;
+	case UART_MSI_CTRL:             /* last capability; 32-bit, one vector, no masking */
+		return PCI_CAP_ID_MSI | ((uint32_t)u->msi_ctrl << 16);
+	case UART_MSI_ADDR:
+		return u->msi_addr;
+	case UART_MSI_DATA:
+		return u->msi_data;
+	default:
+		return 0;                 /* other BARs, ROM, reserved, the rest of the space */
+	}
+}
+
+static void uart_refuse(const struct partition *p, struct vpci_uart *u, const char *why)
+{
+	if (u->refusals++ >= VPCI_LOG_REFUSALS)
+		return;
+	pr_warn("partition %s: PCI " BDF_FMT " (console): %s%s", p->name, BDF_ARGS(u->bdf), why,
+		u->refusals == VPCI_LOG_REFUSALS ? " (further refusals not logged)" : "");
+}
+
+/* Where the vUART's interrupts go now: nowhere unless MSI and bus
+ * mastering (an MSI is a memory write, PCI 3.0 §6.8) are on and the
+ * message passes the same rules as an assigned device's. */
+static struct vuart_irq uart_target(const struct partition *p, struct vpci_uart *u)
+{
+	char why[120];
+	unsigned vector = u->msi_data & MSI_DATA_VECTOR_MASK;
+
+	if (!(u->msi_ctrl & PCI_MSI_FLAGS_ENABLE) || !(u->command & PCI_COMMAND_MASTER))
+		return (struct vuart_irq){ 0 };
+	if (!msi_addr_ok(p, u->msi_addr, why, sizeof(why)) || !msi_data_ok(u->msi_data, why, sizeof(why))) {
+		uart_refuse(p, u, why);
+		return (struct vuart_irq){ 0 };
+	}
+	if (vector < FIRST_VALID_VECTOR) {
+		snprintf(why, sizeof(why), "MSI data 0x%x: vector %u is not a valid interrupt vector",
+			 u->msi_data, vector);
+		uart_refuse(p, u, why);
+		return (struct vuart_irq){ 0 };
+	}
+	return (struct vuart_irq){
+		.on = true,
+		.apic_id = (u->msi_addr >> MSI_ADDR_DEST_SHIFT) & MSI_ADDR_DEST_MASK,
+		.vector = (uint8_t)vector,
+	};
+}
+
+/* After any change of the registers uart_target() reads. Only a changed
+ * target reaches the vUART: setting one there sends a pending interrupt. */
+static void uart_update(struct partition *p)
+{
+	struct vuart_irq now = uart_target(p, &p->vpci.uart), was = vuart_get_irq(&p->uart);
+
+	if (now.on == was.on && now.apic_id == was.apic_id && now.vector == was.vector)
+		return;
+	vuart_set_irq(&p->uart, now);
+	if (console_irq_update)
+		console_irq_update();
+}
+
+static void uart_bar_write(const struct partition *p, struct vpci_uart *u, uint32_t v)
+{
+	char why[120];
+
+	u->bar_sizing = (v & UART_BAR_ADDR_MASK) == UART_BAR_ADDR_MASK;
+	if (u->bar_sizing || (v & UART_BAR_ADDR_MASK) == VUART_BASE)
+		return;
+	snprintf(why, sizeof(why), "refused moving BAR 0 to 0x%x: it is the vUART's ports at 0x%x",
+		 v & UART_BAR_ADDR_MASK, VUART_BASE);
+	uart_refuse(p, u, why);
+}
+
+/* size bytes of val at byte off of dword reg: merged into what the
+ * register reads, then each register keeps only its writable bits. */
+static void uart_write(struct partition *p, unsigned reg, unsigned off, unsigned size, uint32_t val)
+{
+	struct vpci_uart *u = &p->vpci.uart;
+	const uint32_t bytes = ONES(size) << (8 * off);
+	const uint32_t v = (uart_read(u, reg) & ~bytes) | ((val << (8 * off)) & bytes);
+
+	switch (reg) {
+	case PCI_COMMAND:               /* status: no RW1C bit is ever set */
+		u->command = (uint16_t)(v & UART_CMD_WRITABLE);
+		break;
+	case PCI_CACHE_LINE_SIZE:
+		u->cache_line = (uint8_t)v;
+		u->latency = (uint8_t)(v >> 8);
+		return;
+	case PCI_BAR0:
+		uart_bar_write(p, u, v);
+		return;
+	case PCI_INTERRUPT_LINE:
+		u->int_line = (uint8_t)v;
+		return;
+	case UART_MSI_CTRL:             /* MME stays 0: one vector */
+		u->msi_ctrl = (uint16_t)((v >> 16) & PCI_MSI_FLAGS_ENABLE);
+		break;
+	case UART_MSI_ADDR:
+		u->msi_addr = v & ~MSI_ADDR_RESERVED;
+		break;
+	case UART_MSI_DATA:             /* the upper half is reserved */
+		u->msi_data = (uint16_t)v;
+		break;
+	default:
+		return;                   /* read-only or unimplemented */
+	}
+	uart_update(p);
+}
+
+/* Power-on state: decoding and MSI off. */
+static void uart_reset(struct partition *p)
+{
+	struct vpci_uart *u = &p->vpci.uart;
+
+	u->command = 0;
+	u->cache_line = u->latency = u->int_line = 0;
+	u->bar_sizing = false;
+	u->msi_ctrl = 0;
+	u->msi_addr = 0;
+	u->msi_data = 0;
+	uart_update(p);
+}
+
+/* The highest device number on bus 0 that no assigned function uses
+ * (device 0 is the host bridge's), or false when all are taken. */
+static bool uart_place(const struct vpci_state *s, pci_bdf_t *bdf)
+{
+	for (unsigned dev = PCI_MAX_DEV; dev > 0; dev--) {
+		bool used = false;
+
+		for (unsigned i = 0; i < s->ndevs; i++)
+			used |= PCI_BDF_BUS(s->dev[i].bdf) == 0 && PCI_BDF_DEV(s->dev[i].bdf) == dev;
+		if (!used) {
+			*bdf = PCI_BDF(0, dev, 0);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_uart(const struct vpci_state *s, pci_bdf_t bdf)
+{
+	return s->uart.present && s->uart.bdf == bdf;
+}
+
 /* ------------------------------------------------------------ ports */
 
 /* The function the latch selects, its dword register; false if the latch
@@ -487,6 +674,8 @@ uint32_t vpci_in(struct partition *p, uint16_t port, unsigned size)
 		return ONES(size);
 	if (bdf == HOST_BRIDGE_BDF)
 		v = host_bridge_read(s, reg);
+	else if (is_uart(s, bdf))
+		v = uart_read(&s->uart, reg);
 	else if ((d = find_dev(s, bdf)))
 		v = dev_read(d, reg);
 	else
@@ -509,7 +698,13 @@ void vpci_out(struct partition *p, uint16_t port, unsigned size, uint32_t val)
 		return;
 	}
 	off = port - VPCI_DATA_PORT;
-	if (!selected(s, off, size, &bdf, &reg) || !(d = find_dev(s, bdf)))
+	if (!selected(s, off, size, &bdf, &reg))
+		return;
+	if (is_uart(s, bdf)) {
+		uart_write(p, reg, off, size, val & ONES(size));
+		return;
+	}
+	if (!(d = find_dev(s, bdf)))
 		return;                   /* the host bridge is read-only; absent functions ignore writes */
 	dev_write(p, d, reg + off, size, val & ONES(size));
 }
@@ -876,6 +1071,8 @@ void vpci_reset(struct partition *p)
 			d->bar[b].sizing = false;
 		pci_hw_write(d->bdf, PCI_COMMAND, 2, d->cmd0 & ~(uint32_t)PCI_COMMAND_MASTER);
 	}
+	if (s->uart.present)
+		uart_reset(p);
 }
 
 int vpci_init(struct partition *p, char *why, size_t whylen)
@@ -912,5 +1109,11 @@ int vpci_init(struct partition *p, char *why, size_t whylen)
 			p->name, BDF_ARGS(d->bdf));
 	}
 	s->ndevs = n;
+	/* Last: its device number is the highest the list leaves free. */
+	if (p->os_guest && arch_console_irq_available() && uart_place(s, &s->uart.bdf)) {
+		s->uart.present = true;
+		pr_info("partition %s: console vUART also at PCI " BDF_FMT " (MSI)", p->name,
+			BDF_ARGS(s->uart.bdf));
+	}
 	return 0;
 }

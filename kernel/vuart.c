@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <drivers/uart16550.h>
+#include <septum/arch.h>
 #include <septum/console.h>
 #include <septum/log.h>
 #include <septum/vuart.h>
@@ -118,22 +119,6 @@ static bool rx_push_locked(struct vuart *u, uint8_t c)
 	return true;
 }
 
-bool vuart_rx_push(struct vuart *u, uint8_t c)
-{
-	bool ok;
-
-	spin_lock(&u->lock);
-	if (u->mcr & VUART_MCR_LOOP) {
-		/* MCR section, bit 4: in loopback the receiver is cut off from the line. */
-		u->rx_dropped++;
-		ok = false;
-	} else {
-		ok = rx_push_locked(u, c);
-	}
-	spin_unlock(&u->lock);
-	return ok;
-}
-
 static uint8_t rx_pop(struct vuart *u)
 {
 	if (!rx_count(u))
@@ -214,6 +199,55 @@ static uint8_t read_iir(struct vuart *u)
 	if (src == VUART_IIR_THRE)
 		u->thre_pending = false;
 	return (uint8_t)(src | (fifo_on(u) ? VUART_IIR_FIFO : 0));
+}
+
+/*
+ * The chip's INTR output is high while IIR reports anything (Table IV); an
+ * MSI is a message per rising edge of it. Called under the lock after
+ * every change; true when the edge must be sent (a target is set). The
+ * count is taken here, under the lock, for the mark line and the tests.
+ */
+static bool line_rises(struct vuart *u)
+{
+	bool line = iir_source(u) != VUART_IIR_NONE;
+	bool rise = line && !u->irq_line;
+
+	u->irq_line = line;
+	if (!rise || !u->irq.on)
+		return false;
+	u->irqs_sent++;
+	return true;
+}
+
+/* Sent with no lock held: a fixed IPI lands in the guest's own APIC, and
+ * the guest takes it when its interrupt flag allows, exit-free. */
+static void raise(struct vuart_irq irq)
+{
+	arch_send_ipi(irq.apic_id, irq.vector);
+}
+
+void vuart_set_irq(struct vuart *u, struct vuart_irq irq)
+{
+	bool send;
+
+	spin_lock(&u->lock);
+	u->irq = irq.on ? irq : (struct vuart_irq){ 0 };
+	send = irq.on && u->irq_line;
+	if (send)
+		u->irqs_sent++;
+	spin_unlock(&u->lock);
+	if (send)
+		raise(irq);
+}
+
+struct vuart_irq vuart_get_irq(struct vuart *u)
+{
+	struct vuart_irq irq;
+
+	spin_lock(&u->lock);
+	irq = u->irq;
+	spin_unlock(&u->lock);
+	return irq;
 }
 
 static void write_ier(struct vuart *u, uint8_t val)
@@ -319,19 +353,53 @@ static void poll_input(void)
 
 void vuart_write(struct vuart *u, unsigned offset, uint8_t val)
 {
+	struct vuart_irq irq;
+	bool rise;
+
 	poll_input();
 	spin_lock(&u->lock);
 	write_locked(u, offset, val);
+	rise = line_rises(u);
+	irq = u->irq;
 	spin_unlock(&u->lock);
+	if (rise)
+		raise(irq);
 }
 
 uint8_t vuart_read(struct vuart *u, unsigned offset)
 {
+	struct vuart_irq irq;
 	uint8_t v;
+	bool rise;
 
 	poll_input();
 	spin_lock(&u->lock);
 	v = read_locked(u, offset);
+	rise = line_rises(u);
+	irq = u->irq;
 	spin_unlock(&u->lock);
+	if (rise)
+		raise(irq);
 	return v;
+}
+
+bool vuart_rx_push(struct vuart *u, uint8_t c)
+{
+	struct vuart_irq irq;
+	bool ok, rise;
+
+	spin_lock(&u->lock);
+	if (u->mcr & VUART_MCR_LOOP) {
+		/* MCR section, bit 4: in loopback the receiver is cut off from the line. */
+		u->rx_dropped++;
+		ok = false;
+	} else {
+		ok = rx_push_locked(u, c);
+	}
+	rise = line_rises(u);
+	irq = u->irq;
+	spin_unlock(&u->lock);
+	if (rise)
+		raise(irq);
+	return ok;
 }

@@ -201,54 +201,181 @@ static int add_cpu(struct acpi_cpu *cpus, unsigned cap, unsigned *n, uint32_t ap
 	return 0;
 }
 
+/* The fixed part of a MADT: signature and a length that covers it. */
+static int madt_check(const struct acpi_sdt_header *madt, char *why, size_t whylen)
+{
+	if (memcmp(madt->signature, "APIC", 4) != 0)
+		return why_fail(why, whylen, "not a MADT (%.4s)", madt->signature);
+	if (madt->length < sizeof(struct acpi_madt))
+		return why_fail(why, whylen, "MADT: length %lu shorter than its fixed part (44)",
+			    ul(madt->length));
+	return 0;
+}
+
+/*
+ * The MADT's interrupt controller structures one by one. *off is the offset
+ * of the next one (start at 44). Returns 1 with *e set and *off advanced
+ * past it, 0 at the end of the table, -1 for an entry that is malformed.
+ */
+static int madt_next(const struct acpi_sdt_header *madt, uint32_t *off,
+		     const struct acpi_madt_entry **e, char *why, size_t whylen)
+{
+	const uint32_t len = madt->length, at = *off;
+	const struct acpi_madt_entry *h;
+
+	if (at >= len)
+		return 0;
+	/* Each entry must hold its own header, advance, and end inside the
+	 * table; length 0 would otherwise loop forever. */
+	if (len - at < sizeof(*h))
+		return why_fail(why, whylen, "MADT: truncated entry at offset %lu", ul(at));
+	h = (const void *)((const uint8_t *)madt + at);
+	if (h->length < sizeof(*h))
+		return why_fail(why, whylen, "MADT: entry at offset %lu has length %u", ul(at),
+			    h->length);
+	if (h->length > len - at)
+		return why_fail(why, whylen, "MADT: entry at offset %lu (length %u) runs past the end (%lu)",
+			    ul(at), h->length, ul(len));
+	*e = h;
+	*off = at + h->length;
+	return 1;
+}
+
+/* The offset of entry e, for reasons. */
+static unsigned long madt_off(const struct acpi_sdt_header *madt, const struct acpi_madt_entry *e)
+{
+	return (unsigned long)((const uint8_t *)e - (const uint8_t *)madt);
+}
+
 int acpi_madt_cpus(const struct acpi_sdt_header *madt, struct acpi_cpu *cpus, unsigned cap,
 		   unsigned *ncpus, char *why, size_t whylen)
 {
-	const uint8_t *base = (const uint8_t *)madt;
-	const uint32_t len = madt->length;
 	uint32_t off = sizeof(struct acpi_madt);
+	const struct acpi_madt_entry *e = NULL;
+	int more;
 
 	*ncpus = 0;
-	if (memcmp(madt->signature, "APIC", 4) != 0)
-		return why_fail(why, whylen, "not a MADT (%.4s)", madt->signature);
-	if (len < sizeof(struct acpi_madt))
-		return why_fail(why, whylen, "MADT: length %lu shorter than its fixed part (44)", ul(len));
-
-	while (off < len) {
-		const struct acpi_madt_entry *e = (const void *)(base + off);
+	if (madt_check(madt, why, whylen))
+		return -1;
+	while ((more = madt_next(madt, &off, &e, why, whylen)) == 1) {
 		int rc = 0;
-
-		/* Each entry must hold its own header, advance, and end inside
-		 * the table; length 0 would otherwise loop forever. */
-		if (len - off < sizeof(*e))
-			return why_fail(why, whylen, "MADT: truncated entry at offset %lu", ul(off));
-		if (e->length < sizeof(*e))
-			return why_fail(why, whylen, "MADT: entry at offset %lu has length %u", ul(off),
-				    e->length);
-		if (e->length > len - off)
-			return why_fail(why, whylen, "MADT: entry at offset %lu (length %u) runs past the end (%lu)",
-				    ul(off), e->length, ul(len));
 
 		if (e->type == ACPI_MADT_LAPIC) {
 			const struct acpi_madt_lapic *l = (const void *)e;
 
 			if (e->length < sizeof(*l))
 				return why_fail(why, whylen, "MADT: local APIC entry at offset %lu has length %u",
-					    ul(off), e->length);
+					    madt_off(madt, e), e->length);
 			rc = add_cpu(cpus, cap, ncpus, l->apic_id, l->uid, l->flags, why, whylen);
 		} else if (e->type == ACPI_MADT_X2APIC) {
 			const struct acpi_madt_x2apic *x = (const void *)e;
 
 			if (e->length < sizeof(*x))
 				return why_fail(why, whylen, "MADT: local x2APIC entry at offset %lu has length %u",
-					    ul(off), e->length);
+					    madt_off(madt, e), e->length);
 			rc = add_cpu(cpus, cap, ncpus, x->x2apic_id, x->uid, x->flags, why, whylen);
 		}
 		if (rc)
 			return rc;
-		off += e->length;
 	}
+	return more;
+}
+
+static int add_ioapic(const struct acpi_sdt_header *madt, const struct acpi_madt_entry *e,
+		      struct acpi_ioapic *io, unsigned cap, unsigned *n, char *why, size_t whylen)
+{
+	const struct acpi_madt_ioapic *a = (const void *)e;
+
+	if (e->length < sizeof(*a))
+		return why_fail(why, whylen, "MADT: I/O APIC entry at offset %lu has length %u",
+			    madt_off(madt, e), e->length);
+	for (unsigned i = 0; i < *n; i++)
+		if (io[i].id == a->id)
+			return why_fail(why, whylen, "MADT: I/O APIC id %u listed twice", a->id);
+	/* IOREGSEL at +0x00 and IOWIN at +0x10 are 32-bit registers (82093AA
+	 * datasheet §3.0): a base that is not 16-byte aligned is not one. */
+	if (a->address == 0 || (a->address & 0xf))
+		return why_fail(why, whylen, "MADT: I/O APIC %u at address 0x%lx", a->id,
+			    ul(a->address));
+	if (*n == cap)
+		return why_fail(why, whylen, "MADT: more than %u I/O APICs", cap);
+	io[(*n)++] = (struct acpi_ioapic){ a->id, a->address, a->gsi_base };
 	return 0;
+}
+
+static int add_override(const struct acpi_sdt_header *madt, const struct acpi_madt_entry *e,
+			struct acpi_irq_override *ovr, unsigned cap, unsigned *n, char *why,
+			size_t whylen)
+{
+	const struct acpi_madt_iso *o = (const void *)e;
+	const unsigned long off = madt_off(madt, e);
+
+	if (e->length < sizeof(*o))
+		return why_fail(why, whylen, "MADT: interrupt source override at offset %lu has length %u",
+			    off, e->length);
+	/* §5.2.12.5: Bus is 0 (ISA), Source an ISA IRQ. */
+	if (o->bus != 0)
+		return why_fail(why, whylen, "MADT: interrupt source override at offset %lu: bus %u is not ISA (0)",
+			    off, o->bus);
+	if (o->source >= ACPI_ISA_IRQS)
+		return why_fail(why, whylen, "MADT: interrupt source override at offset %lu: IRQ %u is not an ISA IRQ",
+			    off, o->source);
+	if ((o->flags & ACPI_MPS_INTI_POLARITY_MASK) == ACPI_MPS_INTI_RESERVED_POLARITY)
+		return why_fail(why, whylen, "MADT: override of IRQ %u: reserved polarity (flags 0x%x)",
+			    o->source, o->flags);
+	if ((o->flags & ACPI_MPS_INTI_TRIGGER_MASK) == ACPI_MPS_INTI_RESERVED_TRIGGER)
+		return why_fail(why, whylen, "MADT: override of IRQ %u: reserved trigger mode (flags 0x%x)",
+			    o->source, o->flags);
+	for (unsigned i = 0; i < *n; i++)
+		if (ovr[i].source == o->source)
+			return why_fail(why, whylen, "MADT: IRQ %u overridden twice", o->source);
+	if (*n == cap)
+		return why_fail(why, whylen, "MADT: more than %u interrupt source overrides", cap);
+	ovr[(*n)++] = (struct acpi_irq_override){ o->bus, o->source, o->gsi, o->flags };
+	return 0;
+}
+
+int acpi_madt_ioapics(const struct acpi_sdt_header *madt, struct acpi_ioapic *io, unsigned cap,
+		      unsigned *nio, struct acpi_irq_override *ovr, unsigned ovr_cap,
+		      unsigned *novr, char *why, size_t whylen)
+{
+	uint32_t off = sizeof(struct acpi_madt);
+	const struct acpi_madt_entry *e = NULL;
+	int more;
+
+	*nio = 0;
+	*novr = 0;
+	if (madt_check(madt, why, whylen))
+		return -1;
+	while ((more = madt_next(madt, &off, &e, why, whylen)) == 1) {
+		int rc = 0;
+
+		if (e->type == ACPI_MADT_IOAPIC)
+			rc = add_ioapic(madt, e, io, cap, nio, why, whylen);
+		else if (e->type == ACPI_MADT_ISO)
+			rc = add_override(madt, e, ovr, ovr_cap, novr, why, whylen);
+		if (rc)
+			return rc;
+	}
+	return more;
+}
+
+void acpi_isa_irq(const struct acpi_irq_override *ovr, unsigned novr, uint8_t isa_irq,
+		  uint32_t *gsi, bool *active_low, bool *level)
+{
+	uint16_t flags = 0;     /* both fields "conform to the bus": ISA */
+
+	*gsi = isa_irq;
+	for (unsigned i = 0; i < novr; i++) {
+		if (ovr[i].bus == 0 && ovr[i].source == isa_irq) {
+			*gsi = ovr[i].gsi;
+			flags = ovr[i].flags;
+			break;
+		}
+	}
+	/* ISA interrupts are active high and edge triggered (§5.2.12.5). */
+	*active_low = (flags & ACPI_MPS_INTI_POLARITY_MASK) == ACPI_MPS_INTI_ACTIVE_LOW;
+	*level = (flags & ACPI_MPS_INTI_TRIGGER_MASK) == ACPI_MPS_INTI_LEVEL;
 }
 
 int acpi_find_cpus(const struct acpi *acpi, struct acpi_cpu *cpus, unsigned cap,

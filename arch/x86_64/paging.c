@@ -2,9 +2,11 @@
 /*
  * Septum's own page tables: an identity map of what the firmware's memory map
  * describes, nothing more. Mapping gaps (holes, unknown MMIO) is left out on
- * purpose so a stray pointer faults instead of touching a device.
+ * purpose so a stray pointer faults instead of touching a device; a device
+ * Septum drives itself (the I/O APICs) is added by paging_map_mmio().
  */
 #include <string.h>
+#include <arch/arch.h>
 #include <arch/paging.h>
 #include <septum/boot_info.h>
 #include <septum/log.h>
@@ -125,6 +127,46 @@ uint64_t paging_build(const struct boot_info *bi, struct page_pool *pool)
 	if (va_of(__image_start) < va_of(__text_start))
 		map_range(pml4, img_lo, va_of(__text_start) - img_lo, PTE_P | PTE_NX);
 	return page_hpa(pml4).v;
+}
+
+/* The leaf entry (of any size) that maps va, or NULL when nothing does. */
+static uint64_t *leaf_of(uint64_t *pml4, uint64_t va)
+{
+	uint64_t *t = pml4;
+
+	for (int l = 3; l >= 0; l--) {
+		uint64_t *e = &t[INDEX(va, l)];
+
+		if (!(*e & PTE_P))
+			return NULL;
+		if (l == 0 || (*e & PTE_PS))
+			return e;
+		t = hpa_ptr(hpa(*e & PTE_ADDR_MASK));
+	}
+	return NULL;
+}
+
+int paging_map_mmio(uint64_t base, uint64_t size)
+{
+	uint64_t *pml4 = hpa_ptr(hpa(host_cr3 & PTE_ADDR_MASK));
+	uint64_t va = ALIGN_DOWN(base, PAGE_SIZE), end = ALIGN_UP(base + size, PAGE_SIZE);
+
+	for (; va < end; va += PAGE_SIZE) {
+		const uint64_t *e = leaf_of(pml4, va);
+
+		if (e) {
+			/* Already there (the memory map described it): fine if
+			 * uncached, never remapped under a running core. */
+			if (!(*e & PTE_PCD))
+				return -1;
+			continue;
+		}
+		/* PCD|PWT with the power-on PAT: UC (SDM Vol. 3A §12.12.3).
+		 * Entries only go from not present to present, which needs no
+		 * TLB invalidation (SDM Vol. 3A §4.10.4.3). */
+		map_page(pml4, va, region_flags(BOOT_MEM_RESERVED), 0);
+	}
+	return 0;
 }
 
 void paging_set_page(uint64_t cr3, uint64_t va, uint64_t flags)

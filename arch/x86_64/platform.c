@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
  * Platform discovery and power: which CPUs exist (the loader's MP-services
- * list, cross-checked with the ACPI MADT) and how to power off (ACPI S5,
- * then the emulators' shutdown ports).
+ * list, cross-checked with the ACPI MADT), the I/O APICs and the physical
+ * console's receive interrupt, and how to power off (ACPI S5, then the
+ * emulators' shutdown ports).
  */
 #include <stdio.h>
 #include <string.h>
 #include <arch/acpi.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/ioapic.h>
 #include <arch/percpu.h>
 #include <drivers/uart16550.h>
 #include <septum/arch.h>
 #include <septum/boot_info.h>
 #include <septum/log.h>
+#include <septum/why.h>
 
 struct percpu *percpu_alloc(cpuid_t id, uint32_t apic_id);
 
@@ -38,6 +41,111 @@ static const void *acpi_map(void *ctx, uint64_t phys, size_t len)
 	}
 	return NULL;
 }
+
+/* ------------------------------------------------- console interrupt */
+
+/* The physical console is COM1, ISA IRQ 4 on PCs. */
+#define CONSOLE_ISA_IRQ 4
+/* MP Specification 1.4, chapter 5 ("Default Configurations"): the PC's I/O
+ * APIC is at 0xFEC00000, ISA IRQ n on its pin n (IRQ 0 aside). */
+#define PC_IOAPIC_BASE 0xfec00000u
+
+/* Set once on the boot CPU before any partition runs; read-only afterwards. */
+struct console_irq {
+	bool ready;
+	unsigned ioapic, pin;
+	bool active_low, level;
+};
+static struct console_irq con_irq;
+
+/*
+ * The I/O APICs and ISA overrides: from the MADT; without any ACPI tables
+ * (OVMF under Bochs has none) the PC default, which ioapic_init() then checks
+ * is really there. ACPI tables that are present but unusable are not guessed
+ * around. *guessed says which.
+ */
+static int find_ioapics(struct acpi_ioapic *io, unsigned *nio, struct acpi_irq_override *ovr,
+			unsigned *novr, bool *guessed, char *why, size_t whylen)
+{
+	const struct acpi_sdt_header *madt = NULL;
+
+	*nio = *novr = 0;
+	*guessed = !boot->rsdp;
+	if (!boot->rsdp) {
+		io[0] = (struct acpi_ioapic){ IOAPIC_ID_UNKNOWN, PC_IOAPIC_BASE, 0 };
+		*nio = 1;
+		return 0;
+	}
+	if (!have_acpi)
+		return why_fail(why, whylen, "ACPI tables unusable");
+	if (acpi_find_table(&acpi, "APIC", &madt, why, whylen))
+		return -1;
+	return acpi_madt_ioapics(madt, io, IOAPIC_MAX, nio, ovr, ACPI_ISA_IRQS, novr, why, whylen);
+}
+
+/*
+ * Septum owns the I/O APICs: all their entries masked, then COM1's prepared
+ * (polarity and trigger from the MADT, still masked) and its receive
+ * interrupt armed. Never fatal: without it consoles are polled as before.
+ */
+static void console_irq_setup(void)
+{
+	struct acpi_ioapic io[IOAPIC_MAX];
+	struct acpi_irq_override ovr[ACPI_ISA_IRQS];
+	unsigned nio, novr, idx, pin;
+	uint32_t gsi;
+	bool low, level, guessed;
+	char why[160];
+
+	if (find_ioapics(io, &nio, ovr, &novr, &guessed, why, sizeof(why)) ||
+	    ioapic_init(io, nio, why, sizeof(why)))
+		goto fail;
+	acpi_isa_irq(ovr, novr, CONSOLE_ISA_IRQ, &gsi, &low, &level);
+	if (ioapic_find_gsi(gsi, &idx, &pin)) {
+		why_fail(why, sizeof(why), "no I/O APIC has GSI %u", gsi);
+		goto fail;
+	}
+	con_irq = (struct console_irq){ .ioapic = idx, .pin = pin, .active_low = low, .level = level };
+	ioapic_set_rte(idx, pin, ioapic_rte_masked(low, level));
+	uart16550_rx_irq_enable(COM1_PORT);
+	con_irq.ready = true;
+	pr_info("console: COM1 IRQ %u -> IO-APIC %u pin %u (GSI %u, %s, %s)%s", CONSOLE_ISA_IRQ,
+		ioapic_id(idx), pin, gsi, level ? "level" : "edge", low ? "active low" : "active high",
+		guessed ? "; no ACPI: the PC's I/O APIC at 0xfec00000" : "");
+	return;
+fail:
+	pr_warn("console input: no IO-APIC route for COM1 (%s); partitions' consoles stay polled", why);
+}
+
+bool arch_console_irq_available(void)
+{
+	return con_irq.ready;
+}
+
+int arch_console_irq_route(uint32_t apic_id, uint8_t vector)
+{
+	if (!con_irq.ready)
+		return -1;
+	if (!ioapic_route_ok(apic_id, vector)) {
+		arch_console_irq_mask();
+		return -1;
+	}
+	ioapic_set_rte(con_irq.ioapic, con_irq.pin,
+		       ioapic_rte_fixed(vector, (uint8_t)apic_id, con_irq.active_low, con_irq.level));
+	/* A byte that came while the entry was masked left INTR high, and an
+	 * edge-triggered input saw its edge go nowhere: re-raise it. */
+	uart16550_rx_irq_enable(COM1_PORT);
+	return 0;
+}
+
+void arch_console_irq_mask(void)
+{
+	if (con_irq.ready)
+		ioapic_set_rte(con_irq.ioapic, con_irq.pin,
+			       ioapic_rte_masked(con_irq.active_low, con_irq.level));
+}
+
+/* --------------------------------------------------------------- CPUs */
 
 int cpus_discover(const struct boot_info *bi)
 {
@@ -85,6 +193,8 @@ int cpus_discover(const struct boot_info *bi)
 	pr_info("CPUs: %u (MP services %u, MADT %s)", ncpus, bi->ncpus, madt_text);
 	for (unsigned i = 0; i < ncpus; i++)
 		pr_info("  CPU %u: APIC id %u%s", i, percpus[i]->apic_id, i == 0 ? " (boot CPU)" : "");
+	/* The MADT is at hand and no partition runs yet. */
+	console_irq_setup();
 	return 0;
 }
 

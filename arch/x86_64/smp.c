@@ -20,6 +20,7 @@ extern const char tr_gdt[], tr_pm32[], tr_lm64[];
 extern char ap_entry64[];
 
 /* ICR fields (SDM Vol. 3A §11.6.1, Figure 11-12; x2APIC: §11.12.9) */
+#define ICR_DM_FIXED   (0u << 8)
 #define ICR_DM_INIT    (5u << 8)
 #define ICR_DM_STARTUP (6u << 8)
 #define ICR_ASSERT     (1u << 14)
@@ -43,6 +44,16 @@ void x2apic_enable(void)
 void x2apic_send_ipi(uint32_t apic_id, uint64_t icr_low)
 {
 	wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << 32) | icr_low);
+}
+
+/*
+ * Fixed delivery (000), physical destination (bit 11 clear), assert, edge
+ * (bit 15 clear), no shorthand: SDM Vol. 3A §11.12.9. An MSI a partition's
+ * virtual device raises is this IPI to the CPU and vector the guest chose.
+ */
+void arch_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	x2apic_send_ipi(apic_id, ICR_DM_FIXED | ICR_ASSERT | vector);
 }
 
 static void patch32(uint8_t *page, const char *field, uint32_t v)

@@ -3,7 +3,9 @@
  * ACPI reader: QEMU-like tables assembled byte by byte here, this build
  * machine's real MADT/FADT/DSDT (a Firecracker VM: hardware-reduced ACPI, no
  * \_S5; C arrays from test_acpi_gen.py), and one test per kind of broken
- * table. Physical memory is a list of buffers behind the map callback.
+ * table or entry; also the I/O APIC redirection entries built from the
+ * MADT's answer (arch/ioapic.h's pure encoders). Physical memory is a list
+ * of buffers behind the map callback.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <cmocka.h>
 
 #include <arch/acpi.h>
+#include <arch/ioapic.h>
 
 #include "test_acpi_tables.h"
 
@@ -146,6 +149,26 @@ static void madt_x2apic(struct tbl *t, uint32_t id, uint32_t uid, uint32_t flags
 	emit_u(t, id, 4);
 	emit_u(t, flags, 4);
 	emit_u(t, uid, 4);
+}
+
+static void madt_ioapic(struct tbl *t, uint8_t id, uint32_t addr, uint32_t gsi_base)
+{
+	emit_u(t, ACPI_MADT_IOAPIC, 1);
+	emit_u(t, 12, 1);
+	emit_u(t, id, 1);
+	emit_u(t, 0, 1);
+	emit_u(t, addr, 4);
+	emit_u(t, gsi_base, 4);
+}
+
+static void madt_iso(struct tbl *t, uint8_t bus, uint8_t source, uint32_t gsi, uint16_t flags)
+{
+	emit_u(t, ACPI_MADT_ISO, 1);
+	emit_u(t, 10, 1);
+	emit_u(t, bus, 1);
+	emit_u(t, source, 1);
+	emit_u(t, gsi, 4);
+	emit_u(t, flags, 2);
 }
 
 /* The non-CPU entries QEMU puts in its MADT: I/O APIC, overrides, NMI. */
@@ -824,6 +847,435 @@ static void test_madt_missing(void **state)
 	free(m);
 }
 
+/* ------------------------------------------- I/O APICs and ISA overrides */
+
+struct ioapics {
+	struct acpi_ioapic io[4];
+	struct acpi_irq_override ovr[4];
+	unsigned nio, novr;
+};
+
+static void expect_ioapics(struct machine *m, struct ioapics *r)
+{
+	const struct acpi_sdt_header *madt = NULL;
+
+	init_ok(m);
+	assert_int_equal(acpi_find_table(&m->acpi, "APIC", &madt, m->why, sizeof(m->why)), 0);
+	r->nio = r->novr = 99;
+	if (acpi_madt_ioapics(madt, r->io, ARRAY_SIZE(r->io), &r->nio, r->ovr, ARRAY_SIZE(r->ovr),
+			      &r->novr, m->why, sizeof(m->why)))
+		fail_msg("acpi_madt_ioapics: %s", m->why);
+}
+
+/* The MADT is m->madt, checksummed; cap/ovr_cap as given. */
+static void expect_ioapics_fail(struct machine *m, unsigned cap, unsigned ovr_cap,
+				const char *reason)
+{
+	struct ioapics r;
+
+	assert_true(cap <= ARRAY_SIZE(r.io) && ovr_cap <= ARRAY_SIZE(r.ovr));
+	assert_int_equal(acpi_madt_ioapics((const void *)m->madt.b, r.io, cap, &r.nio, r.ovr, ovr_cap,
+					   &r.novr, m->why, sizeof(m->why)), -1);
+	assert_string_equal(m->why, reason);
+}
+
+static void expect_io(const struct acpi_ioapic *io, uint8_t id, uint32_t addr, uint32_t gsi_base)
+{
+	assert_int_equal(io->id, id);
+	assert_int_equal(io->address, addr);
+	assert_int_equal(io->gsi_base, gsi_base);
+}
+
+static void expect_ovr(const struct acpi_irq_override *o, uint8_t source, uint32_t gsi,
+		       uint16_t flags)
+{
+	assert_int_equal(o->bus, 0);
+	assert_int_equal(o->source, source);
+	assert_int_equal(o->gsi, gsi);
+	assert_int_equal(o->flags, flags);
+}
+
+struct isa_route { uint32_t gsi; bool low, level; };
+
+static struct isa_route isa(const struct ioapics *r, uint8_t irq)
+{
+	struct isa_route w = { 0xdead, true, true };
+
+	acpi_isa_irq(r->ovr, r->novr, irq, &w.gsi, &w.low, &w.level);
+	return w;
+}
+
+static void expect_isa(const struct ioapics *r, uint8_t irq, uint32_t gsi, bool low, bool level)
+{
+	struct isa_route w = isa(r, irq);
+
+	assert_int_equal(w.gsi, gsi);
+	assert_int_equal(w.low, low);
+	assert_int_equal(w.level, level);
+}
+
+/* QEMU's: one I/O APIC at 0xfec00000, the timer (IRQ 0) on GSI 2. */
+static void test_ioapics_qemu(void **state)
+{
+	struct machine *m = qemu_machine(2);
+	struct ioapics r;
+
+	(void)state;
+	expect_ioapics(m, &r);
+	assert_int_equal(r.nio, 1);
+	expect_io(&r.io[0], 0, 0xfec00000, 0);
+	assert_int_equal(r.novr, 1);
+	expect_ovr(&r.ovr[0], 0, 2, 0);
+	expect_isa(&r, 0, 2, false, false);
+	expect_isa(&r, 4, 4, false, false);     /* COM1: not overridden */
+	free(m);
+}
+
+/* Two I/O APICs and overrides in table order, between CPU entries that
+ * acpi_madt_cpus() still finds. */
+static void test_ioapics_two_and_overrides(void **state)
+{
+	struct machine *m = qemu_machine(2);
+	const struct acpi_cpu two[] = { { 0, 0, true }, { 1, 1, true } };
+	struct ioapics r;
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_lapic(&m->madt, 0, 0, ACPI_MADT_CPU_ENABLED);
+	madt_ioapic(&m->madt, 8, 0xfec00000, 0);
+	madt_iso(&m->madt, 0, 0, 2, 0);
+	madt_lapic(&m->madt, 1, 1, ACPI_MADT_CPU_ENABLED);
+	madt_ioapic(&m->madt, 9, 0xfec01000, 24);
+	madt_iso(&m->madt, 0, 9, 9, ACPI_MPS_INTI_ACTIVE_HIGH | ACPI_MPS_INTI_LEVEL);
+	madt_iso(&m->madt, 0, 4, 30, ACPI_MPS_INTI_ACTIVE_LOW | ACPI_MPS_INTI_LEVEL);
+	sdt_finish(&m->madt);
+	expect_ioapics(m, &r);
+	assert_int_equal(r.nio, 2);
+	expect_io(&r.io[0], 8, 0xfec00000, 0);
+	expect_io(&r.io[1], 9, 0xfec01000, 24);
+	assert_int_equal(r.novr, 3);
+	expect_ovr(&r.ovr[0], 0, 2, 0);
+	expect_ovr(&r.ovr[1], 9, 9, 0xd);
+	expect_ovr(&r.ovr[2], 4, 30, 0xf);
+	expect_isa(&r, 4, 30, true, true);
+	expect_cpus(m, two, 2);
+	free(m);
+}
+
+/* Exactly as many I/O APICs and overrides as the caller has room for. */
+static void test_ioapics_exactly_capacity(void **state)
+{
+	struct machine *m = qemu_machine(2);
+	struct acpi_ioapic io[1];
+	struct acpi_irq_override ovr[1];
+	unsigned nio = 99, novr = 99;
+
+	(void)state;
+	assert_int_equal(acpi_madt_ioapics((const void *)m->madt.b, io, 1, &nio, ovr, 1, &novr,
+					   m->why, sizeof(m->why)), 0);
+	assert_int_equal(nio, 1);
+	assert_int_equal(novr, 1);
+	free(m);
+}
+
+/* Firecracker: one I/O APIC at 0xfec00000, no overrides at all. */
+static void test_ioapics_real_madt(void **state)
+{
+	struct machine *m = real_machine();
+	struct ioapics r;
+
+	(void)state;
+	expect_ioapics(m, &r);
+	assert_int_equal(r.nio, 1);
+	expect_io(&r.io[0], 0, 0xfec00000, 0);
+	assert_int_equal(r.novr, 0);
+	expect_isa(&r, 0, 0, false, false);
+	expect_isa(&r, 4, 4, false, false);
+	free(m);
+}
+
+/* acpi_isa_irq(): each field of the MPS INTI flags on its own. */
+static const struct ioapics isa_variants = {
+	.ovr = {
+		{ 0, 3, 3, ACPI_MPS_INTI_ACTIVE_HIGH | ACPI_MPS_INTI_EDGE },  /* explicit ISA */
+		{ 0, 5, 21, ACPI_MPS_INTI_ACTIVE_LOW },                     /* trigger conforms */
+		{ 0, 7, 7, ACPI_MPS_INTI_LEVEL },                           /* polarity conforms */
+		{ 0, 10, 10, ACPI_MPS_INTI_ACTIVE_LOW | ACPI_MPS_INTI_LEVEL },
+	},
+	.novr = 4,
+};
+
+static void test_isa_irq_no_override_is_identity(void **state)
+{
+	(void)state;
+	expect_isa(&isa_variants, 4, 4, false, false);
+	expect_isa(&isa_variants, 15, 15, false, false);
+	/* No overrides at all. */
+	{
+		struct isa_route w = { 0, true, true };
+
+		acpi_isa_irq(NULL, 0, 1, &w.gsi, &w.low, &w.level);
+		assert_int_equal(w.gsi, 1);
+		assert_false(w.low);
+		assert_false(w.level);
+	}
+}
+
+static void test_isa_irq_explicit_high_edge(void **state)
+{
+	(void)state;
+	expect_isa(&isa_variants, 3, 3, false, false);
+}
+
+static void test_isa_irq_active_low_edge_conforms(void **state)
+{
+	(void)state;
+	expect_isa(&isa_variants, 5, 21, true, false);
+}
+
+static void test_isa_irq_level_polarity_conforms(void **state)
+{
+	(void)state;
+	expect_isa(&isa_variants, 7, 7, false, true);
+}
+
+static void test_isa_irq_active_low_level(void **state)
+{
+	(void)state;
+	expect_isa(&isa_variants, 10, 10, true, true);
+}
+
+/* Only ISA (bus 0) overrides apply; the parser refuses others anyway. */
+static void test_isa_irq_ignores_other_bus(void **state)
+{
+	const struct acpi_irq_override o[] = { { 1, 4, 40, ACPI_MPS_INTI_ACTIVE_LOW } };
+	struct isa_route w = { 0, true, true };
+
+	(void)state;
+	acpi_isa_irq(o, 1, 4, &w.gsi, &w.low, &w.level);
+	assert_int_equal(w.gsi, 4);
+	assert_false(w.low);
+	assert_false(w.level);
+}
+
+/* The redirection entries built from that answer (82093AA §3.2.4). */
+static void test_ioapic_rte_encoding(void **state)
+{
+	(void)state;
+	assert_int_equal(ioapic_rte_fixed(0x41, 3, false, false), 0x0300000000000041ull);
+	assert_int_equal(ioapic_rte_fixed(0xfe, 0xff, true, true), 0xff0000000000a0feull);
+	assert_int_equal(ioapic_rte_masked(false, false), 0x10000ull);
+	assert_int_equal(ioapic_rte_masked(true, true), 0x1a000ull);
+	assert_true(ioapic_route_ok(255, 32));
+	assert_false(ioapic_route_ok(256, 32));
+	assert_false(ioapic_route_ok(0, 31));
+	assert_true(ioapic_route_ok(0, 255));
+}
+
+/* --------------------------------------- broken I/O APIC and override entries */
+
+static void test_ioapic_entry_short(void **state)
+{
+	static const uint8_t e[] = { 1, 10, 0, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0 };
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_with(m, e, sizeof(e));
+	expect_ioapics_fail(m, 4, 4, "MADT: I/O APIC entry at offset 44 has length 10");
+	free(m);
+}
+
+static void test_ioapic_duplicate_id(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_ioapic(&m->madt, 2, 0xfec00000, 0);
+	madt_ioapic(&m->madt, 2, 0xfec01000, 24);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: I/O APIC id 2 listed twice");
+	free(m);
+}
+
+static void test_ioapic_address_zero(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_ioapic(&m->madt, 1, 0, 0);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: I/O APIC 1 at address 0x0");
+	free(m);
+}
+
+static void test_ioapic_address_misaligned(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_ioapic(&m->madt, 1, 0xfec00008, 0);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: I/O APIC 1 at address 0xfec00008");
+	free(m);
+}
+
+static void test_ioapic_too_many(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_ioapic(&m->madt, 0, 0xfec00000, 0);
+	madt_ioapic(&m->madt, 1, 0xfec01000, 24);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 1, 4, "MADT: more than 1 I/O APICs");
+	free(m);
+}
+
+static void test_override_entry_short(void **state)
+{
+	static const uint8_t e[] = { 2, 8, 0, 0, 2, 0, 0, 0 };
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_with(m, e, sizeof(e));
+	expect_ioapics_fail(m, 4, 4, "MADT: interrupt source override at offset 44 has length 8");
+	free(m);
+}
+
+static void test_override_bus_not_isa(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_ioapic(&m->madt, 0, 0xfec00000, 0);
+	madt_iso(&m->madt, 1, 4, 4, 0);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: interrupt source override at offset 56: bus 1 is not ISA (0)");
+	free(m);
+}
+
+static void test_override_source_not_isa_irq(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_iso(&m->madt, 0, 16, 16, 0);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: interrupt source override at offset 44: IRQ 16 is not an ISA IRQ");
+	free(m);
+}
+
+static void test_override_reserved_polarity(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_iso(&m->madt, 0, 9, 9, ACPI_MPS_INTI_RESERVED_POLARITY | ACPI_MPS_INTI_LEVEL);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: override of IRQ 9: reserved polarity (flags 0xe)");
+	free(m);
+}
+
+static void test_override_reserved_trigger(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_iso(&m->madt, 0, 9, 9, ACPI_MPS_INTI_ACTIVE_LOW | ACPI_MPS_INTI_RESERVED_TRIGGER);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: override of IRQ 9: reserved trigger mode (flags 0xb)");
+	free(m);
+}
+
+static void test_override_irq_twice(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_iso(&m->madt, 0, 0, 2, 0);
+	madt_iso(&m->madt, 0, 0, 0, 0);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: IRQ 0 overridden twice");
+	free(m);
+}
+
+static void test_override_too_many(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_begin(&m->madt);
+	madt_iso(&m->madt, 0, 0, 2, 0);
+	madt_iso(&m->madt, 0, 9, 9, ACPI_MPS_INTI_LEVEL);
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 1, "MADT: more than 1 interrupt source overrides");
+	free(m);
+}
+
+/* The entry walk shared with acpi_madt_cpus() refuses for this reader too. */
+static void test_ioapics_entry_length_zero(void **state)
+{
+	static const uint8_t e[] = { 1, 12, 0, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0, 2, 0 };
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_with(m, e, sizeof(e));
+	expect_ioapics_fail(m, 4, 4, "MADT: entry at offset 56 has length 0");
+	free(m);
+}
+
+static void test_ioapics_entry_past_end(void **state)
+{
+	static const uint8_t e[] = { 1, 12, 0, 0, 0x00, 0x00, 0xc0, 0xfe };
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_with(m, e, sizeof(e));
+	expect_ioapics_fail(m, 4, 4, "MADT: entry at offset 44 (length 12) runs past the end (52)");
+	free(m);
+}
+
+static void test_ioapics_truncated_entry_header(void **state)
+{
+	static const uint8_t e[] = { 1 };
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	madt_with(m, e, sizeof(e));
+	expect_ioapics_fail(m, 4, 4, "MADT: truncated entry at offset 44");
+	free(m);
+}
+
+static void test_ioapics_not_a_madt(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	memcpy(m->madt.b, "APIX", 4);
+	expect_ioapics_fail(m, 4, 4, "not a MADT (APIX)");
+	free(m);
+}
+
+static void test_ioapics_madt_shorter_than_fixed_part(void **state)
+{
+	struct machine *m = qemu_machine(2);
+
+	(void)state;
+	m->madt.len = 40;
+	sdt_finish(&m->madt);
+	expect_ioapics_fail(m, 4, 4, "MADT: length 40 shorter than its fixed part (44)");
+	free(m);
+}
+
 /* ------------------------------------------------------- broken FADT/DSDT */
 
 static void expect_s5_fail(struct machine *m, const char *reason)
@@ -1024,6 +1476,34 @@ int main(void)
 		cmocka_unit_test(test_madt_too_many_cpus),
 		cmocka_unit_test(test_madt_duplicate_apic_id),
 		cmocka_unit_test(test_madt_missing),
+		cmocka_unit_test(test_ioapics_qemu),
+		cmocka_unit_test(test_ioapics_two_and_overrides),
+		cmocka_unit_test(test_ioapics_exactly_capacity),
+		cmocka_unit_test(test_ioapics_real_madt),
+		cmocka_unit_test(test_isa_irq_no_override_is_identity),
+		cmocka_unit_test(test_isa_irq_explicit_high_edge),
+		cmocka_unit_test(test_isa_irq_active_low_edge_conforms),
+		cmocka_unit_test(test_isa_irq_level_polarity_conforms),
+		cmocka_unit_test(test_isa_irq_active_low_level),
+		cmocka_unit_test(test_isa_irq_ignores_other_bus),
+		cmocka_unit_test(test_ioapic_rte_encoding),
+		cmocka_unit_test(test_ioapic_entry_short),
+		cmocka_unit_test(test_ioapic_duplicate_id),
+		cmocka_unit_test(test_ioapic_address_zero),
+		cmocka_unit_test(test_ioapic_address_misaligned),
+		cmocka_unit_test(test_ioapic_too_many),
+		cmocka_unit_test(test_override_entry_short),
+		cmocka_unit_test(test_override_bus_not_isa),
+		cmocka_unit_test(test_override_source_not_isa_irq),
+		cmocka_unit_test(test_override_reserved_polarity),
+		cmocka_unit_test(test_override_reserved_trigger),
+		cmocka_unit_test(test_override_irq_twice),
+		cmocka_unit_test(test_override_too_many),
+		cmocka_unit_test(test_ioapics_entry_length_zero),
+		cmocka_unit_test(test_ioapics_entry_past_end),
+		cmocka_unit_test(test_ioapics_truncated_entry_header),
+		cmocka_unit_test(test_ioapics_not_a_madt),
+		cmocka_unit_test(test_ioapics_madt_shorter_than_fixed_part),
 		cmocka_unit_test(test_fadt_too_short),
 		cmocka_unit_test(test_fadt_no_pm1a),
 		cmocka_unit_test(test_fadt_pm1a_in_memory_space),

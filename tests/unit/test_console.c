@@ -314,6 +314,89 @@ static void poll_skips_when_busy(void **state)
 	assert_string_equal(received(uart[0]), "x");
 }
 
+/* ------------------------------------------- the console interrupt's route */
+
+#define IER    1
+#define IER_RDI 0x01
+
+static void set_target(int i, uint32_t apic, uint8_t vector)
+{
+	vuart_set_irq(uart[i], (struct vuart_irq){ .on = true, .apic_id = apic, .vector = vector });
+	console_irq_update();
+}
+
+/* The route follows the focus: to the focused vUART's vector and CPU,
+ * masked for one without a target; the hardware is only touched on a change. */
+static void route_follows_focus(void **state)
+{
+	(void)state;
+	set_target(1, 2, 0x41);                 /* linux1, not focused */
+	assert_int_equal(fake_console_irq_route_calls, 0);
+	type("\x01" "2");
+	assert_int_equal(fake_console_irq_route_calls, 1);
+	assert_int_equal(fake_console_irq_apic_id, 2);
+	assert_int_equal(fake_console_irq_vector, 0x41);
+	assert_false(fake_console_irq_masked);
+	type("\x01" "2");                        /* the same partition again: no change */
+	assert_int_equal(fake_console_irq_route_calls, 1);
+	type("\x01" "3");                        /* mb has no interrupt: masked */
+	assert_int_equal(fake_console_irq_mask_calls, 1);
+	assert_true(fake_console_irq_masked);
+	type("\x01" "p");
+	assert_int_equal(fake_console_irq_route_calls, 2);
+	assert_false(fake_console_irq_masked);
+}
+
+/* The focused partition moving its interrupt (MSI rewritten) moves the route. */
+static void route_follows_target(void **state)
+{
+	(void)state;
+	set_target(0, 0, 0x30);
+	assert_int_equal(fake_console_irq_route_calls, 1);
+	assert_int_equal(fake_console_irq_vector, 0x30);
+	set_target(0, 1, 0x31);
+	assert_int_equal(fake_console_irq_route_calls, 2);
+	assert_int_equal(fake_console_irq_apic_id, 1);
+	assert_int_equal(fake_console_irq_vector, 0x31);
+	vuart_set_irq(uart[0], (struct vuart_irq){ 0 });
+	console_irq_update();
+	assert_int_equal(fake_console_irq_mask_calls, 1);
+	assert_true(fake_console_irq_masked);
+}
+
+/* A route the hardware refuses is logged and left masked; the same target
+ * is not tried again, a new one is. */
+static void route_refused_logged(void **state)
+{
+	(void)state;
+	fake_console_irq_route_rc = -1;
+	set_target(0, 300, 0x41);
+	assert_int_equal(fake_console_irq_route_calls, 1);
+	assert_non_null(strstr(fake_console(), "cannot route the console interrupt to vector 65 on APIC id 300 (partition linux0)"));
+	console_irq_update();                   /* nothing changed: not retried */
+	assert_int_equal(fake_console_irq_route_calls, 1);
+	fake_console_irq_route_rc = 0;
+	set_target(0, 3, 0x41);
+	assert_int_equal(fake_console_irq_route_calls, 2);
+	assert_false(fake_console_irq_masked);
+}
+
+/* Input reaching a vUART with a target interrupts the guest: the path a
+ * key takes once the physical interrupt made the guest read its UART. */
+static void input_interrupts_focused_guest(void **state)
+{
+	(void)state;
+	set_target(0, 0, 0x30);
+	vuart_write(uart[0], IER, IER_RDI);
+	assert_int_equal(fake_send_ipi_count, 0);
+	hw_type("k", 1);
+	console_input_poll();
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_int_equal(fake_send_ipi_apic_id, 0);
+	assert_int_equal(fake_send_ipi_vector, 0x30);
+	assert_string_equal(received(uart[0]), "k");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +418,10 @@ int main(void)
 		T(poll_takes_at_most_one_fifo),
 		T(escape_split_across_polls),
 		T(poll_skips_when_busy),
+		T(route_follows_focus),
+		T(route_follows_target),
+		T(route_refused_logged),
+		T(input_interrupts_focused_guest),
 #undef T
 	};
 

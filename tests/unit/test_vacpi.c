@@ -213,7 +213,7 @@ static void test_tables_lengths_revisions_checksums(void **state)
 	check_sdt(&g, &g.l.xsdt, "XSDT", 36 + 2 * 8, 1);
 	check_sdt(&g, &g.l.fadt, "FACP", 276, 6);
 	check_sdt(&g, &g.l.madt, "APIC", 44 + 2 * 16, 4);
-	check_sdt(&g, &g.l.dsdt, "DSDT", 36 + 15 + 49 + 168, 2);
+	check_sdt(&g, &g.l.dsdt, "DSDT", 36 + 15 + 49 + 184, 2);
 	/* The reader agrees: it validates length and checksum too. */
 	init(&g);
 	assert_int_equal(acpi_map_table(&g.acpi, g.l.dsdt.gpa.v, "DSDT", &h, g.why, sizeof(g.why)), 0);
@@ -255,8 +255,8 @@ static void test_documented_layout(void **state)
 	assert_int_equal(g.l.xsdt.gpa.v - BASE, 48);
 	assert_int_equal(g.l.fadt.gpa.v - BASE, 112);
 	assert_int_equal(g.l.dsdt.gpa.v - BASE, 400);
-	assert_int_equal(g.l.madt.gpa.v - BASE, 672);
-	assert_int_equal(g.l.size, 736);
+	assert_int_equal(g.l.madt.gpa.v - BASE, 688);
+	assert_int_equal(g.l.size, 752);
 }
 
 /* Aligned, disjoint, inside [base, base + size), RSDP first. */
@@ -711,7 +711,7 @@ static void test_dsdt_com1_exact_bytes(void **state)
 	const struct acpi_sdt_header *dsdt = built_dsdt(&g, ids1, 1);
 
 	(void)state;
-	assert_int_equal(dsdt->length, 36 + 15 + sizeof(com1) + 168);
+	assert_int_equal(dsdt->length, 36 + 15 + sizeof(com1) + 184);
 	assert_memory_equal((const uint8_t *)dsdt + 36 + 15, com1, sizeof(com1));
 	assert_int_equal(sum((const uint8_t *)dsdt, dsdt->length), 0);
 }
@@ -766,6 +766,7 @@ static uint64_t le(const uint8_t *p, unsigned len)
 struct pci_crs {
 	unsigned bus, io, iowin, mem32, mem64, ends;
 	uint64_t bus_min, bus_max, io_min, io_len, iow_min, iow_max;
+	uint64_t uw_min, uw_max;        /* the first I/O window: the vUART's ports */
 	uint64_t m32_min, m32_max, m64_min, m64_max;
 };
 
@@ -808,8 +809,9 @@ static struct pci_crs decode_pci_crs(const struct aml_device *dev)
 			assert_true(at + len <= dev->crs_len);
 			switch (r[0]) {
 			case 0x88:                              /* Word Address Space */
-				if (r[3] == 1) {                /* I/O */
-					c.iowin++;
+				if (r[3] == 1 && c.iowin++ == 0) {  /* I/O: the vUART's, then the window */
+					check_addr(r, 2, 1, 0x03, &c.uw_min, &c.uw_max);
+				} else if (r[3] == 1) {
 					check_addr(r, 2, 1, 0x03, &c.iow_min, &c.iow_max);
 				} else {
 					c.bus++;
@@ -892,8 +894,11 @@ static void test_dsdt_pci0_resources(void **state)
 	assert_int_equal(c.io, 1);
 	assert_int_equal(c.io_min, 0xcf8);
 	assert_int_equal(c.io_len, 8);
-	/* The I/O window for assigned I/O BARs, above every emulated port. */
-	assert_int_equal(c.iowin, 1);
+	/* The vUART's ports (vPCI's serial function has its BAR 0 there),
+	 * then the I/O window for assigned I/O BARs, above every emulated port. */
+	assert_int_equal(c.iowin, 2);
+	assert_int_equal(c.uw_min, 0x3f8);
+	assert_int_equal(c.uw_max, 0x3ff);
 	assert_int_equal(c.iow_min, 0x1000);
 	assert_int_equal(c.iow_max, 0xffff);
 	assert_int_equal(c.mem32, 1);
@@ -914,18 +919,21 @@ static void test_dsdt_pci0_resources(void **state)
 static void test_dsdt_pci0_exact_bytes(void **state)
 {
 	static const uint8_t pci0[] = {
-		0x10, 0x47, 0x0a, 0x5c, '_', 'S', 'B', '_',     /* Scope, PkgLength 167 */
-		0x5b, 0x82, 0x4e, 0x09, 'P', 'C', 'I', '0',     /* Device, PkgLength 158 */
+		0x10, 0x47, 0x0b, 0x5c, '_', 'S', 'B', '_',     /* Scope, PkgLength 183 */
+		0x5b, 0x82, 0x4e, 0x0a, 'P', 'C', 'I', '0',     /* Device, PkgLength 174 */
 		0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
 		0x08, '_', 'S', 'E', 'G', 0x00,
 		0x08, '_', 'B', 'B', 'N', 0x00,
 		0x08, '_', 'U', 'I', 'D', 0x00,
-		0x08, '_', 'C', 'R', 'S', 0x11, 0x46, 0x07, 0x0a, 0x72,  /* Buffer, PkgLength 118, 114 bytes */
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x46, 0x08, 0x0a, 0x82,  /* Buffer, PkgLength 134, 130 bytes */
 		/* WordBusNumber 0-0xff */
 		0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00,
 		0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0x01,
 		/* IO (Decode16, 0xcf8, 0xcf8, 1, 8) */
 		0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+		/* WordIO 0x3f8-0x3ff (EntireRange): the vUART */
+		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03,
+		0x00, 0x00, 0xf8, 0x03, 0xff, 0x03, 0x00, 0x00, 0x08, 0x00,
 		/* WordIO 0x1000-0xffff (EntireRange) */
 		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03,
 		0x00, 0x00, 0x00, 0x10, 0xff, 0xff, 0x00, 0x00, 0x00, 0xf0,
@@ -946,7 +954,7 @@ static void test_dsdt_pci0_exact_bytes(void **state)
 	const struct acpi_sdt_header *dsdt = dsdt_for_ram(&g, 0);
 
 	(void)state;
-	assert_int_equal(sizeof(pci0), 168);
+	assert_int_equal(sizeof(pci0), 184);
 	assert_int_equal(dsdt->length, 36 + 15 + 49 + sizeof(pci0));
 	assert_memory_equal((const uint8_t *)dsdt + 36 + 15 + 49, pci0, sizeof(pci0));
 }
@@ -966,7 +974,7 @@ static void test_dsdt_pci0_ram_3g(void **state)
 	assert_int_equal(c.m64_min, 0x100000000ull);
 	assert_int_equal(g.l.pci_mem32.base.v, 0xc0000000);
 	assert_int_equal(g.l.pci_mem32.len, 0x3ec00000);
-	assert_int_equal(g.l.dsdt.len, 268);
+	assert_int_equal(g.l.dsdt.len, 284);
 }
 
 /* RAM ending 2 MiB below the I/O APIC page: a 2 MiB 32-bit window. */
@@ -997,7 +1005,7 @@ static void test_dsdt_pci0_ram_fills_32bit_hole(void **state)
 	assert_int_equal(c.m64_min, 0x100000000ull);
 	assert_int_equal(g.l.pci_mem32.len, 0);
 	assert_int_equal(g.l.pci_mem32.base.v, 0);
-	assert_int_equal(g.l.dsdt.len, 268 - 26);
+	assert_int_equal(g.l.dsdt.len, 284 - 26);
 }
 
 /* 5 GiB of RAM: the 64-bit window starts above it; the MADT moves up. */
@@ -1014,8 +1022,8 @@ static void test_dsdt_pci0_ram_5g(void **state)
 	assert_int_equal(c.m64_max, 0xffffffffffffull);
 	assert_int_equal(g.l.pci_mem64.base.v, 5ull << 30);
 	assert_int_equal(g.l.pci_mem64.len, (1ull << 48) - (5ull << 30));
-	assert_int_equal(g.l.madt.gpa.v - BASE, 400 + 256);
-	assert_int_equal(g.l.size, 400 + 256 + 64);
+	assert_int_equal(g.l.madt.gpa.v - BASE, 400 + 272);
+	assert_int_equal(g.l.size, 400 + 272 + 64);
 	check_cpus(&g, ids1, 1);
 }
 
@@ -1024,10 +1032,12 @@ static void test_dsdt_pci0_ram_5g(void **state)
 static void test_dsdt_pci0_no_windows(void **state)
 {
 	static const uint8_t crs_obj[] = {
-		0x08, '_', 'C', 'R', 'S', 0x11, 0x2d, 0x0a, 0x2a,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x3d, 0x0a, 0x3a,
 		0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00,
 		0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0x01,
 		0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03,
+		0x00, 0x00, 0xf8, 0x03, 0xff, 0x03, 0x00, 0x00, 0x08, 0x00,
 		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03,
 		0x00, 0x00, 0x00, 0x10, 0xff, 0xff, 0x00, 0x00, 0x00, 0xf0,
 		0x79, 0x00,
@@ -1044,7 +1054,7 @@ static void test_dsdt_pci0_no_windows(void **state)
 	assert_int_equal(c.mem64, 0);
 	assert_int_equal(g.l.pci_mem64.len, 0);
 	/* 26 bytes of DWordMemory, 46 of QWordMemory, 1 of PkgLength. */
-	assert_int_equal(dsdt->length, 268 - 26 - 46 - 1);
+	assert_int_equal(dsdt->length, 284 - 26 - 46 - 1);
 	/* _CRS is the last object of the DSDT. */
 	assert_memory_equal((const uint8_t *)dsdt + dsdt->length - sizeof(crs_obj), crs_obj,
 			    sizeof(crs_obj));
@@ -1215,7 +1225,7 @@ static void test_buffer_too_small_64_cpus(void **state)
 		ids[i] = i;
 	d = desc(ids, VACPI_MAX_CPUS, 0);
 	/* 48 RSDP + 64 XSDT + 288 FADT + 256 DSDT + 1072 MADT */
-	refused(&d, BASE, 1024, "64 vCPUs need 1744");
+	refused(&d, BASE, 1024, "64 vCPUs need 1760");
 }
 
 static void test_null_buffer(void **state)

@@ -1090,6 +1090,232 @@ static void test_refusal_changes_nothing(void **state)
 	assert_int_equal(rd(NIC, PCI_VENDOR_ID, 4), 0xffffffffu);
 }
 
+/* ------------------------------------------------ the serial function */
+
+#define UART       PCI_BDF(0, 31, 0)      /* the highest free device number */
+#define UART_MSI   0x40
+
+/* A guest OS partition, none of its functions on device 31. */
+static void uart_init_ok(void)
+{
+	part.os_guest = true;
+	init_ok();
+	assert_true(part.vpci.uart.present);
+}
+
+static void test_uart_absent_for_test_guests(void **state)
+{
+	(void)state;
+	init_ok();
+	assert_false(part.vpci.uart.present);
+	assert_int_equal(rd(UART, PCI_VENDOR_ID, 4), 0xffffffffu);
+}
+
+/* Without a console interrupt route, an interrupt-driven guest would never
+ * read its input: the function is not offered, the guest polls COM1. */
+static void test_uart_absent_without_console_irq(void **state)
+{
+	(void)state;
+	fake_console_irq_available = false;
+	part.os_guest = true;
+	init_ok();
+	assert_false(part.vpci.uart.present);
+	assert_int_equal(rd(UART, PCI_VENDOR_ID, 4), 0xffffffffu);
+}
+
+/* The header Linux's 8250_pci matches: MosChip 9900, subsystem a000:1000,
+ * class 07/00/02, I/O BAR 0 at 0x3f8, MSI capability, no INTx. */
+static void test_uart_header(void **state)
+{
+	(void)state;
+	uart_init_ok();
+	assert_int_equal(rd(UART, PCI_VENDOR_ID, 4), 0x99009710u);
+	assert_int_equal(rd(UART, PCI_REVISION_ID, 4), 0x07000201u);
+	assert_int_equal(rd(UART, PCI_STATUS, 2), PCI_STATUS_CAP_LIST);
+	assert_int_equal(rd(UART, PCI_HEADER_TYPE, 1), 0);
+	assert_int_equal(rd(UART, PCI_BAR0, 4), 0x3f9);
+	for (unsigned bar = 1; bar < PCI_NUM_BARS; bar++)
+		assert_int_equal(rd(UART, PCI_BAR0 + 4 * bar, 4), 0);
+	assert_int_equal(rd(UART, PCI_SUBSYSTEM_VENDOR, 4), 0x1000a000u);
+	assert_int_equal(rd(UART, PCI_ROM_ADDRESS, 4), 0);
+	assert_int_equal(rd(UART, PCI_CAP_PTR, 1), UART_MSI);
+	assert_int_equal(rd(UART, PCI_INTERRUPT_PIN, 1), 0);
+	/* MSI: id 5, last in the list, 32-bit, one vector, no masking, off. */
+	assert_int_equal(rd(UART, UART_MSI, 4), 0x00000005u);
+	assert_int_equal(rd(UART, 0x4c, 4), 0);
+	/* Other functions of device 31 are absent. */
+	assert_int_equal(rd(PCI_BDF(0, 31, 1), PCI_VENDOR_ID, 4), 0xffffffffu);
+	assert_int_equal(rd(PCI_BDF(1, 31, 0), PCI_VENDOR_ID, 4), 0xffffffffu);
+}
+
+/* A function assigned at device 31 pushes it down to 30. */
+static void test_uart_placed_below_assigned(void **state)
+{
+	(void)state;
+	fake_pci_add(PCI_BDF(0, 31, 3), 0x8086, 0x2930, 0x0c05, 0x00);
+	assign(1, PCI_BDF(0, 31, 3));
+	part.os_guest = true;
+	init_ok();
+	assert_int_equal(part.vpci.uart.bdf, PCI_BDF(0, 30, 0));
+	assert_int_equal(rd(PCI_BDF(0, 30, 0), PCI_VENDOR_ID, 4), 0x99009710u);
+	assert_int_equal(rd(PCI_BDF(0, 31, 3), PCI_VENDOR_ID, 2), 0x8086);
+}
+
+static void test_uart_bar_sizing_and_fixed(void **state)
+{
+	(void)state;
+	uart_init_ok();
+	wr(UART, PCI_BAR0, 4, 0xffffffffu);
+	assert_int_equal(rd(UART, PCI_BAR0, 4), 0xfffffff9u);   /* 8 ports, I/O */
+	wr(UART, PCI_BAR0, 4, 0x3f8);
+	assert_int_equal(rd(UART, PCI_BAR0, 4), 0x3f9);
+	wr(UART, PCI_BAR0, 4, 0x2f8);
+	assert_int_equal(rd(UART, PCI_BAR0, 4), 0x3f9);
+	assert_non_null(strstr(fake_console(), "refused moving BAR 0 to 0x2f8"));
+	/* Read-only fields stay: ids, class, the capability. */
+	wr(UART, PCI_VENDOR_ID, 4, 0);
+	wr(UART, PCI_REVISION_ID, 4, 0);
+	wr(UART, UART_MSI, 2, 0x1234);
+	assert_int_equal(rd(UART, PCI_VENDOR_ID, 4), 0x99009710u);
+	assert_int_equal(rd(UART, PCI_REVISION_ID, 4), 0x07000201u);
+	assert_int_equal(rd(UART, UART_MSI, 2), 0x0005);
+	/* Scratch registers keep what is written. */
+	wr(UART, PCI_INTERRUPT_LINE, 1, 0x0b);
+	wr(UART, PCI_CACHE_LINE_SIZE, 1, 0x10);
+	assert_int_equal(rd(UART, PCI_INTERRUPT_LINE, 1), 0x0b);
+	assert_int_equal(rd(UART, PCI_CACHE_LINE_SIZE, 1), 0x10);
+}
+
+/* Linux's order: address, data, enable; then bus mastering. Only with all
+ * of them does the vUART get a target; edges then become IPIs. */
+static void test_uart_msi_target(void **state)
+{
+	(void)state;
+	uart_init_ok();
+	wr(UART, UART_MSI + 4, 4, MSI_OK(4));
+	wr(UART, UART_MSI + 8, 2, 0x0041);
+	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_int_equal(rd(UART, UART_MSI, 4), 0x00010005u);
+	assert_int_equal(rd(UART, UART_MSI + 4, 4), MSI_OK(4));
+	assert_int_equal(rd(UART, UART_MSI + 8, 4), 0x41);
+	assert_false(vuart_get_irq(&part.uart).on);          /* no bus mastering yet */
+	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+	assert_int_equal(rd(UART, PCI_COMMAND, 2), PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+	assert_true(vuart_get_irq(&part.uart).on);
+	assert_int_equal(vuart_get_irq(&part.uart).apic_id, 4);
+	assert_int_equal(vuart_get_irq(&part.uart).vector, 0x41);
+	assert_int_equal(fake_send_ipi_count, 0);
+	vuart_write(&part.uart, 1, 0x02);                      /* IER.THRI: THRE pending */
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_int_equal(fake_send_ipi_apic_id, 4);
+	assert_int_equal(fake_send_ipi_vector, 0x41);
+	/* Moving the interrupt (Linux's affinity change) retargets it. */
+	wr(UART, UART_MSI + 4, 4, MSI_OK(2));
+	wr(UART, UART_MSI + 8, 2, 0x0052);
+	assert_int_equal(vuart_get_irq(&part.uart).apic_id, 2);
+	assert_int_equal(vuart_get_irq(&part.uart).vector, 0x52);
+	/* MSI off: no target. */
+	wr(UART, UART_MSI + 2, 2, 0);
+	assert_false(vuart_get_irq(&part.uart).on);
+}
+
+/* The data register written a byte at a time composes one value. */
+static void test_uart_msi_byte_writes(void **state)
+{
+	(void)state;
+	uart_init_ok();
+	wr(UART, PCI_COMMAND, 1, PCI_COMMAND_MASTER);
+	wr(UART, UART_MSI + 4, 4, MSI_OK(2));
+	wr(UART, UART_MSI + 8, 1, 0x33);
+	wr(UART, UART_MSI + 9, 1, 0x00);
+	wr(UART, UART_MSI + 3, 1, 0x00);                       /* control high byte: nothing */
+	wr(UART, UART_MSI + 2, 1, PCI_MSI_FLAGS_ENABLE);
+	assert_true(vuart_get_irq(&part.uart).on);
+	assert_int_equal(vuart_get_irq(&part.uart).vector, 0x33);
+}
+
+static void msi_not_sent(uint32_t addr, uint16_t data, const char *reason)
+{
+	uart_init_ok();
+	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	wr(UART, UART_MSI + 4, 4, addr);
+	wr(UART, UART_MSI + 8, 2, data);
+	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_false(vuart_get_irq(&part.uart).on);
+	vuart_write(&part.uart, 1, 0x02);
+	assert_int_equal(fake_send_ipi_count, 0);
+	if (!strstr(fake_console(), reason))
+		fail_msg("no \"%s\" in: %s", reason, fake_console());
+}
+
+static void test_uart_msi_foreign_cpu_not_sent(void **state)
+{
+	(void)state;
+	msi_not_sent(MSI_OK(6), 0x41, "APIC id 6 is not in the partition");
+}
+
+static void test_uart_msi_logical_not_sent(void **state)
+{
+	(void)state;
+	msi_not_sent(MSI_OK(2) | 0x4, 0x41, "logical destination mode");
+}
+
+static void test_uart_msi_not_interrupt_range_not_sent(void **state)
+{
+	(void)state;
+	msi_not_sent(0x12345000u, 0x41, "not an interrupt message");
+}
+
+static void test_uart_msi_nmi_not_sent(void **state)
+{
+	(void)state;
+	msi_not_sent(MSI_OK(2), 0x0441, "delivery mode 4");
+}
+
+static void test_uart_msi_bad_vector_not_sent(void **state)
+{
+	(void)state;
+	msi_not_sent(MSI_OK(2), 0x000f, "vector 15 is not a valid interrupt vector");
+}
+
+/* A pending condition when MSI comes on is sent at once, once. */
+static void test_uart_msi_enable_with_pending(void **state)
+{
+	(void)state;
+	uart_init_ok();
+	vuart_write(&part.uart, 1, 0x02);
+	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	wr(UART, UART_MSI + 4, 4, MSI_OK(4));
+	wr(UART, UART_MSI + 8, 2, 0x0041);
+	assert_int_equal(fake_send_ipi_count, 0);
+	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_int_equal(fake_send_ipi_count, 1);
+	/* Writes that do not change the target send nothing more. */
+	wr(UART, PCI_CACHE_LINE_SIZE, 1, 0x10);
+	wr(UART, UART_MSI + 8, 2, 0x0041);
+	assert_int_equal(fake_send_ipi_count, 1);
+}
+
+/* A restart puts the function back to power-on: MSI, decoding off. */
+static void test_uart_reset(void **state)
+{
+	(void)state;
+	uart_init_ok();
+	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+	wr(UART, UART_MSI + 4, 4, MSI_OK(4));
+	wr(UART, UART_MSI + 8, 2, 0x0041);
+	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	wr(UART, PCI_BAR0, 4, 0xffffffffu);
+	assert_true(vuart_get_irq(&part.uart).on);
+	vpci_reset(&part);
+	assert_false(vuart_get_irq(&part.uart).on);
+	assert_true(part.vpci.uart.present);
+	assert_int_equal(rd(UART, PCI_COMMAND, 2), 0);
+	assert_int_equal(rd(UART, UART_MSI, 4), 0x00000005u);
+	assert_int_equal(rd(UART, UART_MSI + 4, 4), 0);
+	assert_int_equal(rd(UART, PCI_BAR0, 4), 0x3f9);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1164,6 +1390,20 @@ int main(void)
 		T(test_refuse_listed_twice),
 		T(test_refuse_too_many),
 		T(test_refusal_changes_nothing),
+		T(test_uart_absent_for_test_guests),
+		T(test_uart_absent_without_console_irq),
+		T(test_uart_header),
+		T(test_uart_placed_below_assigned),
+		T(test_uart_bar_sizing_and_fixed),
+		T(test_uart_msi_target),
+		T(test_uart_msi_byte_writes),
+		T(test_uart_msi_foreign_cpu_not_sent),
+		T(test_uart_msi_logical_not_sent),
+		T(test_uart_msi_not_interrupt_range_not_sent),
+		T(test_uart_msi_nmi_not_sent),
+		T(test_uart_msi_bad_vector_not_sent),
+		T(test_uart_msi_enable_with_pending),
+		T(test_uart_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -618,6 +618,112 @@ static void put_uses_same_buffering(void **state)
 	assert_int_equal(u->ring_written, 8);
 }
 
+/* ---------------------------------------------------- interrupt (MSI) edges */
+
+static const struct vuart_irq target = { .on = true, .apic_id = 4, .vector = 0x41 };
+
+static void no_target_no_interrupt(void **state)
+{
+	(void)state;
+	vuart_write(u, IER, IER_THRI);          /* THRE pending: the line is high */
+	assert_int_equal(vuart_read(u, IIR) & 0x0f, IIR_THRI);
+	assert_int_equal(fake_send_ipi_count, 0);
+}
+
+/* Enabling THRI with THR empty raises THRE: one interrupt, to the target. */
+static void thre_edge_sends_one(void **state)
+{
+	(void)state;
+	vuart_set_irq(u, target);
+	assert_int_equal(fake_send_ipi_count, 0);   /* nothing pending yet */
+	vuart_write(u, IER, IER_THRI);
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_int_equal(fake_send_ipi_apic_id, 4);
+	assert_int_equal(fake_send_ipi_vector, 0x41);
+	/* The line stays high: rewriting IER is no new edge. */
+	vuart_write(u, IER, IER_THRI);
+	assert_int_equal(fake_send_ipi_count, 1);
+	/* Reading IIR clears THRE (the line falls); THR written: THRE again. */
+	assert_int_equal(vuart_read(u, IIR) & 0x0f, IIR_THRI);
+	vuart_write(u, THR, 'x');
+	assert_int_equal(fake_send_ipi_count, 2);
+	assert_int_equal(u->irqs_sent, 2);
+}
+
+/* Received data: the first byte raises the line, the next ones while it
+ * is high do not; once drained, the next byte is a new edge. */
+static void rx_edges(void **state)
+{
+	(void)state;
+	vuart_set_irq(u, target);
+	vuart_write(u, FCR, FCR_FIFO);
+	vuart_write(u, IER, IER_RDI);
+	assert_int_equal(fake_send_ipi_count, 0);
+	assert_true(vuart_rx_push(u, 'a'));
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_true(vuart_rx_push(u, 'b'));
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_int_equal(vuart_read(u, THR), 'a');
+	assert_int_equal(vuart_read(u, THR), 'b');
+	assert_int_equal(vuart_read(u, IIR) & 0x01, IIR_NONE);
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_true(vuart_rx_push(u, 'c'));
+	assert_int_equal(fake_send_ipi_count, 2);
+}
+
+/* A disabled condition is no edge: data without IER.RDI raises nothing. */
+static void disabled_condition_no_edge(void **state)
+{
+	(void)state;
+	vuart_set_irq(u, target);
+	assert_true(vuart_rx_push(u, 'a'));
+	assert_int_equal(fake_send_ipi_count, 0);
+	/* Enabling it now is the edge. */
+	vuart_write(u, IER, IER_RDI);
+	assert_int_equal(fake_send_ipi_count, 1);
+}
+
+/* A target set while the line is high sends the pending interrupt once;
+ * cleared, edges go nowhere. */
+static void target_change(void **state)
+{
+	(void)state;
+	vuart_write(u, IER, IER_THRI);
+	assert_int_equal(fake_send_ipi_count, 0);
+	vuart_set_irq(u, target);
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_int_equal(vuart_get_irq(u).vector, 0x41);
+	vuart_set_irq(u, (struct vuart_irq){ 0 });
+	assert_false(vuart_get_irq(u).on);
+	(void)vuart_read(u, IIR);
+	vuart_write(u, THR, 'x');
+	assert_int_equal(fake_send_ipi_count, 1);
+	/* An "off" target keeps no stale destination. */
+	vuart_set_irq(u, (struct vuart_irq){ .on = false, .apic_id = 9, .vector = 0x99 });
+	assert_int_equal(vuart_get_irq(u).apic_id, 0);
+	assert_int_equal(vuart_get_irq(u).vector, 0);
+}
+
+/* What Linux's 8250 interrupt handler does: IIR until "none", THR refills
+ * in between. Every refill is an edge (a real PCI UART sends an MSI per
+ * edge too); reading IIR never sends. */
+static void handler_loop_edges(void **state)
+{
+	(void)state;
+	vuart_set_irq(u, target);
+	vuart_write(u, IER, IER_RDI | IER_THRI);
+	assert_int_equal(fake_send_ipi_count, 1);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(vuart_read(u, IIR) & 0x0f, IIR_THRI);
+		vuart_write(u, THR, 'a');
+	}
+	assert_int_equal(fake_send_ipi_count, 4);
+	vuart_write(u, IER, IER_RDI);           /* nothing left to send */
+	(void)vuart_read(u, IIR);
+	assert_int_equal(vuart_read(u, IIR) & 0x01, IIR_NONE);
+	assert_int_equal(fake_send_ipi_count, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +767,12 @@ int main(void)
 		T(msr_deltas),
 		T(loopback_thr_goes_to_receiver),
 		T(linux_autoconfig_finds_16550a),
+		T(no_target_no_interrupt),
+		T(thre_edge_sends_one),
+		T(rx_edges),
+		T(disabled_condition_no_edge),
+		T(target_change),
+		T(handler_loop_edges),
 #undef T
 	};
 

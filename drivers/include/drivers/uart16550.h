@@ -17,6 +17,10 @@
 #define UART_LSR 5
 #define UART_MSR 6
 #define UART_SCR 7
+#define   UART_IER_ERBFI 0x01  /* received data available interrupt */
+#define   UART_MCR_DTR   0x01
+#define   UART_MCR_RTS   0x02
+#define   UART_MCR_OUT2  0x08  /* PC boards: gates INTR onto the IRQ line */
 #define   UART_LCR_DLAB  0x80
 #define   UART_LSR_DR    0x01
 #define   UART_LSR_THRE  0x20
@@ -28,6 +32,13 @@ void uart16550_init(uint16_t port, unsigned baud);
 void uart16550_write(uint16_t port, const char *s, size_t n);
 /* Wait until the transmitter is empty (LSR.TEMT), e.g. before power-off. */
 void uart16550_drain(uint16_t port);
+/*
+ * Received-data interrupt on (IER = ERBFI only: Septum's own output stays
+ * polled, so never THRE) and MCR.OUT2 set, keeping DTR/RTS. Writing IER
+ * clears it first: a byte already waiting then raises INTR again, a fresh
+ * edge for an edge-triggered input that was masked when the first came.
+ */
+void uart16550_rx_irq_enable(uint16_t port);
 /* The next received byte, or -1 when none is waiting (LSR.DR clear) or no
  * UART answers at port. Never blocks. */
 int uart16550_getc(uint16_t port);

@@ -25,6 +25,19 @@ uint64_t arch_tsc_hz(void);
 /* Busy-wait for at least us microseconds. */
 void arch_udelay(uint64_t us);
 
+/* Route the physical console UART's interrupt (COM1 = ISA IRQ 4, through the MADT's override) to
+ * vector on the CPU with apic_id: fixed delivery, physical destination, polarity/trigger from the
+ * MADT. Returns 0, or -1 when it cannot be routed (no IO-APIC covers the GSI, apic_id > 255, vector
+ * < 32); the entry is then left masked. */
+int arch_console_irq_route(uint32_t apic_id, uint8_t vector);
+/* Mask that redirection entry again. */
+void arch_console_irq_mask(void);
+/* True once boot found an IO-APIC for the console's IRQ and armed COM1's receive interrupt. */
+bool arch_console_irq_available(void);
+/* A fixed, physical-destination IPI with vector to the CPU with apic_id (edge, no shorthand),
+ * sent from root mode: how Septum raises a partition's emulated MSI. */
+void arch_send_ipi(uint32_t apic_id, uint8_t vector);
+
 /* Power the machine off (ACPI S5 when there is ACPI, then emulator ports); never returns. */
 __attribute__((noreturn)) void arch_poweroff(void);
 /* Stop the calling CPU for good (interrupts off, halted). */

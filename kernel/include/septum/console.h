@@ -39,6 +39,8 @@ struct console_router {
 	bool dropping;                           /* in a run of dropped bytes */
 	uint64_t delivered;                      /* bytes handed to a vUART */
 	uint64_t dropped;                        /* bytes lost to a full receiver */
+	spinlock_t route_lock;                   /* orders route updates (any CPU) */
+	struct vuart_irq routed;                 /* the target last asked of the console IRQ */
 };
 
 void console_router_init(struct console_router *r);
@@ -50,6 +52,14 @@ int console_router_attach(struct console_router *r, struct vuart *u);
 void console_router_input(struct console_router *r, uint8_t c);
 /* The vUART that has focus, NULL while none is attached. */
 struct vuart *console_router_focus(const struct console_router *r);
+/*
+ * Points the physical console's receive interrupt at the interrupt target
+ * of the focused vUART (vuart_set_irq()), or masks it when that has none;
+ * the hardware is touched only when the target changed. A route the
+ * hardware refuses is logged and left masked. Called on every focus
+ * change; takes only its own lock.
+ */
+void console_router_route(struct console_router *r);
 
 /* The hypervisor's router (one physical console). */
 struct console_router *console_router_global(void);
@@ -61,6 +71,8 @@ void console_attach(struct vuart *u);
  * already polling it returns at once (that CPU does the work).
  */
 void console_input_poll(void);
+/* An interrupt target changed (vPCI): console_router_route() on the global router. */
+void console_irq_update(void);
 
 /* The next byte received on the physical console, or -1 when none is
  * waiting (never blocks). Implemented by the console's driver. */

@@ -63,6 +63,7 @@ typedef uint16_t pci_bdf_t;
 #define PCI_INTERRUPT_PIN     0x3d
 #define PCI_MIN_GNT           0x3e
 #define PCI_MAX_LAT           0x3f
+#define PCI_MAX_DEV           31     /* device numbers 0-31 on a bus (§3.2.2.3.2) */
 #define PCI_HEADER_END        0x40   /* device-specific space and capabilities follow */
 
 /* Class codes (PCI Code and ID Assignment Specification). */

@@ -16,9 +16,11 @@
  *     partition's vUART as \_SB.COM1: _HID PNP0501, _UID 1, _CRS with the
  *     I/O ports VACPI_COM1_PORT..+7 and no IRQ (Linux then polls it), and
  *     a PCI root bridge \_SB.PCI0: _HID PNP0A03, _SEG 0, _BBN 0, _UID 0,
- *     _CRS with buses 0-255, the configuration ports 0xcf8-0xcff and the
- *     memory windows below (no _PRT: no INTx routes). Every partition gets
- *     it: every partition has vPCI's host bridge at 00:00.0.
+ *     _CRS with buses 0-255, the configuration ports 0xcf8-0xcff, an I/O
+ *     window over the vUART's ports (vPCI's serial function decodes them
+ *     with its BAR 0), the I/O window and the memory windows below (no
+ *     _PRT: no INTx routes). Every partition gets it: every partition has
+ *     vPCI's host bridge at 00:00.0.
  *
  * Pure logic: no allocation, no output, no global state; the buffer is
  * written, never read back.

@@ -9,7 +9,24 @@
  *   each function of its `pci =` list, at its real bus/device/function,
  *            its configuration space forwarded to the real one with the
  *            BARs, the expansion ROM, the capability list and MSI filtered;
+ *   00:dd.0  a guest OS's vUART as a PCI serial function with MSI (below),
+ *            dd the highest device number its `pci =` list leaves free;
  *   nothing else: reads all ones, writes are dropped.
+ *
+ * The serial function. The partition has no interrupt controller but its
+ * local APIC, so the only way its UART can interrupt is by message. The
+ * function shows the vUART (I/O BAR 0 fixed at 0x3f8, the same 8 ports as
+ * the legacy COM1) with an MSI capability, under the ids of a MosChip
+ * (NetMos) 9900 single-port serial function, subsystem a000:1000, class
+ * 07/00/02: Linux's 8250_pci binds that id with MSI (its pci_use_msi
+ * list), so ttyS0 becomes interrupt-driven and the guest stops polling.
+ * Septum sends the MSI itself (septum/vuart.h): only while MSI and bus
+ * mastering are enabled and the message names one of the partition's own
+ * CPUs (physical destination, fixed or lowest-priority delivery, vector
+ * 16-255); any other message is kept but never sent, and logged. The
+ * function exists only in partitions that run a guest OS, and only when
+ * console input can reach it by interrupt (arch_console_irq_available()):
+ * otherwise an interrupt-driven guest would never look at its receiver.
  */
 #ifndef SEPTUM_VPCI_H
 #define SEPTUM_VPCI_H
@@ -71,11 +88,34 @@ struct vpci_dev {
 	unsigned refusals;            /* guest writes refused so far */
 };
 
+/* The serial function's identity (Linux: PCI_VENDOR_ID_NETMOS,
+ * PCI_DEVICE_ID_NETMOS_9900; subsystem a000:1000 = one serial port). */
+#define VPCI_UART_VENDOR     0x9710u
+#define VPCI_UART_DEVICE     0x9900u
+#define VPCI_UART_SUBVENDOR  0xa000u
+#define VPCI_UART_SUBDEVICE  0x1000u
+#define VPCI_UART_CLASS      0x070002u  /* serial controller, 16550-compatible (PCI Code and ID §D.8) */
+#define VPCI_UART_MSI_CAP    0x40u      /* MSI capability, 32-bit message, one vector */
+
+/* The serial function's registers that the guest can change. */
+struct vpci_uart {
+	bool present;
+	pci_bdf_t bdf;
+	uint16_t command;             /* I/O, memory, bus master, INTx disable */
+	uint8_t cache_line, latency, int_line;
+	bool bar_sizing;
+	uint16_t msi_ctrl;            /* only the enable bit */
+	uint32_t msi_addr;
+	uint16_t msi_data;
+	unsigned refusals;            /* messages not sent, logged up to VPCI_LOG_REFUSALS */
+};
+
 /* Per-partition state, embedded in struct partition. */
 struct vpci_state {
 	uint32_t addr;                /* last value written to 0xcf8 */
 	unsigned ndevs;
 	struct vpci_dev dev[VPCI_MAX_DEVS];
+	struct vpci_uart uart;
 };
 
 /*

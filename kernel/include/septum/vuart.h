@@ -9,13 +9,17 @@
  *
  * The register model follows the National Semiconductor PC16550D data sheet
  * (its register summary, and Table IV for interrupt identification)
- * closely enough for Linux's 8250 driver to autodetect a 16550A and run it
- * without an interrupt line: the partition has no I/O APIC and no PIC, so
- * the DSDT (kernel/vacpi.c) describes the UART with no IRQ and Linux polls
- * IIR from a timer. IIR therefore reports pending conditions (THRE, received
- * data, line status, modem status) exactly as the chip would, even though no
- * interrupt is ever raised. The transmitter is infinitely fast: THR empties
- * at once, so LSR.THRE and LSR.TEMT always read 1.
+ * closely enough for Linux's 8250 driver to autodetect a 16550A. IIR
+ * reports pending conditions (THRE, received data, line status, modem
+ * status) exactly as the chip would, and the chip's INTR output is the OR
+ * of them (irq_line). The partition has no I/O APIC and no PIC, so that
+ * output can only reach it as an MSI: the vPCI serial function
+ * (kernel/vpci.c) sets an interrupt target with vuart_set_irq(), and every
+ * rising edge of irq_line then sends one fixed IPI with the guest's vector
+ * to the guest's CPU, as a PCI UART with MSI would. Without a target
+ * (no MSI, or a guest that uses the UART at its legacy address only)
+ * nothing is raised and the guest polls. The transmitter is infinitely
+ * fast: THR empties at once, so LSR.THRE and LSR.TEMT always read 1.
  *
  * Locking: every entry point takes the vUART's own lock; callers may hold
  * their partition's lock (partition.c flushes under it). vuart_read() and
@@ -63,6 +67,14 @@
 #define VUART_MSR_RI     0x40
 #define VUART_MSR_DCD    0x80
 
+/* An interrupt target: a fixed interrupt with vector to the CPU with
+ * apic_id (physical destination), already checked to be the partition's. */
+struct vuart_irq {
+	bool on;
+	uint32_t apic_id;
+	uint8_t vector;
+};
+
 struct vuart {
 	spinlock_t lock;
 	const char *tag;                  /* partition name */
@@ -78,6 +90,9 @@ struct vuart {
 	size_t line_len;
 	char ring[VUART_RING_SIZE];
 	uint64_t ring_written;            /* total bytes ever written; ring holds the last 4 KiB */
+	bool irq_line;                    /* the chip's INTR: some enabled condition pending */
+	struct vuart_irq irq;             /* where a rising edge of irq_line goes */
+	uint64_t irqs_sent;               /* edges sent as interrupts */
 };
 
 /* Reset state, 8N1; registers the vUART with the console router (config order). */
@@ -96,5 +111,13 @@ void vuart_put(struct vuart *u, const char *s, size_t n);
  * rx_dropped counts it.
  */
 bool vuart_rx_push(struct vuart *u, uint8_t c);
+/*
+ * Sets (irq.on) or clears the interrupt target. Turning a target on while
+ * a condition is pending sends one interrupt at once: the guest enabled
+ * MSI after the UART had something to say.
+ */
+void vuart_set_irq(struct vuart *u, struct vuart_irq irq);
+/* The current target (a copy, taken under the lock). */
+struct vuart_irq vuart_get_irq(struct vuart *u);
 
 #endif

@@ -2,7 +2,8 @@
 /*
  * Fake of the septum/arch.h seam for host tests: the console is a buffer the
  * test reads back, the CPU id and timestamp are whatever the test says, and
- * the functions that never return either longjmp to the test or abort.
+ * the functions that never return either longjmp to the test or abort. IPIs
+ * and the console interrupt's route are recorded for the test to check.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,16 @@ jmp_buf *fake_stop_jmp;
 unsigned fake_kick_count;
 cpuid_t fake_kicked[FAKE_KICKS_MAX];
 
+unsigned fake_send_ipi_count;
+uint32_t fake_send_ipi_apic_id;
+uint8_t fake_send_ipi_vector;
+unsigned fake_console_irq_route_calls, fake_console_irq_mask_calls;
+uint32_t fake_console_irq_apic_id;
+uint8_t fake_console_irq_vector;
+bool fake_console_irq_masked;
+int fake_console_irq_route_rc;
+bool fake_console_irq_available;
+
 static char console[FAKE_CONSOLE_MAX + 1];
 static size_t console_len;
 
@@ -31,6 +42,15 @@ void fake_arch_reset(void)
 	fake_stop_jmp = NULL;
 	fake_kick_count = 0;
 	memset(fake_kicked, 0, sizeof(fake_kicked));
+	fake_send_ipi_count = 0;
+	fake_send_ipi_apic_id = 0;
+	fake_send_ipi_vector = 0;
+	fake_console_irq_route_calls = fake_console_irq_mask_calls = 0;
+	fake_console_irq_apic_id = 0;
+	fake_console_irq_vector = 0;
+	fake_console_irq_masked = true;
+	fake_console_irq_route_rc = 0;
+	fake_console_irq_available = true;
 	fake_console_clear();
 }
 
@@ -103,3 +123,28 @@ void vcpu_kick(cpuid_t cpu)
 uint64_t fake_tsc_hz = 2000000000ull;
 uint32_t arch_cpu_apic_id(cpuid_t cpu) { return 0x10 + (uint32_t)cpu; }
 uint64_t arch_tsc_hz(void) { return fake_tsc_hz; }
+
+void arch_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	fake_send_ipi_count++;
+	fake_send_ipi_apic_id = apic_id;
+	fake_send_ipi_vector = vector;
+}
+
+/* Records the request; a failing route leaves the entry masked, as on hardware. */
+int arch_console_irq_route(uint32_t apic_id, uint8_t vector)
+{
+	fake_console_irq_route_calls++;
+	fake_console_irq_apic_id = apic_id;
+	fake_console_irq_vector = vector;
+	fake_console_irq_masked = fake_console_irq_route_rc != 0;
+	return fake_console_irq_route_rc;
+}
+
+void arch_console_irq_mask(void)
+{
+	fake_console_irq_mask_calls++;
+	fake_console_irq_masked = true;
+}
+
+bool arch_console_irq_available(void) { return fake_console_irq_available; }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ACPI table reader: RSDP, RSDT/XSDT, MADT (CPUs) and FADT + DSDT (\_S5 for
- * power-off). ACPI Specification 6.x, chapter 5.2 "ACPI System Description
- * Tables"; section numbers are those of ACPI 6.0-6.5 (table
- * numbers change between editions and are not cited).
+ * ACPI table reader: RSDP, RSDT/XSDT, MADT (CPUs, I/O APICs, interrupt
+ * source overrides) and FADT + DSDT (\_S5 for power-off). ACPI
+ * Specification 6.x, chapter 5.2 "ACPI System Description Tables"; section
+ * numbers are those of ACPI 6.0-6.5 (table numbers change between editions
+ * and are not cited).
  *
  * Firmware tables are input, not truth: every length, checksum and entry is
  * checked before use, and a bad table is refused with a one-line reason.
@@ -65,6 +66,8 @@ struct acpi_madt_entry {
 _Static_assert(sizeof(struct acpi_madt_entry) == 2, "ACPI 5.2.12");
 
 #define ACPI_MADT_LAPIC   0
+#define ACPI_MADT_IOAPIC  1
+#define ACPI_MADT_ISO     2       /* Interrupt Source Override */
 #define ACPI_MADT_X2APIC  9
 
 /* §5.2.12.2 Processor Local APIC Structure. */
@@ -87,6 +90,46 @@ struct acpi_madt_x2apic {
 	uint32_t uid;                   /* 12 ACPI Processor UID */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt_x2apic) == 16, "ACPI 5.2.12.12");
+
+/* §5.2.12.3 I/O APIC Structure. */
+struct acpi_madt_ioapic {
+	uint8_t  type;                  /*  0 = 1 */
+	uint8_t  length;                /*  1 = 12 */
+	uint8_t  id;                    /*  2 I/O APIC ID */
+	uint8_t  reserved;              /*  3 */
+	uint32_t address;               /*  4 physical base of its registers */
+	uint32_t gsi_base;              /*  8 GSI of its first input (pin 0) */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_ioapic) == 12, "ACPI 5.2.12.3");
+
+/* §5.2.12.5 Interrupt Source Override Structure: ISA IRQ source is wired to
+ * GSI gsi, with the MPS INTI flags below instead of the ISA defaults. */
+struct acpi_madt_iso {
+	uint8_t  type;                  /*  0 = 2 */
+	uint8_t  length;                /*  1 = 10 */
+	uint8_t  bus;                   /*  2 0: ISA, the only value defined */
+	uint8_t  source;                /*  3 bus-relative IRQ */
+	uint32_t gsi;                   /*  4 */
+	uint16_t flags;                 /*  8 ACPI_MPS_INTI_* */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_madt_iso) == 10, "ACPI 5.2.12.5");
+
+/* MPS INTI flags (§5.2.12.5). 00 in either field "conforms to the
+ * specifications of the bus": for ISA, active high and edge triggered.
+ * 10 is reserved in both. */
+#define ACPI_MPS_INTI_POLARITY_MASK  0x3u
+#define   ACPI_MPS_INTI_POLARITY_BUS  0x0u
+#define   ACPI_MPS_INTI_ACTIVE_HIGH   0x1u
+#define   ACPI_MPS_INTI_ACTIVE_LOW    0x3u
+#define ACPI_MPS_INTI_TRIGGER_SHIFT  2
+#define ACPI_MPS_INTI_TRIGGER_MASK   (0x3u << ACPI_MPS_INTI_TRIGGER_SHIFT)
+#define   ACPI_MPS_INTI_TRIGGER_BUS   (0x0u << ACPI_MPS_INTI_TRIGGER_SHIFT)
+#define   ACPI_MPS_INTI_EDGE          (0x1u << ACPI_MPS_INTI_TRIGGER_SHIFT)
+#define   ACPI_MPS_INTI_LEVEL         (0x3u << ACPI_MPS_INTI_TRIGGER_SHIFT)
+#define ACPI_MPS_INTI_RESERVED_POLARITY 0x2u
+#define ACPI_MPS_INTI_RESERVED_TRIGGER  (0x2u << ACPI_MPS_INTI_TRIGGER_SHIFT)
+
+#define ACPI_ISA_IRQS 16         /* ISA IRQs 0-15: what an override may name */
 
 /* Local APIC flags. Neither bit: the CPU is unusable and the OS
  * must ignore the entry. */
@@ -193,6 +236,14 @@ struct acpi {
 /* One CPU from the MADT. enabled false: online capable, not running yet. */
 struct acpi_cpu { uint32_t apic_id; uint32_t uid; bool enabled; };
 
+/* One I/O APIC from the MADT: pins gsi_base.. of the GSI space (how many,
+ * only the chip's version register says). */
+struct acpi_ioapic { uint8_t id; uint32_t address; uint32_t gsi_base; };
+
+/* One Interrupt Source Override: ISA IRQ source (bus 0) arrives at GSI gsi
+ * with ACPI_MPS_INTI_* flags. */
+struct acpi_irq_override { uint8_t bus, source; uint32_t gsi; uint16_t flags; };
+
 /* What ACPI power-off (S5) needs: §7.4.2 \_Sx objects, chapter 16 "Waking and
  * Sleeping". */
 struct acpi_s5 {
@@ -250,6 +301,31 @@ int acpi_map_table(const struct acpi *acpi, uint64_t phys, const char *sig,
  */
 int acpi_madt_cpus(const struct acpi_sdt_header *madt, struct acpi_cpu *cpus, unsigned cap,
 		   unsigned *ncpus, char *why, size_t whylen);
+
+/*
+ * Lists the I/O APICs (io[0..*nio)) and the Interrupt Source Overrides
+ * (ovr[0..*novr)) of a validated MADT, in table order. Besides the entry
+ * checks of acpi_madt_cpus(), it refuses: more than cap I/O APICs or ovr_cap
+ * overrides, an I/O APIC entry shorter than 12 bytes, a duplicate I/O APIC
+ * id, an I/O APIC at address 0 or not 16-byte aligned (its registers are at
+ * +0x00 and +0x10), an override entry shorter than 10 bytes, one whose bus
+ * is not ISA (0) or whose source is not an ISA IRQ (0-15), a second override
+ * of the same IRQ, and reserved polarity or trigger flags (10b). Returns 0
+ * or -1 with a reason in why; nothing is dropped to fit.
+ */
+int acpi_madt_ioapics(const struct acpi_sdt_header *madt, struct acpi_ioapic *io, unsigned cap,
+		      unsigned *nio, struct acpi_irq_override *ovr, unsigned ovr_cap,
+		      unsigned *novr, char *why, size_t whylen);
+
+/*
+ * Where ISA IRQ isa_irq arrives, from overrides checked by
+ * acpi_madt_ioapics(): its GSI, and whether the input is active low and level
+ * triggered. Without an override the IRQ is GSI isa_irq, edge, active high
+ * (§5.2.12.5: ISA IRQs are identity-mapped unless overridden); an override
+ * field of 00 ("conforms to the bus") also means the ISA default.
+ */
+void acpi_isa_irq(const struct acpi_irq_override *ovr, unsigned novr, uint8_t isa_irq,
+		  uint32_t *gsi, bool *active_low, bool *level);
 
 /* acpi_find_table("APIC") + acpi_madt_cpus(). A missing MADT is an error. */
 int acpi_find_cpus(const struct acpi *acpi, struct acpi_cpu *cpus, unsigned cap,

@@ -23,6 +23,14 @@ struct page_pool;
  * .text (RX), .rodata read-only, and W^X throughout. Returns the PML4.
  */
 uint64_t paging_build(const struct boot_info *bi, struct page_pool *pool);
+/*
+ * Identity-map [base, base+size) uncached, not executable, on Septum's own
+ * tables (host_cr3): device registers the firmware's memory map leaves out,
+ * e.g. an I/O APIC. Pages already mapped uncached are left as they are.
+ * Returns 0, or -1 if a page there is mapped cacheable (the memory map calls
+ * it memory: not a device to poke). Boot CPU, before the APs start.
+ */
+int paging_map_mmio(uint64_t base, uint64_t size);
 /* Change the flags of the 4 KiB page at va (it must be mapped with 4 KiB pages). */
 void paging_set_page(uint64_t cr3, uint64_t va, uint64_t flags);
 

@@ -33,6 +33,22 @@ extern jmp_buf *fake_stop_jmp;
 extern unsigned fake_kick_count;
 extern cpuid_t fake_kicked[FAKE_KICKS_MAX];
 
+/* arch_send_ipi(): calls since the reset, and the last destination and vector. */
+extern unsigned fake_send_ipi_count;
+extern uint32_t fake_send_ipi_apic_id;
+extern uint8_t fake_send_ipi_vector;
+/* arch_console_irq_route()/_mask(): the last route asked for, and whether the
+ * entry is masked now (reset: masked, apic_id 0, vector 0, no calls).
+ * fake_console_irq_route_rc is what route returns (reset 0; -1 leaves the
+ * entry masked, as the real one does). arch_console_irq_available() returns
+ * fake_console_irq_available (reset true). */
+extern unsigned fake_console_irq_route_calls, fake_console_irq_mask_calls;
+extern uint32_t fake_console_irq_apic_id;
+extern uint8_t fake_console_irq_vector;
+extern bool fake_console_irq_masked;
+extern int fake_console_irq_route_rc;
+extern bool fake_console_irq_available;
+
 void fake_arch_reset(void);
 /* Everything arch_console_write() received since the last reset, NUL terminated. */
 const char *fake_console(void);
