@@ -10,8 +10,6 @@
 #define CPUID1_ECX_MONITOR    (1u << 3)
 #define CPUID1_ECX_VMX        (1u << 5)
 #define CPUID1_ECX_SMX        (1u << 6)
-#define CPUID1_ECX_XSAVE      (1u << 26)
-#define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_ECX_EST        (1u << 7)
 #define CPUID1_ECX_TM2        (1u << 8)

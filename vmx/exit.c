@@ -41,9 +41,6 @@
 #define CR4_VMXE       BIT(13)
 #define CR4_OSXSAVE    BIT(18)
 #define CR4_PKE        BIT(22)
-#define CPUID1_ECX_XSAVE   BIT(26)
-#define CPUID1_ECX_OSXSAVE BIT(27)
-#define CPUID7_ECX_OSPKE   BIT(4)
 
 static void skip_instruction(void)
 {

@@ -219,6 +219,19 @@ static void guest_state(struct vcpu *v)
 	entry_registers(p->entry_rip);
 }
 
+/* What Septum keeps of a vCPU's architectural state at power-on and after
+ * every reset: the APIC enabled in x2APIC mode (BSP flag on vCPU 0), the
+ * xAPIC-only registers cleared, x2APIC MSRs passed through, XCR0 = x87 only
+ * (SDM Vol. 1 §13.3). Set when the vCPU is built, so that a vCPU never
+ * started still answers the logical-IPI match, and again at every reset. */
+static void vcpu_power_on_state(struct vcpu *v)
+{
+	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
+	xapic_reset(&v->xapic);
+	msr_bitmap_build(v->msr_bitmap, true);
+	v->xcr0 = 1;
+}
+
 int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 {
 	uint32_t ctl[5];
@@ -237,12 +250,9 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	/* Every port exits: the partition sees only the devices Septum
 	 * emulates (SDM Vol. 3C §25.6.4), and the ports of the I/O BARs of
 	 * devices assigned to it. MSRs follow the policy table. */
-	msr_bitmap_build(v->msr_bitmap, true);
+	vcpu_power_on_state(v);
 	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
 	vpci_io_bitmap_open(v->part, v->io_bitmaps, (uint8_t *)v->io_bitmaps + PAGE_SIZE);
-	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
-	xapic_reset(&v->xapic);
-	v->xcr0 = 1;
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 
 	pa = (uint64_t)(uintptr_t)v->vmcs;
@@ -350,10 +360,7 @@ static void vcpu_common_reset(struct vcpu *v)
 {
 	lapic_quiesce();
 	memset(&v->regs, 0, sizeof(v->regs));
-	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
-	xapic_reset(&v->xapic);
-	msr_bitmap_build(v->msr_bitmap, true);
-	v->xcr0 = 1;                      /* XCR0 after reset: x87 only (SDM Vol. 1 §13.3) */
+	vcpu_power_on_state(v);
 	if (host_has_xsave())
 		vmx_hw_xsetbv(v->xcr0);
 	vmcs_write(VM_ENTRY_INTR_INFO, 0);

@@ -11,6 +11,13 @@
 
 struct cpuid_result { uint32_t eax, ebx, ecx, edx; };
 
+/* CPUID bits both the policy and the exit handlers name (SDM Vol. 2A,
+ * CPUID: leaf 1 ECX, leaf 7 subleaf 0 ECX). The OS-enabled bits mirror the
+ * guest's CR4, which only the exit handler sees. */
+#define CPUID1_ECX_XSAVE      (1u << 26)
+#define CPUID1_ECX_OSXSAVE    (1u << 27)
+#define CPUID7_ECX_OSPKE      (1u << 4)
+
 /* In: the host CPU's answer for (leaf, subleaf). Out: the guest's answer. */
 void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *r);
 
