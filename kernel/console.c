@@ -133,6 +133,30 @@ static void command(struct console_router *r, uint8_t c)
 	pr_info("console: Ctrl-A then 1-9 selects a partition, n/p the next/previous, Ctrl-A Ctrl-A sends Ctrl-A");
 }
 
+void console_router_port_ended(struct console_router *r, struct vuart *u)
+{
+	unsigned i;
+
+	spin_lock(&r->lock);
+	for (i = 0; i < r->nports && r->port[i] != u; i++)
+		;
+	if (i < r->nports) {
+		r->ended[i] = true;
+		/* Focus moves to the next port still in use, wrapping; with none
+		 * left it stays. */
+		for (unsigned n = 1; i == r->focus && n < r->nports; n++) {
+			unsigned j = (i + n) % r->nports;
+
+			if (!r->ended[j]) {
+				set_focus(r, j);
+				break;
+			}
+		}
+	}
+	spin_unlock(&r->lock);
+	console_router_route(r);
+}
+
 void console_router_input(struct console_router *r, uint8_t c)
 {
 	if (r->escape) {
@@ -186,4 +210,9 @@ void console_input_poll(void)
 void console_irq_update(void)
 {
 	console_router_route(&the_console);
+}
+
+void console_port_ended(struct vuart *u)
+{
+	console_router_port_ended(&the_console, u);
 }

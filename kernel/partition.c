@@ -3,8 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <septum/arch.h>
+#include <septum/console.h>
 #include <septum/log.h>
 #include <septum/partition.h>
+
+/* The console router (console.c); weak as in vuart.c, for host tests that
+ * link no router. */
+extern __typeof__(console_port_ended) console_port_ended __attribute__((weak));
 
 struct partition partitions[CFG_MAX_PARTITIONS];
 unsigned npartitions;
@@ -35,6 +40,16 @@ static bool end_once(struct partition *p, enum partition_state to)
 	return false;
 }
 
+/* An ended partition takes no more interrupts and no more input: its
+ * vUART loses its interrupt target (the console IRQ must not point at a
+ * CPU nobody runs on) and, if it had focus, focus moves on. */
+static void console_release(struct partition *p)
+{
+	vuart_set_irq(&p->uart, (struct vuart_irq){ 0 });
+	if (console_port_ended)
+		console_port_ended(&p->uart);
+}
+
 static void kick_others(struct partition *p)
 {
 	cpuid_t self = arch_cpu_id();
@@ -55,6 +70,7 @@ void partition_exit(struct partition *p, int status)
 	vuart_flush(&p->uart);
 	spin_unlock(&p->lock);
 	pr_info("partition %s exited with status %d", p->name, status);
+	console_release(p);
 	kick_others(p);
 }
 
@@ -73,6 +89,7 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	vuart_flush(&p->uart);
 	spin_unlock(&p->lock);
 	pr_err("partition %s stopped: %s", p->name, p->reason);
+	console_release(p);
 	kick_others(p);
 }
 

@@ -397,6 +397,31 @@ static void input_interrupts_focused_guest(void **state)
 	assert_string_equal(received(uart[0]), "k");
 }
 
+/* A focused partition that ends hands focus to the next one still running
+ * (wrapping), and the route follows; an unfocused one changes nothing. */
+static void ended_partition_passes_focus(void **state)
+{
+	(void)state;
+	set_target(0, 0, 0x30);
+	set_target(2, 3, 0x33);
+	assert_int_equal(fake_console_irq_vector, 0x30);
+	vuart_set_irq(uart[1], (struct vuart_irq){ 0 });
+	console_port_ended(uart[1]);            /* not focused: nothing moves */
+	assert_ptr_equal(console_router_focus(r), uart[0]);
+	fake_console_clear();
+	console_port_ended(uart[0]);            /* focused: skips the ended linux1 */
+	assert_ptr_equal(console_router_focus(r), uart[2]);
+	assert_non_null(strstr(fake_console(), "console: input to partition mb"));
+	assert_int_equal(fake_console_irq_apic_id, 3);
+	assert_int_equal(fake_console_irq_vector, 0x33);
+	/* The last one ending keeps the focus where it is. */
+	console_port_ended(uart[2]);
+	assert_ptr_equal(console_router_focus(r), uart[2]);
+	/* An ended partition can still be chosen by hand. */
+	type("\x01" "1");
+	assert_ptr_equal(console_router_focus(r), uart[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +447,7 @@ int main(void)
 		T(route_follows_target),
 		T(route_refused_logged),
 		T(input_interrupts_focused_guest),
+		T(ended_partition_passes_focus),
 #undef T
 	};
 

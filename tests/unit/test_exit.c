@@ -1560,6 +1560,26 @@ static void ended_partition_returns_false(void **state)
 	assert_int_equal(atomic_load(&p->state), PART_EXITED);
 }
 
+/* An ended partition's vUART interrupts no one: its target is cleared on
+ * exit and on stop, so no IPI goes to a CPU that no longer runs it. */
+static void ended_partition_drops_console_irq(void **state)
+{
+	(void)state;
+	vuart_set_irq(&p->uart, (struct vuart_irq){ .on = true, .apic_id = 0x10, .vector = 0x41 });
+	partition_exit(p, 0);
+	assert_false(vuart_get_irq(&p->uart).on);
+	vuart_write(&p->uart, 1, 0x02);     /* IER.THRI: THRE pending, the line rises */
+	assert_int_equal(fake_send_ipi_count, 0);
+}
+
+static void stopped_partition_drops_console_irq(void **state)
+{
+	(void)state;
+	vuart_set_irq(&p->uart, (struct vuart_irq){ .on = true, .apic_id = 0x10, .vector = 0x41 });
+	partition_stop(p, "bad");
+	assert_false(vuart_get_irq(&p->uart).on);
+}
+
 static void stopped_partition_keeps_first_reason(void **state)
 {
 	(void)state;
@@ -1685,6 +1705,8 @@ int main(void)
 		T(counters_per_reason),
 		T(ended_partition_returns_false),
 		T(stopped_partition_keeps_first_reason),
+		T(ended_partition_drops_console_irq),
+		T(stopped_partition_drops_console_irq),
 #undef T
 	};
 

@@ -33,6 +33,7 @@
 struct console_router {
 	spinlock_t lock;
 	struct vuart *port[CONSOLE_MAX_PORTS];   /* in attach (= config) order */
+	bool ended[CONSOLE_MAX_PORTS];           /* its partition has ended */
 	unsigned nports;
 	unsigned focus;                          /* index into port[] */
 	bool escape;                             /* Ctrl-A seen, command byte next */
@@ -60,6 +61,13 @@ struct vuart *console_router_focus(const struct console_router *r);
  * change; takes only its own lock.
  */
 void console_router_route(struct console_router *r);
+/*
+ * u's partition has ended. If u has focus, focus moves to the next port
+ * (config order, wrapping) whose partition has not, and is logged; the
+ * route is updated. Ports of ended partitions can still be chosen with
+ * Ctrl-A; a restarted partition is never "ended".
+ */
+void console_router_port_ended(struct console_router *r, struct vuart *u);
 
 /* The hypervisor's router (one physical console). */
 struct console_router *console_router_global(void);
@@ -73,6 +81,8 @@ void console_attach(struct vuart *u);
 void console_input_poll(void);
 /* An interrupt target changed (vPCI): console_router_route() on the global router. */
 void console_irq_update(void);
+/* A partition ended (partition.c): console_router_port_ended() on the global router. */
+void console_port_ended(struct vuart *u);
 
 /* The next byte received on the physical console, or -1 when none is
  * waiting (never blocks). Implemented by the console's driver. */
