@@ -132,7 +132,8 @@ run_one() {
 	SDL_VIDEODRIVER=dummy timeout -k 5 "$LIMIT" \
 		bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc" </dev/null >"$dir/bochs.out" 2>&1 &
 	local emu=$!
-	while kill -0 "$emu" 2>/dev/null; do
+	# Each marker's first sighting, stamped with the poll's time.
+	scan_markers() {
 		now=$EPOCHREALTIME
 		for m in "${MARKERS[@]}"; do
 			name=${m%%|*} text=${m#*|}
@@ -142,6 +143,9 @@ run_one() {
 				echo "$name $(awk -v a="$t0" -v b="$now" 'BEGIN { printf "%.1f", b - a }')" >>"$dir/times.txt"
 			fi
 		done
+	}
+	while kill -0 "$emu" 2>/dev/null; do
+		scan_markers
 		[[ -n ${seen[done]:-} ]] && ((!seen_done)) && seen_done=$SECONDS
 		# Septum powers off after its summary, the bare init via Bochs'
 		# shutdown port; stop whatever is left after GRACE.
@@ -154,6 +158,9 @@ run_one() {
 		sleep 0.2
 	done
 	wait "$emu" 2>/dev/null
+	# The bare guest powers off right after its last line: the emulator
+	# can be gone before a poll saw that line, so look once more.
+	scan_markers
 	echo "total $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" >>"$dir/times.txt"
 	tr -d '\000\r' <"$dir/serial.log" | sed -e 's/\x1b\[[0-9;?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' \
 		>"$dir/serial.clean"
