@@ -522,6 +522,11 @@ static struct vuart_irq uart_target(const struct partition *p, struct vpci_uart 
 
 	if (!(u->msi_ctrl & PCI_MSI_FLAGS_ENABLE) || !(u->command & PCI_COMMAND_MASTER))
 		return (struct vuart_irq){ 0 };
+	/* A cleared message (address 0): Linux writes one, address first,
+	 * while freeing the interrupt, before it turns MSI off. Nothing to
+	 * send, nothing to report. */
+	if (u->msi_addr == 0)
+		return (struct vuart_irq){ 0 };
 	if (!msi_addr_ok(p, u->msi_addr, why, sizeof(why)) || !msi_data_ok(u->msi_data, why, sizeof(why))) {
 		uart_refuse(p, u, why);
 		return (struct vuart_irq){ 0 };

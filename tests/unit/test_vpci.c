@@ -1278,6 +1278,25 @@ static void test_uart_msi_bad_vector_not_sent(void **state)
 	msi_not_sent(MSI_OK(2), 0x000f, "vector 15 is not a valid interrupt vector");
 }
 
+/* Freeing the interrupt, Linux clears the message before it disables MSI:
+ * no target, and no refusal logged for it. */
+static void test_uart_msi_cleared_message_silent(void **state)
+{
+	(void)state;
+	uart_init_ok();
+	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	wr(UART, UART_MSI + 4, 4, MSI_OK(4));
+	wr(UART, UART_MSI + 8, 2, 0x0041);
+	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_true(vuart_get_irq(&part.uart).on);
+	wr(UART, UART_MSI + 4, 4, 0);
+	wr(UART, UART_MSI + 8, 2, 0);
+	assert_false(vuart_get_irq(&part.uart).on);
+	wr(UART, UART_MSI + 2, 2, 0);
+	assert_null(strstr(fake_console(), "(console)"));
+	assert_int_equal(part.vpci.uart.refusals, 0);
+}
+
 /* A pending condition when MSI comes on is sent at once, once. */
 static void test_uart_msi_enable_with_pending(void **state)
 {
@@ -1403,6 +1422,7 @@ int main(void)
 		T(test_uart_msi_nmi_not_sent),
 		T(test_uart_msi_bad_vector_not_sent),
 		T(test_uart_msi_enable_with_pending),
+		T(test_uart_msi_cleared_message_silent),
 		T(test_uart_reset),
 	};
 
