@@ -84,10 +84,18 @@ split_args() {
 #   logre "REGEX"                some serial line matches the extended REGEX
 #   order "A" "B"                a line with B comes after the first line with A
 #   forbid "TEXT"                no serial line contains TEXT
+#   type "AFTER" "BYTES"         once a serial line contains AFTER, send BYTES
+#                                to the machine's COM1 (bochs only). Escapes:
+#                                \r \n \t \\ and \xHH (Ctrl-A is \x01); no
+#                                other backslash. Types go in file order, each
+#                                waiting for AFTER on a line after the one that
+#                                sent the previous type; one whose AFTER never
+#                                comes fails the scenario.
 PARSE_ERROR=""
 parse_scenario() {
 	local file=$1 line n=0 in_config=0
 	ENGINE=bochs TIMEOUT=$DEFAULT_TIMEOUT MEMORY=512 DONE="" CONFIG="" CHECKS=() PARTITIONS=() ABORT="-"
+	TYPE_AFTER=() TYPE_BYTES=() TYPE_LINE=()
 	PARSE_ERROR=""
 	local -A ended=()
 	while IFS= read -r line || [[ -n $line ]]; do
@@ -111,7 +119,7 @@ parse_scenario() {
 		local kind=${ARGS[0]} want
 		case $kind in
 		engine | timeout | memory | done | abort | log | logre | forbid) want=1 ;;
-		expect | exited | stopped | order) want=2 ;;
+		expect | exited | stopped | order | type) want=2 ;;
 		config) want=0 ;;
 		*)
 			PARSE_ERROR="$file:$n: unknown directive '$kind'"
@@ -159,6 +167,20 @@ parse_scenario() {
 			ended[${ARGS[1]}]=1
 			CHECKS+=("$kind"$'\t'"${ARGS[1]}"$'\t'"${ARGS[2]}")
 			;;
+		type)
+			[[ -n ${ARGS[1]} && -n ${ARGS[2]} ]] || {
+				PARSE_ERROR="$file:$n: 'type' needs a non-empty AFTER and BYTES"
+				return 1
+			}
+			local bad
+			bad=$(bad_escape "${ARGS[2]}") || {
+				PARSE_ERROR="$file:$n: 'type': bad escape '$bad' in \"${ARGS[2]}\" (\\r \\n \\t \\\\ or \\xHH)"
+				return 1
+			}
+			TYPE_AFTER+=("${ARGS[1]}")
+			TYPE_BYTES+=("${ARGS[2]}")
+			TYPE_LINE+=("$n")
+			;;
 		*) CHECKS+=("$kind"$'\t'"${ARGS[1]}"$'\t'"${ARGS[2]:-}") ;;
 		esac
 	done <"$file"
@@ -168,6 +190,11 @@ parse_scenario() {
 	fi
 	if [[ -z $CONFIG ]]; then
 		PARSE_ERROR="$file: no config block"
+		return 1
+	fi
+	# QEMU's COM1 is a file here: nothing could carry the bytes.
+	if [[ $ENGINE == qemu ]] && ((${#TYPE_AFTER[@]})); then
+		PARSE_ERROR="$file:${TYPE_LINE[0]}: 'type' needs engine bochs (QEMU runs have no console input)"
 		return 1
 	fi
 	# Every partition of a VT-x run must have a stated ending: a scenario
@@ -184,6 +211,30 @@ parse_scenario() {
 	[[ -n $DONE ]] || DONE=$([[ $ENGINE == qemu ]] && echo halted || echo "all partitions ended")
 	# Septum ends with "halted" when it cannot run partitions at all.
 	[[ $ABORT != - ]] || ABORT=$([[ $ENGINE == qemu ]] && echo "" || echo '\] halted$')
+	return 0
+}
+
+# bad_escape BYTES: succeeds when every backslash in BYTES starts one of the
+# escapes `type` allows (\r \n \t \\ \xHH, exactly the subset that bash's
+# printf %b reads the same way); otherwise prints the offending escape and
+# fails.
+bad_escape() {
+	local s=$1
+	while [[ $s == *\\* ]]; do
+		s=${s#*\\}
+		case $s in
+		[rnt\\]*) s=${s:1} ;;
+		x[0-9a-fA-F][0-9a-fA-F]*) s=${s:3} ;;
+		x*)
+			printf '\\%s' "${s:0:3}"
+			return 1
+			;;
+		*)
+			printf '\\%s' "${s:0:1}"
+			return 1
+			;;
+		esac
+	done
 	return 0
 }
 
@@ -227,11 +278,38 @@ last_line() {
 	PAT="$1" awk 'BEGIN { pat = ENVIRON["PAT"] } index($0, pat) { n = NR } END { if (n) print n }' "$CLEAN"
 }
 
-# judge: runs CHECKS over $CLEAN; sets MISMATCH to the first failing check.
+# judge_types: the `type` directives against $CLEAN, found the way the live
+# run sends them (type_pump): each AFTER on a line after the one that set off
+# the previous type. Checked before everything else, because a console input
+# that never went out explains the mismatches that follow from it. After a
+# live run TYPES_SENT says how many went out (an AFTER that came only as the
+# emulator was ending was never polled); --rejudge cannot know (-1).
+judge_types() {
+	local i n from=0 where
+	for i in "${!TYPE_AFTER[@]}"; do
+		n=$(find_line "${TYPE_AFTER[i]}" "$from")
+		if [[ -z $n ]]; then
+			where="no serial line"
+			((from)) && where="no serial line after line $from (which set off type $i)"
+			MISMATCH="type $((i + 1)) (scenario line ${TYPE_LINE[i]}): $where contains \"${TYPE_AFTER[i]}\", so \"${TYPE_BYTES[i]}\" was never typed"
+			return 1
+		fi
+		if ((TYPES_SENT >= 0 && i >= TYPES_SENT)); then
+			MISMATCH="type $((i + 1)) (scenario line ${TYPE_LINE[i]}): \"${TYPE_AFTER[i]}\" came (serial line $n) only as the run ended, so \"${TYPE_BYTES[i]}\" was never typed"
+			return 1
+		fi
+		from=$n
+	done
+	return 0
+}
+
+# judge: runs the types and CHECKS over $CLEAN; sets MISMATCH to the first
+# failing check.
 judge() {
 	local c kind a b n
 	local -A pos=()
 	MISMATCH=""
+	judge_types || return 1
 	for c in "${CHECKS[@]}"; do
 		IFS=$'\t' read -r kind a b <<<"$c"
 		case $kind in
@@ -306,18 +384,88 @@ judge() {
 
 # ------------------------------------------------------------------ emulators
 
+# write_bochsrc DIR [COM1_PORT]
 write_bochsrc() {
-	OVMF_BOCHS=$OVMF_BOCHS VGABIOS=$VGABIOS "$HERE/bochs-machine.sh" "$1" "$1/esp.img" "$MEMORY" tests/system/run.sh
+	OVMF_BOCHS=$OVMF_BOCHS VGABIOS=$VGABIOS "$HERE/bochs-machine.sh" "$1" "$1/esp.img" "$MEMORY" tests/system/run.sh ${2:+"$2"}
+}
+
+# start_feeder DIR LIMIT: the far end of COM1 for a scenario that types
+# (com1-feeder.py): it listens on a port the kernel picks, appends what the
+# machine sends to DIR/serial.log and sends it what we write to DIR/com1.in.
+# Sets FEED_PID, FEED_FD, FEED_PORT; on failure START_ERROR.
+start_feeder() {
+	local dir=$1 limit=$2 i
+	rm -f "$dir/com1.in" "$dir/com1.port"
+	mkfifo "$dir/com1.in" || {
+		START_ERROR="cannot create the FIFO $dir/com1.in"
+		return 1
+	}
+	# Read-write: opening a FIFO so never blocks, and writing never blocks
+	# or fails for want of a reader should the feeder be gone (fifo(7)).
+	exec {FEED_FD}<>"$dir/com1.in"
+	python3 "$HERE/com1-feeder.py" "$dir/serial.log" "$dir/com1.port" "$dir/com1.in" \
+		"$((limit + 30))" </dev/null 2>"$dir/feeder.log" &
+	FEED_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $dir/com1.port ]] && break
+		kill -0 "$FEED_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	FEED_PORT=$(cat "$dir/com1.port" 2>/dev/null)
+	if [[ ! $FEED_PORT =~ ^[0-9]+$ ]]; then
+		START_ERROR="the COM1 feeder did not start: $(tail -n 1 "$dir/feeder.log")"
+		stop_feeder
+		return 1
+	fi
+	return 0
+}
+
+# stop_feeder: the feeder ends by itself once Bochs closes COM1; it gets up
+# to 5 s to write the last bytes, then it is stopped.
+stop_feeder() {
+	[[ -n ${FEED_PID:-} ]] || return 0
+	local i
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$FEED_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$FEED_PID" 2>/dev/null
+	wait "$FEED_PID" 2>/dev/null
+	exec {FEED_FD}>&-
+	FEED_PID=""
+}
+
+# type_pump POLL: sends, in order, every `type` whose AFTER is on a line of
+# the cleaned console POLL after the line that set off the previous one.
+# TYPE_NEXT and TYPE_FROM carry the progress between polls; DIR/typed.log
+# records what went out when.
+type_pump() {
+	local n
+	while ((TYPE_NEXT < ${#TYPE_AFTER[@]})); do
+		n=$(CLEAN=$1 find_line "${TYPE_AFTER[TYPE_NEXT]}" "$TYPE_FROM")
+		[[ -n $n ]] || return 0
+		printf '%b' "${TYPE_BYTES[TYPE_NEXT]}" >&"$FEED_FD"
+		echo "$(date -u +%T) type $((TYPE_NEXT + 1)): serial line $n contains \"${TYPE_AFTER[TYPE_NEXT]}\": sent \"${TYPE_BYTES[TYPE_NEXT]}\"" \
+			>>"$TYPE_LOG"
+		TYPE_FROM=$n
+		TYPE_NEXT=$((TYPE_NEXT + 1))
+	done
 }
 
 # start_engine ENGINE DIR TIMEOUT: starts the emulator in the background under
-# a hard timeout; sets EMU_PID (the pid of `timeout`, which we own).
+# a hard timeout; sets EMU_PID (the pid of `timeout`, which we own). Only a
+# scenario with `type` gets the feeder and a COM1 socket; every other keeps
+# COM1 in file mode. Fails (START_ERROR) when the feeder does not start.
 start_engine() {
 	local engine=$1 dir=$2 limit=$3
 	: >"$dir/serial.log"
+	FEED_PID="" FEED_PORT="" TYPE_NEXT=0 TYPE_FROM=0 TYPE_LOG="$dir/typed.log"
 	case $engine in
 	bochs)
-		write_bochsrc "$dir"
+		if ((${#TYPE_AFTER[@]})); then
+			start_feeder "$dir" "$limit" || return 1
+		fi
+		write_bochsrc "$dir" "$FEED_PORT"
 		SDL_VIDEODRIVER=dummy timeout -k 5 "$limit" \
 			bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc" </dev/null >"$dir/bochs.out" 2>&1 &
 		;;
@@ -333,6 +481,7 @@ start_engine() {
 		;;
 	esac
 	EMU_PID=$!
+	return 0
 }
 
 # wait_engine DIR DONE ABORT: returns once the emulator ended, or DONE showed
@@ -345,6 +494,7 @@ wait_engine() {
 	while kill -0 "$EMU_PID" 2>/dev/null; do
 		if ((!seen)); then
 			clean_serial "$dir/serial.log" >"$dir/serial.poll"
+			[[ -n $FEED_PID ]] && type_pump "$dir/serial.poll"
 			if grep -qF -- "$done_text" "$dir/serial.poll"; then
 				seen=$SECONDS
 				DONE_SEEN=1
@@ -391,7 +541,7 @@ run_one() {
 			echo "FAIL: --rejudge: no $dir/serial.log" >"$dir/result"
 			return
 		}
-		TIMED_OUT=0 ABORTED=0
+		TIMED_OUT=0 ABORTED=0 TYPES_SENT=-1
 		clean_serial "$dir/serial.log" >"$CLEAN"
 		judge_and_report "$name" "$dir" "$t0"
 		return
@@ -423,8 +573,14 @@ run_one() {
 		return
 	fi
 
-	start_engine "$ENGINE" "$dir" "$TIMEOUT"
+	if ! start_engine "$ENGINE" "$dir" "$TIMEOUT"; then
+		echo "FAIL: $START_ERROR" >"$dir/result"
+		cat "$dir/feeder.log" >"$report" 2>/dev/null
+		return
+	fi
 	wait_engine "$dir" "$DONE" "$ABORT"
+	stop_feeder
+	TYPES_SENT=$TYPE_NEXT
 	clean_serial "$dir/serial.log" >"$CLEAN"
 	judge_and_report "$name" "$dir" "$t0"
 }
@@ -456,6 +612,10 @@ judge_and_report() {
 			if [[ $ENGINE == bochs ]]; then
 				echo "---- $name: VMFAIL|VMENTER FAIL|PANIC in $dir/bochs.log"
 				grep -E 'VMFAIL|VMENTER FAIL|PANIC' "$dir/bochs.log" 2>/dev/null | tail -n 20
+			fi
+			if ((${#TYPE_AFTER[@]})) && [[ -f $dir/feeder.log ]]; then
+				echo "---- $name: console input sent ($dir/typed.log) and the COM1 feeder's log"
+				cat "$dir/typed.log" "$dir/feeder.log" 2>/dev/null | tail -n 20
 			fi
 		} >"$report"
 	fi

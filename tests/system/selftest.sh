@@ -4,7 +4,9 @@
 # Self-test of the system-test harness, without emulators: every
 # tests/system/selftest/CASE.log is a canned serial console (what Septum and
 # the guests print, in the formats of kernel/ and tests/guests/) with a header
-#   #! scenario: NAME          a scenario of tests/system/scenarios/
+#   #! scenario: NAME          a scenario of tests/system/scenarios/, or
+#                              selftest/FILE.scn: a scenario kept here (bad
+#                              ones, for the parser's refusals)
 #   #! verdict: PASS | FAIL: TEXT   the harness must pass it, or fail it with a
 #                                   reason containing TEXT
 # The case is judged with `run.sh --rejudge`. The good logs show that the real
@@ -26,11 +28,16 @@ for log in "$HERE"/selftest/*.log; do
 	case_name=$(basename "$log" .log)
 	scen=$(sed -n 's/^#! scenario: //p' "$log")
 	want=$(sed -n 's/^#! verdict: //p' "$log")
+	arg=$scen
+	if [[ $scen == *.scn ]]; then
+		arg="$HERE/$scen"
+		scen=$(basename "$scen" .scn)
+	fi
 	dir="$WORK/$case_name"
 	rm -rf "$dir"
 	mkdir -p "$dir/system/$scen"
 	grep -v '^#! ' "$log" >"$dir/system/$scen/serial.log"
-	out=$("$HERE/run.sh" --build "$dir" --rejudge "$scen" 2>&1)
+	out=$("$HERE/run.sh" --build "$dir" --rejudge "$arg" 2>&1)
 	line=$(grep -E "^(PASS|FAIL) $scen" <<<"$out" | head -n 1)
 	if [[ $want == PASS ]]; then
 		[[ $line == "PASS $scen"* ]] && ok=1 || ok=0
