@@ -38,6 +38,7 @@
 #include <septum/vacpi.h>
 #include <septum/vpci.h>
 #include <septum/vuart.h>
+#include <septum/xapic.h>
 #include <vmx/ept.h>
 
 _Static_assert(VPCI_MAX_DEVS == CFG_MAX_PCI, "one vpci_dev per pci = entry");
@@ -512,13 +513,58 @@ static void uart_refuse(const struct partition *p, struct vpci_uart *u, const ch
 		u->refusals == VPCI_LOG_REFUSALS ? " (further refusals not logged)" : "");
 }
 
+/*
+ * The CPU a logical destination names (SDM Vol. 3A §11.11.1 with §11.6.2.2:
+ * matched against the LDR and DFR of the partition's vCPUs in xAPIC mode,
+ * which are virtual, so it can only name the partition's own). Linux in
+ * xAPIC mode programs its MSIs so, for one CPU at a time. The console's
+ * interrupt goes to one CPU: a destination naming several, or none, is
+ * refused. Resolved when the message is written; Linux sets the LDRs
+ * before it sets up any device.
+ */
+static bool msi_logical_cpu(const struct partition *p, uint32_t addr, uint32_t *apic_id, char *why, size_t len)
+{
+	uint8_t dest = (uint8_t)((addr >> MSI_ADDR_DEST_SHIFT) & MSI_ADDR_DEST_MASK);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		const struct vcpu *v = p->vcpu[i];
+
+		if (v && apic_mode_of(v->apic_base) == APIC_MODE_XAPIC &&
+		    xapic_logical_match(v->xapic.ldr, v->xapic.dfr, dest) && n++ == 0)
+			*apic_id = p->cpu_apic_id[v->cpu];
+	}
+	if (n == 1)
+		return true;
+	if (n)
+		snprintf(why, len, "MSI address 0x%x: logical destination 0x%x names %u CPUs (one is supported)",
+			 addr, dest, n);
+	else
+		snprintf(why, len, "MSI address 0x%x: logical destination 0x%x names no CPU", addr, dest);
+	return false;
+}
+
+/* The CPU the message goes to: physical (the rules for assigned devices)
+ * or logical (above). */
+static bool uart_msi_cpu(const struct partition *p, uint32_t addr, uint32_t *apic_id, char *why, size_t len)
+{
+	if ((addr & MSI_ADDR_RANGE_MASK) == MSI_ADDR_RANGE && (addr & MSI_ADDR_DM_LOGICAL))
+		return msi_logical_cpu(p, addr, apic_id, why, len);
+	if (!msi_addr_ok(p, addr, why, len))
+		return false;
+	*apic_id = (addr >> MSI_ADDR_DEST_SHIFT) & MSI_ADDR_DEST_MASK;
+	return true;
+}
+
 /* Where the vUART's interrupts go now: nowhere unless MSI and bus
  * mastering (an MSI is a memory write, PCI 3.0 §6.8) are on and the
- * message passes the same rules as an assigned device's. */
+ * message passes the same rules as an assigned device's, logical
+ * destinations aside. */
 static struct vuart_irq uart_target(const struct partition *p, struct vpci_uart *u)
 {
 	char why[120];
 	unsigned vector = u->msi_data & MSI_DATA_VECTOR_MASK;
+	uint32_t apic_id = 0;
 
 	if (!(u->msi_ctrl & PCI_MSI_FLAGS_ENABLE) || !(u->command & PCI_COMMAND_MASTER))
 		return (struct vuart_irq){ 0 };
@@ -527,7 +573,7 @@ static struct vuart_irq uart_target(const struct partition *p, struct vpci_uart 
 	 * send, nothing to report. */
 	if (u->msi_addr == 0)
 		return (struct vuart_irq){ 0 };
-	if (!msi_addr_ok(p, u->msi_addr, why, sizeof(why)) || !msi_data_ok(u->msi_data, why, sizeof(why))) {
+	if (!uart_msi_cpu(p, u->msi_addr, &apic_id, why, sizeof(why)) || !msi_data_ok(u->msi_data, why, sizeof(why))) {
 		uart_refuse(p, u, why);
 		return (struct vuart_irq){ 0 };
 	}
@@ -537,11 +583,7 @@ static struct vuart_irq uart_target(const struct partition *p, struct vpci_uart 
 		uart_refuse(p, u, why);
 		return (struct vuart_irq){ 0 };
 	}
-	return (struct vuart_irq){
-		.on = true,
-		.apic_id = (u->msi_addr >> MSI_ADDR_DEST_SHIFT) & MSI_ADDR_DEST_MASK,
-		.vector = (uint8_t)vector,
-	};
+	return (struct vuart_irq){ .on = true, .apic_id = apic_id, .vector = (uint8_t)vector };
 }
 
 /* After any change of the registers uart_target() reads. Only a changed

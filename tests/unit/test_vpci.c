@@ -19,6 +19,7 @@
 #include <pci_fake.h>
 #include <septum/partition.h>
 #include <septum/vpci.h>
+#include <septum/xapic.h>
 #include <vmx/ept.h>
 
 #define RAM_SIZE   0x10000000ull          /* 256 MiB at GPA 0 ... */
@@ -1254,10 +1255,79 @@ static void test_uart_msi_foreign_cpu_not_sent(void **state)
 	msi_not_sent(MSI_OK(6), 0x41, "APIC id 6 is not in the partition");
 }
 
-static void test_uart_msi_logical_not_sent(void **state)
+/* Logical destinations: no vCPU in xAPIC mode, so none is named. */
+static void test_uart_msi_logical_no_cpu_not_sent(void **state)
 {
 	(void)state;
-	msi_not_sent(MSI_OK(2) | 0x4, 0x41, "logical destination mode");
+	msi_not_sent(MSI_OK(2) | 0x4, 0x41, "logical destination 0x2 names no CPU");
+}
+
+/* Two vCPUs in xAPIC mode, flat model, logical ids 1 and 2 (what Linux sets
+ * up): a logical MSI to one of them goes to its physical APIC id. */
+static struct vcpu *xapic_vcpus[2];
+
+static void xapic_flat_vcpus(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct vcpu *v = calloc(1, sizeof(*v));
+
+		assert_non_null(v);
+		v->part = &part;
+		v->index = i;
+		v->cpu = (cpuid_t)(i + 1);                  /* CPUs 1 and 2: APIC ids 2 and 4 */
+		v->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | (i == 0 ? APIC_BASE_BSP : 0);
+		v->xapic.ldr = (1u << i) << 24;
+		v->xapic.dfr = 0xffffffffu;                 /* flat model */
+		part.vcpu[i] = xapic_vcpus[i] = v;
+	}
+	part.nvcpus = 2;
+}
+
+static void free_xapic_vcpus(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		free(xapic_vcpus[i]);
+		part.vcpu[i] = xapic_vcpus[i] = NULL;
+	}
+	part.nvcpus = 0;
+}
+
+static void test_uart_msi_logical_flat(void **state)
+{
+	(void)state;
+	xapic_flat_vcpus();
+	uart_init_ok();
+	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	wr(UART, UART_MSI + 4, 4, MSI_OK(2) | 0x4);        /* logical 0x02: vCPU 1 */
+	wr(UART, UART_MSI + 8, 2, 0x0041);
+	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_true(vuart_get_irq(&part.uart).on);
+	assert_int_equal(vuart_get_irq(&part.uart).apic_id, 4);
+	vuart_write(&part.uart, 1, 0x02);
+	assert_int_equal(fake_send_ipi_count, 1);
+	assert_int_equal(fake_send_ipi_apic_id, 4);
+	wr(UART, UART_MSI + 4, 4, MSI_OK(1) | 0x4);        /* logical 0x01: vCPU 0 */
+	assert_int_equal(vuart_get_irq(&part.uart).apic_id, 2);
+	free_xapic_vcpus();
+}
+
+/* One CPU per console interrupt: a logical destination naming both is
+ * refused, as is one naming a vCPU in x2APIC mode (no LDR to match). */
+static void test_uart_msi_logical_several_not_sent(void **state)
+{
+	(void)state;
+	xapic_flat_vcpus();
+	msi_not_sent(MSI_OK(3) | 0x4, 0x41, "logical destination 0x3 names 2 CPUs");
+	free_xapic_vcpus();
+}
+
+static void test_uart_msi_logical_x2apic_vcpu_not_sent(void **state)
+{
+	(void)state;
+	xapic_flat_vcpus();
+	xapic_vcpus[1]->apic_base |= APIC_BASE_EXTD;
+	msi_not_sent(MSI_OK(2) | 0x4, 0x41, "logical destination 0x2 names no CPU");
+	free_xapic_vcpus();
 }
 
 static void test_uart_msi_not_interrupt_range_not_sent(void **state)
@@ -1417,7 +1487,10 @@ int main(void)
 		T(test_uart_msi_target),
 		T(test_uart_msi_byte_writes),
 		T(test_uart_msi_foreign_cpu_not_sent),
-		T(test_uart_msi_logical_not_sent),
+		T(test_uart_msi_logical_no_cpu_not_sent),
+		T(test_uart_msi_logical_flat),
+		T(test_uart_msi_logical_several_not_sent),
+		T(test_uart_msi_logical_x2apic_vcpu_not_sent),
 		T(test_uart_msi_not_interrupt_range_not_sent),
 		T(test_uart_msi_nmi_not_sent),
 		T(test_uart_msi_bad_vector_not_sent),

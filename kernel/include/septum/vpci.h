@@ -22,8 +22,8 @@
  * list), so ttyS0 becomes interrupt-driven and the guest stops polling.
  * Septum sends the MSI itself (septum/vuart.h): only while MSI and bus
  * mastering are enabled and the message names one of the partition's own
- * CPUs (physical destination, fixed or lowest-priority delivery, vector
- * 16-255); any other message is kept but never sent, and logged (address
+ * CPUs (physical destination, or a logical one naming exactly one vCPU in
+ * xAPIC mode; fixed or lowest-priority delivery; vector 16-255); any other message is kept but never sent, and logged (address
  * 0, a cleared message, silently). The
  * function exists only in partitions that run a guest OS, and only when
  * console input can reach it by interrupt (arch_console_irq_available()):
