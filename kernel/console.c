@@ -86,7 +86,7 @@ void console_router_route(struct console_router *r)
 	u = console_router_focus(r);
 	if (u)
 		want = vuart_get_irq(u);
-	if (want.on != r->routed.on || want.apic_id != r->routed.apic_id || want.vector != r->routed.vector) {
+	if (!vuart_irq_equal(want, r->routed)) {
 		if (!want.on) {
 			arch_console_irq_mask();
 		} else if (arch_console_irq_route(want.apic_id, want.vector) != 0) {

@@ -592,7 +592,7 @@ static void uart_update(struct partition *p)
 {
 	struct vuart_irq now = uart_target(p, &p->vpci.uart), was = vuart_get_irq(&p->uart);
 
-	if (now.on == was.on && now.apic_id == was.apic_id && now.vector == was.vector)
+	if (vuart_irq_equal(now, was))
 		return;
 	vuart_set_irq(&p->uart, now);
 	if (console_irq_update)
@@ -653,12 +653,7 @@ static void uart_reset(struct partition *p)
 {
 	struct vpci_uart *u = &p->vpci.uart;
 
-	u->command = 0;
-	u->cache_line = u->latency = u->int_line = 0;
-	u->bar_sizing = false;
-	u->msi_ctrl = 0;
-	u->msi_addr = 0;
-	u->msi_data = 0;
+	*u = (struct vpci_uart){ .present = u->present, .bdf = u->bdf, .refusals = u->refusals };
 	uart_update(p);
 }
 

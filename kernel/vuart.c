@@ -226,6 +226,18 @@ static void raise(struct vuart_irq irq)
 	arch_send_ipi(irq.apic_id, irq.vector);
 }
 
+/* Every entry point ends so: the line judged under the lock, the edge
+ * sent after it. */
+static void unlock_raising(struct vuart *u)
+{
+	bool rise = line_rises(u);
+	struct vuart_irq irq = u->irq;
+
+	spin_unlock(&u->lock);
+	if (rise)
+		raise(irq);
+}
+
 void vuart_set_irq(struct vuart *u, struct vuart_irq irq)
 {
 	bool send;
@@ -353,40 +365,26 @@ static void poll_input(void)
 
 void vuart_write(struct vuart *u, unsigned offset, uint8_t val)
 {
-	struct vuart_irq irq;
-	bool rise;
-
 	poll_input();
 	spin_lock(&u->lock);
 	write_locked(u, offset, val);
-	rise = line_rises(u);
-	irq = u->irq;
-	spin_unlock(&u->lock);
-	if (rise)
-		raise(irq);
+	unlock_raising(u);
 }
 
 uint8_t vuart_read(struct vuart *u, unsigned offset)
 {
-	struct vuart_irq irq;
 	uint8_t v;
-	bool rise;
 
 	poll_input();
 	spin_lock(&u->lock);
 	v = read_locked(u, offset);
-	rise = line_rises(u);
-	irq = u->irq;
-	spin_unlock(&u->lock);
-	if (rise)
-		raise(irq);
+	unlock_raising(u);
 	return v;
 }
 
 bool vuart_rx_push(struct vuart *u, uint8_t c)
 {
-	struct vuart_irq irq;
-	bool ok, rise;
+	bool ok;
 
 	spin_lock(&u->lock);
 	if (u->mcr & VUART_MCR_LOOP) {
@@ -396,10 +394,6 @@ bool vuart_rx_push(struct vuart *u, uint8_t c)
 	} else {
 		ok = rx_push_locked(u, c);
 	}
-	rise = line_rises(u);
-	irq = u->irq;
-	spin_unlock(&u->lock);
-	if (rise)
-		raise(irq);
+	unlock_raising(u);
 	return ok;
 }

@@ -1104,6 +1104,15 @@ static void uart_init_ok(void)
 	assert_true(part.vpci.uart.present);
 }
 
+/* Bus mastering, then the message, then MSI on: Linux's order. */
+static void msi_program(uint32_t addr, uint16_t data)
+{
+	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	wr(UART, UART_MSI + 4, 4, addr);
+	wr(UART, UART_MSI + 8, 2, data);
+	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+}
+
 static void test_uart_absent_for_test_guests(void **state)
 {
 	(void)state;
@@ -1238,10 +1247,7 @@ static void test_uart_msi_byte_writes(void **state)
 static void msi_not_sent(uint32_t addr, uint16_t data, const char *reason)
 {
 	uart_init_ok();
-	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
-	wr(UART, UART_MSI + 4, 4, addr);
-	wr(UART, UART_MSI + 8, 2, data);
-	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	msi_program(addr, data);
 	assert_false(vuart_get_irq(&part.uart).on);
 	vuart_write(&part.uart, 1, 0x02);
 	assert_int_equal(fake_send_ipi_count, 0);
@@ -1297,10 +1303,7 @@ static void test_uart_msi_logical_flat(void **state)
 	(void)state;
 	xapic_flat_vcpus();
 	uart_init_ok();
-	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
-	wr(UART, UART_MSI + 4, 4, MSI_OK(2) | 0x4);        /* logical 0x02: vCPU 1 */
-	wr(UART, UART_MSI + 8, 2, 0x0041);
-	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	msi_program(MSI_OK(2) | 0x4, 0x0041);              /* logical 0x02: vCPU 1 */
 	assert_true(vuart_get_irq(&part.uart).on);
 	assert_int_equal(vuart_get_irq(&part.uart).apic_id, 4);
 	vuart_write(&part.uart, 1, 0x02);
@@ -1354,10 +1357,7 @@ static void test_uart_msi_cleared_message_silent(void **state)
 {
 	(void)state;
 	uart_init_ok();
-	wr(UART, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
-	wr(UART, UART_MSI + 4, 4, MSI_OK(4));
-	wr(UART, UART_MSI + 8, 2, 0x0041);
-	wr(UART, UART_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	msi_program(MSI_OK(4), 0x0041);
 	assert_true(vuart_get_irq(&part.uart).on);
 	wr(UART, UART_MSI + 4, 4, 0);
 	wr(UART, UART_MSI + 8, 2, 0);

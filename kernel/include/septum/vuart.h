@@ -75,6 +75,11 @@ struct vuart_irq {
 	uint8_t vector;
 };
 
+static inline bool vuart_irq_equal(struct vuart_irq a, struct vuart_irq b)
+{
+	return a.on == b.on && a.apic_id == b.apic_id && a.vector == b.vector;
+}
+
 struct vuart {
 	spinlock_t lock;
 	const char *tag;                  /* partition name */
