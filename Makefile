@@ -55,6 +55,7 @@ $(BUILD)/septum.elf: $(CORE_OBJS) linker.ld $(NEWLIB)/libc.a
 
 # ---------------------------------------------------------------- fragments
 -include tests/unit/unit.mk
+-include tests/fuzz/fuzz.mk
 -include boot/boot.mk
 -include tools/tools.mk
 -include tests/guests/guests.mk

@@ -48,6 +48,8 @@ count_plain() {
 
 stage build $MAKE all guests tools || { echo "check: 0 passed, 1 failed"; exit 1; }
 stage unit $MAKE unit; count_cmocka "$BUILD/check/unit.log"
+# Each libFuzzer harness for a few seconds (make fuzz runs them for longer).
+stage fuzz-smoke $MAKE fuzz-smoke; count_plain "$BUILD/check/fuzz-smoke.log" fuzz-smoke
 stage septum-check $MAKE tools-check; count_plain "$BUILD/check/septum-check.log" septum-check
 if [ -f guest/Makefile ]; then
 	stage compart $MAKE -C guest check; count_plain "$BUILD/check/compart.log" compart
