@@ -461,6 +461,8 @@ void vmx_handle_exit(struct guest_regs *regs)
 
 	if (!vmx_exit_dispatch(v, regs))
 		vcpu_leave(v);
+	if (atomic_exchange(&this_cpu()->ept_stale, false))
+		invept_all();
 }
 
 void vmx_entry_failed(void)
@@ -477,4 +479,22 @@ void vcpu_kick(cpuid_t cpu)
 {
 	if (cpu < ncpus)
 		x2apic_send_ipi(percpus[cpu]->apic_id, 4u << 8 /* NMI */);
+}
+
+/* SDM Vol. 3C §29.4.3.1: after an EPT entry is removed, a CPU may keep
+ * using a cached translation until INVEPT on that CPU. Here: now; on p's
+ * other CPUs, at the exit the kick (an NMI, which exits) forces. */
+void vcpu_ept_invalidate(struct partition *p)
+{
+	cpuid_t self = arch_cpu_id();
+
+	invept_all();
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		cpuid_t cpu = p->vcpu[i] ? p->vcpu[i]->cpu : self;
+
+		if (cpu == self || cpu >= ncpus)
+			continue;
+		atomic_store(&percpus[cpu]->ept_stale, true);
+		vcpu_kick(cpu);
+	}
 }

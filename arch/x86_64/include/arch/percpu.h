@@ -46,6 +46,7 @@ struct percpu {
 	struct vcpu *vcpu;             /* the vCPU this CPU runs, if any */
 	atomic_int online;
 	atomic_int nmi_count;
+	atomic_bool ept_stale;         /* vcpu_ept_invalidate(): INVEPT before the next VM entry */
 };
 
 extern struct percpu *percpus[BOOT_MAX_CPUS];
