@@ -1203,6 +1203,28 @@ static unsigned msi_cap_len(uint32_t flags)
 	return 10u + ((flags & PCI_MSI_FLAGS_64BIT) ? 4u : 0u) + ((flags & PCI_MSI_FLAGS_MASKBIT) ? 10u : 0u);
 }
 
+/* The length of a visible capability whose layout says it (0 if not):
+ * PM 8 bytes (PCI PM 1.2 §3.2), PCI Express 0x3c (PCIe Base 4.0 §7.5.3),
+ * AF 6, vendor-specific its own length byte (PCI 3.0 §6.7: byte 2). */
+static unsigned known_len(const struct vpci_dev *d, const struct vpci_cap *c)
+{
+	unsigned vlen;
+
+	switch (c->id) {
+	case PCI_CAP_ID_PM:
+		return 8;
+	case PCI_CAP_ID_EXP:
+		return PCI_EXP_CAP_LEN;
+	case PCI_CAP_ID_AF:
+		return PCI_AF_CAP_LEN;
+	case PCI_CAP_ID_VNDR:
+		vlen = pci_hw_read(d->bdf, c->off + 2, 1);
+		return vlen >= 3 ? vlen : 0;
+	default:
+		return 0;
+	}
+}
+
 /* Lengths: a known layout for MSI and MSI-X; for the others, up to the
  * next capability in memory (or the end of the space), so a hidden one
  * hides its whole body. */
@@ -1225,6 +1247,8 @@ static int cap_lengths(struct vpci_dev *d, char *why, size_t whylen)
 					     c->off);
 			d->msi = c->off;
 			d->msi64 = flags & PCI_MSI_FLAGS_64BIT;
+		} else if (!c->hidden && known_len(d, c) && known_len(d, c) < len) {
+			len = known_len(d, c);  /* the bytes after it are device-specific */
 		} else if (c->id == PCI_CAP_ID_MSIX && len > PCI_MSIX_CAP_LEN) {
 			len = PCI_MSIX_CAP_LEN;
 		}
