@@ -457,6 +457,19 @@ static uint32_t dev_read(const struct vpci_dev *d, unsigned reg)
 
 static int map_bars(struct partition *p, const struct vpci_dev *d, bool verbose, char *why, size_t whylen);
 
+/* Takes d's memory BARs out of p's EPT; true if it had any. */
+static bool unmap_bars(struct partition *p, const struct vpci_dev *d)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (d->bar_size[i] && d->bar[i].kind != VPCI_BAR_IO) {
+			ept_unmap(&p->ept, gpa(d->bar_base[i]), d->bar_size[i]);
+			any = true;
+		}
+	return any;
+}
+
 /* Memory BARs into the EPT or out of it. Out: the partition's cached
  * translations go too (on every CPU it runs on) before the caller lets
  * the device stop decoding, so no access reaches a function that would
@@ -473,10 +486,7 @@ static void set_mapped(struct partition *p, struct vpci_dev *d, bool on)
 			refuse(p, d, "mapping its BARs again: %s", why);
 			return;
 		}
-	} else {
-		for (unsigned i = 0; i < PCI_NUM_BARS; i++)
-			if (d->bar_size[i] && d->bar[i].kind != VPCI_BAR_IO)
-				ept_unmap(&p->ept, gpa(d->bar_base[i]), d->bar_size[i]);
+	} else if (unmap_bars(p, d)) {
 		vcpu_ept_invalidate(p);
 	}
 	d->mapped = on;
@@ -1580,8 +1590,11 @@ int vpci_init(struct partition *p, char *why, size_t whylen)
 		 * refuses the function now; then only what decodes stays. */
 		if (map_bars(p, d, true, why, whylen))
 			return -1;        /* out of memory: the partition is not started */
-		d->mapped = true;
-		sync_mapping(p, d);
+		/* No vCPU has run: nothing cached to invalidate (and this CPU
+		 * may not be in VMX operation yet). */
+		d->mapped = decodes_memory(d);
+		if (!d->mapped)
+			unmap_bars(p, d);
 		pr_warn("partition %s: PCI " BDF_FMT " assigned without an IOMMU: its DMA is not confined and can reach all memory, Septum's and other partitions' included",
 			p->name, BDF_ARGS(d->bdf));
 	}
