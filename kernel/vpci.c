@@ -6,20 +6,26 @@
  *
  * A partition sees a read-only virtual host bridge at 00:00.0, the
  * functions assigned to it at their real bus/device/function, and nothing
- * else. Reads of an assigned function come from the device except where
- * Septum answers itself (BARs, expansion ROM, capability pointers); writes
- * reach the device as the guest made them except where a rule stops them:
+ * else. An assigned function's configuration space is deny by default:
+ * every byte has a rule from the tables under "the rules" (pass,
+ * read-only, emulated, hidden, device-specific), docs/pci.md shows them.
+ * The emulated registers:
  *
  *   BARs          sizing emulated from what vpci_init() measured; any other
  *                 value than the firmware's is refused (no relocation: the
  *                 EPT maps the BARs where they are, GPA == HPA);
- *   ROM BAR       hidden (reads 0): its range is not mapped;
+ *   command, PMCSR, PCIe device control, AF control
+ *                 the guest's bits only; the BARs leave the EPT whenever
+ *                 the function stops decoding memory (command, D-state,
+ *                 FLR) and come back when it decodes again;
+ *   MSI           a message must go to one of the partition's own CPUs;
  *   capabilities  MSI-X hidden (its table is in a BAR the guest writes
  *                 without exits, so its destinations could not be checked)
- *                 and every capability Septum does not know; MSI filtered:
- *                 a message must go to one of the partition's own CPUs;
- *   header        read-only fields stay read-only; command, status, cache
- *                 line size, latency timer and interrupt line pass.
+ *                 and every capability Septum does not know.
+ *
+ * Functions that control the platform (bridges, SMBus, IOMMUs, ...) and
+ * BARs over platform ranges are refused at start-up; every end of the
+ * partition quiesces its functions (vpci_end, vpci_reset).
  *
  * Guest values are untrusted: every port, size and offset is checked here,
  * whatever the exit handler already did. A refused write is dropped and
@@ -492,14 +498,15 @@ static void set_mapped(struct partition *p, struct vpci_dev *d, bool on)
 	d->mapped = on;
 }
 
-/* Does the function decode memory now: memory space enabled and, if it
- * has power management, in D0 (PCI PM 1.2 §5.3: D1-D3hot answer
- * configuration requests only). */
+/* Does the function decode memory now: memory space enabled, as last
+ * written and as the device says (a reset clears it; a device that ignores
+ * the bit is still told not to decode), and, if it has power management,
+ * in D0 (PCI PM 1.2 §5.3: D1-D3hot answer configuration requests only). */
 static bool decodes_memory(const struct vpci_dev *d)
 {
 	uint16_t cmd = (uint16_t)pci_hw_read(d->bdf, PCI_COMMAND, 2);
 
-	if (!(cmd & PCI_COMMAND_MEMORY))
+	if (!d->mem_on || !(cmd & PCI_COMMAND_MEMORY))
 		return false;
 	return !d->pm || (pci_hw_read(d->bdf, d->pm + PCI_PM_CTRL, 2) & PCI_PM_STATE_MASK) == PCI_PM_STATE_D0;
 }
@@ -515,6 +522,7 @@ static void sync_mapping(struct partition *p, struct vpci_dev *d)
  * decoding. The caller keeps away from the function for VPCI_FLR_WAIT_US. */
 static void flr_start(struct partition *p, struct vpci_dev *d)
 {
+	d->mem_on = false;            /* the reset clears the command register */
 	set_mapped(p, d, false);
 	if (d->exp && (pci_hw_read(d->bdf, d->exp + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR))
 		pci_hw_write(d->bdf, d->exp + PCI_EXP_DEVCTL, 2,
@@ -580,7 +588,8 @@ static void command_write(struct partition *p, struct vpci_dev *d, uint32_t v)
 	 * BAR at 0 would claim host RAM). */
 	if (v & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
 		restore_bars(d);
-	if (!(v & PCI_COMMAND_MEMORY))
+	d->mem_on = v & PCI_COMMAND_MEMORY;
+	if (!d->mem_on)
 		set_mapped(p, d, false);  /* out of the EPT before the device stops decoding */
 	pci_hw_write(d->bdf, PCI_COMMAND, 2, v);
 	sync_mapping(p, d);
@@ -1493,6 +1502,7 @@ static bool quiesce(struct partition *p, struct vpci_dev *d)
 {
 	uint32_t cmd = pci_hw_read(d->bdf, PCI_COMMAND, 2);
 
+	d->mem_on = false;
 	set_mapped(p, d, false);
 	pci_hw_write(d->bdf, PCI_COMMAND, 2,
 		     (cmd & ~(uint32_t)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) |
@@ -1544,6 +1554,7 @@ void vpci_reset(struct partition *p)
 		for (unsigned b = 0; b < PCI_NUM_BARS; b++)
 			d->bar[b].sizing = false;
 		pci_hw_write(d->bdf, PCI_COMMAND, 2, d->cmd0 & ~(uint32_t)PCI_COMMAND_MASTER);
+		d->mem_on = d->cmd0 & PCI_COMMAND_MEMORY;
 		sync_mapping(p, d);
 	}
 	spin_unlock(&s->lock);
@@ -1592,6 +1603,7 @@ int vpci_init(struct partition *p, char *why, size_t whylen)
 			return -1;        /* out of memory: the partition is not started */
 		/* No vCPU has run: nothing cached to invalidate (and this CPU
 		 * may not be in VMX operation yet). */
+		d->mem_on = d->cmd0 & PCI_COMMAND_MEMORY;
 		d->mapped = decodes_memory(d);
 		if (!d->mapped)
 			unmap_bars(p, d);

@@ -85,7 +85,7 @@ int main(void)
 	command((uint16_t)(cmd | CMD_MEMORY));
 	gprintf("probe-decode: decoding off and on again: BAR reads 0x%x\n", p[0]);
 	command((uint16_t)(cmd & ~CMD_MEMORY));
-	gprintf("probe-decode: decoding off, touching the BAR\n");
+	gprintf("probe-decode: decoding off (command reads 0x%x), touching the BAR\n", cfg_read32(0x04) & 0xffff);
 	gprintf("probe-decode: FAIL: BAR readable without decoding: 0x%x\n", p[0]);
 	return 1;
 }

@@ -1665,6 +1665,20 @@ static void test_decode_off_unmaps(void **state)
 	assert_int_equal(fake_ept_invalidations, 1);
 }
 
+/* A device that keeps decoding although told not to (its memory enable
+ * bit stuck at 1, as Bochs' PCI VGA): the guest said off, so off. */
+static void test_decode_off_sticky_bit(void **state)
+{
+	(void)state;
+	pcie_dev(false);
+	init_ok();
+	wr(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	fake_pci_set(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	expect_unmapped(PCIE_BAR0);
+	wr(PCIE, PCIE_PM + PCI_PM_CTRL, 2, PCI_PM_STATE_D0);      /* a later re-check */
+	expect_unmapped(PCIE_BAR0);
+}
+
 /* Firmware left decoding off: checked and mapped once at start (so a
  * clash is refused), but not left in the EPT until the guest enables it. */
 static void test_decode_off_at_init(void **state)
@@ -1919,6 +1933,7 @@ int main(void)
 		T(test_refuse_bar_over_other_partition),
 		T(test_refuse_without_dma_key),
 		T(test_decode_off_unmaps),
+		T(test_decode_off_sticky_bit),
 		T(test_decode_off_at_init),
 		T(test_d3hot_unmaps),
 		T(test_guest_flr),

@@ -7,8 +7,9 @@
  * What the partition sees (docs/pci.md has the whole story):
  *   00:00.0  a virtual host bridge, read-only (vendor 8086, class 06/00);
  *   each function of its `pci =` list, at its real bus/device/function,
- *            its configuration space forwarded to the real one with the
- *            BARs, the expansion ROM, the capability list and MSI filtered;
+ *            its configuration space deny by default: a rule per byte
+ *            (pass, read-only, emulated, hidden, device-specific), the
+ *            BARs in the EPT only while the function decodes them;
  *   00:dd.0  a guest OS's vUART as a PCI serial function with MSI (below),
  *            dd the highest device number its `pci =` list leaves free;
  *   nothing else: reads all ones, writes are dropped.
@@ -102,6 +103,7 @@ struct vpci_dev {
 	uint8_t af;                   /* advanced features capability, 0 if none */
 	bool flr;                     /* function level reset (PCIe DevCap bit 28 or AF) */
 	bool mapped;                  /* memory BARs are in the partition's EPT now */
+	bool mem_on;                  /* memory space enable as last written (guest, reset) */
 	bool devspec_logged;          /* a device-specific write was refused and logged */
 	uint16_t cmd0;                /* command register as firmware left it */
 	unsigned refusals;            /* guest writes refused so far */
