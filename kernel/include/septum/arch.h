@@ -53,8 +53,8 @@ __attribute__((noreturn)) void arch_halt_cpu(void);
  * vcpu_kick(): make the CPU running that vCPU leave guest mode soon (NMI) so
  * that it notices a stop request.
  * vcpu_ept_invalidate(): p's EPT lost mappings: drop the cached
- * translations on the calling CPU now and on p's other CPUs at their next
- * exit (each is kicked).
+ * translations on the calling CPU now and on p's other CPUs as their exit
+ * begins (each is kicked), waiting for them (bounded).
  */
 int virt_check_cpu(char *why, size_t whylen);   /* does this CPU have what Septum needs? */
 int virt_enable_cpu(char *why, size_t whylen);  /* VMXON (or equivalent) on this CPU */
