@@ -514,7 +514,11 @@ void vcpu_ept_invalidate(struct partition *p)
 	cpuid_t self = arch_cpu_id(), cpu;
 	uint64_t deadline;
 
-	invept_all();
+	/* A partition can end on a CPU outside VMX operation (its VMXON
+	 * failed; CPU 0 before it enabled VMX): INVEPT would be #UD there,
+	 * and that CPU has no guest translations to drop. */
+	if (this_cpu()->vmx_on)
+		invept_all();
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		if (sibling_cpu(p->vcpu[i], self, &cpu)) {
 			atomic_store(&percpus[cpu]->ept_stale, true);
