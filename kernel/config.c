@@ -39,6 +39,7 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_KEY_ON_CRASH]  = "on_crash",
 	[CFG_KEY_PCI]       = "pci",
 	[CFG_KEY_MODULE]    = "module",
+	[CFG_KEY_DMA]       = "dma",
 };
 
 const char *cfg_key_name(enum cfg_key key)
@@ -541,6 +542,19 @@ static int parse_module(struct parser *ps, char *v)
 	return 0;
 }
 
+/* dma = unconfined | confined: whether the partition accepts that the
+ * functions of its pci = list can reach all memory by DMA (no IOMMU yet). */
+static int parse_dma(struct parser *ps, char *v)
+{
+	if (!strcmp(v, "unconfined"))
+		ps->cur->dma_unconfined = true;
+	else if (!strcmp(v, "confined"))
+		ps->cur->dma_unconfined = false;
+	else
+		return fail(ps, "dma: unknown value '%.40s' (expected unconfined or confined)", v);
+	return 0;
+}
+
 static int parse_value(struct parser *ps, enum cfg_key k, char *v)
 {
 	struct cfg_partition *p = ps->cur;
@@ -557,6 +571,7 @@ static int parse_value(struct parser *ps, enum cfg_key k, char *v)
 	case CFG_KEY_ON_CRASH:  return parse_on_event(ps, v, &p->on_crash, "on_crash");
 	case CFG_KEY_PCI:     return parse_pci(ps, v);
 	case CFG_KEY_MODULE:  return parse_module(ps, v);
+	case CFG_KEY_DMA:     return parse_dma(ps, v);
 	case CFG_KEY_COUNT:   break;
 	}
 	return fail(ps, "internal: bad key");
@@ -609,6 +624,12 @@ static int end_section(struct parser *ps)
 			return cfg_fail(ps->err, ps->file, p->line,
 					"partition '%s': missing required key '%s'",
 					p->name, key_names[required[i]]);
+	/* Septum has no IOMMU yet (issue 14): a device given to a partition
+	 * can DMA anywhere, so the config has to say it accepts that. */
+	if (p->npci && !p->dma_unconfined)
+		return cfg_fail(ps->err, ps->file, p->key_line[CFG_KEY_PCI],
+				"pci: partition '%s': without an IOMMU its devices' DMA can reach all memory (Septum's and other partitions' included); add 'dma = unconfined' to accept that",
+				p->name);
 	if (!cfg_has_address(p))
 		return 0;
 	a = p->address.v;

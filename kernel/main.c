@@ -155,6 +155,18 @@ static int load_images(struct partition *p, char *why, size_t whylen)
 	return 0;
 }
 
+/* A partition that cannot be set up (a refused device, no memory for its
+ * tables) does not start; the others do (DESIGN.md: refused, never half
+ * applied). Its CPUs get no vCPU and park. */
+static void not_started(struct partition *p, const char *why)
+{
+	for (cpuid_t cpu = 0; cpu < ARRAY_SIZE(cpu_vcpu); cpu++)
+		if (cpu_vcpu[cpu] && cpu_vcpu[cpu]->part == p)
+			cpu_vcpu[cpu] = NULL;
+	p->nvcpus = 0;
+	partition_stop(p, "not started: %s", why);
+}
+
 static uint16_t next_vpid = 1;
 
 static int setup_partition(unsigned id, char *why, size_t whylen)
@@ -239,6 +251,62 @@ void describe_hpa(uint64_t addr, char *buf, size_t len)
 		}
 	}
 	snprintf(buf, len, "beyond all RAM (nothing there)");
+}
+
+static bool overlaps(uint64_t b1, uint64_t s1, uint64_t b2, uint64_t s2)
+{
+	return s1 && s2 && b1 < b2 + s2 && b2 < b1 + s1;
+}
+
+/* Another partition's assigned BAR of the kind asked for (vpci_init fills
+ * a partition's list before the next one is set up). */
+static bool other_bar_used(const struct partition *p, bool io, uint64_t base, uint64_t size, char *buf, size_t len)
+{
+	for (unsigned i = 0; i < npartitions; i++) {
+		const struct partition *q = &partitions[i];
+
+		for (unsigned d = 0; q != p && d < q->vpci.ndevs; d++)
+			for (unsigned b = 0; b < PCI_NUM_BARS; b++) {
+				const struct vpci_dev *dv = &q->vpci.dev[d];
+
+				if ((dv->bar[b].kind == VPCI_BAR_IO) != io ||
+				    !overlaps(base, size, dv->bar_base[b], dv->bar_size[b]))
+					continue;
+				snprintf(buf, len, "BAR %u of %02x:%02x.%x, assigned to partition %s", b,
+					 PCI_BDF_BUS(dv->bdf), PCI_BDF_DEV(dv->bdf), PCI_BDF_FN(dv->bdf), q->name);
+				return true;
+			}
+	}
+	return false;
+}
+
+bool host_range_used(const struct partition *p, bool io, uint64_t base, uint64_t size, char *buf, size_t len)
+{
+	if (io)
+		return other_bar_used(p, io, base, size, buf, len);
+	for (unsigned i = 0; i < npartitions; i++)
+		if (overlaps(base, size, partitions[i].ram.v, partitions[i].ram_size)) {
+			snprintf(buf, len, "the RAM of partition %s", partitions[i].name);
+			return true;
+		}
+	if (overlaps(base, size, boot->image_base, boot->image_size) ||
+	    overlaps(base, size, boot->heap_base, boot->heap_size)) {
+		snprintf(buf, len, "Septum's own memory");
+		return true;
+	}
+	for (uint32_t i = 0; i < boot->nmem; i++) {
+		const struct boot_mem_region *r = &boot->mem[i];
+
+		/* Reserved and MMIO regions are where firmware puts device
+		 * windows; only memory that is RAM (or Septum's) is refused. */
+		if ((r->type == BOOT_MEM_FREE || r->type == BOOT_MEM_SEPTUM || r->type == BOOT_MEM_ACPI_RECLAIM ||
+		     r->type == BOOT_MEM_ACPI_NVS) && overlaps(base, size, r->base, r->size)) {
+			snprintf(buf, len, r->type == BOOT_MEM_SEPTUM ? "Septum's own memory (loaded files)" :
+					   r->type == BOOT_MEM_FREE ? "RAM" : "firmware memory (ACPI)");
+			return true;
+		}
+	}
+	return other_bar_used(p, io, base, size, buf, len);
 }
 
 static void all_done(void)
@@ -417,16 +485,16 @@ void kernel_main(const struct boot_info *bi)
 	read_config();
 
 	npartitions = config.npartitions;
-	for (unsigned i = 0; i < npartitions; i++) {
-		if (setup_partition(i, why, sizeof(why))) {
-			pr_err("partition %s: %s", config.part[i].name, why);
-			pr_err("config unusable: no partition started");
-			halt_boot();
-		}
-	}
+	for (unsigned i = 0; i < npartitions; i++)
+		if (setup_partition(i, why, sizeof(why)))
+			not_started(&partitions[i], why);
 	for (cpuid_t c = 0; c < ncpus; c++)
 		if (cpu_vcpu[c])
 			used++;
+	if (!used) {
+		pr_err("config unusable: no partition started");
+		halt_boot();
+	}
 	atomic_store(&cpus_busy, used);
 
 	if (virt_enable_cpu(why, sizeof(why))) {

@@ -45,6 +45,7 @@ static bool end_once(struct partition *p, enum partition_state to)
  * CPU nobody runs on) and, if it had focus, focus moves on. */
 static void console_release(struct partition *p)
 {
+	vpci_end(p);      /* and no more DMA or MSIs from its devices (docs/pci.md) */
 	vuart_set_irq(&p->uart, (struct vuart_irq){ 0 });
 	if (console_port_ended)
 		console_port_ended(&p->uart);

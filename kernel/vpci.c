@@ -6,20 +6,26 @@
  *
  * A partition sees a read-only virtual host bridge at 00:00.0, the
  * functions assigned to it at their real bus/device/function, and nothing
- * else. Reads of an assigned function come from the device except where
- * Septum answers itself (BARs, expansion ROM, capability pointers); writes
- * reach the device as the guest made them except where a rule stops them:
+ * else. An assigned function's configuration space is deny by default:
+ * every byte has a rule from the tables under "the rules" (pass,
+ * read-only, emulated, hidden, device-specific), docs/pci.md shows them.
+ * The emulated registers:
  *
  *   BARs          sizing emulated from what vpci_init() measured; any other
  *                 value than the firmware's is refused (no relocation: the
  *                 EPT maps the BARs where they are, GPA == HPA);
- *   ROM BAR       hidden (reads 0): its range is not mapped;
+ *   command, PMCSR, PCIe device control, AF control
+ *                 the guest's bits only; the BARs leave the EPT whenever
+ *                 the function stops decoding memory (command, D-state,
+ *                 FLR) and come back when it decodes again;
+ *   MSI           a message must go to one of the partition's own CPUs;
  *   capabilities  MSI-X hidden (its table is in a BAR the guest writes
  *                 without exits, so its destinations could not be checked)
- *                 and every capability Septum does not know; MSI filtered:
- *                 a message must go to one of the partition's own CPUs;
- *   header        read-only fields stay read-only; command, status, cache
- *                 line size, latency timer and interrupt line pass.
+ *                 and every capability Septum does not know.
+ *
+ * Functions that control the platform (bridges, SMBus, IOMMUs, ...) and
+ * BARs over platform ranges are refused at start-up; every end of the
+ * partition quiesces its functions (vpci_end, vpci_reset).
  *
  * Guest values are untrusted: every port, size and offset is checked here,
  * whatever the exit handler already did. A refused write is dropped and
@@ -77,8 +83,7 @@ _Static_assert(VPCI_MAX_DEVS == CFG_MAX_PCI, "one vpci_dev per pci = entry");
 #define UART_BAR_VALUE       ((uint32_t)VUART_BASE | PCI_BAR_IO)
 #define UART_BAR_SIZING      (UART_BAR_ADDR_MASK | PCI_BAR_IO)   /* 0xfffffff9: 8 ports */
 #define UART_REVISION        0x01u
-#define PCI_COMMAND_INTX_OFF BIT(10)    /* §6.2.2 Interrupt Disable */
-#define UART_CMD_WRITABLE    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_OFF)
+#define UART_CMD_WRITABLE    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
 #define UART_MSI_CTRL        (VPCI_UART_MSI_CAP + 0)   /* id, next, message control */
 #define UART_MSI_ADDR        (VPCI_UART_MSI_CAP + PCI_MSI_ADDR_LO)
 #define UART_MSI_DATA        (VPCI_UART_MSI_CAP + PCI_MSI_DATA_32)
@@ -208,6 +213,191 @@ static bool msi_msg_ok(const struct partition *p, const struct vpci_dev *d, char
 	       msi_data_ok(pci_hw_read(d->bdf, msi_data_reg(d), 2), why, len);
 }
 
+/* ------------------------------------------------------------ the rules */
+
+/*
+ * What each byte of an assigned function's configuration space does: deny
+ * by default. The header and every capability whose meaning Septum knows
+ * have a table of byte ranges and a rule (docs/pci.md shows them all);
+ * bytes of a known capability beyond its table are read-only; the bytes
+ * outside every capability (0x40-0xff) are the device's own registers:
+ * read as the device has them, written only where a quirk (below) says a
+ * driver needs it. Mechanism #1 reaches no further than 0xff: the extended
+ * space of a PCI Express function is not reachable by the partition.
+ */
+enum rule {
+	R_PASS,                       /* reads and writes reach the device */
+	R_RO,                         /* reads the device; writes are dropped */
+	R_EMUL,                       /* Septum composes the register and decides (a field) */
+	R_HIDDEN,                     /* reads 0; writes are dropped */
+	R_DEVSPEC,                    /* device-specific: reads the device; writes refused unless a quirk allows */
+};
+
+/* A register Septum composes whole before deciding (the guest may write
+ * it in pieces): [off, off + width). */
+enum field_kind {
+	F_NONE, F_BAR, F_COMMAND, F_MSI_CTRL, F_MSI_ADDR_LO, F_MSI_ADDR_HI, F_MSI_DATA,
+	F_PMCSR, F_DEVCTL, F_DEVCTL2, F_AF_CTRL,
+};
+struct field {
+	enum field_kind kind;
+	unsigned off, width;
+};
+
+struct cfg_rule {
+	uint8_t first, last;          /* bytes, inclusive; from the capability's start in capability tables */
+	enum rule rule;
+	enum field_kind field;        /* R_EMUL: the register(s), each width bytes from first */
+	uint8_t width;
+};
+
+/* Type 0 header (PCI 3.0 §6.1, §6.2). */
+static const struct cfg_rule header_rules[] = {
+	{ 0x00, 0x03, R_RO, F_NONE, 0 },          /* vendor, device */
+	{ 0x04, 0x05, R_EMUL, F_COMMAND, 2 },     /* guest-writable bits only (CMD_GUEST) */
+	{ 0x06, 0x07, R_PASS, F_NONE, 0 },        /* status: RW1C error bits, the guest clears its own */
+	{ 0x08, 0x0b, R_RO, F_NONE, 0 },          /* revision, class */
+	{ 0x0c, 0x0d, R_PASS, F_NONE, 0 },        /* cache line size, latency timer */
+	{ 0x0e, 0x0f, R_RO, F_NONE, 0 },          /* header type, BIST (a self-test resets the function) */
+	{ 0x10, 0x27, R_EMUL, F_BAR, 4 },         /* BARs: sizing emulated, never moved */
+	{ 0x28, 0x2f, R_RO, F_NONE, 0 },          /* CardBus CIS pointer, subsystem ids */
+	{ 0x30, 0x33, R_HIDDEN, F_NONE, 0 },      /* expansion ROM: not mapped */
+	{ 0x34, 0x34, R_RO, F_NONE, 0 },          /* capabilities pointer (virtual: skips hidden ones) */
+	{ 0x35, 0x3b, R_HIDDEN, F_NONE, 0 },      /* reserved */
+	{ 0x3c, 0x3c, R_PASS, F_NONE, 0 },        /* interrupt line: a scratch byte for software (§6.2.4) */
+	{ 0x3d, 0x3f, R_RO, F_NONE, 0 },          /* interrupt pin, min grant, max latency */
+};
+
+/* Power management (PCI PM 1.2 §3.2): the power state is tracked, so the
+ * BARs leave the EPT when the function stops decoding. */
+static const struct cfg_rule pm_rules[] = {
+	{ 0x00, 0x03, R_RO, F_NONE, 0 },          /* id, next, PMC */
+	{ 0x04, 0x05, R_EMUL, F_PMCSR, 2 },       /* power state, PME enable/status, data select */
+	{ 0x06, 0x07, R_RO, F_NONE, 0 },          /* bridge extensions, data */
+};
+
+/* PCI Express (PCIe Base 4.0 §7.5.3): what an endpoint's driver sets. The
+ * link registers stay as firmware left them: ASPM, speed and retraining
+ * involve the link partner, a port of the platform's. */
+static const struct cfg_rule exp_rules[] = {
+	{ 0x00, 0x07, R_RO, F_NONE, 0 },          /* id, next, capabilities, device capabilities */
+	{ 0x08, 0x09, R_EMUL, F_DEVCTL, 2 },      /* device control: DEVCTL_GUEST bits, FLR emulated */
+	{ 0x0a, 0x0b, R_PASS, F_NONE, 0 },        /* device status: RW1C error bits */
+	{ 0x0c, 0x27, R_RO, F_NONE, 0 },          /* link, slot, root registers; device capabilities 2 */
+	{ 0x28, 0x29, R_EMUL, F_DEVCTL2, 2 },     /* device control 2: DEVCTL2_GUEST bits */
+	{ 0x2a, 0x3b, R_RO, F_NONE, 0 },          /* device status 2, link registers 2 */
+};
+
+/* Advanced features (PCI Advanced Capabilities ECN): FLR emulated. */
+static const struct cfg_rule af_rules[] = {
+	{ 0x00, 0x03, R_RO, F_NONE, 0 },          /* id, next, length, capabilities */
+	{ 0x04, 0x04, R_EMUL, F_AF_CTRL, 1 },     /* control: initiate FLR */
+	{ 0x05, 0x05, R_RO, F_NONE, 0 },          /* status */
+};
+
+/* Guest-writable bits of the command register (PCI 3.0 §6.2.2):
+ * decoding, bus mastering, memory write and invalidate, INTx disable.
+ * Parity error response and SERR# enable stay as firmware set them: they
+ * turn the device's errors into the platform's (an NMI on PCs). */
+#define CMD_GUEST     (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INVALIDATE | \
+		       PCI_COMMAND_INTX_DISABLE)
+/* PCIe device control: relaxed ordering, extended tags, aux power, no
+ * snoop, max read request size. Error reporting enables (they escalate
+ * to the platform) and max payload size (it must match the fabric) stay. */
+#define DEVCTL_GUEST  (PCI_EXP_DEVCTL_RELAX | PCI_EXP_DEVCTL_EXT_TAG | PCI_EXP_DEVCTL_AUX_PM | \
+		       PCI_EXP_DEVCTL_NOSNOOP | PCI_EXP_DEVCTL_READRQ)
+/* PCIe device control 2: completion timeout value and disable (3:0, 4),
+ * AtomicOp requester (6), ID-based ordering (8, 9). LTR and OBFF (platform
+ * power management) stay. */
+#define DEVCTL2_GUEST 0x035fu
+/* PMCSR: power state, PME enable, data select (PME status is RW1C). */
+#define PMCSR_GUEST   (PCI_PM_STATE_MASK | PCI_PM_PME_ENABLE | PCI_PM_DATA_SEL)
+
+/*
+ * Device-specific registers a driver must write, per vendor:device. Each
+ * entry is a range Septum lets through unchanged; it must not hold a
+ * register that reaches beyond the function (address windows, SMI or
+ * power controls).
+ */
+static const struct vpci_quirk quirks[] = {
+	/* Intel 82371SB PIIX3 IDE (Bochs, QEMU i440FX): IDETIM 0x40-0x43 and
+	 * SIDETIM 0x44, the drive timings ata_piix sets per transfer mode. */
+	{ 0x8086, 0x7010, 0x40, 5, "PIIX3 IDE timing" },
+};
+
+static bool quirk_allows(const struct vpci_dev *d, unsigned b)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(quirks); i++)
+		if (quirks[i].vendor == d->vendor && quirks[i].device == d->device && b >= quirks[i].off &&
+		    b < (unsigned)quirks[i].off + quirks[i].len)
+			return true;
+	return false;
+}
+
+/* The rule of byte rel of a table whose offsets start at base. */
+static enum rule table_rule(const struct cfg_rule *t, size_t n, unsigned base, unsigned rel, struct field *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rel < t[i].first || rel > t[i].last)
+			continue;
+		if (t[i].rule == R_EMUL) {
+			unsigned first = t[i].first + (rel - t[i].first) / t[i].width * t[i].width;
+
+			*f = (struct field){ t[i].field, base + first, t[i].width };
+		}
+		return t[i].rule;
+	}
+	return R_RO;
+}
+
+#define TABLE(t) (t), ARRAY_SIZE(t)
+
+static enum rule msi_rule(const struct vpci_dev *d, unsigned rel, struct field *f)
+{
+	unsigned base = d->msi;
+
+	if (rel < PCI_MSI_FLAGS)
+		return R_RO;
+	if (rel < PCI_MSI_ADDR_LO)
+		*f = (struct field){ F_MSI_CTRL, base + PCI_MSI_FLAGS, 2 };
+	else if (rel < PCI_MSI_ADDR_LO + 4)
+		*f = (struct field){ F_MSI_ADDR_LO, base + PCI_MSI_ADDR_LO, 4 };
+	else if (d->msi64 && rel < PCI_MSI_ADDR_HI + 4)
+		*f = (struct field){ F_MSI_ADDR_HI, base + PCI_MSI_ADDR_HI, 4 };
+	else if (base + rel >= msi_data_reg(d) && base + rel < msi_data_reg(d) + 2u)
+		*f = (struct field){ F_MSI_DATA, msi_data_reg(d), 2 };
+	else
+		return R_PASS;            /* mask and pending bits */
+	return R_EMUL;
+}
+
+/* The rule for byte b (f set for R_EMUL). */
+static enum rule rule_of(const struct vpci_dev *d, unsigned b, struct field *f)
+{
+	const struct vpci_cap *c;
+	unsigned rel;
+
+	if (b < PCI_HEADER_END)
+		return table_rule(TABLE(header_rules), 0, b, f);
+	c = cap_at(d, b);
+	if (!c)
+		return quirk_allows(d, b) ? R_PASS : R_DEVSPEC;
+	if (c->hidden)
+		return R_HIDDEN;
+	rel = b - c->off;
+	if (rel < PCI_CAP_NEXT + 1)
+		return R_RO;              /* id and next (the next pointer reads virtual) */
+	if (c->off == d->msi)
+		return msi_rule(d, rel, f);
+	if (c->off == d->pm)
+		return table_rule(TABLE(pm_rules), c->off, rel, f);
+	if (c->off == d->exp)
+		return table_rule(TABLE(exp_rules), c->off, rel, f);
+	if (c->off == d->af)
+		return table_rule(TABLE(af_rules), c->off, rel, f);
+	return R_RO;                  /* vendor-specific, PCI-X, SATA: read-only bodies */
+}
+
 /* ------------------------------------------------------------ reads */
 
 static uint32_t host_bridge_read(const struct vpci_state *s, unsigned reg)
@@ -240,115 +430,106 @@ static uint32_t bar_read(const struct vpci_dev *d, unsigned i)
 	return b->sizing ? b->mask : b->orig;
 }
 
-/* Bytes 0x40-0xff: the device's, with hidden capabilities reading 0 and the
- * next pointers of visible ones rewritten to skip the hidden. */
-static uint32_t caps_read(const struct vpci_dev *d, unsigned reg)
+/* A dword as the partition sees it: the device's, with hidden bytes
+ * reading 0, the capabilities pointer and the next pointers of visible
+ * capabilities rewritten to skip the hidden ones. */
+static uint32_t dev_read(const struct vpci_dev *d, unsigned reg)
 {
-	uint32_t v = pci_hw_read(d->bdf, reg, 4);
+	uint32_t v, hidden = 0;
+	struct field f;
 
+	if (reg >= PCI_BAR0 && reg < BAR_REG(PCI_NUM_BARS))
+		return bar_read(d, (reg - PCI_BAR0) / 4);
+	for (unsigned b = 0; b < 4; b++)
+		if (rule_of(d, reg + b, &f) == R_HIDDEN)
+			hidden |= 0xffu << (8 * b);
+	if (hidden == 0xffffffffu)
+		return 0;                 /* not even read: no side effect */
+	v = pci_hw_read(d->bdf, reg, 4) & ~hidden;
+	if (reg == PCI_COMMAND && !d->cap_ptr)
+		v &= ~((uint32_t)PCI_STATUS_CAP_LIST << 16);   /* every capability hidden: no list */
+	if (reg == PCI_CAP_PTR)
+		v = (v & ~0xffu) | d->cap_ptr;
 	for (unsigned b = 0; b < 4; b++) {
-		const struct vpci_cap *c = cap_at(d, reg + b);
-		uint32_t mask = 0xffu << (8 * b);
+		const struct vpci_cap *c = reg >= PCI_HEADER_END ? cap_at(d, reg + b) : NULL;
 
-		if (!c)
-			continue;
-		if (c->hidden)
-			v &= ~mask;
-		else if (reg + b == (unsigned)c->off + PCI_CAP_NEXT)
-			v = (v & ~mask) | ((uint32_t)c->next << (8 * b));
+		if (c && !c->hidden && reg + b == (unsigned)c->off + PCI_CAP_NEXT)
+			v = (v & ~(0xffu << (8 * b))) | ((uint32_t)c->next << (8 * b));
 	}
 	return v;
 }
 
-static uint32_t dev_read(const struct vpci_dev *d, unsigned reg)
-{
-	uint32_t v;
+/* ------------------------------------------------------------ decoding and FLR */
 
-	if (reg >= PCI_BAR0 && reg < BAR_REG(PCI_NUM_BARS))
-		return bar_read(d, (reg - PCI_BAR0) / 4);
-	switch (reg) {
-	case PCI_COMMAND:
-		v = pci_hw_read(d->bdf, reg, 4);
-		if (!d->cap_ptr)          /* every capability hidden: no list */
-			v &= ~((uint32_t)PCI_STATUS_CAP_LIST << 16);
-		return v;
-	case PCI_ROM_ADDRESS:
-		return 0;                 /* hidden: "no expansion ROM" (§6.2.5.2) */
-	case PCI_CAP_PTR:
-		return d->cap_ptr;
-	case PCI_RESERVED_38:
-		return 0;
-	default:
-		return reg < PCI_HEADER_END ? pci_hw_read(d->bdf, reg, 4) : caps_read(d, reg);
+static int map_bars(struct partition *p, const struct vpci_dev *d, bool verbose, char *why, size_t whylen);
+
+/* Takes d's memory BARs out of p's EPT; true if it had any. */
+static bool unmap_bars(struct partition *p, const struct vpci_dev *d)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (d->bar_size[i] && d->bar[i].kind != VPCI_BAR_IO) {
+			ept_unmap(&p->ept, gpa(d->bar_base[i]), d->bar_size[i]);
+			any = true;
+		}
+	return any;
+}
+
+/* Memory BARs into the EPT or out of it. Out: the partition's cached
+ * translations go too (on every CPU it runs on) before the caller lets
+ * the device stop decoding, so no access reaches a function that would
+ * answer it with an Unsupported Request (the class of CVE-2020-12888).
+ * The EPT tables stay, so mapping again cannot run out of memory. */
+static void set_mapped(struct partition *p, struct vpci_dev *d, bool on)
+{
+	char why[160];
+
+	if (on == d->mapped)
+		return;
+	if (on) {
+		if (map_bars(p, d, false, why, sizeof(why))) {
+			refuse(p, d, "mapping its BARs again: %s", why);
+			return;
+		}
+	} else if (unmap_bars(p, d)) {
+		vcpu_ept_invalidate(p);
 	}
+	d->mapped = on;
 }
 
-/* ------------------------------------------------------------ writes */
-
-enum wclass { W_DROP, W_PASS, W_FIELD };
-
-/* A register Septum composes whole before deciding (the guest may write
- * it in pieces): [off, off + width). */
-enum field_kind { F_BAR, F_COMMAND, F_MSI_CTRL, F_MSI_ADDR_LO, F_MSI_ADDR_HI, F_MSI_DATA };
-struct field {
-	enum field_kind kind;
-	unsigned off, width;
-};
-
-static enum wclass field(struct field *f, enum field_kind kind, unsigned off, unsigned width)
+/* Does the function decode memory now: memory space enabled, as last
+ * written and as the device says (a reset clears it; a device that ignores
+ * the bit is still told not to decode), and, if it has power management,
+ * in D0 (PCI PM 1.2 §5.3: D1-D3hot answer configuration requests only). */
+static bool decodes_memory(const struct vpci_dev *d)
 {
-	*f = (struct field){ kind, off, width };
-	return W_FIELD;
+	uint16_t cmd = (uint16_t)pci_hw_read(d->bdf, PCI_COMMAND, 2);
+
+	if (!d->mem_on || !(cmd & PCI_COMMAND_MEMORY))
+		return false;
+	return !d->pm || (pci_hw_read(d->bdf, d->pm + PCI_PM_CTRL, 2) & PCI_PM_STATE_MASK) == PCI_PM_STATE_D0;
 }
 
-static enum wclass classify_header(unsigned b, struct field *f)
+/* After anything that may have started decoding: the EPT follows. */
+static void sync_mapping(struct partition *p, struct vpci_dev *d)
 {
-	if (b >= PCI_BAR0 && b < BAR_REG(PCI_NUM_BARS))
-		return field(f, F_BAR, b & ~3u, 4);
-	switch (b) {
-	case PCI_COMMAND:
-	case PCI_COMMAND + 1:
-		return field(f, F_COMMAND, PCI_COMMAND, 2);
-	case PCI_STATUS:              /* RW1C error bits: the guest clears its own */
-	case PCI_STATUS + 1:
-	case PCI_CACHE_LINE_SIZE:
-	case PCI_LATENCY_TIMER:
-	case PCI_INTERRUPT_LINE:      /* a scratch byte for software (§6.2.4) */
-		return W_PASS;
-	default:                      /* ids, class, header type, BIST, ROM, ... */
-		return W_DROP;
-	}
+	set_mapped(p, d, decodes_memory(d));
 }
 
-static enum wclass classify_msi(const struct vpci_dev *d, unsigned rel, struct field *f)
+/* Initiates a function level reset (PCIe Base 4.0 §6.6.2, or the AF
+ * capability's): the BARs leave the EPT first, as the function stops
+ * decoding. The caller keeps away from the function for VPCI_FLR_WAIT_US. */
+static void flr_start(struct partition *p, struct vpci_dev *d)
 {
-	unsigned base = d->msi;
-
-	if (rel < PCI_MSI_ADDR_LO)
-		return field(f, F_MSI_CTRL, base + PCI_MSI_FLAGS, 2);
-	if (rel < PCI_MSI_ADDR_LO + 4)
-		return field(f, F_MSI_ADDR_LO, base + PCI_MSI_ADDR_LO, 4);
-	if (d->msi64 && rel < PCI_MSI_ADDR_HI + 4)
-		return field(f, F_MSI_ADDR_HI, base + PCI_MSI_ADDR_HI, 4);
-	if (base + rel >= msi_data_reg(d) && base + rel < msi_data_reg(d) + 2u)
-		return field(f, F_MSI_DATA, msi_data_reg(d), 2);
-	return W_PASS;                /* mask and pending bits */
-}
-
-static enum wclass classify(const struct vpci_dev *d, unsigned b, struct field *f)
-{
-	const struct vpci_cap *c;
-
-	if (b < PCI_HEADER_END)
-		return classify_header(b, f);
-	c = cap_at(d, b);
-	if (!c)
-		return W_PASS;            /* device-specific registers */
-	if (c->hidden || b < (unsigned)c->off + 2)
-		return W_DROP;            /* hidden, or a capability's id/next (read-only, §6.7) */
-	if (c->off == d->msi && c->id == PCI_CAP_ID_MSI)
-		return classify_msi(d, b - c->off, f);
-	return W_PASS;
+	d->mem_on = false;            /* the reset clears the command register */
+	set_mapped(p, d, false);
+	if (d->exp && (pci_hw_read(d->bdf, d->exp + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR))
+		pci_hw_write(d->bdf, d->exp + PCI_EXP_DEVCTL, 2,
+			     pci_hw_read(d->bdf, d->exp + PCI_EXP_DEVCTL, 2) | PCI_EXP_DEVCTL_FLR);
+	else
+		pci_hw_write(d->bdf, d->af + PCI_AF_CTRL, 1, PCI_AF_CTRL_FLR);
+	p->vpci.flrs++;
 }
 
 static void restore_bars(const struct vpci_dev *d)
@@ -357,6 +538,19 @@ static void restore_bars(const struct vpci_dev *d)
 		if (d->bar[i].kind != VPCI_BAR_NONE && pci_hw_read(d->bdf, BAR_REG(i), 4) != d->bar[i].orig)
 			pci_hw_write(d->bdf, BAR_REG(i), 4, d->bar[i].orig);
 }
+
+/* The guest's own FLR: done whole, on its own vCPU (the 100 ms are its
+ * time). The function comes back with decoding off and its BARs as
+ * firmware put them. */
+static void guest_flr(struct partition *p, struct vpci_dev *d)
+{
+	flr_start(p, d);
+	arch_udelay(VPCI_FLR_WAIT_US);
+	restore_bars(d);
+	sync_mapping(p, d);
+}
+
+/* ------------------------------------------------------------ writes */
 
 /* Sizing (§6.2.5.1): all ones written, the size mask read back. The value
  * is first cut to the address bits the BAR implements, as the hardware
@@ -384,21 +578,79 @@ static void bar_write(const struct partition *p, struct vpci_dev *d, unsigned i,
 	       b->orig & amask, v & amask);
 }
 
-static void field_write(const struct partition *p, struct vpci_dev *d, const struct field *f, uint32_t v)
+static void command_write(struct partition *p, struct vpci_dev *d, uint32_t v)
+{
+	uint32_t cur = pci_hw_read(d->bdf, PCI_COMMAND, 2);
+
+	v = (cur & ~(uint32_t)CMD_GUEST) | (v & CMD_GUEST);
+	/* A function-level or power-state reset may have cleared the BARs;
+	 * decoding must never start at anything but the mapped addresses (a
+	 * BAR at 0 would claim host RAM). */
+	if (v & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+		restore_bars(d);
+	d->mem_on = v & PCI_COMMAND_MEMORY;
+	if (!d->mem_on)
+		set_mapped(p, d, false);  /* out of the EPT before the device stops decoding */
+	pci_hw_write(d->bdf, PCI_COMMAND, 2, v);
+	sync_mapping(p, d);
+}
+
+/* Power state changes (PCI PM 1.2 §5.4): D1/D2 only where PMC offers
+ * them (otherwise the write keeps the state, as hardware would); the BARs
+ * leave the EPT before the function leaves D0, and come back only when it
+ * decodes again, after the recovery time (10 ms from D3hot, §5.6.1; a
+ * function without No_Soft_Reset comes back reset, decoding off). */
+static void pmcsr_write(struct partition *p, struct vpci_dev *d, uint32_t v, unsigned wbytes)
+{
+	uint32_t cur = pci_hw_read(d->bdf, d->pm + PCI_PM_CTRL, 2);
+	uint32_t pmc = pci_hw_read(d->bdf, d->pm + PCI_PM_PMC, 2);
+	unsigned from = cur & PCI_PM_STATE_MASK, to = v & PCI_PM_STATE_MASK;
+
+	if ((to == 1 && !(pmc & PCI_PM_PMC_D1)) || (to == 2 && !(pmc & PCI_PM_PMC_D2)))
+		to = from;
+	v = (cur & ~(uint32_t)(PMCSR_GUEST | PCI_PM_PME_STATUS)) | (v & PMCSR_GUEST & ~PCI_PM_STATE_MASK) | to |
+	    ((wbytes & 2) ? v & PCI_PM_PME_STATUS : 0);  /* RW1C only where the guest wrote it */
+	if (to != PCI_PM_STATE_D0)
+		set_mapped(p, d, false);
+	pci_hw_write(d->bdf, d->pm + PCI_PM_CTRL, 2, v);
+	if (to == PCI_PM_STATE_D0 && from == PCI_PM_STATE_D3HOT)
+		arch_udelay(VPCI_D3_WAIT_US);
+	else if (to == PCI_PM_STATE_D0 && from == 2)
+		arch_udelay(200);         /* D2 -> D0: 200 us (§5.6.1, Table 5-6) */
+	sync_mapping(p, d);
+}
+
+static void field_write(struct partition *p, struct vpci_dev *d, const struct field *f, uint32_t v, unsigned wbytes)
 {
 	char why[120];
+	uint32_t cur;
 
 	switch (f->kind) {
+	case F_NONE:
+		return;
 	case F_BAR:
 		bar_write(p, d, (f->off - PCI_BAR0) / 4, v);
 		return;
 	case F_COMMAND:
-		/* A function-level or power-state reset may have cleared the
-		 * BARs; decoding must never start at anything but the mapped
-		 * addresses (a BAR at 0 would claim host RAM). */
-		if (v & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
-			restore_bars(d);
-		break;
+		command_write(p, d, v);
+		return;
+	case F_PMCSR:
+		pmcsr_write(p, d, v, wbytes);
+		return;
+	case F_DEVCTL:
+		cur = pci_hw_read(d->bdf, f->off, 2);
+		pci_hw_write(d->bdf, f->off, 2, (cur & ~(uint32_t)(DEVCTL_GUEST | PCI_EXP_DEVCTL_FLR)) | (v & DEVCTL_GUEST));
+		if ((v & PCI_EXP_DEVCTL_FLR) && d->flr)
+			guest_flr(p, d);
+		return;
+	case F_DEVCTL2:
+		cur = pci_hw_read(d->bdf, f->off, 2);
+		pci_hw_write(d->bdf, f->off, 2, (cur & ~DEVCTL2_GUEST) | (v & DEVCTL2_GUEST));
+		return;
+	case F_AF_CTRL:
+		if ((v & PCI_AF_CTRL_FLR) && d->flr)
+			guest_flr(p, d);
+		return;
 	case F_MSI_CTRL:
 		if ((v & PCI_MSI_FLAGS_ENABLE) && !msi_msg_ok(p, d, why, sizeof(why))) {
 			refuse(p, d, "enabling MSI: %s", why);
@@ -434,32 +686,51 @@ static uint32_t field_value(const struct vpci_dev *d, const struct field *f)
 	return pci_hw_read(d->bdf, f->off, f->width);
 }
 
+/* A write to a device-specific register no quirk allows: counted, and
+ * logged once per function (a driver that keeps trying would flood the
+ * console otherwise). */
+static void devspec_refused(const struct partition *p, struct vpci_dev *d, unsigned b)
+{
+	d->refusals++;
+	if (d->devspec_logged)
+		return;
+	d->devspec_logged = true;
+	pr_warn("partition %s: PCI " BDF_FMT ": refused a write to device-specific register 0x%x (no quirk allows it; further ones not logged)",
+		p->name, BDF_ARGS(d->bdf), b);
+}
+
 /* size bytes of val at reg (within one dword). If every byte passes, one
  * access of the guest's own size reaches the device (RW1C and
  * side-effecting registers see what the guest did); otherwise the passing
  * bytes go one by one and each emulated register is composed and judged. */
-static void dev_write(const struct partition *p, struct vpci_dev *d, unsigned reg, unsigned size, uint32_t val)
+static void dev_write(struct partition *p, struct vpci_dev *d, unsigned reg, unsigned size, uint32_t val)
 {
-	struct field fields[4], f;
-	enum wclass cls[4];
+	struct field fields[4], f = { F_NONE, 0, 0 };
+	enum rule rule[4];
 	unsigned nfields = 0;
-	bool all_pass = true;
+	bool all_pass = true, devspec = false;
 
 	for (unsigned i = 0; i < size; i++) {
-		cls[i] = classify(d, reg + i, &f);
-		all_pass = all_pass && cls[i] == W_PASS;
-		if (cls[i] == W_FIELD && (nfields == 0 || fields[nfields - 1].off != f.off))
+		rule[i] = rule_of(d, reg + i, &f);
+		all_pass = all_pass && rule[i] == R_PASS;
+		if (rule[i] == R_EMUL && (nfields == 0 || fields[nfields - 1].off != f.off))
 			fields[nfields++] = f;
 	}
 	if (all_pass) {
 		pci_hw_write(d->bdf, reg, size, val);
 		return;
 	}
-	for (unsigned i = 0; i < size; i++)
-		if (cls[i] == W_PASS)
+	for (unsigned i = 0; i < size; i++) {
+		if (rule[i] == R_PASS)
 			pci_hw_write(d->bdf, reg + i, 1, (val >> (8 * i)) & 0xff);
+		else if (rule[i] == R_DEVSPEC && !devspec) {
+			devspec = true;
+			devspec_refused(p, d, reg + i);
+		}
+	}
 	for (unsigned n = 0; n < nfields; n++) {
 		uint32_t v = field_value(d, &fields[n]);
+		unsigned wbytes = 0;
 
 		for (unsigned i = 0; i < size; i++) {
 			unsigned at = reg + i;
@@ -467,9 +738,10 @@ static void dev_write(const struct partition *p, struct vpci_dev *d, unsigned re
 			if (at < fields[n].off || at >= fields[n].off + fields[n].width)
 				continue;
 			at -= fields[n].off;
+			wbytes |= 1u << at;
 			v = (v & ~(0xffu << (8 * at))) | (((val >> (8 * i)) & 0xff) << (8 * at));
 		}
-		field_write(p, d, &fields[n], v);
+		field_write(p, d, &fields[n], v, wbytes);
 	}
 }
 
@@ -715,13 +987,14 @@ uint32_t vpci_in(struct partition *p, uint16_t port, unsigned size)
 	if (!selected(s, off, size, &bdf, &reg))
 		return ONES(size);
 	if (bdf == HOST_BRIDGE_BDF)
-		v = host_bridge_read(s, reg);
-	else if (is_uart(s, bdf))
-		v = uart_read(&s->uart, reg);
-	else if ((d = find_dev(s, bdf)))
-		v = dev_read(d, reg);
-	else
+		return (host_bridge_read(s, reg) >> (8 * off)) & ONES(size);
+	if (is_uart(s, bdf))
+		return (uart_read(&s->uart, reg) >> (8 * off)) & ONES(size);
+	if (!(d = find_dev(s, bdf)))
 		return ONES(size);        /* master abort: no such function */
+	spin_lock(&s->lock);
+	v = dev_read(d, reg);
+	spin_unlock(&s->lock);
 	return (v >> (8 * off)) & ONES(size);
 }
 
@@ -748,7 +1021,12 @@ void vpci_out(struct partition *p, uint16_t port, unsigned size, uint32_t val)
 	}
 	if (!(d = find_dev(s, bdf)))
 		return;                   /* the host bridge is read-only; absent functions ignore writes */
-	dev_write(p, d, reg + off, size, val & ONES(size));
+	/* Serialised with the partition's other vCPUs and with its end: a
+	 * device quiesced by vpci_end() stays so. */
+	spin_lock(&s->lock);
+	if (!s->ended)
+		dev_write(p, d, reg + off, size, val & ONES(size));
+	spin_unlock(&s->lock);
 }
 
 /* ------------------------------------------------------------ vpci_init */
@@ -780,10 +1058,26 @@ static uint64_t lowest_bit(uint64_t m)
 	return m & (~m + 1);
 }
 
+/*
+ * Host-physical windows of the x86 platform that no BAR may share: the I/O
+ * APICs' default range (ICH/PCH I/O xAPIC, 0xfec00000-0xfecfffff), the HPET
+ * (IA-PC HPET 1.0a §3.2.4: 0xfed00000, 1 KiB, a page mapped), and the
+ * local APICs' and MSI range (Intel SDM Vol. 3A §11.4.1, §11.11.1:
+ * 0xfee00000-0xfeefffff). A BAR there would let a partition's mapping
+ * cover the interrupt controllers every partition and Septum depend on.
+ */
+static const struct { uint64_t first, last; const char *what; } platform_windows[] = {
+	{ 0xfec00000ull, 0xfecfffffull, "the I/O APIC window" },
+	{ 0xfed00000ull, 0xfed00fffull, "the HPET" },
+	{ 0xfee00000ull, 0xfeefffffull, "the local APIC and MSI window" },
+};
+
 /* A decoded memory BAR: is it mappable into p at GPA == HPA? */
 static int check_mem_bar(const struct partition *p, pci_bdf_t bdf, unsigned i, uint64_t base, uint64_t size,
 			 char *why, size_t whylen)
 {
+	char what[120];
+
 	if (size == 0)
 		return failf(why, whylen, bdf, "BAR %u implements no address bits", i);
 	if (base == 0)
@@ -800,6 +1094,15 @@ static int check_mem_bar(const struct partition *p, pci_bdf_t bdf, unsigned i, u
 		return failf(why, whylen, bdf, "BAR %u (0x%llx-0x%llx) overlaps the partition's RAM (0-0x%llx)", i,
 			     (unsigned long long)base, (unsigned long long)(base + size - 1),
 			     (unsigned long long)(p->ram_size - 1));
+	for (size_t k = 0; k < ARRAY_SIZE(platform_windows); k++)
+		if (base <= platform_windows[k].last && base + size > platform_windows[k].first)
+			return failf(why, whylen, bdf, "refused: BAR %u (0x%llx-0x%llx) overlaps %s (0x%llx-0x%llx)", i,
+				     (unsigned long long)base, (unsigned long long)(base + size - 1),
+				     platform_windows[k].what, (unsigned long long)platform_windows[k].first,
+				     (unsigned long long)platform_windows[k].last);
+	if (host_range_used(p, false, base, size, what, sizeof(what)))
+		return failf(why, whylen, bdf, "refused: BAR %u (0x%llx-0x%llx) overlaps %s", i,
+			     (unsigned long long)base, (unsigned long long)(base + size - 1), what);
 	return 0;
 }
 
@@ -819,8 +1122,11 @@ static const struct { uint16_t first, last; const char *what; } emulated_ports[]
 };
 
 /* A decoded I/O BAR: can its ports go straight to the device? */
-static int check_io_bar(pci_bdf_t bdf, unsigned i, uint64_t base, uint64_t size, char *why, size_t whylen)
+static int check_io_bar(const struct partition *p, pci_bdf_t bdf, unsigned i, uint64_t base, uint64_t size,
+			char *why, size_t whylen)
 {
+	char what[120];
+
 	if (size == 0)
 		return failf(why, whylen, bdf, "BAR %u implements no port bits", i);
 	if (base == 0)
@@ -834,6 +1140,9 @@ static int check_io_bar(pci_bdf_t bdf, unsigned i, uint64_t base, uint64_t size,
 			return failf(why, whylen, bdf, "I/O BAR %u (ports 0x%llx-0x%llx) overlaps %s (0x%x-0x%x)", i,
 				     (unsigned long long)base, (unsigned long long)(base + size - 1),
 				     emulated_ports[k].what, emulated_ports[k].first, emulated_ports[k].last);
+	if (host_range_used(p, true, base, size, what, sizeof(what)))
+		return failf(why, whylen, bdf, "refused: I/O BAR %u (ports 0x%llx-0x%llx) overlaps %s", i,
+			     (unsigned long long)base, (unsigned long long)(base + size - 1), what);
 	return 0;
 }
 
@@ -854,7 +1163,7 @@ static int decode_bars(const struct partition *p, struct vpci_dev *d, char *why,
 			 * low 16 exist on x86, upper ones may read as 0 or 1. */
 			base = orig[i] & PCI_BAR_IO_MASK & 0xffffu;
 			size = lowest_bit(mask[i] & PCI_BAR_IO_MASK & 0xffffu);
-			if (check_io_bar(d->bdf, i, base, size, why, whylen))
+			if (check_io_bar(p, d->bdf, i, base, size, why, whylen))
 				return -1;
 			*b = (struct vpci_bar){ VPCI_BAR_IO, orig[i], mask[i], false };
 			d->bar_base[i] = base;
@@ -913,6 +1222,28 @@ static unsigned msi_cap_len(uint32_t flags)
 	return 10u + ((flags & PCI_MSI_FLAGS_64BIT) ? 4u : 0u) + ((flags & PCI_MSI_FLAGS_MASKBIT) ? 10u : 0u);
 }
 
+/* The length of a visible capability whose layout says it (0 if not):
+ * PM 8 bytes (PCI PM 1.2 §3.2), PCI Express 0x3c (PCIe Base 4.0 §7.5.3),
+ * AF 6, vendor-specific its own length byte (PCI 3.0 §6.7: byte 2). */
+static unsigned known_len(const struct vpci_dev *d, const struct vpci_cap *c)
+{
+	unsigned vlen;
+
+	switch (c->id) {
+	case PCI_CAP_ID_PM:
+		return 8;
+	case PCI_CAP_ID_EXP:
+		return PCI_EXP_CAP_LEN;
+	case PCI_CAP_ID_AF:
+		return PCI_AF_CAP_LEN;
+	case PCI_CAP_ID_VNDR:
+		vlen = pci_hw_read(d->bdf, c->off + 2, 1);
+		return vlen >= 3 ? vlen : 0;
+	default:
+		return 0;
+	}
+}
+
 /* Lengths: a known layout for MSI and MSI-X; for the others, up to the
  * next capability in memory (or the end of the space), so a hidden one
  * hides its whole body. */
@@ -935,12 +1266,30 @@ static int cap_lengths(struct vpci_dev *d, char *why, size_t whylen)
 					     c->off);
 			d->msi = c->off;
 			d->msi64 = flags & PCI_MSI_FLAGS_64BIT;
+		} else if (!c->hidden && known_len(d, c) && known_len(d, c) < len) {
+			len = known_len(d, c);  /* the bytes after it are device-specific */
 		} else if (c->id == PCI_CAP_ID_MSIX && len > PCI_MSIX_CAP_LEN) {
 			len = PCI_MSIX_CAP_LEN;
 		}
 		c->len = (uint8_t)len;
 	}
 	return 0;
+}
+
+/* The first power management, PCI Express and advanced features
+ * capabilities: their tables apply (the rules above); and whether the
+ * function can be reset on its own (PCIe DevCap bit 28, AF FLR bit). */
+static void note_cap(struct vpci_dev *d, uint8_t id, uint8_t off)
+{
+	if (id == PCI_CAP_ID_PM && !d->pm) {
+		d->pm = off;
+	} else if (id == PCI_CAP_ID_EXP && !d->exp) {
+		d->exp = off;
+		d->flr = d->flr || (pci_hw_read(d->bdf, off + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR);
+	} else if (id == PCI_CAP_ID_AF && !d->af) {
+		d->af = off;
+		d->flr = d->flr || (pci_hw_read(d->bdf, off + PCI_AF_CAP, 1) & PCI_AF_CAP_FLR);
+	}
 }
 
 /* Reads the capability list (§6.7), refusing a list that points into the
@@ -970,6 +1319,7 @@ static int read_caps(struct vpci_dev *d, char *why, size_t whylen)
 			c->hidden = c->hidden || have_msi;     /* a second MSI capability is not used */
 			have_msi = true;
 		}
+		note_cap(d, c->id, c->off);
 		if (!c->hidden) {
 			if (last < 0)
 				d->cap_ptr = c->off;
@@ -982,10 +1332,51 @@ static int read_caps(struct vpci_dev *d, char *why, size_t whylen)
 	return cap_lengths(d, why, whylen);
 }
 
+/*
+ * Classes that are never assigned, whatever the function's BARs (PCI Code
+ * and ID Assignment Specification 1.11, §1.7 and §1.9; an unknown subclass
+ * of a listed base with sub 0xff matches the whole base). Each of them
+ * controls something every partition depends on: a bridge decodes address
+ * windows for others (an LPC/ISA bridge also holds the RCBA, PMBASE, GPIO
+ * and flash-write enables and the SMI controls), an SMBus controller
+ * reaches the memory SPDs, sensors and power sequencing, an IOMMU confines
+ * every device's DMA, and the interrupt controllers, DMA controllers,
+ * timers and RTC are the platform's own.
+ */
+static const struct refused_class {
+	uint8_t base, sub;            /* sub 0xff: any subclass */
+	const char *name, *rule;
+} refused_classes[] = {
+	{ 0x06, 0x00, "host bridge", "bridges control the platform" },
+	{ 0x06, 0x01, "ISA bridge", "bridges control the platform" },
+	{ 0x06, 0x02, "EISA bridge", "bridges control the platform" },
+	{ 0x06, 0x03, "MCA bridge", "bridges control the platform" },
+	{ 0x06, 0x04, "PCI-to-PCI bridge", "bridges control the platform" },
+	{ 0x06, 0x05, "PCMCIA bridge", "bridges control the platform" },
+	{ 0x06, 0x07, "CardBus bridge", "bridges control the platform" },
+	{ 0x06, 0x09, "semi-transparent PCI-to-PCI bridge", "bridges control the platform" },
+	{ 0x06, 0xff, "bridge", "bridges control the platform" },
+	{ 0x08, 0x00, "interrupt controller", "the platform's interrupt controllers stay Septum's" },
+	{ 0x08, 0x01, "DMA controller", "the platform's DMA controller can reach all memory" },
+	{ 0x08, 0x02, "system timer", "the platform's timers stay Septum's" },
+	{ 0x08, 0x03, "RTC controller", "the platform's clock stays Septum's" },
+	{ 0x08, 0x06, "IOMMU", "an IOMMU confines every device's DMA" },
+	{ 0x0c, 0x05, "SMBus controller", "SMBus reaches the platform's memory SPDs, sensors and power control" },
+};
+
+static const struct refused_class *class_refused(uint8_t base, uint8_t sub)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(refused_classes); i++)
+		if (refused_classes[i].base == base && (refused_classes[i].sub == sub || refused_classes[i].sub == 0xff))
+			return &refused_classes[i];
+	return NULL;
+}
+
 /* Everything about one listed function that can be checked without
  * changing it (BAR sizing restores what it touches). */
 static int check_function(const struct partition *p, struct vpci_dev *d, char *why, size_t whylen)
 {
+	const struct refused_class *rc;
 	uint32_t id, class, layout;
 
 	if (d->bdf == HOST_BRIDGE_BDF)
@@ -993,14 +1384,19 @@ static int check_function(const struct partition *p, struct vpci_dev *d, char *w
 	id = pci_hw_read(d->bdf, PCI_VENDOR_ID, 4);
 	if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0)
 		return failf(why, whylen, d->bdf, "no such function on this machine");
+	d->vendor = (uint16_t)id;
+	d->device = (uint16_t)(id >> 16);
 	class = pci_hw_read(d->bdf, PCI_CLASS_SUB, 2);
-	if (class == ((PCI_CLASS_BRIDGE << 8) | PCI_SUBCLASS_HOST))
-		return failf(why, whylen, d->bdf, "is a host bridge (class 06/00)");
+	rc = class_refused((uint8_t)(class >> 8), (uint8_t)class);
+	if (rc)
+		return failf(why, whylen, d->bdf, "refused: class %02x/%02x (%s): %s", class >> 8, class & 0xff,
+			     rc->name, rc->rule);
+	/* A bridge under another class code is still a bridge. */
 	layout = pci_hw_read(d->bdf, PCI_HEADER_TYPE, 1) & PCI_HEADER_LAYOUT;
 	if (layout == 1)
-		return failf(why, whylen, d->bdf, "is a PCI-to-PCI bridge (header type 1): bridges cannot be assigned");
+		return failf(why, whylen, d->bdf, "refused: header type 1 (PCI-to-PCI bridge): bridges control the platform");
 	if (layout == 2)
-		return failf(why, whylen, d->bdf, "is a CardBus bridge (header type 2): bridges cannot be assigned");
+		return failf(why, whylen, d->bdf, "refused: header type 2 (CardBus bridge): bridges control the platform");
 	if (layout != 0)
 		return failf(why, whylen, d->bdf, "has the unknown header type %u", layout);
 	if (decode_bars(p, d, why, whylen) || read_caps(d, why, whylen))
@@ -1048,7 +1444,7 @@ static void quiesce_interrupts(const struct vpci_dev *d)
 	}
 }
 
-static int map_bars(struct partition *p, const struct vpci_dev *d, char *why, size_t whylen)
+static int map_bars(struct partition *p, const struct vpci_dev *d, bool verbose, char *why, size_t whylen)
 {
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 		uint64_t base = d->bar_base[i], size = d->bar_size[i];
@@ -1057,8 +1453,10 @@ static int map_bars(struct partition *p, const struct vpci_dev *d, char *why, si
 		if (!size)
 			continue;
 		if (d->bar[i].kind == VPCI_BAR_IO) {
-			pr_info("partition %s: PCI " BDF_FMT " BAR %u: ports 0x%llx-0x%llx passed through", p->name,
-				BDF_ARGS(d->bdf), i, (unsigned long long)base, (unsigned long long)(base + size - 1));
+			if (verbose)
+				pr_info("partition %s: PCI " BDF_FMT " BAR %u: ports 0x%llx-0x%llx passed through",
+					p->name, BDF_ARGS(d->bdf), i, (unsigned long long)base,
+					(unsigned long long)(base + size - 1));
 			continue;      /* vpci_io_bitmap_open(), at each vCPU's set-up */
 		}
 		/* Uncached, no execute: device registers, never code. */
@@ -1071,8 +1469,9 @@ static int map_bars(struct partition *p, const struct vpci_dev *d, char *why, si
 		if (rc)
 			return failf(why, whylen, d->bdf, "BAR %u (0x%llx, %llu bytes) cannot be mapped (error %d)", i,
 				     (unsigned long long)base, (unsigned long long)size, rc);
-		pr_info("partition %s: PCI " BDF_FMT " BAR %u mapped at 0x%llx (%llu KiB, uncached)", p->name,
-			BDF_ARGS(d->bdf), i, (unsigned long long)base, (unsigned long long)(size >> 10));
+		if (verbose)
+			pr_info("partition %s: PCI " BDF_FMT " BAR %u mapped at 0x%llx (%llu KiB, uncached)", p->name,
+				BDF_ARGS(d->bdf), i, (unsigned long long)base, (unsigned long long)(size >> 10));
 	}
 	return 0;
 }
@@ -1095,24 +1494,70 @@ void vpci_io_bitmap_open(const struct partition *p, uint8_t *bitmap_a, uint8_t *
 	}
 }
 
+/* The function stops: out of the EPT, bus mastering (DMA, and MSIs,
+ * which are memory writes), decoding and INTx off, MSI and MSI-X off;
+ * then, where it has one, a function level reset. True if an FLR was
+ * started (the caller keeps away from the function for VPCI_FLR_WAIT_US). */
+static bool quiesce(struct partition *p, struct vpci_dev *d)
+{
+	uint32_t cmd = pci_hw_read(d->bdf, PCI_COMMAND, 2);
+
+	d->mem_on = false;
+	set_mapped(p, d, false);
+	pci_hw_write(d->bdf, PCI_COMMAND, 2,
+		     (cmd & ~(uint32_t)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) |
+			     PCI_COMMAND_INTX_DISABLE);
+	quiesce_interrupts(d);
+	if (!d->flr)
+		return false;
+	flr_start(p, d);
+	return true;
+}
+
+void vpci_end(struct partition *p)
+{
+	struct vpci_state *s = &p->vpci;
+	unsigned flrs = 0;
+
+	spin_lock(&s->lock);
+	if (s->ended) {
+		spin_unlock(&s->lock);
+		return;
+	}
+	s->ended = true;
+	for (unsigned i = 0; i < s->ndevs; i++)
+		flrs += quiesce(p, &s->dev[i]);
+	spin_unlock(&s->lock);
+	if (s->ndevs)
+		pr_info("partition %s: %u PCI function(s) quiesced (bus mastering and MSI off), %u reset (FLR)", p->name,
+			s->ndevs, flrs);
+}
+
 void vpci_reset(struct partition *p)
 {
 	struct vpci_state *s = &p->vpci;
+	bool flr = false;
 
+	spin_lock(&s->lock);
 	s->addr = 0;
+	for (unsigned i = 0; i < s->ndevs; i++)
+		flr |= quiesce(p, &s->dev[i]);
+	/* One wait for all: the CPU waiting is the restarting partition's. */
+	if (flr)
+		arch_udelay(VPCI_FLR_WAIT_US);
 	for (unsigned i = 0; i < s->ndevs; i++) {
 		struct vpci_dev *d = &s->dev[i];
 
-		/* DMA and decoding stop first; then the device is put back
-		 * as vpci_init() found it, minus bus mastering. */
-		pci_hw_write(d->bdf, PCI_COMMAND, 2,
-			     d->cmd0 & ~(uint32_t)(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+		/* Back as vpci_init() found it, minus bus mastering. */
 		quiesce_interrupts(d);
 		restore_bars(d);
 		for (unsigned b = 0; b < PCI_NUM_BARS; b++)
 			d->bar[b].sizing = false;
 		pci_hw_write(d->bdf, PCI_COMMAND, 2, d->cmd0 & ~(uint32_t)PCI_COMMAND_MASTER);
+		d->mem_on = d->cmd0 & PCI_COMMAND_MEMORY;
+		sync_mapping(p, d);
 	}
+	spin_unlock(&s->lock);
 	if (s->uart.present)
 		uart_reset(p);
 }
@@ -1127,6 +1572,13 @@ int vpci_init(struct partition *p, char *why, size_t whylen)
 		snprintf(why, whylen, "PCI: %u functions listed, at most %u", n, VPCI_MAX_DEVS);
 		return -1;
 	}
+	/* No IOMMU yet (issue 14): an assigned function can bus-master
+	 * anywhere. Any function may be able to (its class does not say), so
+	 * every assignment needs the config's consent (config.c refuses it
+	 * too, with the line). */
+	if (n && !p->cfg->dma_unconfined)
+		return failf(why, whylen, PCI_BDF(p->cfg->pci[0].bus, p->cfg->pci[0].dev, p->cfg->pci[0].fn),
+			     "refused: without an IOMMU its DMA can reach all memory; the partition needs dma = unconfined to accept that");
 	/* Check everything first: a refused function leaves no mapping and
 	 * no changed device behind. */
 	for (unsigned i = 0; i < n; i++) {
@@ -1142,11 +1594,19 @@ int vpci_init(struct partition *p, char *why, size_t whylen)
 	if (check_overlaps(s->dev, n, why, whylen))
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		const struct vpci_dev *d = &s->dev[i];
+		struct vpci_dev *d = &s->dev[i];
 
 		quiesce_interrupts(d);
-		if (map_bars(p, d, why, whylen))
+		/* Every BAR is mapped once, so a clash with another mapping
+		 * refuses the function now; then only what decodes stays. */
+		if (map_bars(p, d, true, why, whylen))
 			return -1;        /* out of memory: the partition is not started */
+		/* No vCPU has run: nothing cached to invalidate (and this CPU
+		 * may not be in VMX operation yet). */
+		d->mem_on = d->cmd0 & PCI_COMMAND_MEMORY;
+		d->mapped = decodes_memory(d);
+		if (!d->mapped)
+			unmap_bars(p, d);
 		pr_warn("partition %s: PCI " BDF_FMT " assigned without an IOMMU: its DMA is not confined and can reach all memory, Septum's and other partitions' included",
 			p->name, BDF_ARGS(d->bdf));
 	}

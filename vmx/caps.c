@@ -146,6 +146,7 @@ int vmx_enable_cpu(char *why, size_t whylen)
 	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
 	if (fail)
 		FAIL("VMXON failed");
+	this_cpu()->vmx_on = true;
 	return 0;
 }
 

@@ -239,6 +239,47 @@ int ept_lookup(const struct ept *ept, gpa_t gpa, hpa_t *out, unsigned *perms,
 	return -ENOENT; /* not reached: level 1 entries are leaves */
 }
 
+/* The leaf entry mapping gpa and its level, or NULL (*level: the level
+ * whose entry was absent, so the caller can skip its whole span). */
+static epte_t *leaf_of(const struct ept *ept, uint64_t gpa, unsigned *level)
+{
+	epte_t *table = ept->pml4;
+
+	for (unsigned l = EPT_LEVELS; l >= 1; l--) {
+		epte_t *e = &table[pt_index(gpa, l)];
+
+		*level = l;
+		if (!epte_present(*e))
+			return NULL;
+		if (epte_leaf(*e, l))
+			return e;
+		table = epte_table(*e);
+	}
+	return NULL;
+}
+
+int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size)
+{
+	uint64_t end = gpa.v + size;
+
+	if (!ept->pml4 || size == 0 || (gpa.v | size) & (PAGE_SIZE - 1) || end < gpa.v || end > EPT_GPA_LIMIT)
+		return -EINVAL;
+	/* Two passes: refuse a leaf that reaches outside before clearing any. */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t a = gpa.v; a < end;) {
+			unsigned l;
+			epte_t *e = leaf_of(ept, a, &l);
+			uint64_t span = level_span(l), start = a & ~(span - 1);
+
+			if (e && (start < gpa.v || start + span > end))
+				return -EINVAL;
+			if (e && pass == 1)
+				*e = 0;
+			a = start + span;
+		}
+	return 0;
+}
+
 struct leaf_walk {
 	void (*cb)(void *ctx, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned perms,
 		   unsigned memtype);

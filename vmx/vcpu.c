@@ -455,12 +455,23 @@ static __attribute__((noreturn)) void vcpu_leave(struct vcpu *v)
 	longjmp(v->leave, 1);
 }
 
+/* vcpu_ept_invalidate() from a sibling: checked as soon as the exit
+ * begins (so the sibling's wait ends even if this exit then blocks on a
+ * lock it holds) and again before the guest resumes. */
+static void ept_stale_check(void)
+{
+	if (atomic_exchange(&this_cpu()->ept_stale, false))
+		invept_all();
+}
+
 void vmx_handle_exit(struct guest_regs *regs)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
+	ept_stale_check();
 	if (!vmx_exit_dispatch(v, regs))
 		vcpu_leave(v);
+	ept_stale_check();
 }
 
 void vmx_entry_failed(void)
@@ -477,4 +488,45 @@ void vcpu_kick(cpuid_t cpu)
 {
 	if (cpu < ncpus)
 		x2apic_send_ipi(percpus[cpu]->apic_id, 4u << 8 /* NMI */);
+}
+
+#define EPT_SHOOTDOWN_US 1000   /* how long to wait for a sibling's INVEPT */
+
+/* Another vCPU of p that may be in guest mode (or about to be) with the
+ * old translations, its CPU; false for this CPU and for vCPUs waiting for
+ * a SIPI (vcpu_enter() invalidates everything before it enters). */
+static bool sibling_cpu(const struct vcpu *o, cpuid_t self, cpuid_t *cpu)
+{
+	if (!o || o->cpu == self || o->cpu >= ncpus)
+		return false;
+	*cpu = o->cpu;
+	return VCPU_RUN_STATE(atomic_load(&o->run)) == VCPU_RUNNING;
+}
+
+/*
+ * SDM Vol. 3C §29.4.3.1: after an EPT entry is removed, a CPU may keep
+ * using a cached translation until INVEPT on that CPU. Here: now; on p's
+ * other CPUs at the exit the kick (an NMI, which exits) forces, waited for
+ * (bounded: a sibling parked in root never answers, and needs nothing).
+ */
+void vcpu_ept_invalidate(struct partition *p)
+{
+	cpuid_t self = arch_cpu_id(), cpu;
+	uint64_t deadline;
+
+	/* A partition can end on a CPU outside VMX operation (its VMXON
+	 * failed; CPU 0 before it enabled VMX): INVEPT would be #UD there,
+	 * and that CPU has no guest translations to drop. */
+	if (this_cpu()->vmx_on)
+		invept_all();
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (sibling_cpu(p->vcpu[i], self, &cpu)) {
+			atomic_store(&percpus[cpu]->ept_stale, true);
+			vcpu_kick(cpu);
+		}
+	deadline = rdtsc() + tsc_hz / 1000000 * EPT_SHOOTDOWN_US;
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		while (sibling_cpu(p->vcpu[i], self, &cpu) && atomic_load(&percpus[cpu]->ept_stale) &&
+		       rdtsc() < deadline)
+			__builtin_ia32_pause();
 }

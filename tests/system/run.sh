@@ -95,6 +95,7 @@ PARSE_ERROR=""
 parse_scenario() {
 	local file=$1 line n=0 in_config=0
 	ENGINE=bochs TIMEOUT=$DEFAULT_TIMEOUT MEMORY=512 DONE="" CONFIG="" CHECKS=() PARTITIONS=() ABORT="-"
+	BOCHS_EXTRA=()
 	TYPE_AFTER=() TYPE_BYTES=() TYPE_LINE=()
 	PARSE_ERROR=""
 	local -A ended=()
@@ -118,7 +119,7 @@ parse_scenario() {
 		((${#ARGS[@]})) || continue
 		local kind=${ARGS[0]} want
 		case $kind in
-		engine | timeout | memory | done | abort | log | logre | forbid) want=1 ;;
+		engine | timeout | memory | done | abort | log | logre | forbid | bochs) want=1 ;;
 		expect | exited | stopped | order | type) want=2 ;;
 		config) want=0 ;;
 		*)
@@ -154,6 +155,7 @@ parse_scenario() {
 			;;
 		done) DONE=${ARGS[1]} ;;
 		abort) ABORT=${ARGS[1]} ;;
+		bochs) BOCHS_EXTRA+=("${ARGS[1]}") ;;
 		config) in_config=1 ;;
 		exited)
 			[[ ${ARGS[2]} =~ ^[0-9]+$ ]] || {
@@ -386,7 +388,8 @@ judge() {
 
 # write_bochsrc DIR [COM1_PORT]
 write_bochsrc() {
-	OVMF_BOCHS=$OVMF_BOCHS VGABIOS=$VGABIOS "$HERE/bochs-machine.sh" "$1" "$1/esp.img" "$MEMORY" tests/system/run.sh ${2:+"$2"}
+	OVMF_BOCHS=$OVMF_BOCHS VGABIOS=$VGABIOS "$HERE/bochs-machine.sh" "$1" "$1/esp.img" "$MEMORY" tests/system/run.sh ${2:+"$2"} || return
+	((${#BOCHS_EXTRA[@]} == 0)) || printf '%s\n' "# the scenario's own lines (bochs directive)" "${BOCHS_EXTRA[@]}" >>"$1/bochsrc"
 }
 
 # start_feeder DIR LIMIT: the far end of COM1 for a scenario that types

@@ -707,8 +707,8 @@ static void event_keys(void **state)
 static void pci_forms(void **state)
 {
 	(void)state;
-	expect_ok(P1 "pci = 00:1f.3, 3:0.0,FF:1F.7 ,a:02.1\n[partition b]\ncpus=2\nmemory=2M\nkernel=b\n"
-		  "pci=00:1f.2\n");
+	expect_ok(P1 "pci = 00:1f.3, 3:0.0,FF:1F.7 ,a:02.1\ndma = unconfined\n[partition b]\ncpus=2\nmemory=2M\n"
+		  "kernel=b\npci=00:1f.2\ndma=unconfined\n");
 	const struct cfg_partition *p = &cfg.part[0];
 	assert_int_equal(p->npci, 4);
 	assert_int_equal(p->key_line[CFG_KEY_PCI], 5);
@@ -726,9 +726,10 @@ static void pci_forms(void **state)
 	assert_int_equal(p->pci[3].fn, 1);
 	assert_int_equal(cfg.part[1].npci, 1);
 	assert_int_equal(cfg.part[1].pci[0].fn, 2);
-	assert_int_equal(cfg.part[1].key_line[CFG_KEY_PCI], 10);
+	assert_int_equal(cfg.part[1].key_line[CFG_KEY_PCI], 11);
+	assert_true(cfg.part[0].dma_unconfined);
 	/* Exactly CFG_MAX_PCI is fine. */
-	expect_ok(P1 "pci=0:1.0,0:2.0,0:3.0,0:4.0,0:5.0,0:6.0,0:7.0,0:8.0\n");
+	expect_ok(P1 "pci=0:1.0,0:2.0,0:3.0,0:4.0,0:5.0,0:6.0,0:7.0,0:8.0\ndma=unconfined\n");
 	assert_int_equal(cfg.part[0].npci, CFG_MAX_PCI);
 	assert_int_equal(cfg.part[0].pci[7].dev, 8);
 }
@@ -885,8 +886,24 @@ static void err_pci_twice_in_partition(void **state)
 static void err_pci_shared(void **state)
 {
 	(void)state;
-	expect_error(P1 "pci = 00:02.0, 00:1f.3\n[partition b]\ncpus=2\nmemory=2M\nkernel=b\npci = 01:00.0,00:1f.3\n",
-		     10, "pci: 00:1f.3 is already given to partition 'a' (line 5)");
+	expect_error(P1 "pci = 00:02.0, 00:1f.3\ndma = unconfined\n[partition b]\ncpus=2\nmemory=2M\nkernel=b\n"
+		     "pci = 01:00.0,00:1f.3\n",
+		     11, "pci: 00:1f.3 is already given to partition 'a' (line 5)");
+}
+
+/* No IOMMU: a pci = list needs the config's explicit consent to DMA that
+ * reaches all memory; the error names the pci = line. */
+static void err_pci_without_dma_key(void **state)
+{
+	(void)state;
+	expect_error(P1 "pci = 00:01.1\n", 5,
+		     "pci: partition 'a': without an IOMMU its devices' DMA can reach all memory (Septum's and other partitions' included); add 'dma = unconfined' to accept that");
+	expect_error(P1 "pci = 00:01.1\ndma = confined\n", 5, "pci: partition 'a': without an IOMMU");
+	expect_error(P1 "dma = none\n", 5, "dma: unknown value 'none' (expected unconfined or confined)");
+	/* Without pci = the key changes nothing. */
+	expect_ok(P1 "dma = unconfined\n");
+	assert_int_equal(cfg.part[0].npci, 0);
+	assert_string_equal(cfg_key_name(CFG_KEY_DMA), "dma");
 }
 
 static void err_pci_duplicate_key(void **state)
@@ -1236,6 +1253,7 @@ int main(void)
 		cmocka_unit_test(err_pci_too_many),
 		cmocka_unit_test(err_pci_twice_in_partition),
 		cmocka_unit_test(err_pci_shared),
+		cmocka_unit_test(err_pci_without_dma_key),
 		cmocka_unit_test(err_pci_duplicate_key),
 		cmocka_unit_test(err_module_bad_file),
 		cmocka_unit_test(err_module_missing_value),

@@ -535,6 +535,54 @@ static void test_destroy_returns_every_page(void **state)
 	pool_done(&ept, tp);
 }
 
+/* ept_unmap: what was mapped goes, leaves of every size, neighbours stay,
+ * and the same range maps again without a new table page. */
+static void test_unmap_and_remap(void **state)
+{
+	struct test_pool *tp = pool_new(-1);
+	struct ept ept;
+	unsigned pages;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept, &tp->pool, EPT_LARGE_2M), 0);
+	assert_int_equal(ept_map(&ept, gpa(0), hpa(PART_HPA), SZ_2M, EPT_RWX, EPT_MT_WB), 0);
+	/* A BAR-like range: one 2 MiB leaf and two 4 KiB ones. */
+	assert_int_equal(ept_map(&ept, gpa(0xfe000000), hpa(0xfe000000), SZ_2M + 2 * PAGE_SIZE, EPT_R | EPT_W,
+				 EPT_MT_UC), 0);
+	pages = tp->allocs;
+	assert_int_equal(ept_unmap(&ept, gpa(0xfe000000), SZ_2M + 2 * PAGE_SIZE), 0);
+	expect_unmapped(&ept, 0xfe000000);
+	expect_unmapped(&ept, 0xfe000000 + SZ_2M);
+	expect_unmapped(&ept, 0xfe000000 + SZ_2M + PAGE_SIZE);
+	expect_mapped(&ept, SZ_2M - 1, PART_HPA + SZ_2M - 1, EPT_RWX, EPT_MT_WB, EPT_LEVEL_2M);
+	/* Unmapping what is not mapped is fine. */
+	assert_int_equal(ept_unmap(&ept, gpa(0xfe000000), SZ_2M + 2 * PAGE_SIZE), 0);
+	assert_int_equal(ept_map(&ept, gpa(0xfe000000), hpa(0xfe000000), SZ_2M + 2 * PAGE_SIZE, EPT_R | EPT_W,
+				 EPT_MT_UC), 0);
+	assert_int_equal(tp->allocs, pages);
+	expect_mapped(&ept, 0xfe000000 + SZ_2M + PAGE_SIZE, 0xfe000000 + SZ_2M + PAGE_SIZE, EPT_R | EPT_W,
+		      EPT_MT_UC, EPT_LEVEL_4K);
+	pool_done(&ept, tp);
+}
+
+/* Half a leaf cannot be unmapped: refused, nothing changed. */
+static void test_unmap_partial_leaf_refused(void **state)
+{
+	struct test_pool *tp = pool_new(-1);
+	struct ept ept;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept, &tp->pool, EPT_LARGE_2M), 0);
+	assert_int_equal(ept_map(&ept, gpa(0), hpa(PART_HPA), 2 * SZ_2M, EPT_RWX, EPT_MT_WB), 0);
+	assert_int_equal(ept_unmap(&ept, gpa(SZ_2M - PAGE_SIZE), 2 * PAGE_SIZE), -EINVAL);
+	expect_mapped(&ept, 0, PART_HPA, EPT_RWX, EPT_MT_WB, EPT_LEVEL_2M);
+	expect_mapped(&ept, SZ_2M, PART_HPA + SZ_2M, EPT_RWX, EPT_MT_WB, EPT_LEVEL_2M);
+	assert_int_equal(ept_unmap(&ept, gpa(1), PAGE_SIZE), -EINVAL);
+	assert_int_equal(ept_unmap(&ept, gpa(0), 0), -EINVAL);
+	assert_int_equal(ept_unmap(&ept, gpa(EPT_GPA_LIMIT - PAGE_SIZE), 2 * PAGE_SIZE), -EINVAL);
+	pool_done(&ept, tp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +603,8 @@ int main(void)
 		cmocka_unit_test(test_pool_exhaustion_leaves_nothing),
 		cmocka_unit_test(test_pool_exhaustion_keeps_existing),
 		cmocka_unit_test(test_destroy_returns_every_page),
+		cmocka_unit_test(test_unmap_and_remap),
+		cmocka_unit_test(test_unmap_partial_leaf_refused),
 	};
 
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);

@@ -61,11 +61,11 @@ printf '# nothing\n' >"$tmp/empty.cfg"
 expect no-partition 1 "" "$tmp/empty.cfg: no partition defined (expected at least one [partition NAME] section)" -- "$tmp/empty.cfg"
 
 # The keys of guest OS partitions: restart policy, PCI passthrough, modules.
-printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\npci = 00:1f.3\n[partition b]\ncpus = 2\nmemory = 2M\nkernel = b.elf\npci = 00:02.0, 00:1F.3\n' >"$tmp/pci.cfg"
-expect pci-shared 1 "" "$tmp/pci.cfg:10: pci: 00:1f.3 is already given to partition 'a' (line 5)" -- "$tmp/pci.cfg"
+printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\npci = 00:1f.3\ndma = unconfined\n[partition b]\ncpus = 2\nmemory = 2M\nkernel = b.elf\npci = 00:02.0, 00:1F.3\n' >"$tmp/pci.cfg"
+expect pci-shared 1 "" "$tmp/pci.cfg:11: pci: 00:1f.3 is already given to partition 'a' (line 5)" -- "$tmp/pci.cfg"
 printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\non_crash = reboot\n' >"$tmp/crash.cfg"
 expect on-crash-bad 1 "" "$tmp/crash.cfg:5: on_crash: unknown action 'reboot' (expected restart or stop)" -- "$tmp/crash.cfg"
-printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\non_reboot = stop\non_crash = restart\npci = 00:1f.3\nmodule = m.bin x y\nmodule = m.bin\n' >"$tmp/keys.cfg"
+printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\non_reboot = stop\non_crash = restart\npci = 00:1f.3\ndma = unconfined\nmodule = m.bin x y\nmodule = m.bin\n' >"$tmp/keys.cfg"
 expect keys-ok 0 "$tmp/keys.cfg: valid, 1 partition" "" -- "$tmp/keys.cfg"
 
 # Usage errors: status 2.
@@ -105,7 +105,7 @@ if command -v as >/dev/null && command -v ld >/dev/null; then
 	cp "$tmp/img/heartbeat.elf" "$tmp/mb/plain.elf"
 	echo "first line" >"$tmp/mb/mod.txt"
 	printf '[partition a]\ncpus = 1\nmemory = 4M\nkernel = mb1.elf\nmodule = mod.txt one two\nmodule = mod.txt\n'\
-'[partition b]\ncpus = 2\nmemory = 4M\nkernel = mb2.elf\nmodule = mod.txt\non_reboot = stop\non_crash = restart\npci = 00:03.0\n' >"$tmp/mb.cfg"
+'[partition b]\ncpus = 2\nmemory = 4M\nkernel = mb2.elf\nmodule = mod.txt\non_reboot = stop\non_crash = restart\npci = 00:03.0\ndma = unconfined\n' >"$tmp/mb.cfg"
 	expect multiboot-ok 0 "images: every kernel, initrd and module found in $tmp/mb" "" -- --images "$tmp/mb" "$tmp/mb.cfg"
 	sed 's/kernel = mb2.elf/kernel = plain.elf/' "$tmp/mb.cfg" >"$tmp/mb-elf.cfg"
 	expect module-on-elf 1 "" "$tmp/mb-elf.cfg:11: module: kernel 'plain.elf' is not a multiboot kernel (only multiboot kernels take modules)" -- \

@@ -91,10 +91,11 @@ static void machine(void)
 	fake_pci_cap(NIC, CAP_MSI, PCI_CAP_ID_MSI);
 	fake_pci_set(NIC, CAP_MSI + 2, 2, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT);
 	fake_pci_cap(NIC, CAP_VNDR, PCI_CAP_ID_VNDR);
-	fake_pci_set(NIC, CAP_VNDR + 2, 2, 0xbeef);
+	fake_pci_set(NIC, CAP_VNDR + 2, 2, 0xbe0c);              /* length 12 */
 	fake_pci_set(NIC, 0xc0, 4, 0x11223344);             /* a device-specific register */
 	fake_pci_add(GPU, 0x1234, 0x1111, 0x0300, 0x00);
 	fake_pci_bar(GPU, 0, GPU_BAR0, 0x4000, PCI_BAR_MEM_32);
+	fake_pci_set(GPU, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	fake_pci_add(BRIDGE, 0x8086, 0x244e, 0x0604, 0x01);
 }
 
@@ -122,6 +123,7 @@ static int setup(void **state)
 	memset(&pcfg, 0, sizeof(pcfg));
 	memset(why, 0, sizeof(why));
 	strcpy(pcfg.name, "p1");
+	pcfg.dma_unconfined = true;
 	part.cfg = &pcfg;
 	part.name = pcfg.name;
 	part.ram_size = RAM_SIZE;
@@ -440,9 +442,9 @@ static void test_passthrough_bytes(void **state)
 	assert_int_equal(fake_pci_get(NIC, PCI_HEADER_TYPE, 2), 0x0000);
 	wr(NIC, PCI_INTERRUPT_LINE, 1, 11);
 	assert_int_equal(fake_pci_get(NIC, PCI_INTERRUPT_LINE, 1), 11);
-	wr(NIC, 0xc0, 4, 0xcafef00du);                  /* device-specific: one dword access */
-	assert_int_equal(fake_pci_get(NIC, 0xc0, 4), 0xcafef00du);
-	assert_int_equal(fake_pci_writes[fake_pci_nwrites - 1].size, 4);
+	wr(NIC, PCI_STATUS, 2, 0x8000);                 /* RW1C: one word access, as written */
+	assert_int_equal(fake_pci_writes[fake_pci_nwrites - 1].size, 2);
+	assert_int_equal(fake_pci_writes[fake_pci_nwrites - 1].val, 0x8000);
 }
 
 /* ------------------------------------------------------------ BARs */
@@ -612,7 +614,7 @@ static void test_caps_msix_hidden(void **state)
 	assert_int_equal(rd(NIC, CAP_PM + 2, 2), 0x0003);
 	assert_int_equal(rd(NIC, CAP_MSI, 1), PCI_CAP_ID_MSI);
 	assert_int_equal(rd(NIC, CAP_MSI + 1, 1), CAP_VNDR);
-	assert_int_equal(rd(NIC, CAP_VNDR, 4), 0xbeef0000u | PCI_CAP_ID_VNDR);
+	assert_int_equal(rd(NIC, CAP_VNDR, 4), 0xbe0c0000u | PCI_CAP_ID_VNDR);
 	for (unsigned r = CAP_MSIX; r < CAP_MSIX + PCI_MSIX_CAP_LEN; r += 4)
 		assert_int_equal(rd(NIC, r, 4), 0);
 	wr(NIC, CAP_MSIX + 2, 2, 0x8000);
@@ -849,14 +851,14 @@ static void test_refuse_host_bridge_class(void **state)
 	(void)state;
 	fake_pci_add(PCI_BDF(0x80, 0, 0), 0x1022, 0x1450, 0x0600, 0x00);
 	assign(1, PCI_BDF(0x80, 0, 0));
-	init_refused("PCI 80:00.0: is a host bridge (class 06/00)");
+	init_refused("PCI 80:00.0: refused: class 06/00 (host bridge): bridges control the platform");
 }
 
 static void test_refuse_pci_bridge(void **state)
 {
 	(void)state;
 	assign(1, BRIDGE);
-	init_refused("PCI 00:04.0: is a PCI-to-PCI bridge (header type 1): bridges cannot be assigned");
+	init_refused("PCI 00:04.0: refused: class 06/04 (PCI-to-PCI bridge): bridges control the platform");
 }
 
 static void test_refuse_cardbus_bridge(void **state)
@@ -864,7 +866,7 @@ static void test_refuse_cardbus_bridge(void **state)
 	(void)state;
 	fake_pci_add(PCI_BDF(2, 0, 0), 0x104c, 0xac56, 0x0607, 0x82);
 	assign(1, PCI_BDF(2, 0, 0));
-	init_refused("PCI 02:00.0: is a CardBus bridge (header type 2): bridges cannot be assigned");
+	init_refused("PCI 02:00.0: refused: class 06/07 (CardBus bridge): bridges control the platform");
 }
 
 static void test_refuse_unknown_header(void **state)
@@ -1162,7 +1164,7 @@ static void test_uart_header(void **state)
 static void test_uart_placed_below_assigned(void **state)
 {
 	(void)state;
-	fake_pci_add(PCI_BDF(0, 31, 3), 0x8086, 0x2930, 0x0c05, 0x00);
+	fake_pci_add(PCI_BDF(0, 31, 3), 0x8086, 0x2930, 0x0403, 0x00);
 	assign(1, PCI_BDF(0, 31, 3));
 	part.os_guest = true;
 	init_ok();
@@ -1405,6 +1407,421 @@ static void test_uart_reset(void **state)
 	assert_int_equal(rd(UART, PCI_BAR0, 4), 0x3f9);
 }
 
+/* ------------------------------------------------------------ config-space rules (docs/pci.md) */
+
+/* A PCI Express endpoint with PM, MSI and the PCIe capability; flr: its
+ * DevCap advertises function level reset. */
+#define PCIE       PCI_BDF(0, 7, 0)
+#define PCIE_BAR0  0xfd000000u
+#define PCIE_PM    0x40
+#define PCIE_MSI   0x50
+#define PCIE_EXP   0x70
+#define PCIE_DEVCTL0 0x2c1fu                  /* MRRS 512, MPS 128, ext tag... error reporting on */
+
+static void pcie_dev(bool flr)
+{
+	fake_pci_add(PCIE, 0x15b3, 0x1017, 0x0200, 0x00);
+	fake_pci_bar(PCIE, 0, PCIE_BAR0, 0x10000, PCI_BAR_MEM_32);
+	fake_pci_set(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_SERR);
+	fake_pci_cap(PCIE, PCIE_PM, PCI_CAP_ID_PM);
+	fake_pci_set(PCIE, PCIE_PM + PCI_PM_PMC, 2, 0x0003);        /* no D1, no D2 */
+	fake_pci_set(PCIE, PCIE_PM + PCI_PM_CTRL, 2, PCI_PM_NO_SOFT_RESET);
+	fake_pci_cap(PCIE, PCIE_MSI, PCI_CAP_ID_MSI);
+	fake_pci_set(PCIE, PCIE_MSI + 2, 2, PCI_MSI_FLAGS_64BIT);
+	fake_pci_cap(PCIE, PCIE_EXP, PCI_CAP_ID_EXP);
+	fake_pci_set(PCIE, PCIE_EXP + PCI_EXP_DEVCAP, 4, flr ? PCI_EXP_DEVCAP_FLR : 0);
+	fake_pci_set(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2, PCIE_DEVCTL0);
+	fake_pci_set(PCIE, 0xd0, 4, 0x5a5a5a5a);                   /* a device-specific register */
+	assign(1, PCIE);
+}
+
+static void test_devspec_write_refused(void **state)
+{
+	(void)state;
+	assign(1, NIC);
+	init_ok();
+	assert_int_equal(rd(NIC, 0xc0, 4), 0x11223344u);           /* read as the device has it */
+	wr(NIC, 0xc0, 4, 0xcafef00du);
+	wr(NIC, 0xc2, 1, 0x00);
+	assert_int_equal(fake_pci_get(NIC, 0xc0, 4), 0x11223344u);
+	assert_int_equal(fake_pci_nwrites, 0);
+	assert_int_equal(fake_console_count("partition p1: PCI 00:02.0: refused a write to device-specific register 0xc0"), 1);
+	assert_int_equal(fake_console_count("device-specific"), 1); /* once per function */
+	assert_int_equal(part.vpci.dev[0].refusals, 2);
+}
+
+/* The PIIX3 IDE's timing registers are in the quirk table; its other
+ * device-specific bytes are not. */
+static void test_devspec_quirk_allows(void **state)
+{
+	(void)state;
+	assign(1, IDE);
+	init_ok();
+	wr(IDE, 0x40, 4, 0xa307a307u);
+	wr(IDE, 0x44, 1, 0x0b);
+	assert_int_equal(fake_pci_get(IDE, 0x40, 4), 0xa307a307u);
+	assert_int_equal(fake_pci_get(IDE, 0x44, 1), 0x0b);
+	wr(IDE, 0x45, 1, 0x01);
+	wr(IDE, 0x48, 1, 0x01);
+	assert_int_equal(fake_pci_get(IDE, 0x45, 1), 0);
+	assert_int_equal(fake_pci_get(IDE, 0x48, 1), 0);
+	assert_int_equal(fake_console_count("refused a write to device-specific register 0x45"), 1);
+}
+
+/* Vendor-specific capability bodies are read-only; so is the rest of the
+ * header that is not in the pass list. */
+static void test_vendor_cap_read_only(void **state)
+{
+	(void)state;
+	assign(1, NIC);
+	init_ok();
+	wr(NIC, CAP_VNDR + 2, 2, 0x1234);
+	wr(NIC, CAP_VNDR + 4, 4, 0xffffffffu);
+	wr(NIC, CAP_PM + 2, 2, 0xffff);                             /* PMC */
+	wr(NIC, 0x35, 1, 0xff);                                     /* reserved */
+	assert_int_equal(fake_pci_nwrites, 0);
+	assert_int_equal(rd(NIC, CAP_VNDR, 4), 0xbe0c0000u | PCI_CAP_ID_VNDR);
+}
+
+/* Command: parity error response and SERR# stay as firmware left them. */
+static void test_command_guest_bits(void **state)
+{
+	(void)state;
+	pcie_dev(false);
+	init_ok();
+	wr(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_PARITY);
+	assert_int_equal(fake_pci_get(PCIE, PCI_COMMAND, 2), PCI_COMMAND_MEMORY | PCI_COMMAND_SERR);
+	wr(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(fake_pci_get(PCIE, PCI_COMMAND, 2),
+			 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE | PCI_COMMAND_SERR);
+}
+
+/* PCIe device control: relaxed ordering, no snoop, MRRS, extended tags
+ * pass; MPS and the error reporting enables stay. Device status passes
+ * (RW1C); link control and capabilities are read-only; device control 2
+ * keeps LTR. */
+static void test_pcie_cap_rules(void **state)
+{
+	(void)state;
+	pcie_dev(false);
+	init_ok();
+	wr(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2, 0x50e0u);   /* MRRS 4096, MPS 4096, all error enables off */
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2), 0x500fu);
+	wr(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2, 0x0910u);   /* no snoop, ext tag, relaxed ordering */
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2) & 0x0f1fu, 0x091fu);
+	wr(PCIE, PCIE_EXP + PCI_EXP_DEVSTA, 2, 0x000f);    /* clear error bits */
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + PCI_EXP_DEVSTA, 2), 0x000f);
+	wr(PCIE, PCIE_EXP + 0x10, 2, 0x0003);              /* link control: ASPM */
+	wr(PCIE, PCIE_EXP + PCI_EXP_DEVCAP, 4, 0xffffffffu);
+	wr(PCIE, PCIE_EXP + 0x30, 2, 0x0001);              /* link control 2: target speed */
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + 0x10, 2), 0);
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + PCI_EXP_DEVCAP, 4), 0);
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + 0x30, 2), 0);
+	wr(PCIE, PCIE_EXP + PCI_EXP_DEVCTL2, 2, 0xffff);   /* LTR (bit 10), OBFF stay 0 */
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + PCI_EXP_DEVCTL2, 2), 0x035f);
+}
+
+/* PMCSR: the state and PME enable pass; PME status is cleared only by a
+ * write that names it; D1 without PMC's D1 bit keeps the state. */
+static void test_pm_cap_rules(void **state)
+{
+	(void)state;
+	pcie_dev(false);
+	fake_pci_set(PCIE, PCIE_PM + PCI_PM_CTRL, 2, PCI_PM_NO_SOFT_RESET | PCI_PM_PME_STATUS);
+	init_ok();
+	wr(PCIE, PCIE_PM + PCI_PM_CTRL, 1, PCI_PM_NO_SOFT_RESET);      /* byte 0 only */
+	assert_int_equal(fake_pci_writes_to(PCIE, PCIE_PM + PCI_PM_CTRL, 2), 1);
+	for (unsigned i = 0; i < fake_pci_nwrites; i++)
+		if (fake_pci_writes[i].reg == PCIE_PM + PCI_PM_CTRL)
+			assert_int_equal(fake_pci_writes[i].val & PCI_PM_PME_STATUS, 0);
+	wr(PCIE, PCIE_PM + PCI_PM_CTRL, 2, PCI_PM_PME_STATUS | PCI_PM_PME_ENABLE);
+	assert_int_equal(fake_pci_writes[fake_pci_nwrites - 1].val & (PCI_PM_PME_STATUS | PCI_PM_PME_ENABLE),
+			 PCI_PM_PME_STATUS | PCI_PM_PME_ENABLE);
+	wr(PCIE, PCIE_PM + PCI_PM_CTRL, 2, 1);                          /* D1: not offered */
+	assert_int_equal(fake_pci_get(PCIE, PCIE_PM + PCI_PM_CTRL, 2) & PCI_PM_STATE_MASK, 0);
+	expect_mapped(PCIE_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+}
+
+/* ------------------------------------------------------------ refusals by rule */
+
+static void test_refuse_isa_bridge(void **state)
+{
+	(void)state;
+	assign(1, ISA);
+	init_refused("PCI 00:01.0: refused: class 06/01 (ISA bridge): bridges control the platform");
+	assert_int_equal(fake_pci_nwrites, 0);
+}
+
+static void test_refuse_other_bridge(void **state)
+{
+	(void)state;
+	fake_pci_add(PCI_BDF(0, 9, 0), 0x8086, 0x0001, 0x0680, 0x00);
+	assign(1, PCI_BDF(0, 9, 0));
+	init_refused("PCI 00:09.0: refused: class 06/80 (bridge): bridges control the platform");
+}
+
+/* A bridge header under a non-bridge class is still a bridge. */
+static void test_refuse_bridge_header(void **state)
+{
+	(void)state;
+	fake_pci_add(PCI_BDF(0, 9, 0), 0x8086, 0x0001, 0x0880, 0x01);
+	assign(1, PCI_BDF(0, 9, 0));
+	init_refused("PCI 00:09.0: refused: header type 1 (PCI-to-PCI bridge): bridges control the platform");
+}
+
+static void test_refuse_smbus(void **state)
+{
+	(void)state;
+	fake_pci_add(PCI_BDF(0, 0x1f, 3), 0x8086, 0x2930, 0x0c05, 0x00);
+	assign(1, PCI_BDF(0, 0x1f, 3));
+	init_refused("PCI 00:1f.3: refused: class 0c/05 (SMBus controller): SMBus reaches the platform's memory SPDs, sensors and power control");
+}
+
+static void test_refuse_iommu(void **state)
+{
+	(void)state;
+	fake_pci_add(PCI_BDF(0, 0, 2), 0x1022, 0x1451, 0x0806, 0x00);
+	assign(1, PCI_BDF(0, 0, 2));
+	init_refused("PCI 00:00.2: refused: class 08/06 (IOMMU): an IOMMU confines every device's DMA");
+}
+
+static void test_refuse_ioapic_function(void **state)
+{
+	(void)state;
+	fake_pci_add(PCI_BDF(0, 9, 0), 0x8086, 0x0001, 0x0800, 0x00);
+	assign(1, PCI_BDF(0, 9, 0));
+	init_refused("PCI 00:09.0: refused: class 08/00 (interrupt controller): the platform's interrupt controllers stay Septum's");
+}
+
+static void test_refuse_bar_over_ioapic(void **state)
+{
+	(void)state;
+	fake_pci_bar(GPU, 0, 0xfec00000u, 0x4000, PCI_BAR_MEM_32);
+	assign(1, GPU);
+	init_refused("PCI 00:03.0: refused: BAR 0 (0xfec00000-0xfec03fff) overlaps the I/O APIC window (0xfec00000-0xfecfffff)");
+}
+
+static void test_refuse_bar_over_hpet(void **state)
+{
+	(void)state;
+	fake_pci_bar(GPU, 0, 0xfed00000u, 0x4000, PCI_BAR_MEM_32);
+	assign(1, GPU);
+	init_refused("PCI 00:03.0: refused: BAR 0 (0xfed00000-0xfed03fff) overlaps the HPET (0xfed00000-0xfed00fff)");
+}
+
+static void test_refuse_bar_over_lapic(void **state)
+{
+	(void)state;
+	fake_pci_bar(GPU, 0, 0xfee00000u, 0x4000, PCI_BAR_MEM_32);
+	assign(1, GPU);
+	init_refused("PCI 00:03.0: refused: BAR 0 (0xfee00000-0xfee03fff) overlaps the local APIC and MSI window (0xfee00000-0xfeefffff)");
+}
+
+/* What host_range_used() names: Septum's memory, other partitions' BARs. */
+static void test_refuse_bar_over_septum(void **state)
+{
+	(void)state;
+	fake_pci_used(false, GPU_BAR0 + 0x2000, 0x1000, "Septum's own memory");
+	assign(1, GPU);
+	init_refused("PCI 00:03.0: refused: BAR 0 (0xfe000000-0xfe003fff) overlaps Septum's own memory");
+}
+
+static void test_refuse_bar_over_other_partition(void **state)
+{
+	(void)state;
+	fake_pci_used(true, 0xc008, 8, "BAR 0 of 00:05.0, assigned to partition p2");
+	assign(1, IDE);
+	init_refused("PCI 00:01.1: refused: I/O BAR 4 (ports 0xc000-0xc00f) overlaps BAR 0 of 00:05.0, assigned to partition p2");
+}
+
+static void test_refuse_without_dma_key(void **state)
+{
+	(void)state;
+	pcfg.dma_unconfined = false;
+	assign(1, IDE);
+	init_refused("PCI 00:01.1: refused: without an IOMMU its DMA can reach all memory; the partition needs dma = unconfined to accept that");
+	assert_int_equal(fake_pci_nwrites, 0);
+}
+
+/* ------------------------------------------------------------ decoding follows the EPT */
+
+static void test_decode_off_unmaps(void **state)
+{
+	(void)state;
+	assign(1, NIC);
+	init_ok();
+	expect_mapped(NIC_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+	wr(NIC, PCI_COMMAND, 2, PCI_COMMAND_MASTER);                  /* memory decoding off */
+	expect_unmapped(NIC_BAR0);
+	expect_unmapped(NIC_BAR0 + NIC_BAR0_SZ - PAGE_SIZE);
+	expect_unmapped(NIC_BAR2);
+	assert_int_equal(fake_ept_invalidations, 1);
+	expect_mapped_to(0, RAM_HPA, EPT_MT_WB, EPT_RWX);               /* RAM stays */
+	wr(NIC, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	expect_mapped(NIC_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+	expect_mapped(NIC_BAR2 + NIC_BAR2_SZ - PAGE_SIZE, EPT_MT_UC, EPT_R | EPT_W);
+	/* The same command again changes nothing. */
+	wr(NIC, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(fake_ept_invalidations, 1);
+}
+
+/* A device that keeps decoding although told not to (its memory enable
+ * bit stuck at 1, as Bochs' PCI VGA): the guest said off, so off. */
+static void test_decode_off_sticky_bit(void **state)
+{
+	(void)state;
+	pcie_dev(false);
+	init_ok();
+	wr(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	fake_pci_set(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	expect_unmapped(PCIE_BAR0);
+	wr(PCIE, PCIE_PM + PCI_PM_CTRL, 2, PCI_PM_STATE_D0);      /* a later re-check */
+	expect_unmapped(PCIE_BAR0);
+}
+
+/* Firmware left decoding off: checked and mapped once at start (so a
+ * clash is refused), but not left in the EPT until the guest enables it. */
+static void test_decode_off_at_init(void **state)
+{
+	(void)state;
+	fake_pci_set(GPU, PCI_COMMAND, 2, 0);
+	assign(1, GPU);
+	init_ok();
+	expect_unmapped(GPU_BAR0);
+	wr(GPU, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	expect_mapped(GPU_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+}
+
+static void test_d3hot_unmaps(void **state)
+{
+	(void)state;
+	pcie_dev(false);
+	init_ok();
+	expect_mapped(PCIE_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+	wr(PCIE, PCIE_PM + PCI_PM_CTRL, 2, PCI_PM_STATE_D3HOT);
+	assert_int_equal(fake_pci_get(PCIE, PCIE_PM + PCI_PM_CTRL, 2) & PCI_PM_STATE_MASK, PCI_PM_STATE_D3HOT);
+	expect_unmapped(PCIE_BAR0);
+	assert_int_equal(fake_ept_invalidations, 1);
+	wr(PCIE, PCIE_PM + PCI_PM_CTRL, 2, PCI_PM_STATE_D0);
+	assert_true(fake_udelay_total_us >= 10000);                    /* D3hot recovery */
+	expect_mapped(PCIE_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+}
+
+/* The guest's FLR: unmapped, reset, 100 ms waited, BARs back as firmware
+ * put them; decoding (and the mapping) only when the guest enables it. */
+static void test_guest_flr(void **state)
+{
+	(void)state;
+	pcie_dev(true);
+	init_ok();
+	wr(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2, PCIE_DEVCTL0 | PCI_EXP_DEVCTL_FLR);
+	assert_int_equal(fake_pci_flrs, 1);
+	assert_true(fake_udelay_total_us >= 100000);
+	assert_int_equal(fake_pci_get(PCIE, PCI_BAR0, 4), PCIE_BAR0);
+	assert_int_equal(fake_pci_get(PCIE, PCI_COMMAND, 2), 0);
+	expect_unmapped(PCIE_BAR0);
+	wr(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	expect_mapped(PCIE_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+}
+
+/* Without DevCap's FLR bit the request is ignored, as the hardware would. */
+static void test_guest_flr_not_capable(void **state)
+{
+	(void)state;
+	pcie_dev(false);
+	init_ok();
+	wr(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2, PCIE_DEVCTL0 | PCI_EXP_DEVCTL_FLR);
+	assert_int_equal(fake_pci_flrs, 0);
+	assert_int_equal(fake_pci_get(PCIE, PCIE_EXP + PCI_EXP_DEVCTL, 2) & PCI_EXP_DEVCTL_FLR, 0);
+	expect_mapped(PCIE_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+}
+
+/* ------------------------------------------------------------ quiesce at every end */
+
+static void msi_on(pci_bdf_t b, unsigned cap)
+{
+	wr(b, cap + PCI_MSI_ADDR_LO, 4, MSI_OK(2));
+	wr(b, cap + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	wr(b, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(fake_pci_get(b, cap + 2, 2) & PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_ENABLE);
+}
+
+static void test_end_quiesces(void **state)
+{
+	(void)state;
+	assign(1, NIC);
+	init_ok();
+	msi_on(NIC, CAP_MSI);
+	fake_pci_clear_log();
+	vpci_end(&part);
+	assert_int_equal(fake_pci_get(NIC, PCI_COMMAND, 2) & (PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY), 0);
+	assert_int_equal(fake_pci_get(NIC, CAP_MSI + 2, 2) & PCI_MSI_FLAGS_ENABLE, 0);
+	assert_int_equal(fake_pci_writes[0].reg, PCI_COMMAND);            /* bus mastering off first */
+	assert_int_equal(fake_pci_flrs, 0);                               /* no FLR capability */
+	assert_int_equal(fake_udelay_calls, 0);
+	expect_unmapped(NIC_BAR0);
+	assert_non_null(strstr(fake_console(), "partition p1: 1 PCI function(s) quiesced (bus mastering and MSI off), 0 reset (FLR)"));
+	/* An ended partition's vCPU still in flight cannot turn it back on. */
+	fake_pci_clear_log();
+	wr(NIC, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	wr(NIC, CAP_MSI + 2, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_int_equal(fake_pci_nwrites, 0);
+	/* Once. */
+	vpci_end(&part);
+	assert_int_equal(fake_console_count("quiesced"), 1);
+}
+
+/* DevCap says FLR: the end resets the function, without waiting (nothing
+ * touches it again). */
+static void test_end_flr(void **state)
+{
+	(void)state;
+	pcie_dev(true);
+	init_ok();
+	msi_on(PCIE, PCIE_MSI);
+	vpci_end(&part);
+	assert_int_equal(fake_pci_flrs, 1);
+	assert_int_equal(part.vpci.flrs, 1);
+	assert_int_equal(fake_udelay_calls, 0);
+	assert_int_equal(fake_pci_get(PCIE, PCI_COMMAND, 2) & PCI_COMMAND_MASTER, 0);
+	assert_int_equal(fake_pci_get(PCIE, PCIE_MSI + 2, 2) & PCI_MSI_FLAGS_ENABLE, 0);
+	assert_non_null(strstr(fake_console(), "1 PCI function(s) quiesced (bus mastering and MSI off), 1 reset (FLR)"));
+}
+
+/* A restart resets the function and waits the 100 ms before putting it
+ * back as firmware left it. */
+static void test_restart_flr(void **state)
+{
+	(void)state;
+	pcie_dev(true);
+	init_ok();
+	msi_on(PCIE, PCIE_MSI);
+	vpci_reset(&part);
+	assert_int_equal(fake_pci_flrs, 1);
+	assert_true(fake_udelay_total_us >= 100000);
+	assert_int_equal(fake_pci_get(PCIE, PCI_BAR0, 4), PCIE_BAR0);
+	assert_int_equal(fake_pci_get(PCIE, PCI_COMMAND, 2), PCI_COMMAND_MEMORY | PCI_COMMAND_SERR);
+	expect_mapped(PCIE_BAR0, EPT_MT_UC, EPT_R | EPT_W);
+	/* The partition runs on: writes reach the device again. */
+	wr(PCIE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(fake_pci_get(PCIE, PCI_COMMAND, 2) & PCI_COMMAND_MASTER, PCI_COMMAND_MASTER);
+}
+
+/* The advanced features capability's FLR (conventional PCI functions). */
+static void test_end_flr_af(void **state)
+{
+	pci_bdf_t b = PCI_BDF(0, 8, 0);
+
+	(void)state;
+	fake_pci_add(b, 0x8086, 0x24cd, 0x0c03, 0x00);
+	fake_pci_cap(b, 0x50, PCI_CAP_ID_AF);
+	fake_pci_set(b, 0x50 + 2, 2, (PCI_AF_CAP_FLR << 8) | 6);
+	assign(1, b);
+	init_ok();
+	vpci_end(&part);
+	assert_int_equal(fake_pci_flrs, 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1497,6 +1914,34 @@ int main(void)
 		T(test_uart_msi_enable_with_pending),
 		T(test_uart_msi_cleared_message_silent),
 		T(test_uart_reset),
+		T(test_devspec_write_refused),
+		T(test_devspec_quirk_allows),
+		T(test_vendor_cap_read_only),
+		T(test_command_guest_bits),
+		T(test_pcie_cap_rules),
+		T(test_pm_cap_rules),
+		T(test_refuse_isa_bridge),
+		T(test_refuse_other_bridge),
+		T(test_refuse_bridge_header),
+		T(test_refuse_smbus),
+		T(test_refuse_iommu),
+		T(test_refuse_ioapic_function),
+		T(test_refuse_bar_over_ioapic),
+		T(test_refuse_bar_over_hpet),
+		T(test_refuse_bar_over_lapic),
+		T(test_refuse_bar_over_septum),
+		T(test_refuse_bar_over_other_partition),
+		T(test_refuse_without_dma_key),
+		T(test_decode_off_unmaps),
+		T(test_decode_off_sticky_bit),
+		T(test_decode_off_at_init),
+		T(test_d3hot_unmaps),
+		T(test_guest_flr),
+		T(test_guest_flr_not_capable),
+		T(test_end_quiesces),
+		T(test_end_flr),
+		T(test_restart_flr),
+		T(test_end_flr_af),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

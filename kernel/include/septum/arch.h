@@ -52,6 +52,9 @@ __attribute__((noreturn)) void arch_halt_cpu(void);
  * good (partition ended) or until started again (INIT, restart).
  * vcpu_kick(): make the CPU running that vCPU leave guest mode soon (NMI) so
  * that it notices a stop request.
+ * vcpu_ept_invalidate(): p's EPT lost mappings: drop the cached
+ * translations on the calling CPU now and on p's other CPUs as their exit
+ * begins (each is kicked), waiting for them (bounded).
  */
 int virt_check_cpu(char *why, size_t whylen);   /* does this CPU have what Septum needs? */
 int virt_enable_cpu(char *why, size_t whylen);  /* VMXON (or equivalent) on this CPU */
@@ -62,5 +65,6 @@ void vcpu_reset_boot(struct vcpu *v);
 void vcpu_reset_sipi(struct vcpu *v, uint8_t vector);
 void vcpu_enter(struct vcpu *v);
 void vcpu_kick(cpuid_t cpu);
+void vcpu_ept_invalidate(struct partition *p);
 
 #endif /* SEPTUM_ARCH_H */

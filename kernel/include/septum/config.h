@@ -86,6 +86,7 @@ enum cfg_key {
 	CFG_KEY_ON_CRASH,
 	CFG_KEY_PCI,
 	CFG_KEY_MODULE,              /* may repeat: key_line holds the first one */
+	CFG_KEY_DMA,
 	CFG_KEY_COUNT
 };
 
@@ -104,6 +105,7 @@ struct cfg_partition {
 	enum cfg_on_event on_crash;           /* default CFG_ON_STOP */
 	unsigned npci;
 	struct cfg_pci pci[CFG_MAX_PCI];
+	bool     dma_unconfined;              /* dma = unconfined: pci = without an IOMMU accepted */
 	unsigned nmodules;
 	struct cfg_module module[CFG_MAX_MODULES];
 };

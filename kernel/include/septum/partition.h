@@ -153,6 +153,15 @@ static inline bool partition_leaving(const struct partition *p)
 struct vcpu *partition_vcpu_on(const struct partition *p, cpuid_t cpu);
 /* Which owner a host-physical address has, for violation reports. */
 void describe_hpa(uint64_t addr, char *buf, size_t len);
+/*
+ * Whether [base, base + size) is used by someone other than p: for memory
+ * (io false) Septum's own memory, RAM (a partition's, free or firmware's
+ * ACPI tables), or a memory BAR assigned to another partition; for I/O
+ * ports (io true) an I/O BAR assigned to another partition. Names the user
+ * in buf and returns true; false if nobody. (kernel/main.c; faked in the
+ * host tests.)
+ */
+bool host_range_used(const struct partition *p, bool io, uint64_t base, uint64_t size, char *buf, size_t len);
 /* Human name of a VMX basic exit reason. */
 const char *exit_reason_name(unsigned reason);
 

@@ -32,6 +32,10 @@ typedef uint16_t pci_bdf_t;
 #define  PCI_COMMAND_IO       BIT(0)
 #define  PCI_COMMAND_MEMORY   BIT(1)
 #define  PCI_COMMAND_MASTER   BIT(2)
+#define  PCI_COMMAND_INVALIDATE BIT(4) /* memory write and invalidate */
+#define  PCI_COMMAND_PARITY   BIT(6)
+#define  PCI_COMMAND_SERR     BIT(8)
+#define  PCI_COMMAND_INTX_DISABLE BIT(10)
 #define PCI_STATUS            0x06   /* 16 bits, §6.2.3 */
 #define  PCI_STATUS_CAP_LIST  BIT(4)
 #define PCI_REVISION_ID       0x08
@@ -70,6 +74,7 @@ typedef uint16_t pci_bdf_t;
 #define PCI_CLASS_BRIDGE      0x06
 #define PCI_SUBCLASS_HOST     0x00
 
+
 /* Capabilities list (§6.7): byte 0 id, byte 1 next pointer (0 ends). */
 #define PCI_CAP_ID            0
 #define PCI_CAP_NEXT          1
@@ -97,6 +102,44 @@ typedef uint16_t pci_bdf_t;
 #define PCI_MSIX_FLAGS        2
 #define  PCI_MSIX_FLAGS_ENABLE BIT(15)
 #define PCI_MSIX_CAP_LEN      12
+
+/* Power management capability (PCI Bus Power Management Interface 1.2
+ * §3.2): PMC at +2, PMCSR at +4. */
+#define PCI_PM_PMC            2
+#define  PCI_PM_PMC_D1        BIT(9)
+#define  PCI_PM_PMC_D2        BIT(10)
+#define PCI_PM_CTRL           4
+#define  PCI_PM_STATE_MASK    0x3u   /* bits 1:0: D0, D1, D2, D3hot */
+#define  PCI_PM_STATE_D0      0x0u
+#define  PCI_PM_STATE_D3HOT   0x3u
+#define  PCI_PM_NO_SOFT_RESET BIT(3) /* D3hot -> D0 keeps the function's state */
+#define  PCI_PM_PME_ENABLE    BIT(8)
+#define  PCI_PM_DATA_SEL      (0xfu << 9)
+#define  PCI_PM_PME_STATUS    BIT(15) /* RW1C */
+
+/* PCI Express capability (PCI Express Base Specification 4.0 §7.5.3);
+ * offsets from the capability. */
+#define PCI_EXP_DEVCAP        4
+#define  PCI_EXP_DEVCAP_FLR   BIT(28) /* function level reset capability */
+#define PCI_EXP_DEVCTL        8
+#define  PCI_EXP_DEVCTL_RELAX BIT(4)
+#define  PCI_EXP_DEVCTL_EXT_TAG BIT(8)
+#define  PCI_EXP_DEVCTL_AUX_PM BIT(10)
+#define  PCI_EXP_DEVCTL_NOSNOOP BIT(11)
+#define  PCI_EXP_DEVCTL_READRQ (0x7u << 12) /* max read request size */
+#define  PCI_EXP_DEVCTL_FLR   BIT(15) /* initiate function level reset */
+#define PCI_EXP_DEVSTA        10
+#define PCI_EXP_DEVCTL2       0x28
+#define PCI_EXP_DEVSTA2       0x2a
+#define PCI_EXP_CAP_LEN       0x3c   /* through Link Status 2 (§7.5.3, Figure 7-21) */
+
+/* Advanced features capability (PCI Advanced Capabilities ECN, 2006):
+ * +2 length, +3 capabilities, +4 control, +5 status. */
+#define PCI_AF_CAP            3
+#define  PCI_AF_CAP_FLR       BIT(1)
+#define PCI_AF_CTRL           4
+#define  PCI_AF_CTRL_FLR      BIT(0)
+#define PCI_AF_CAP_LEN        6
 
 /*
  * Reads size bytes (1, 2 or 4) at reg of the configuration space of bdf;

@@ -7,8 +7,9 @@
  * What the partition sees (docs/pci.md has the whole story):
  *   00:00.0  a virtual host bridge, read-only (vendor 8086, class 06/00);
  *   each function of its `pci =` list, at its real bus/device/function,
- *            its configuration space forwarded to the real one with the
- *            BARs, the expansion ROM, the capability list and MSI filtered;
+ *            its configuration space deny by default: a rule per byte
+ *            (pass, read-only, emulated, hidden, device-specific), the
+ *            BARs in the EPT only while the function decodes them;
  *   00:dd.0  a guest OS's vUART as a PCI serial function with MSI (below),
  *            dd the highest device number its `pci =` list leaves free;
  *   nothing else: reads all ones, writes are dropped.
@@ -34,6 +35,7 @@
 
 #include <septum/config.h>
 #include <septum/pci_hw.h>
+#include <septum/spinlock.h>
 #include <septum/types.h>
 
 #define VPCI_ADDR_PORT 0xcf8u
@@ -48,6 +50,8 @@
 #define VPCI_MAX_DEVS    CFG_MAX_PCI
 #define VPCI_MAX_CAPS    48       /* (256 - 64) / 4: the most a list can hold */
 #define VPCI_LOG_REFUSALS 8       /* refusals logged per device; the rest only counted */
+#define VPCI_FLR_WAIT_US  100000u /* after an FLR, no request for 100 ms (PCIe Base 4.0 §6.6.2) */
+#define VPCI_D3_WAIT_US   10000u  /* D3hot -> D0 recovery, 10 ms (PCI PM 1.2 §5.6.1, Table 5-6) */
 
 struct partition;
 
@@ -74,9 +78,18 @@ struct vpci_cap {
 	bool hidden;
 };
 
+/* Device-specific configuration registers a driver must write, allowed
+ * per vendor:device (kernel/vpci.c, docs/pci.md): [off, off + len). */
+struct vpci_quirk {
+	uint16_t vendor, device;
+	uint8_t off, len;
+	const char *what;
+};
+
 /* An assigned function. */
 struct vpci_dev {
 	pci_bdf_t bdf;
+	uint16_t vendor, device;
 	struct vpci_bar bar[PCI_NUM_BARS];
 	uint64_t bar_base[PCI_NUM_BARS];  /* decoded base/size, at the low register (I/O: ports) */
 	uint64_t bar_size[PCI_NUM_BARS];
@@ -85,6 +98,13 @@ struct vpci_dev {
 	uint8_t cap_ptr;              /* first visible capability, 0 if none */
 	uint8_t msi;                  /* offset of the MSI capability, 0 if none */
 	bool msi64;                   /* it has the upper address register */
+	uint8_t pm;                   /* power management capability, 0 if none */
+	uint8_t exp;                  /* PCI Express capability, 0 if none */
+	uint8_t af;                   /* advanced features capability, 0 if none */
+	bool flr;                     /* function level reset (PCIe DevCap bit 28 or AF) */
+	bool mapped;                  /* memory BARs are in the partition's EPT now */
+	bool mem_on;                  /* memory space enable as last written (guest, reset) */
+	bool devspec_logged;          /* a device-specific write was refused and logged */
 	uint16_t cmd0;                /* command register as firmware left it */
 	unsigned refusals;            /* guest writes refused so far */
 };
@@ -113,6 +133,9 @@ struct vpci_uart {
 
 /* Per-partition state, embedded in struct partition. */
 struct vpci_state {
+	spinlock_t lock;              /* the partition's vCPUs and its end (vpci_end) */
+	bool ended;                   /* vpci_end() ran: the devices take no more guest writes */
+	unsigned flrs;                /* function level resets issued (for tests and the log) */
 	uint32_t addr;                /* last value written to 0xcf8 */
 	unsigned ndevs;
 	struct vpci_dev dev[VPCI_MAX_DEVS];
@@ -134,24 +157,39 @@ static inline bool vpci_port(uint16_t port)
 /*
  * Sets up p's view from p->cfg's pci = list (at start-up, after its EPT
  * exists): checks every listed function on the host, then maps its memory
- * BARs into p->ept at GPA == HPA (uncached, read/write), turns MSI and
- * MSI-X off on it, and logs the DMA warning. Refuses, naming the function:
- * one that does not exist, a host bridge (00:00.0 is the virtual one), a
- * bridge (header type 1 or 2), an I/O BAR, a memory BAR that is unassigned,
- * smaller than a page, overlapping the partition's RAM [0, p->ram_size) or
- * another mapping, beyond the guest-physical space, and a malformed
- * capability list. Nothing is written to a device or mapped unless every
- * function passes. Returns 0, or -1 with a reason.
+ * BARs into p->ept at GPA == HPA (uncached, read/write) while the function
+ * decodes memory, turns MSI and MSI-X off on it, and logs the DMA warning.
+ * Refuses, naming the function and the rule (docs/pci.md, "Refusals"):
+ * any assignment without p->cfg->dma_unconfined (no IOMMU confines DMA);
+ * one that does not exist; 00:00.0 (the virtual host bridge's place); a
+ * bridge of any kind (class 06, header type 1 or 2), an interrupt, DMA,
+ * timer or RTC controller (08/00-03), an IOMMU (08/06), an SMBus
+ * controller (0c/05); a BAR that is unassigned, smaller than a page, over
+ * the partition's RAM, over the I/O APIC, HPET or local APIC/MSI windows,
+ * over Septum's memory, RAM or another partition's BAR (host_range_used()),
+ * over another mapping, beyond the guest-physical space; an I/O BAR over
+ * the ports Septum emulates; a malformed capability list. Nothing is
+ * written to a device or mapped unless every function passes. Returns 0,
+ * or -1 with a reason.
  */
 int vpci_init(struct partition *p, char *why, size_t whylen);
 /*
  * Quiets p's assigned functions for a restart (before its RAM is reloaded:
- * a device still doing DMA would write into the new images) or after p
- * ended: bus mastering off, MSI and MSI-X off, BARs and decoding as
- * firmware left them; the 0xcf8 latch and BAR sizing state cleared. Call
- * with none of p's vCPUs in guest mode. Refusal counts are kept.
+ * a device still doing DMA would write into the new images): BARs out of
+ * the EPT, bus mastering, decoding and MSI/MSI-X off, an FLR where the
+ * function has one and 100 ms of waiting on the calling CPU (one of p's),
+ * then BARs and decoding as firmware left them (minus bus mastering); the
+ * 0xcf8 latch and BAR sizing state cleared. Call with none of p's vCPUs in
+ * guest mode. Refusal counts are kept.
  */
 void vpci_reset(struct partition *p);
+/*
+ * p ended (stopped, crashed, exited): its functions stop as in
+ * vpci_reset() (FLR started, not waited for: nothing touches them again)
+ * and take no more guest writes. Any CPU, once; p's vCPUs may still be in
+ * guest mode.
+ */
+void vpci_end(struct partition *p);
 /* A guest IN of size bytes (1, 2, 4) from port (vpci_port() true). */
 uint32_t vpci_in(struct partition *p, uint16_t port, unsigned size);
 /* A guest OUT. */

@@ -17,6 +17,7 @@ uint64_t fake_udelay_total_us;
 unsigned fake_halt_calls, fake_poweroff_calls;
 jmp_buf *fake_stop_jmp;
 unsigned fake_kick_count;
+unsigned fake_ept_invalidations;
 cpuid_t fake_kicked[FAKE_KICKS_MAX];
 
 unsigned fake_send_ipi_count;
@@ -41,6 +42,7 @@ void fake_arch_reset(void)
 	fake_halt_calls = fake_poweroff_calls = 0;
 	fake_stop_jmp = NULL;
 	fake_kick_count = 0;
+	fake_ept_invalidations = 0;
 	memset(fake_kicked, 0, sizeof(fake_kicked));
 	fake_send_ipi_count = 0;
 	fake_send_ipi_apic_id = 0;
@@ -118,6 +120,12 @@ void vcpu_kick(cpuid_t cpu)
 	if (fake_kick_count < FAKE_KICKS_MAX)
 		fake_kicked[fake_kick_count] = cpu;
 	fake_kick_count++;
+}
+
+void vcpu_ept_invalidate(struct partition *p)
+{
+	(void)p;
+	fake_ept_invalidations++;
 }
 
 uint64_t fake_tsc_hz = 2000000000ull;

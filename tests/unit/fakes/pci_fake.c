@@ -3,8 +3,10 @@
  * Fake host PCI configuration space (septum/pci_hw.h) for host unit tests.
  * See pci_fake.h for what behaves like hardware.
  */
+#include <stdio.h>
 #include <string.h>
 #include <pci_fake.h>
+#include <septum/partition.h>
 
 struct fake_fn {
 	bool present;
@@ -16,15 +18,39 @@ struct fake_fn {
 };
 
 unsigned fake_pci_reads;
+unsigned fake_pci_flrs;
 unsigned fake_pci_nwrites;
 struct fake_pci_access fake_pci_writes[FAKE_PCI_LOG];
 
 static struct fake_fn fns[FAKE_PCI_FNS];
 
+struct fake_used { bool io; uint64_t base, size; const char *who; };
+static struct fake_used used[FAKE_USED_MAX];
+static unsigned nused;
+
 void fake_pci_reset(void)
 {
 	memset(fns, 0, sizeof(fns));
+	nused = 0;
+	fake_pci_flrs = 0;
 	fake_pci_clear_log();
+}
+
+void fake_pci_used(bool io, uint64_t base, uint64_t size, const char *who)
+{
+	if (nused < FAKE_USED_MAX)
+		used[nused++] = (struct fake_used){ io, base, size, who };
+}
+
+bool host_range_used(const struct partition *p, bool io, uint64_t base, uint64_t size, char *buf, size_t len)
+{
+	(void)p;
+	for (unsigned i = 0; i < nused; i++)
+		if (used[i].io == io && base < used[i].base + used[i].size && used[i].base < base + size) {
+			snprintf(buf, len, "%s", used[i].who);
+			return true;
+		}
+	return false;
 }
 
 void fake_pci_clear_log(void)
@@ -168,6 +194,48 @@ static int bar_index(unsigned reg)
 	return -1;
 }
 
+/* The offset of capability id in f's list, 0 if none. */
+static unsigned find_cap(const struct fake_fn *f, uint8_t id)
+{
+	unsigned off = f->cfg[PCI_CAP_PTR], n = 0;
+
+	while (off && n++ < 48) {
+		if (f->cfg[off] == id)
+			return off;
+		off = f->cfg[off + 1];
+	}
+	return 0;
+}
+
+/* Initiate FLR set in the PCIe device control or the AF control register. */
+static bool flr_requested(struct fake_fn *f)
+{
+	unsigned exp = find_cap(f, PCI_CAP_ID_EXP), af = find_cap(f, PCI_CAP_ID_AF);
+
+	if (exp && (get(f, exp + PCI_EXP_DEVCTL, 2) & PCI_EXP_DEVCTL_FLR)) {
+		set(f, exp + PCI_EXP_DEVCTL, 2, get(f, exp + PCI_EXP_DEVCTL, 2) & ~(uint32_t)PCI_EXP_DEVCTL_FLR);
+		return true;
+	}
+	if (af && (f->cfg[af + PCI_AF_CTRL] & PCI_AF_CTRL_FLR)) {
+		f->cfg[af + PCI_AF_CTRL] = 0;
+		return true;
+	}
+	return false;
+}
+
+/* What a function level reset does to the registers the tests look at. */
+static void flr(struct fake_fn *f)
+{
+	unsigned msi = find_cap(f, PCI_CAP_ID_MSI);
+
+	fake_pci_flrs++;
+	set(f, PCI_COMMAND, 2, 0);
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		set(f, PCI_BAR0 + 4 * i, 4, f->bar_ro[i]);
+	if (msi)
+		set(f, msi + PCI_MSI_FLAGS, 2, get(f, msi + PCI_MSI_FLAGS, 2) & ~(uint32_t)PCI_MSI_FLAGS_ENABLE);
+}
+
 uint32_t pci_hw_read(pci_bdf_t bdf, unsigned reg, unsigned size)
 {
 	const struct fake_fn *f = fn(bdf);
@@ -190,6 +258,8 @@ void pci_hw_write(pci_bdf_t bdf, unsigned reg, unsigned size, uint32_t val)
 		return;
 	if (bar < 0) {
 		set(f, reg, size, val);
+		if (flr_requested(f))
+			flr(f);
 		return;
 	}
 	/* Compose the dword, then keep only what the BAR implements. */

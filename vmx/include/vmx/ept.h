@@ -92,6 +92,16 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, uint64_t size, unsigned perms
 	    unsigned memtype);
 
 /*
+ * Removes every mapping in [gpa, gpa+size), which must cover each leaf it
+ * touches whole (unmap what was mapped); pages that are not mapped are
+ * skipped. The tables stay (mapping the range again needs no memory).
+ * Returns 0, or -EINVAL (tables unchanged) for an unaligned or empty range,
+ * one beyond 2^48, or a leaf reaching outside it. The caller invalidates
+ * cached translations (INVEPT).
+ */
+int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size);
+
+/*
  * Translates gpa. On success returns 0 and sets, for each non-NULL pointer:
  * *out = host-physical address of gpa (offset within the page kept), *perms,
  * *memtype, *level = EPT_LEVEL_4K/2M/1G of the leaf. Returns -ENOENT if gpa is

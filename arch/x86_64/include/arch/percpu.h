@@ -46,6 +46,8 @@ struct percpu {
 	struct vcpu *vcpu;             /* the vCPU this CPU runs, if any */
 	atomic_int online;
 	atomic_int nmi_count;
+	atomic_bool ept_stale;         /* vcpu_ept_invalidate(): INVEPT before the next VM entry */
+	bool vmx_on;                   /* VMXON succeeded: VMX instructions are allowed */
 };
 
 extern struct percpu *percpus[BOOT_MAX_CPUS];

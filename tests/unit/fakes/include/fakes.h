@@ -31,6 +31,7 @@ extern unsigned fake_halt_calls, fake_poweroff_calls;
  * when NULL they abort(): a test that did not expect them fails loudly. */
 extern jmp_buf *fake_stop_jmp;
 extern unsigned fake_kick_count;
+extern unsigned fake_ept_invalidations;    /* vcpu_ept_invalidate() calls */
 extern cpuid_t fake_kicked[FAKE_KICKS_MAX];
 
 /* arch_send_ipi(): calls since the reset, and the last destination and vector. */

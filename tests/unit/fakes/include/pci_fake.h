@@ -47,6 +47,15 @@ unsigned fake_pci_cap(pci_bdf_t bdf, unsigned off, uint8_t id);
 /* Raw access to the bytes, not counted, no BAR behaviour. */
 uint32_t fake_pci_get(pci_bdf_t bdf, unsigned reg, unsigned size);
 void fake_pci_set(pci_bdf_t bdf, unsigned reg, unsigned size, uint32_t val);
+/* host_range_used() (septum/partition.h) answers from a short list the
+ * test fills: a range of memory or ports and who uses it. Cleared by
+ * fake_pci_reset(). */
+#define FAKE_USED_MAX   4
+void fake_pci_used(bool io, uint64_t base, uint64_t size, const char *who);
+/* Function level resets the fake saw (PCIe DevCtl bit 15 or AF control
+ * bit 0 written as 1): each clears the command register, the BARs and the
+ * MSI enable, as the device's reset would. */
+extern unsigned fake_pci_flrs;
 /* Forget recorded accesses (keeps the functions). */
 void fake_pci_clear_log(void);
 /* Number of recorded writes to [reg, reg + size) of bdf. */
