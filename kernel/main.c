@@ -91,11 +91,26 @@ static void read_config(void)
 		plan_format_partition(&config, &plan, i, line, sizeof(line));
 		pr_info("plan: %s", line);
 	}
+	for (unsigned i = 0; i < plan.ncores; i++) {
+		plan_format_core(&config, &plan, i, line, sizeof(line));
+		pr_info("core map: %s", line);
+	}
+	for (unsigned i = 0; i < plan.nshared; i++) {
+		plan_format_shared(&config, &plan, i, msg, sizeof(msg));
+		pr_warn("config: %s", msg);
+	}
 }
 
 static void build_machine(unsigned ncpu)
 {
 	machine.ncpus = ncpu;
+	/* The planner keeps SMT siblings in one partition; with any CPU's
+	 * topology unknown it cannot, and treats each CPU as a core. */
+	machine.topology = true;
+	for (cpuid_t c = 0; c < ncpu; c++)
+		machine.topology &= arch_cpu_topology(c, &machine.cpu[c]);
+	if (!machine.topology)
+		pr_warn("CPU topology unknown: SMT siblings cannot be kept in one partition");
 	machine.nfree = 0;
 	for (uint32_t i = 0; i < boot->nmem && machine.nfree < PLAN_MAX_FREE; i++)
 		if (boot->mem[i].type == BOOT_MEM_FREE)

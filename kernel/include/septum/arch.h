@@ -20,6 +20,10 @@ cpuid_t arch_cpu_id(void);
 void arch_console_write(const char *s, size_t n);
 /* Physical (x2)APIC id of CPU cpu. */
 uint32_t arch_cpu_apic_id(cpuid_t cpu);
+/* Package/core/thread of CPU cpu (kernel/topo.c's meaning). False when
+ * neither CPUID nor the firmware described the topology. */
+struct topo_id;
+bool arch_cpu_topology(cpuid_t cpu, struct topo_id *out);
 /* TSC frequency in Hz as Septum measured it (0 if unknown). */
 uint64_t arch_tsc_hz(void);
 /* Busy-wait for at least us microseconds. */

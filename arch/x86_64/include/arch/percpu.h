@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <septum/types.h>
 #include <septum/boot_info.h>
+#include <septum/topo.h>
 
 /* 64-bit TSS (SDM Vol. 3A §8.7, Figure 8-11) */
 struct tss64 {
@@ -37,6 +38,8 @@ struct percpu {
 	struct percpu *self;           /* must stay first: this_cpu() reads %gs:0 */
 	cpuid_t id;
 	uint32_t apic_id;
+	bool has_topo;                 /* topo is known (CPUID leaf 0xB/0x1F or the firmware) */
+	struct topo_id topo;           /* package/core/thread: SMT siblings share package and core */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 	uint8_t *stack;                /* STACK_SIZE bytes: normal host stack */
