@@ -36,6 +36,11 @@ struct vcpu;
 
 struct percpu {
 	struct percpu *self;           /* must stay first: this_cpu() reads %gs:0 */
+	/* IA32_SPEC_CTRL of the guest on this CPU (saved on every exit) and
+	 * Septum's own; vmx/entry.S reaches them at fixed offsets
+	 * (vmx/include/vmx/spec_hw.h). */
+	uint64_t spec_ctrl_guest;
+	uint64_t spec_ctrl_host;
 	cpuid_t id;
 	uint32_t apic_id;
 	bool has_topo;                 /* topo is known (CPUID leaf 0xB/0x1F or the firmware) */
