@@ -122,7 +122,27 @@ static void build_machine(unsigned ncpu)
  * start-up and again for every restart (the loader's copies of the files
  * stay in Septum's memory, BOOT_MEM_SEPTUM, for that).
  */
+static int load_images_mapped(struct partition *p, char *why, size_t whylen);
+
+/* The loader writes through p->ram_hva: this CPU's window onto p's RAM,
+ * for as long as the load takes (docs/security.md). */
 static int load_images(struct partition *p, char *why, size_t whylen)
+{
+	int rc;
+
+	p->ram_hva = arch_ram_window(p);
+	if (!p->ram_hva) {
+		snprintf(why, whylen, "%llu bytes of RAM do not fit Septum's 512 GiB window",
+			 (unsigned long long)p->ram_size);
+		return -1;
+	}
+	rc = load_images_mapped(p, why, whylen);
+	p->ram_hva = NULL;
+	arch_ram_window_close();
+	return rc;
+}
+
+static int load_images_mapped(struct partition *p, char *why, size_t whylen)
 {
 	const struct cfg_partition *c = p->cfg;
 	const struct boot_file *k = find_file(c->kernel);
@@ -185,7 +205,8 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 	p->cpus = plan.part[id].cpus;
 	p->ram = plan.part[id].base;
 	p->ram_size = plan.part[id].size;
-	p->ram_hva = (uint8_t *)(uintptr_t)p->ram.v;       /* identity map */
+	p->ram_hva = NULL;      /* mapped only while the images are loaded (load_images) */
+	arch_ram_hide(p->ram, p->ram_size);
 	atomic_store(&p->state, PART_READY);
 	vuart_init(&p->uart, p->name);
 	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
@@ -414,6 +435,19 @@ void kernel_cpu_main(void)
 	cpu_finished();
 }
 
+/* Self-check of set-up: Septum's page tables (those the APs copy) map no
+ * partition's RAM; only a CPU's window will (docs/security.md). */
+static void check_ram_hidden(void)
+{
+	for (unsigned i = 0; i < npartitions; i++) {
+		if (arch_ram_visible(partitions[i].ram, partitions[i].ram_size)) {
+			pr_err("partition %s: its RAM is still mapped in Septum's page tables", partitions[i].name);
+			halt_boot();
+		}
+	}
+	pr_info("partition RAM: in none of Septum's page tables, only in a CPU's window while in use");
+}
+
 void kernel_main(const struct boot_info *bi)
 {
 	char why[200];
@@ -439,6 +473,7 @@ void kernel_main(const struct boot_info *bi)
 			halt_boot();
 		}
 	}
+	check_ram_hidden();
 	for (cpuid_t c = 0; c < ncpus; c++)
 		if (cpu_vcpu[c])
 			used++;

@@ -41,6 +41,9 @@ struct percpu {
 	 * (vmx/include/vmx/spec_hw.h). */
 	uint64_t spec_ctrl_guest;
 	uint64_t spec_ctrl_host;
+	uint64_t cr3;                  /* this CPU's own PML4 (arch/x86_64/window.c), 0 until made */
+	uint64_t window_base;          /* host-physical RAM its window maps ... */
+	uint64_t window_size;          /* ... and how much; 0: the window is empty */
 	cpuid_t id;
 	uint32_t apic_id;
 	bool has_topo;                 /* topo is known (CPUID leaf 0xB/0x1F or the firmware) */
