@@ -123,8 +123,10 @@ static enum spec_rsb select_rsb(const struct spec_cpu *c)
  * "Speculative Execution Side Channel Mitigations", enhanced IBRS), plus
  * BHI_DIS_S where BHI applies and the CPU has the control (Intel, "Branch
  * History Injection"). Without eIBRS but with IBRS: set it on every VM exit
- * (legacy IBRS: the write after the mode change is what isolates). Septum
- * is not built with retpolines, so a CPU without IBRS leaves this open.
+ * (legacy IBRS: the write after the mode change is what isolates). A CPU
+ * without IBRS has the retpolines Septum's C code is built with (Intel,
+ * "Retpoline: A Branch Target Injection Mitigation"; their RETs are covered
+ * against RSB underflow by the fill on VM exit), or nothing.
  */
 static void select_bti(const struct spec_cpu *c, struct spec_set *s)
 {
@@ -141,6 +143,8 @@ static void select_bti(const struct spec_cpu *c, struct spec_set *s)
 	} else if (c->vendor == SPEC_VENDOR_AMD && has(c->amd8_ebx, AMD8_EBX_IBRS)) {
 		s->bti = SPEC_BTI_AMD_IBRS;
 		s->host_spec_ctrl = SPEC_CTRL_IBRS;
+	} else if (c->retpoline) {
+		s->bti = SPEC_BTI_RETPOLINE;
 	}
 }
 
@@ -252,10 +256,12 @@ static int bti_line(const struct spec_set *s, char *buf, size_t len)
 		return snprintf(buf, len, "Septum's indirect branches: IBRS set on every VM exit (no eIBRS)");
 	case SPEC_BTI_AMD_IBRS:
 		return snprintf(buf, len, "Septum's indirect branches: IBRS set on every VM exit");
+	case SPEC_BTI_RETPOLINE:
+		return snprintf(buf, len, "Septum's indirect branches: retpolines (no IBRS)");
 	case SPEC_BTI_NONE:
 		break;
 	}
-	return snprintf(buf, len, "Septum's indirect branches: NOT MITIGATED (no IBRS; Septum has no retpolines)");
+	return snprintf(buf, len, "Septum's indirect branches: NOT MITIGATED (no IBRS; Septum built without retpolines)");
 }
 
 int spec_format_line(const struct spec_cpu *c, const struct spec_set *s, unsigned i, char *buf, size_t len)

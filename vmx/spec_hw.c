@@ -57,6 +57,9 @@ static void read_cpu(struct spec_cpu *c)
 		c->amd8_ebx = cpuid(0x80000008u, 0).ebx;
 	if (c->cpuid7_edx & CPUID7_EDX_ARCH_CAP)
 		c->arch_cap = rdmsr(MSR_IA32_ARCH_CAP);
+#ifdef SEPTUM_RETPOLINE
+	c->retpoline = true;        /* Makefile: -mindirect-branch=thunk */
+#endif
 }
 
 static void choose(void)

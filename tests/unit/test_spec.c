@@ -42,7 +42,7 @@ static void expect_line(const struct spec_cpu *c, unsigned i, const char *want)
 /* Haswell/Broadwell with updated microcode: no ARCH_CAPABILITIES, every bug. */
 static void pre_skylake_vulnerable(void **state UNUSED)
 {
-	const struct spec_cpu c = { SPEC_VENDOR_INTEL, CPUID7_EBX_RTM, EDX_FULL, 0, 0, 0 };
+	const struct spec_cpu c = { SPEC_VENDOR_INTEL, CPUID7_EBX_RTM, EDX_FULL, 0, 0, 0, false };
 
 	spec_select(&c, &set);
 	assert_true(set.clear_gprs);
@@ -68,7 +68,7 @@ static void pre_skylake_vulnerable(void **state UNUSED)
 /* The same CPU before the microcode update: nothing to mitigate with. */
 static void pre_skylake_old_microcode(void **state UNUSED)
 {
-	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, 0, 0, 0, 0 };
+	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, 0, 0, 0, 0, false };
 
 	spec_select(&c, &set);
 	assert_false(set.l1d_flush);
@@ -79,7 +79,7 @@ static void pre_skylake_old_microcode(void **state UNUSED)
 	assert_int_equal(set.entry_flags, SPEC_F_RSB_FULL);
 	expect_line(&c, 2, "L1D flush on VM entry: NOT MITIGATED (L1TF, no IA32_FLUSH_CMD: update the microcode)");
 	expect_line(&c, 3, "VERW before VM entry: NOT MITIGATED (MDS, MMIO stale data, no MD_CLEAR/FB_CLEAR: update the microcode)");
-	expect_line(&c, 6, "Septum's indirect branches: NOT MITIGATED (no IBRS; Septum has no retpolines)");
+	expect_line(&c, 6, "Septum's indirect branches: NOT MITIGATED (no IBRS; Septum built without retpolines)");
 }
 
 /* Cascade Lake: RDCL_NO, eIBRS, MDS_NO, TSX without TAA_NO, MMIO affected. */
@@ -87,7 +87,7 @@ static void cascade_lake_like(void **state UNUSED)
 {
 	const struct spec_cpu c = { SPEC_VENDOR_INTEL, CPUID7_EBX_RTM, EDX_FULL | CPUID7_EDX_ARCH_CAP, 0, 0,
 				    ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL | ARCH_CAP_SKIP_L1DFL_VMENTRY |
-				    ARCH_CAP_MDS_NO | ARCH_CAP_TSX_CTRL };
+				    ARCH_CAP_MDS_NO | ARCH_CAP_TSX_CTRL, false };
 
 	spec_select(&c, &set);
 	assert_int_equal(set.vulns, SPEC_V_TAA | SPEC_V_MMIO | SPEC_V_BHI);
@@ -108,7 +108,7 @@ static void ice_lake_like(void **state UNUSED)
 	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, CPUID7_EDX_SPEC_CTRL | CPUID7_EDX_ARCH_CAP | CPUID7_EDX_L1D_FLUSH,
 				    0, 0,
 				    ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL | ARCH_CAP_SKIP_L1DFL_VMENTRY |
-				    ARCH_CAP_MDS_NO | ARCH_CAP_PSCHANGE_MC_NO | ARCH_CAP_TAA_NO | ARCH_CAP_FB_CLEAR };
+				    ARCH_CAP_MDS_NO | ARCH_CAP_PSCHANGE_MC_NO | ARCH_CAP_TAA_NO | ARCH_CAP_FB_CLEAR, false };
 
 	spec_select(&c, &set);
 	assert_int_equal(set.vulns & ~SPEC_V_BHI, SPEC_V_MMIO);
@@ -123,7 +123,7 @@ static void raptor_lake_like(void **state UNUSED)
 	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, CPUID7_EDX_SPEC_CTRL | CPUID7_EDX_ARCH_CAP | CPUID7_EDX_MD_CLEAR,
 				    CPUID7_2_EDX_BHI_CTRL, 0,
 				    ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL | ARCH_CAP_MDS_NO | ARCH_CAP_TAA_NO |
-				    MMIO_NO | ARCH_CAP_RRSBA | ARCH_CAP_PBRSB_NO | ARCH_CAP_GDS_NO | ARCH_CAP_RFDS_NO };
+				    MMIO_NO | ARCH_CAP_RRSBA | ARCH_CAP_PBRSB_NO | ARCH_CAP_GDS_NO | ARCH_CAP_RFDS_NO, false };
 
 	spec_select(&c, &set);
 	assert_int_equal(set.vulns, SPEC_V_BHI);
@@ -142,7 +142,7 @@ static void fully_fixed(void **state UNUSED)
 {
 	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, CPUID7_EDX_SPEC_CTRL | CPUID7_EDX_ARCH_CAP, 0, 0,
 				    ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL | ARCH_CAP_MDS_NO | ARCH_CAP_TAA_NO |
-				    MMIO_NO | ARCH_CAP_PBRSB_NO | ARCH_CAP_BHI_NO | ARCH_CAP_RFDS_NO };
+				    MMIO_NO | ARCH_CAP_PBRSB_NO | ARCH_CAP_BHI_NO | ARCH_CAP_RFDS_NO, false };
 
 	spec_select(&c, &set);
 	assert_int_equal(set.vulns, 0);
@@ -156,7 +156,7 @@ static void fully_fixed(void **state UNUSED)
 static void nested_skip_l1d_flush(void **state UNUSED)
 {
 	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, EDX_FULL | CPUID7_EDX_ARCH_CAP, 0, 0,
-				    ARCH_CAP_SKIP_L1DFL_VMENTRY };
+				    ARCH_CAP_SKIP_L1DFL_VMENTRY, false };
 
 	spec_select(&c, &set);
 	assert_false(set.l1d_flush);
@@ -170,7 +170,7 @@ static void rfds_atom_like(void **state UNUSED)
 {
 	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, CPUID7_EDX_SPEC_CTRL | CPUID7_EDX_ARCH_CAP | CPUID7_EDX_MD_CLEAR,
 				    0, 0, ARCH_CAP_RDCL_NO | ARCH_CAP_MDS_NO | ARCH_CAP_TAA_NO | MMIO_NO |
-				    ARCH_CAP_RFDS_CLEAR };
+				    ARCH_CAP_RFDS_CLEAR, false };
 
 	spec_select(&c, &set);
 	assert_int_equal(set.vulns, SPEC_V_RFDS);
@@ -182,7 +182,7 @@ static void rfds_atom_like(void **state UNUSED)
 static void amd_zen2(void **state UNUSED)
 {
 	const struct spec_cpu c = { SPEC_VENDOR_AMD, 0, 0, 0,
-				    AMD8_EBX_IBPB | AMD8_EBX_IBRS | AMD8_EBX_STIBP | AMD8_EBX_SSBD, 0 };
+				    AMD8_EBX_IBPB | AMD8_EBX_IBRS | AMD8_EBX_STIBP | AMD8_EBX_SSBD, 0, false };
 
 	spec_select(&c, &set);
 	assert_int_equal(set.vulns, 0);
@@ -196,10 +196,10 @@ static void amd_zen2(void **state UNUSED)
 }
 
 /* Bochs 2.7's corei7_skylake_x (measured: CPUID.7.0 EBX 0xd19f27eb, EDX 0):
- * a Skylake without any of the microcode interfaces. */
+ * a Skylake without any of the microcode interfaces; Septum as built. */
 static void bochs_skylake_x(void **state UNUSED)
 {
-	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0xd19f27eb, 0, 0, 0, 0 };
+	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0xd19f27eb, 0, 0, 0, 0, true };
 
 	spec_select(&c, &set);
 	assert_int_equal(set.entry_flags, SPEC_F_RSB_FULL);
@@ -211,6 +211,17 @@ static void bochs_skylake_x(void **state UNUSED)
 	expect_line(&c, 3, "VERW before VM entry: NOT MITIGATED (MDS, MMIO stale data, no MD_CLEAR/FB_CLEAR: update the microcode)");
 	expect_line(&c, 4, "IBPB on partition start: NOT MITIGATED (no IBPB: update the microcode)");
 	expect_line(&c, 5, "SPEC_CTRL switched on exit/entry: off (no IA32_SPEC_CTRL)");
+	expect_line(&c, 6, "Septum's indirect branches: retpolines (no IBRS)");
+	assert_int_equal(set.bti, SPEC_BTI_RETPOLINE);
+}
+
+/* IBRS, where the CPU has it, is used whether or not there are retpolines. */
+static void retpolines_and_ibrs(void **state UNUSED)
+{
+	const struct spec_cpu c = { SPEC_VENDOR_INTEL, 0, EDX_FULL, 0, 0, 0, true };
+
+	spec_select(&c, &set);
+	assert_int_equal(set.bti, SPEC_BTI_LEGACY_IBRS);
 }
 
 int main(void)
@@ -226,6 +237,7 @@ int main(void)
 		cmocka_unit_test(rfds_atom_like),
 		cmocka_unit_test(amd_zen2),
 		cmocka_unit_test(bochs_skylake_x),
+		cmocka_unit_test(retpolines_and_ibrs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,17 +65,18 @@
 
 enum spec_vendor { SPEC_VENDOR_OTHER = 0, SPEC_VENDOR_INTEL, SPEC_VENDOR_AMD };
 
-/* What the CPU says about itself. arch_cap is 0 when CPUID.7.EDX lacks
+/* What the CPU says about itself (and how Septum was built). arch_cap is 0 when CPUID.7.EDX lacks
  * ARCH_CAPABILITIES (the MSR is then never read: #GP). */
 struct spec_cpu {
 	enum spec_vendor vendor;
 	uint32_t cpuid7_ebx, cpuid7_edx, cpuid7_2_edx;
 	uint32_t amd8_ebx;
 	uint64_t arch_cap;
+	bool retpoline;               /* Septum's C code is built with retpolines (SEPTUM_RETPOLINE) */
 };
 
 enum spec_rsb { SPEC_RSB_NONE = 0, SPEC_RSB_LITE, SPEC_RSB_FULL };
-enum spec_bti { SPEC_BTI_NONE = 0, SPEC_BTI_EIBRS, SPEC_BTI_LEGACY_IBRS, SPEC_BTI_AMD_IBRS };
+enum spec_bti { SPEC_BTI_NONE = 0, SPEC_BTI_EIBRS, SPEC_BTI_LEGACY_IBRS, SPEC_BTI_AMD_IBRS, SPEC_BTI_RETPOLINE };
 
 /* Vulnerabilities the CPU has (bits of spec_set.vulns). */
 #define SPEC_V_L1TF  (1u << 0)
