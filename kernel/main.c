@@ -122,26 +122,6 @@ static void build_machine(unsigned ncpu)
  * start-up and again for every restart (the loader's copies of the files
  * stay in Septum's memory, BOOT_MEM_SEPTUM, for that).
  */
-static int load_images_mapped(struct partition *p, char *why, size_t whylen);
-
-/* The loader writes through p->ram_hva: this CPU's window onto p's RAM,
- * for as long as the load takes (docs/security.md). */
-static int load_images(struct partition *p, char *why, size_t whylen)
-{
-	int rc;
-
-	p->ram_hva = arch_ram_window(p);
-	if (!p->ram_hva) {
-		snprintf(why, whylen, "%llu bytes of RAM do not fit Septum's 512 GiB window",
-			 (unsigned long long)p->ram_size);
-		return -1;
-	}
-	rc = load_images_mapped(p, why, whylen);
-	p->ram_hva = NULL;
-	arch_ram_window_close();
-	return rc;
-}
-
 static int load_images_mapped(struct partition *p, char *why, size_t whylen)
 {
 	const struct cfg_partition *c = p->cfg;
@@ -188,6 +168,24 @@ static int load_images_mapped(struct partition *p, char *why, size_t whylen)
 			return -1;
 	}
 	return 0;
+}
+
+/* The loader writes through p->ram_hva: this CPU's window onto p's RAM,
+ * for as long as the load takes (docs/security.md). */
+static int load_images(struct partition *p, char *why, size_t whylen)
+{
+	int rc;
+
+	p->ram_hva = arch_ram_window(p);
+	if (!p->ram_hva) {
+		snprintf(why, whylen, "%llu bytes of RAM do not fit Septum's 512 GiB window",
+			 (unsigned long long)p->ram_size);
+		return -1;
+	}
+	rc = load_images_mapped(p, why, whylen);
+	p->ram_hva = NULL;
+	arch_ram_window_close();
+	return rc;
 }
 
 static uint16_t next_vpid = 1;
