@@ -18,9 +18,13 @@ LD      := ld
 # ---------------------------------------------------------------- the core
 # Freestanding, no red zone (interrupts and VM exits share the stack), no SSE
 # or x87 (guests' extended state is not saved on a VM exit), position
-# independent so the loader can place it anywhere below 4 GiB.
+# independent so the loader can place it anywhere below 4 GiB. Retpolines:
+# every indirect call/jump of Septum's own C code goes through a thunk that
+# guest-trained branch predictors cannot steer (docs/security.md, CPUs
+# without IBRS).
 NEWLIB     := $(BUILD)/newlib
 CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdinc -mno-red-zone -mgeneral-regs-only \
+	-mindirect-branch=thunk -mindirect-branch-register -DSEPTUM_RETPOLINE \
 	-fpie -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-fno-strict-aliasing -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem $(NEWLIB)/include \

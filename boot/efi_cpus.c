@@ -60,7 +60,12 @@ static EFI_STATUS cpu_info(EFI_MP_SERVICES_PROTOCOL *mp, UINTN num, struct boot_
 		return boot_fail(EFI_UNSUPPORTED, L"MP services: processor %ld has APIC id 0x%lx, "
 				 L"wider than 32 bits", (UINT64)num, info.ProcessorId);
 	out->apic_id = (UINT32)info.ProcessorId;
-	out->flags = cpu_flags(info.StatusFlag);
+	out->flags = cpu_flags(info.StatusFlag) | BOOT_CPU_LOCATION;
+	/* Location: the firmware's own decomposition of the APIC id (PI Vol
+	 * 2, 13.4.4). The core needs it to keep SMT siblings together. */
+	out->package = info.Location.Package;
+	out->core = info.Location.Core;
+	out->thread = info.Location.Thread;
 	return EFI_SUCCESS;
 }
 

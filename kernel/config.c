@@ -40,6 +40,7 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_KEY_PCI]       = "pci",
 	[CFG_KEY_MODULE]    = "module",
 	[CFG_KEY_DMA]       = "dma",
+	[CFG_KEY_SMT]       = "smt",
 };
 
 const char *cfg_key_name(enum cfg_key key)
@@ -419,6 +420,19 @@ static int parse_on_event(struct parser *ps, char *v, enum cfg_on_event *dst, co
 	return 0;
 }
 
+/* smt: may this partition's CPUs share a core with another partition's?
+ * The planner applies it (it needs the machine's topology). */
+static int parse_smt(struct parser *ps, char *v)
+{
+	if (!strcmp(v, "exclusive"))
+		ps->cur->smt = CFG_SMT_EXCLUSIVE;
+	else if (!strcmp(v, "shared-core-ok"))
+		ps->cur->smt = CFG_SMT_SHARED_CORE_OK;
+	else
+		return fail(ps, "smt: unknown value '%.40s' (expected exclusive or shared-core-ok)", v);
+	return 0;
+}
+
 /* 1 to `max` hex digits, nothing else (strtoul would take blanks and signs). */
 static int hex_field(const char *s, size_t max, unsigned *v)
 {
@@ -572,6 +586,7 @@ static int parse_value(struct parser *ps, enum cfg_key k, char *v)
 	case CFG_KEY_PCI:     return parse_pci(ps, v);
 	case CFG_KEY_MODULE:  return parse_module(ps, v);
 	case CFG_KEY_DMA:     return parse_dma(ps, v);
+	case CFG_KEY_SMT:     return parse_smt(ps, v);
 	case CFG_KEY_COUNT:   break;
 	}
 	return fail(ps, "internal: bad key");
@@ -692,6 +707,7 @@ static int parse_header(struct parser *ps, char *s)
 	p->role = CFG_ROLE_GUEST;
 	p->on_reboot = CFG_ON_RESTART;
 	p->on_crash = CFG_ON_STOP;
+	p->smt = CFG_SMT_EXCLUSIVE;
 	ps->cur = p;
 	return 0;
 }

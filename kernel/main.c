@@ -91,11 +91,26 @@ static void read_config(void)
 		plan_format_partition(&config, &plan, i, line, sizeof(line));
 		pr_info("plan: %s", line);
 	}
+	for (unsigned i = 0; i < plan.ncores; i++) {
+		plan_format_core(&config, &plan, i, line, sizeof(line));
+		pr_info("core map: %s", line);
+	}
+	for (unsigned i = 0; i < plan.nshared; i++) {
+		plan_format_shared(&config, &plan, i, msg, sizeof(msg));
+		pr_warn("config: %s", msg);
+	}
 }
 
 static void build_machine(unsigned ncpu)
 {
 	machine.ncpus = ncpu;
+	/* The planner keeps SMT siblings in one partition; with any CPU's
+	 * topology unknown it cannot, and treats each CPU as a core. */
+	machine.topology = true;
+	for (cpuid_t c = 0; c < ncpu; c++)
+		machine.topology &= arch_cpu_topology(c, &machine.cpu[c]);
+	if (!machine.topology)
+		pr_warn("CPU topology unknown: SMT siblings cannot be kept in one partition");
 	machine.nfree = 0;
 	for (uint32_t i = 0; i < boot->nmem && machine.nfree < PLAN_MAX_FREE; i++)
 		if (boot->mem[i].type == BOOT_MEM_FREE)
@@ -107,7 +122,7 @@ static void build_machine(unsigned ncpu)
  * start-up and again for every restart (the loader's copies of the files
  * stay in Septum's memory, BOOT_MEM_SEPTUM, for that).
  */
-static int load_images(struct partition *p, char *why, size_t whylen)
+static int load_images_mapped(struct partition *p, char *why, size_t whylen)
 {
 	const struct cfg_partition *c = p->cfg;
 	const struct boot_file *k = find_file(c->kernel);
@@ -167,6 +182,24 @@ static void not_started(struct partition *p, const char *why)
 	partition_stop(p, "not started: %s", why);
 }
 
+/* The loader writes through p->ram_hva: this CPU's window onto p's RAM,
+ * for as long as the load takes (docs/security.md). */
+static int load_images(struct partition *p, char *why, size_t whylen)
+{
+	int rc;
+
+	p->ram_hva = arch_ram_window(p);
+	if (!p->ram_hva) {
+		snprintf(why, whylen, "%llu bytes of RAM do not fit Septum's 512 GiB window",
+			 (unsigned long long)p->ram_size);
+		return -1;
+	}
+	rc = load_images_mapped(p, why, whylen);
+	p->ram_hva = NULL;
+	arch_ram_window_close();
+	return rc;
+}
+
 static uint16_t next_vpid = 1;
 
 static int setup_partition(unsigned id, char *why, size_t whylen)
@@ -182,7 +215,8 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 	p->cpus = plan.part[id].cpus;
 	p->ram = plan.part[id].base;
 	p->ram_size = plan.part[id].size;
-	p->ram_hva = (uint8_t *)(uintptr_t)p->ram.v;       /* identity map */
+	p->ram_hva = NULL;      /* mapped only while the images are loaded (load_images) */
+	arch_ram_hide(p->ram, p->ram_size);
 	atomic_store(&p->state, PART_READY);
 	vuart_init(&p->uart, p->name);
 	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++)
@@ -467,6 +501,19 @@ void kernel_cpu_main(void)
 	cpu_finished();
 }
 
+/* Self-check of set-up: Septum's page tables (those the APs copy) map no
+ * partition's RAM; only a CPU's window will (docs/security.md). */
+static void check_ram_hidden(void)
+{
+	for (unsigned i = 0; i < npartitions; i++) {
+		if (arch_ram_visible(partitions[i].ram, partitions[i].ram_size)) {
+			pr_err("partition %s: its RAM is still mapped in Septum's page tables", partitions[i].name);
+			halt_boot();
+		}
+	}
+	pr_info("partition RAM: in none of Septum's page tables, only in a CPU's window while in use");
+}
+
 void kernel_main(const struct boot_info *bi)
 {
 	char why[200];
@@ -488,6 +535,7 @@ void kernel_main(const struct boot_info *bi)
 	for (unsigned i = 0; i < npartitions; i++)
 		if (setup_partition(i, why, sizeof(why)))
 			not_started(&partitions[i], why);
+	check_ram_hidden();
 	for (cpuid_t c = 0; c < ncpus; c++)
 		if (cpu_vcpu[c])
 			used++;

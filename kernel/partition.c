@@ -14,11 +14,16 @@ extern __typeof__(console_port_ended) console_port_ended __attribute__((weak));
 struct partition partitions[CFG_MAX_PARTITIONS];
 unsigned npartitions;
 
+/* Guest RAM is reached only through the calling CPU's window (<septum/arch.h>):
+ * on an exit that is the partition's own CPU, whose window then keeps it. */
 void *guest_ptr(const struct partition *p, uint64_t gpa, uint64_t len)
 {
+	uint8_t *ram;
+
 	if (gpa >= p->ram_size || len > p->ram_size - gpa)
 		return NULL;
-	return p->ram_hva + gpa;
+	ram = arch_ram_window(p);
+	return ram ? ram + gpa : NULL;
 }
 
 struct vcpu *partition_vcpu_on(const struct partition *p, cpuid_t cpu)

@@ -95,6 +95,94 @@ static int check_cpus(const struct cfg *cfg, const struct plan_machine *m, struc
 	return 0;
 }
 
+/* ------------------------------------------------------------ SMT */
+
+/* Logical CPU c's core; without a topology every CPU is a core of its own. */
+static struct topo_id cpu_topo(const struct plan_machine *m, unsigned c)
+{
+	return m->topology ? m->cpu[c] : (struct topo_id){ 0, c, 0 };
+}
+
+/* Groups the logical CPUs by physical core. */
+static void find_cores(const struct plan_machine *m, struct plan *out)
+{
+	out->ncores = 0;
+	for (unsigned c = 0; c < m->ncpus; c++) {
+		struct topo_id t = cpu_topo(m, c);
+		unsigned k;
+
+		for (k = 0; k < out->ncores; k++)
+			if (out->core[k].package == t.package && out->core[k].core == t.core)
+				break;
+		if (k == out->ncores)
+			out->core[out->ncores++] = (struct plan_core){ t.package, t.core, 0 };
+		out->core[k].cpus |= BIT(c);
+	}
+}
+
+/* The partition (config index) that has logical CPU c, or -1. */
+static int owner(const struct cfg *cfg, unsigned c)
+{
+	for (unsigned i = 0; i < cfg->npartitions; i++)
+		if (cfg->part[i].cpus & BIT(c))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * SMT siblings share the core's L1D, fill/store/load buffers and branch
+ * predictors: L1TF, MDS and cross-thread BTB/RSB attacks work between them
+ * whatever the hypervisor flushes on entry and exit (Intel, "L1 Terminal
+ * Fault" and "Microarchitectural Data Sampling" guidance: flushing does not
+ * help against a sibling running at the same time). So a core belongs to
+ * one partition unless both partitions on it accept the risk.
+ */
+static int check_core(const struct cfg *cfg, struct plan *out, unsigned k, struct cfg_error *err)
+{
+	uint64_t cpus = out->core[k].cpus;
+	int first = -1;
+	unsigned first_cpu = 0;
+
+	for (unsigned c = 0; c < CFG_MAX_CPUS; c++) {
+		const struct cfg_partition *a, *b;
+		int o;
+
+		if (!(cpus & BIT(c)) || (o = owner(cfg, c)) < 0)
+			continue;
+		if (first < 0) {
+			first = o;
+			first_cpu = c;
+			continue;
+		}
+		if (o == first)
+			continue;
+		a = &cfg->part[first];
+		b = &cfg->part[o];
+		if (a->smt != CFG_SMT_SHARED_CORE_OK || b->smt != CFG_SMT_SHARED_CORE_OK) {
+			const struct cfg_partition *later = o > first ? b : a;
+
+			return cfg_fail(err, cfg->file, later->key_line[CFG_KEY_CPUS],
+					"cpus: package %u core %u split: CPU %u to '%s', CPU %u to '%s' "
+					"(SMT siblings; smt = shared-core-ok in both allows it)",
+					out->core[k].package, out->core[k].core, first_cpu, a->name, c, b->name);
+		}
+		if (out->nshared < CFG_MAX_CPUS)
+			out->shared[out->nshared++] = (struct plan_shared){ k, first_cpu, c,
+									   (unsigned)first, (unsigned)o };
+	}
+	return 0;
+}
+
+static int check_smt(const struct cfg *cfg, const struct plan_machine *m, struct plan *out,
+		     struct cfg_error *err)
+{
+	find_cores(m, out);
+	for (unsigned k = 0; k < out->ncores; k++)
+		if (check_core(cfg, out, k, err) < 0)
+			return -1;
+	return 0;
+}
+
 /* Is [base, end) wholly inside one free block? */
 static bool inside_free(const struct plan_machine *m, uint64_t base, uint64_t end)
 {
@@ -207,7 +295,8 @@ int plan_build(const struct cfg *cfg, const struct plan_machine *m, struct plan 
 	struct taken t = { .n = 0 };
 
 	memset(out, 0, sizeof(*out));
-	if (check_machine(cfg, m, err) < 0 || check_cpus(cfg, m, err) < 0)
+	if (check_machine(cfg, m, err) < 0 || check_cpus(cfg, m, err) < 0 ||
+	    check_smt(cfg, m, out, err) < 0)
 		return -1;
 	out->npartitions = cfg->npartitions;
 	for (unsigned i = 0; i < cfg->npartitions; i++) {
@@ -276,4 +365,43 @@ int plan_format(const struct cfg *cfg, const struct plan *plan, char *buf, size_
 			pos += (size_t)n;
 	}
 	return (int)pos;
+}
+
+int plan_format_core(const struct cfg *cfg, const struct plan *plan, unsigned i, char *buf, size_t len)
+{
+	const struct plan_core *k = &plan->core[i];
+	size_t pos = 0, room;
+	const char *sep = "";
+	char *at;
+	int n;
+
+	if (len)
+		buf[0] = '\0';
+	n = snprintf(buf, len, "package %u core %u:", k->package, k->core);
+	pos = n > 0 ? (size_t)n : 0;
+	for (unsigned c = 0; c < CFG_MAX_CPUS; c++) {
+		int o;
+
+		if (!(k->cpus & BIT(c)))
+			continue;
+		o = owner(cfg, c);
+		at = rest(buf, len, pos, &room);
+		n = snprintf(at, room, "%s CPU %u (%s)", sep, c, o < 0 ? "idle" : cfg->part[o].name);
+		if (n > 0)
+			pos += (size_t)n;
+		sep = ",";
+	}
+	return (int)pos;
+}
+
+int plan_format_shared(const struct cfg *cfg, const struct plan *plan, unsigned i, char *buf, size_t len)
+{
+	const struct plan_shared *s = &plan->shared[i];
+	const struct plan_core *k = &plan->core[s->core];
+
+	return snprintf(buf, len,
+			"package %u core %u is shared: CPU %u to '%s', CPU %u to '%s' (smt = shared-core-ok): "
+			"SMT siblings can read each other's L1D, CPU buffers and branch predictions",
+			k->package, k->core, s->cpu_a, cfg->part[s->part_a].name, s->cpu_b,
+			cfg->part[s->part_b].name);
 }

@@ -5,7 +5,7 @@
  * it against a model machine, optionally validates the images with the core's
  * ELF loader checks (kernel/elf.c), and prints the plan.
  *
- *   septum-check [--cpus N] [--ram SIZE[@BASE]]... [--images DIR] FILE.cfg
+ *   septum-check [--cpus N] [--threads-per-core T] [--ram SIZE[@BASE]]... [--images DIR] FILE.cfg
  *
  * Exit status: 0 valid, 1 invalid ("FILE:LINE: reason" on stderr), 2 usage.
  * docs/config.md documents the options and the output.
@@ -27,6 +27,7 @@
 #define DEFAULT_RAM_BASE (16ull << 20)
 #define DEFAULT_RAM_SIZE (1ull << 30)
 #define MAX_RAM_OPTS     64
+#define MAX_THREADS_PER_CORE 8    /* SMT-2 and SMT-4 (Xeon Phi) exist; 8 is ample */
 #define MAX_CONFIG_SIZE  (1u << 20)   /* far beyond 16 partitions of 511-byte lines */
 
 enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
@@ -34,12 +35,16 @@ enum { EXIT_INVALID = 1, EXIT_USAGE = 2 };
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: septum-check [--cpus N] [--ram SIZE[@BASE]]... [--images DIR] FILE.cfg\n"
+		"usage: septum-check [--cpus N] [--threads-per-core T] [--ram SIZE[@BASE]]...\n"
+		"                    [--images DIR] FILE.cfg\n"
 		"\n"
 		"Parses and validates a Septum partition config with the hypervisor's own\n"
 		"parser and planner, plans it against a model machine and prints the plan.\n"
 		"\n"
 		"  --cpus N          the machine has N logical CPUs, 0..N-1 (1-64; default %u)\n"
+		"  --threads-per-core T\n"
+		"                    each physical core has T hardware threads (SMT): CPUs\n"
+		"                    0..T-1 are core 0, T..2T-1 core 1, ... (1-8; default 1)\n"
 		"  --ram SIZE[@BASE] a block of free RAM of SIZE bytes at host-physical BASE;\n"
 		"                    repeatable; without @BASE a block starts where the\n"
 		"                    previous one ends (the first at 0x%lx). SIZE and BASE:\n"
@@ -201,11 +206,20 @@ static int report(const struct cfg_error *err)
 	return EXIT_INVALID;
 }
 
-static void print_machine(const struct plan_machine *m)
+/* The model machine's topology: one package, threads_per_core threads per core. */
+static void set_topology(struct plan_machine *m, unsigned threads_per_core)
+{
+	m->topology = true;
+	for (unsigned c = 0; c < m->ncpus; c++)
+		m->cpu[c] = (struct topo_id){ 0, c / threads_per_core, c % threads_per_core };
+}
+
+static void print_machine(const struct plan_machine *m, unsigned threads_per_core)
 {
 	char sz[24];
 
-	printf("machine: %u CPU%s; free RAM", m->ncpus, m->ncpus == 1 ? "" : "s");
+	printf("machine: %u CPU%s, %u thread%s per core; free RAM", m->ncpus, m->ncpus == 1 ? "" : "s",
+	       threads_per_core, threads_per_core == 1 ? "" : "s");
 	for (unsigned i = 0; i < m->nfree; i++) {
 		cfg_format_size(m->free[i].size, sz, sizeof(sz));
 		printf("%s 0x%lx-0x%lx (%s)", i ? "," : "", (unsigned long)m->free[i].base,
@@ -216,7 +230,7 @@ static void print_machine(const struct plan_machine *m)
 
 /* Checks the config against the machine and the images; prints the plan. */
 static int check(const char *path, const char *text, size_t len, const struct plan_machine *m,
-		 const char *images)
+		 unsigned threads_per_core, const char *images)
 {
 	static struct cfg cfg;
 	static struct plan plan;
@@ -238,10 +252,19 @@ static int check(const char *path, const char *text, size_t len, const struct pl
 		if (rc < 0)
 			return report(&err);
 	}
+	for (unsigned i = 0; i < plan.nshared; i++) {
+		plan_format_shared(&cfg, &plan, i, out, sizeof(out));
+		fprintf(stderr, "%s: warning: %s\n", path, out);
+	}
 	printf("%s: valid, %u partition%s\n", path, cfg.npartitions, cfg.npartitions == 1 ? "" : "s");
-	print_machine(m);
+	print_machine(m, threads_per_core);
 	plan_format(&cfg, &plan, out, sizeof(out));
 	fputs(out, stdout);
+	printf("core map:\n");
+	for (unsigned i = 0; i < plan.ncores; i++) {
+		plan_format_core(&cfg, &plan, i, out, sizeof(out));
+		printf("  %s\n", out);
+	}
 	if (images)
 		printf("images: every kernel, initrd and module found in %s; kernels are valid (ELF test guest, multiboot kernel or Linux bzImage) and fit\n", images);
 	else
@@ -254,6 +277,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "cpus",   required_argument, NULL, 'c' },
 		{ "ram",    required_argument, NULL, 'r' },
+		{ "threads-per-core", required_argument, NULL, 't' },
 		{ "images", required_argument, NULL, 'i' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -264,6 +288,7 @@ int main(int argc, char **argv)
 	char *text, *end;
 	size_t len;
 	unsigned long v;
+	unsigned threads_per_core = 1;
 	int c, rc;
 
 	m.ncpus = DEFAULT_CPUS;
@@ -284,6 +309,13 @@ int main(int argc, char **argv)
 			next_base = m.free[m.nfree].base + m.free[m.nfree].size;
 			m.nfree++;
 			break;
+		case 't':
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > MAX_THREADS_PER_CORE)
+				return usage_error("--threads-per-core wants a number from 1 to %d, not '%s'",
+						   MAX_THREADS_PER_CORE, optarg);
+			threads_per_core = (unsigned)v;
+			break;
 		case 'i':
 			images = optarg;
 			break;
@@ -303,13 +335,14 @@ int main(int argc, char **argv)
 	}
 	if (finish_machine(&m) < 0)
 		return usage_error("--ram blocks overlap");
+	set_topology(&m, threads_per_core);
 
 	text = read_file(argv[optind], MAX_CONFIG_SIZE, &len);
 	if (!text) {
 		fprintf(stderr, "septum-check: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_USAGE;
 	}
-	rc = check(argv[optind], text, len, &m, images);
+	rc = check(argv[optind], text, len, &m, threads_per_core, images);
 	free(text);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <arch/percpu.h>
 #include <septum/heap.h>
 #include <vmx/ept.h>
+#include <vmx/spec_hw.h>
 #include <vmx/vmcs.h>
 #include <vmx/vmx.h>
 #include <septum/arch.h>
@@ -152,5 +153,12 @@ int vmx_enable_cpu(char *why, size_t whylen)
 
 /* The arch.h seam (kernel/ does not include vmx/ headers). */
 int virt_check_cpu(char *why, size_t whylen) { return vmx_check_cpu(why, whylen); }
-int virt_enable_cpu(char *why, size_t whylen) { return vmx_enable_cpu(why, whylen); }
+int virt_enable_cpu(char *why, size_t whylen)
+{
+	int rc = vmx_enable_cpu(why, whylen);
+
+	if (rc == 0)
+		spec_cpu_init();    /* transient-execution mitigations (vmx/spec_hw.c) */
+	return rc;
+}
 unsigned virt_ept_large_pages(void) { return vmx_caps.ept_large; }

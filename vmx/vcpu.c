@@ -18,6 +18,7 @@
 #include <septum/msr_policy.h>
 #include <septum/partition.h>
 #include <vmx/exit.h>
+#include <vmx/spec_hw.h>
 #include <vmx/vmcs.h>
 #include <vmx/vmx.h>
 
@@ -444,6 +445,7 @@ void vcpu_enter(struct vcpu *v)
 		return;
 	flush_tlb();     /* the AP trampoline mapping changed after we loaded CR3 */
 	invept_all();    /* no stale guest-physical translations from earlier users of these pages */
+	spec_partition_start();  /* IBPB: nothing predicted from this CPU's previous guest (vmx/spec_hw.c) */
 	v->launched = true;
 	vmx_launch(&v->regs);
 }

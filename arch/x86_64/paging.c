@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <arch/arch.h>
+#include <arch/cpu.h>
 #include <arch/paging.h>
 #include <septum/boot_info.h>
 #include <septum/log.h>
@@ -19,8 +20,14 @@ extern char __image_start[], __text_start[], __text_end[], __rodata_start[], __r
 #define LEVEL_SHIFT(l) (12 + 9 * (l))          /* l = 0 (PT) .. 3 (PML4) */
 #define INDEX(va, l)   (((va) >> LEVEL_SHIFT(l)) & 511)
 #define TABLE_FLAGS    (PTE_P | PTE_W)         /* the leaf decides NX and W */
+#define WINDOW_SLOT    256                     /* PML4 index of PAGING_WINDOW_VA */
+
+static void share_lower_half(void);
 
 static struct page_pool *pt_pool;
+static uint64_t *master;                    /* paging_build()'s PML4 */
+static uint64_t *roots[BOOT_MAX_CPUS];      /* per-CPU PML4s (paging_cpu_root) */
+static unsigned nroots;
 
 static uint64_t *next_table(uint64_t *entry)
 {
@@ -104,6 +111,7 @@ uint64_t paging_build(const struct boot_info *bi, struct page_pool *pool)
 	pml4 = pool->alloc(pool);
 	if (!pml4)
 		hv_panic("paging: no memory for the PML4");
+	master = pml4;
 
 	/* Real-mode area: whatever the map does not describe is legacy
 	 * BIOS/VGA space; keep it reachable (uncached) for ACPI's RSDP scan. */
@@ -146,6 +154,14 @@ static uint64_t *leaf_of(uint64_t *pml4, uint64_t va)
 	return NULL;
 }
 
+/* Per-CPU roots share the identity map's PML4 entries (the lower half);
+ * a new one made after they were copied is copied again. */
+static void share_lower_half(void)
+{
+	for (unsigned i = 0; i < nroots; i++)
+		memcpy(roots[i], master, WINDOW_SLOT * sizeof(uint64_t));
+}
+
 int paging_map_mmio(uint64_t base, uint64_t size)
 {
 	uint64_t *pml4 = hpa_ptr(hpa(host_cr3 & PTE_ADDR_MASK));
@@ -166,6 +182,7 @@ int paging_map_mmio(uint64_t base, uint64_t size)
 		 * TLB invalidation (SDM Vol. 3A §4.10.4.3). */
 		map_page(pml4, va, region_flags(BOOT_MEM_RESERVED), 0);
 	}
+	share_lower_half();
 	return 0;
 }
 
@@ -181,4 +198,94 @@ void paging_set_page(uint64_t cr3, uint64_t va, uint64_t flags)
 		t = hpa_ptr(hpa(e & PTE_ADDR_MASK));
 	}
 	t[INDEX(va, 0)] = ALIGN_DOWN(va, PAGE_SIZE) | flags;
+}
+
+/* ------------------------------------------------------------ partition RAM */
+
+/* Clears the leaves that map [va, va + size) under pml4: 2 MiB pages whole,
+ * 4 KiB pages one by one. va and size are 2 MiB aligned. */
+static void clear_range(uint64_t *pml4, uint64_t va, uint64_t size)
+{
+	for (uint64_t end = va + size; va < end; va += SZ_2M) {
+		uint64_t *t = pml4;
+		int l;
+
+		for (l = 3; l > 1; l--) {
+			uint64_t e = t[INDEX(va, l)];
+
+			if (!(e & PTE_P))
+				break;
+			if (e & PTE_PS)
+				hv_panic("paging: 1 GiB page at 0x%llx", (unsigned long long)va);
+			t = hpa_ptr(hpa(e & PTE_ADDR_MASK));
+		}
+		if (l > 1)
+			continue;       /* nothing mapped there */
+		uint64_t *pde = &t[INDEX(va, 1)];
+
+		if ((*pde & PTE_P) && !(*pde & PTE_PS))
+			memset(hpa_ptr(hpa(*pde & PTE_ADDR_MASK)), 0, PAGE_SIZE);
+		else
+			*pde = 0;
+	}
+}
+
+void paging_unmap_ram(uint64_t base, uint64_t size)
+{
+	if (!IS_ALIGNED(base, SZ_2M) || !IS_ALIGNED(size, SZ_2M))
+		hv_panic("paging: partition RAM 0x%llx+0x%llx not 2 MiB aligned",
+			 (unsigned long long)base, (unsigned long long)size);
+	clear_range(master, base, size);
+	flush_tlb();
+}
+
+uint64_t paging_cpu_root(void)
+{
+	uint64_t *r = pt_pool->alloc(pt_pool);
+
+	if (!r)
+		hv_panic("paging: out of memory for a CPU's PML4");
+	if (nroots == BOOT_MAX_CPUS)
+		hv_panic("paging: more CPU roots than CPUs");
+	memcpy(r, master, WINDOW_SLOT * sizeof(uint64_t));
+	roots[nroots++] = r;
+	return page_hpa(r).v;
+}
+
+void *paging_window_map(uint64_t cr3, uint64_t base, uint64_t size)
+{
+	uint64_t *pml4 = hpa_ptr(hpa(cr3 & PTE_ADDR_MASK));
+
+	if (size > PAGING_WINDOW_SIZE || !IS_ALIGNED(base, SZ_2M) || !IS_ALIGNED(size, SZ_2M))
+		return NULL;
+	for (uint64_t off = 0; off < size; off += SZ_2M) {
+		uint64_t *t = pml4;
+
+		for (int l = 3; l > 1; l--)
+			t = next_table(&t[INDEX(PAGING_WINDOW_VA + off, l)]);
+		t[INDEX(PAGING_WINDOW_VA + off, 1)] = (base + off) | PTE_P | PTE_W | PTE_NX | PTE_PS;
+	}
+	return (void *)(uintptr_t)PAGING_WINDOW_VA;
+}
+
+void paging_window_unmap(uint64_t cr3, uint64_t size)
+{
+	clear_range(hpa_ptr(hpa(cr3 & PTE_ADDR_MASK)), PAGING_WINDOW_VA, size);
+	flush_tlb();
+}
+
+bool paging_maps_any(uint64_t cr3, uint64_t base, uint64_t size)
+{
+	uint64_t *pml4 = hpa_ptr(hpa(cr3 & PTE_ADDR_MASK));
+
+	for (uint64_t va = ALIGN_DOWN(base, PAGE_SIZE); va < base + size; va += PAGE_SIZE) {
+		const uint64_t *e = leaf_of(pml4, va);
+
+		if (e && (*e & PTE_P))
+			return true;
+		/* Skip the rest of a 2 MiB region with no page table under it. */
+		if (!e && IS_ALIGNED(va, SZ_2M))
+			va += SZ_2M - PAGE_SIZE;
+	}
+	return false;
 }

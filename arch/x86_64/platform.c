@@ -147,11 +147,80 @@ void arch_console_irq_mask(void)
 
 /* --------------------------------------------------------------- CPUs */
 
+/* x2APIC id layout from CPUID leaf 0x1F where the CPU has it (it adds die
+ * and module levels), else leaf 0xB (SDM Vol. 2A, CPUID; Intel recommends
+ * 0x1F first), else leaves 1 and 4. Every CPU of a platform reports the same shifts, so the
+ * boot CPU's answer decomposes all APIC ids. */
+static bool cpuid_topology(struct topo_shifts *s)
+{
+	static const uint32_t leaves[] = { 0x1f, 0xb };
+	uint32_t max = cpuid(0, 0).eax;
+
+	for (unsigned l = 0; l < ARRAY_SIZE(leaves); l++) {
+		uint32_t sub[TOPO_MAX_LEVELS][4];
+		unsigned n = 0;
+
+		if (max < leaves[l])
+			continue;
+		while (n < TOPO_MAX_LEVELS) {
+			struct cpuid_regs r = cpuid(leaves[l], n);
+
+			sub[n][0] = r.eax; sub[n][1] = r.ebx; sub[n][2] = r.ecx; sub[n][3] = r.edx;
+			n++;
+			if (((r.ecx >> 8) & 0xff) == TOPO_LEVEL_INVALID)
+				break;
+		}
+		if (topo_shifts_parse(sub, n, s))
+			return true;
+	}
+	/* No usable extended leaf (Bochs' skylake_x answers leaf 0xB with
+	 * level type 0): the legacy leaves 1 and 4. */
+	if (max < 1)
+		return false;
+	topo_shifts_legacy(cpuid(1, 0).ebx, cpuid(1, 0).edx, max >= 4 ? cpuid(4, 0).eax : 0, s);
+	return true;
+}
+
+/*
+ * Sets pc's package/core/thread. The CPU's own CPUID decomposition wins; the
+ * firmware's (MP services Location) is the fallback, and a disagreement is
+ * logged: it would mean one of them misplaces SMT siblings, which the
+ * planner relies on to keep a core inside one partition.
+ */
+static void set_topology(struct percpu *pc, const struct boot_cpu *c, const struct topo_shifts *s)
+{
+	struct topo_id fw = { c->package, c->core, c->thread };
+	bool has_fw = c->flags & BOOT_CPU_LOCATION;
+
+	if (s) {
+		pc->topo = topo_decompose(pc->apic_id, s);
+		pc->has_topo = true;
+		if (has_fw && !topo_equal(fw, pc->topo))
+			pr_warn("topology mismatch: CPU %u (APIC id %u): MP services say package %u core %u thread %u, "
+				"CPUID says package %u core %u thread %u; using CPUID",
+				(unsigned)pc->id, pc->apic_id, fw.package, fw.core, fw.thread,
+				pc->topo.package, pc->topo.core, pc->topo.thread);
+	} else if (has_fw) {
+		pc->topo = fw;
+		pc->has_topo = true;
+	}
+}
+
+bool arch_cpu_topology(cpuid_t cpu, struct topo_id *out)
+{
+	if (cpu >= ncpus || !percpus[cpu]->has_topo)
+		return false;
+	*out = percpus[cpu]->topo;
+	return true;
+}
+
 int cpus_discover(const struct boot_info *bi)
 {
 	struct acpi_cpu madt[BOOT_MAX_CPUS];
 	unsigned nmadt = 0, enabled = 0;
 	char why[160], madt_text[32] = "none";
+	struct topo_shifts shifts;
+	const struct topo_shifts *s = cpuid_topology(&shifts) ? &shifts : NULL;
 
 	boot = bi;
 	if (bi->rsdp && acpi_init(&acpi, bi->rsdp, acpi_map, NULL, why, sizeof(why)) == 0) {
@@ -175,8 +244,10 @@ int cpus_discover(const struct boot_info *bi)
 			continue;
 		}
 		percpus[ncpus] = percpu_alloc(ncpus, c->apic_id);
+		set_topology(percpus[ncpus], c, s);
 		ncpus++;
 	}
+	set_topology(percpus[0], &bi->cpus[0], s);
 	/* Cross-check: every CPU we will start must be an enabled MADT CPU. */
 	if (enabled) {
 		for (unsigned i = 0; i < ncpus; i++) {
@@ -190,9 +261,17 @@ int cpus_discover(const struct boot_info *bi)
 		if (enabled != ncpus)
 			pr_warn("MP services report %u usable CPUs, the MADT %u", ncpus, enabled);
 	}
-	pr_info("CPUs: %u (MP services %u, MADT %s)", ncpus, bi->ncpus, madt_text);
-	for (unsigned i = 0; i < ncpus; i++)
-		pr_info("  CPU %u: APIC id %u%s", i, percpus[i]->apic_id, i == 0 ? " (boot CPU)" : "");
+	pr_info("CPUs: %u (MP services %u, MADT %s); topology from %s", ncpus, bi->ncpus, madt_text,
+		s ? "CPUID" : (bi->cpus[0].flags & BOOT_CPU_LOCATION) ? "MP services" : "nowhere (SMT siblings unknown)");
+	for (unsigned i = 0; i < ncpus; i++) {
+		const struct topo_id *t = &percpus[i]->topo;
+
+		if (percpus[i]->has_topo)
+			pr_info("  CPU %u: APIC id %u%s, package %u core %u thread %u", i, percpus[i]->apic_id,
+				i == 0 ? " (boot CPU)" : "", t->package, t->core, t->thread);
+		else
+			pr_info("  CPU %u: APIC id %u%s", i, percpus[i]->apic_id, i == 0 ? " (boot CPU)" : "");
+	}
 	/* The MADT is at hand and no partition runs yet. */
 	console_irq_setup();
 	return 0;

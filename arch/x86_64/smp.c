@@ -96,6 +96,11 @@ void smp_start_aps(const struct boot_info *bi)
 		uint8_t vector = (uint8_t)(page >> PAGE_SHIFT);
 		uint64_t deadline;
 
+		/* Each CPU on its own PML4 from its first instruction in long
+		 * mode (its window is its own: arch/x86_64/window.c). Heap
+		 * pages lie below 4 GiB, as the 32-bit CR3 load needs. */
+		pc->cr3 = paging_cpu_root();
+		patch32(tp, tr_cr3, (uint32_t)pc->cr3);
 		patch64(tp, tr_stack, (uint64_t)(uintptr_t)(pc->stack + STACK_SIZE));
 		patch64(tp, tr_percpu, (uint64_t)(uintptr_t)pc);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);

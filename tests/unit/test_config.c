@@ -704,6 +704,24 @@ static void event_keys(void **state)
 	assert_int_equal(cfg.part[0].on_crash, CFG_ON_STOP);
 }
 
+static void smt_key(void **state)
+{
+	(void)state;
+	expect_ok(P1 "smt = shared-core-ok\n[partition b]\ncpus=2\nmemory=2M\nkernel=b\nsmt=exclusive\n");
+	assert_int_equal(cfg.part[0].smt, CFG_SMT_SHARED_CORE_OK);
+	assert_int_equal(cfg.part[0].key_line[CFG_KEY_SMT], 5);
+	assert_int_equal(cfg.part[1].smt, CFG_SMT_EXCLUSIVE);
+	assert_string_equal(cfg_key_name(CFG_KEY_SMT), "smt");
+	expect_ok(P1);
+	assert_int_equal(cfg.part[0].smt, CFG_SMT_EXCLUSIVE);
+}
+
+static void err_smt_unknown(void **state)
+{
+	(void)state;
+	expect_error(P1 "smt = shared\n", 5, "smt: unknown value 'shared' (expected exclusive or shared-core-ok)");
+}
+
 static void pci_forms(void **state)
 {
 	(void)state;
@@ -1237,6 +1255,8 @@ int main(void)
 		cmocka_unit_test(module_limits),
 		cmocka_unit_test(err_on_reboot_unknown),
 		cmocka_unit_test(err_on_crash_unknown),
+		cmocka_unit_test(smt_key),
+		cmocka_unit_test(err_smt_unknown),
 		cmocka_unit_test(err_on_reboot_duplicate),
 		cmocka_unit_test(err_on_crash_missing_value),
 		cmocka_unit_test(err_pci_no_colon),

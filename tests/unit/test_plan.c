@@ -319,6 +319,116 @@ static void format_plan(void **state)
 	assert_string_equal(buf, "hello            1          0x0000000001000000-0x0000000001ffffff 16 MiB    k");
 }
 
+/* ------------------------------------------------------------ SMT */
+
+/* ncpus logical CPUs, threads_per_core hardware threads per core, one
+ * package, 1 GiB of RAM at 16 MiB (a fake topology). */
+static void set_smt_machine(unsigned ncpus, unsigned threads_per_core)
+{
+	set_machine(ncpus, 16 * MB, 1024 * MB, 0ull);
+	machine.topology = true;
+	for (unsigned c = 0; c < ncpus; c++)
+		machine.cpu[c] = (struct topo_id){ 0, c / threads_per_core, c % threads_per_core };
+}
+
+static void smt_siblings_split_refused(void **state)
+{
+	(void)state;
+	set_smt_machine(4, 2);
+	load(PART("a", "1", "16M") PART("b", "2-3", "16M") PART("c", "0", "16M"));
+	/* CPU 0 and 1 are core 0's threads: 'c' (line 9) comes after 'a'. */
+	expect_error(10, "cpus: package 0 core 0 split: CPU 0 to 'c', CPU 1 to 'a' (SMT siblings;");
+}
+
+static void smt_siblings_split_names_later_partition_line(void **state)
+{
+	(void)state;
+	set_smt_machine(4, 2);
+	load(PART("a", "0,2", "16M") PART("b", "3", "16M"));
+	expect_error(6, "package 0 core 1 split: CPU 2 to 'a', CPU 3 to 'b'");
+}
+
+static void smt_same_partition_fine(void **state)
+{
+	(void)state;
+	set_smt_machine(8, 2);
+	load(PART("a", "2-3", "16M") PART("b", "4-5,7", "16M"));
+	expect_built();
+	assert_int_equal(plan.ncores, 4);
+	assert_int_equal(plan.core[1].cpus, 0xc);
+	assert_int_equal(plan.nshared, 0);
+}
+
+static void smt_idle_sibling_fine(void **state)
+{
+	(void)state;
+	set_smt_machine(4, 2);
+	load(PART("a", "1", "16M") PART("b", "3", "16M"));
+	expect_built();
+	assert_int_equal(plan.nshared, 0);
+}
+
+static void smt_one_side_opt_in_refused(void **state)
+{
+	(void)state;
+	set_smt_machine(2, 2);
+	load(PART("a", "0", "16M") "smt = shared-core-ok\n" PART("b", "1", "16M"));
+	expect_error(7, "package 0 core 0 split: CPU 0 to 'a', CPU 1 to 'b'");
+}
+
+static void smt_shared_core_ok_warns(void **state)
+{
+	char line[256];
+
+	(void)state;
+	set_smt_machine(4, 2);
+	load(PART("a", "0", "16M") "smt = shared-core-ok\n" PART("b", "1", "16M") "smt = shared-core-ok\n");
+	expect_built();
+	assert_int_equal(plan.nshared, 1);
+	assert_int_equal(plan.shared[0].cpu_a, 0);
+	assert_int_equal(plan.shared[0].cpu_b, 1);
+	plan_format_shared(&cfg, &plan, 0, line, sizeof(line));
+	assert_non_null(strstr(line, "package 0 core 0 is shared: CPU 0 to 'a', CPU 1 to 'b' (smt = shared-core-ok)"));
+}
+
+static void smt_no_topology_no_check(void **state)
+{
+	(void)state;
+	set_machine(2, 16 * MB, 1024 * MB, 0ull);
+	load(PART("a", "0", "16M") PART("b", "1", "16M"));
+	expect_built();
+	assert_int_equal(plan.ncores, 2);
+}
+
+static void smt_two_packages(void **state)
+{
+	(void)state;
+	/* Same core id in two packages: different cores. */
+	set_machine(2, 16 * MB, 1024 * MB, 0ull);
+	machine.topology = true;
+	machine.cpu[0] = (struct topo_id){ 0, 0, 0 };
+	machine.cpu[1] = (struct topo_id){ 1, 0, 0 };
+	load(PART("a", "0", "16M") PART("b", "1", "16M"));
+	expect_built();
+	assert_int_equal(plan.ncores, 2);
+}
+
+static void smt_core_map_text(void **state)
+{
+	char line[256];
+
+	(void)state;
+	set_smt_machine(4, 2);
+	load(PART("a", "2-3", "16M"));
+	expect_built();
+	plan_format_core(&cfg, &plan, 0, line, sizeof(line));
+	assert_string_equal(line, "package 0 core 0: CPU 0 (idle), CPU 1 (idle)");
+	plan_format_core(&cfg, &plan, 1, line, sizeof(line));
+	assert_string_equal(line, "package 0 core 1: CPU 2 (a), CPU 3 (a)");
+	assert_int_equal(plan_format_core(&cfg, &plan, 1, line, 8), 38);
+	assert_string_equal(line, "package");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +453,15 @@ int main(void)
 		cmocka_unit_test(err_bad_machine),
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(format_plan),
+		cmocka_unit_test(smt_siblings_split_refused),
+		cmocka_unit_test(smt_siblings_split_names_later_partition_line),
+		cmocka_unit_test(smt_same_partition_fine),
+		cmocka_unit_test(smt_idle_sibling_fine),
+		cmocka_unit_test(smt_one_side_opt_in_refused),
+		cmocka_unit_test(smt_shared_core_ok_warns),
+		cmocka_unit_test(smt_no_topology_no_check),
+		cmocka_unit_test(smt_two_packages),
+		cmocka_unit_test(smt_core_map_text),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

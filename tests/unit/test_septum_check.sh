@@ -52,6 +52,17 @@ expect ram-two-blocks 0 "heartbeat        2          0x0000000100000000-0x000000
 	--ram 16M@16M --ram 16M@4G $def
 expect ram-chained 0 "0x1000000-0x1ffffff (16 MiB), 0x2000000-0x2ffffff (16 MiB)" "" -- --ram 16M --ram 16M $def
 
+# SMT: the model machine's cores have --threads-per-core threads; a core's
+# threads stay in one partition unless both say smt = shared-core-ok.
+expect core-map 0 "  package 0 core 0: CPU 0 (idle), CPU 1 (hello)" "" -- --threads-per-core 2 $def
+expect core-map-smt1 0 "  package 0 core 2: CPU 2 (heartbeat)" "" -- $def
+printf '[partition a]\ncpus = 2\nmemory = 16M\nkernel = a.elf\n[partition b]\ncpus = 3\nmemory = 2M\nkernel = b.elf\n' >"$tmp/smt.cfg"
+expect smt-split 1 "" "$tmp/smt.cfg:6: cpus: package 0 core 1 split: CPU 2 to 'a', CPU 3 to 'b' (SMT siblings; smt = shared-core-ok in both allows it)" -- --threads-per-core 2 "$tmp/smt.cfg"
+expect smt-split-no-smt 0 "valid, 2 partitions" "" -- "$tmp/smt.cfg"
+printf '[partition a]\ncpus = 2\nmemory = 16M\nkernel = a.elf\nsmt = shared-core-ok\n[partition b]\ncpus = 3\nmemory = 2M\nkernel = b.elf\nsmt = shared-core-ok\n' >"$tmp/smt-ok.cfg"
+expect smt-shared-warns 0 "  package 0 core 1: CPU 2 (a), CPU 3 (b)" "$tmp/smt-ok.cfg: warning: package 0 core 1 is shared: CPU 2 to 'a', CPU 3 to 'b' (smt = shared-core-ok): SMT siblings can read each other's L1D, CPU buffers and branch predictions" -- --threads-per-core 2 "$tmp/smt-ok.cfg"
+expect bad-threads 2 "" "*" -- --threads-per-core 0 $def
+
 # Config errors reach stderr as FILE:LINE: reason.
 printf '[partition a]\ncpus = 1\nmemory = 16M\nkernel = a.elf\n[partition b]\ncpus = 0-1\nmemory = 2M\nkernel = b.elf\n' >"$tmp/shared.cfg"
 expect cpu-shared 1 "" "$tmp/shared.cfg:6: cpus: CPU 1 is already given to partition 'a' (line 2)" -- "$tmp/shared.cfg"

@@ -20,6 +20,24 @@ cpuid_t arch_cpu_id(void);
 void arch_console_write(const char *s, size_t n);
 /* Physical (x2)APIC id of CPU cpu. */
 uint32_t arch_cpu_apic_id(cpuid_t cpu);
+/* Package/core/thread of CPU cpu (kernel/topo.c's meaning). False when
+ * neither CPUID nor the firmware described the topology. */
+struct topo_id;
+bool arch_cpu_topology(cpuid_t cpu, struct topo_id *out);
+/*
+ * Partitions' RAM in Septum's address space (arch/x86_64/window.c,
+ * docs/security.md). arch_ram_hide drops [base, base+size) from Septum's
+ * identity map (boot CPU, at set-up). arch_ram_window maps p's RAM into the
+ * calling CPU's own window, replacing what it held, and returns where it
+ * starts (guest-physical 0), or NULL when it cannot (RAM beyond the window's
+ * 512 GiB); arch_ram_window_close empties the calling CPU's window.
+ */
+void arch_ram_hide(hpa_t base, uint64_t size);
+void *arch_ram_window(const struct partition *p);
+void arch_ram_window_close(void);
+/* Whether the calling CPU's page tables map any of [base, base+size) at
+ * its identity address (a self-check after set-up). */
+bool arch_ram_visible(hpa_t base, uint64_t size);
 /* TSC frequency in Hz as Septum measured it (0 if unknown). */
 uint64_t arch_tsc_hz(void);
 /* Busy-wait for at least us microseconds. */

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC   0x464e494254504553ull /* "SEPTBINF" little endian */
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2
 
 #define BOOT_MAX_CPUS   64   /* == width of a CPU mask (uint64_t) */
 #define BOOT_MAX_MEM    512
@@ -41,10 +41,23 @@ struct boot_mem_region {
 
 #define BOOT_CPU_BSP      (1u << 0) /* the CPU that runs the loader and enters the core */
 #define BOOT_CPU_ENABLED  (1u << 1) /* healthy and enabled according to MP services */
+#define BOOT_CPU_LOCATION (1u << 2) /* package/core/thread below come from the firmware */
 
+/*
+ * One processor as the firmware reports it. package/core/thread are
+ * EFI_PROCESSOR_INFORMATION.Location (PI Vol 2, 13.4.4): core is unique
+ * within its package, thread within its core; two CPUs with the same
+ * package and core are SMT siblings (hardware threads of one core). They
+ * are valid only with BOOT_CPU_LOCATION; the core cross-checks them against
+ * its own CPUID leaf 0xB/0x1F decomposition of apic_id (kernel/topo.c).
+ */
 struct boot_cpu {
 	uint32_t apic_id;       /* initial (x2)APIC id, EFI_PROCESSOR_INFORMATION.ProcessorId */
 	uint32_t flags;
+	uint32_t package;
+	uint32_t core;
+	uint32_t thread;
+	uint32_t reserved;
 };
 
 struct boot_file {

@@ -61,6 +61,15 @@ enum cfg_on_event {
 	CFG_ON_RESTART,              /* images reloaded into its RAM, started again */
 };
 
+/* Whether the partition's CPUs may share a physical core with another
+ * partition's (smt = ...). SMT siblings share the core's L1D, fill and
+ * store buffers and branch predictors, so the planner refuses a split core
+ * unless both partitions on it say shared-core-ok (docs/security.md). */
+enum cfg_smt {
+	CFG_SMT_EXCLUSIVE = 0,       /* default: a core is never split with another partition */
+	CFG_SMT_SHARED_CORE_OK,      /* accepts a sibling thread in another partition (warned) */
+};
+
 /* A PCI function given to the partition (pci = BB:DD.F). */
 struct cfg_pci {
 	uint8_t bus, dev, fn;        /* bus 0-255, device 0-31, function 0-7 */
@@ -87,6 +96,7 @@ enum cfg_key {
 	CFG_KEY_PCI,
 	CFG_KEY_MODULE,              /* may repeat: key_line holds the first one */
 	CFG_KEY_DMA,
+	CFG_KEY_SMT,
 	CFG_KEY_COUNT
 };
 
@@ -103,6 +113,7 @@ struct cfg_partition {
 	enum cfg_role role;
 	enum cfg_on_event on_reboot;          /* default CFG_ON_RESTART */
 	enum cfg_on_event on_crash;           /* default CFG_ON_STOP */
+	enum cfg_smt smt;                     /* default CFG_SMT_EXCLUSIVE */
 	unsigned npci;
 	struct cfg_pci pci[CFG_MAX_PCI];
 	bool     dma_unconfined;              /* dma = unconfined: pci = without an IOMMU accepted */

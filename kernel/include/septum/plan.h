@@ -16,6 +16,7 @@
 
 #include <septum/boot_info.h>
 #include <septum/config.h>
+#include <septum/topo.h>
 #include <septum/types.h>
 
 #define PLAN_MAX_FREE  BOOT_MAX_MEM
@@ -35,6 +36,8 @@ struct plan_range {
  */
 struct plan_machine {
 	unsigned ncpus;                       /* logical CPUs 0..ncpus-1 exist, 1..64 */
+	bool     topology;                    /* cpu[] is known; else each CPU is its own core */
+	struct topo_id cpu[CFG_MAX_CPUS];     /* package/core/thread of logical CPU i */
 	unsigned nfree;
 	struct plan_range free[PLAN_MAX_FREE];
 };
@@ -45,15 +48,38 @@ struct plan_partition {
 	uint64_t size;                        /* == cfg memory */
 };
 
+/* A physical core and the logical CPUs (its hardware threads) on it. */
+struct plan_core {
+	uint32_t package, core;
+	uint64_t cpus;                        /* mask of logical CPUs */
+};
+
+/* A core split between two partitions that both said smt = shared-core-ok:
+ * allowed, with a warning (plan_format_shared()). */
+struct plan_shared {
+	unsigned core;                        /* index in plan.core[] */
+	unsigned cpu_a, cpu_b;                /* logical CPUs, cpu_a < cpu_b */
+	unsigned part_a, part_b;              /* partitions (config index) of cpu_a, cpu_b */
+};
+
 struct plan {
 	unsigned npartitions;                 /* == cfg->npartitions */
 	struct plan_partition part[CFG_MAX_PARTITIONS]; /* config order */
+	unsigned ncores;                      /* distinct (package, core) pairs */
+	struct plan_core core[CFG_MAX_CPUS];  /* in order of their lowest logical CPU */
+	unsigned nshared;
+	struct plan_shared shared[CFG_MAX_CPUS];
 };
 
 /*
  * Builds the plan, deterministically (same inputs, same plan):
  *  1. every CPU of every partition must be < m->ncpus
  *     (error at the cpus line);
+ *  1a. no physical core is split between two partitions (error at the later
+ *     partition's cpus line naming package, core, both CPUs and both
+ *     partitions), unless both say smt = shared-core-ok: then the split is
+ *     recorded in out->shared[] for a warning. Without m->topology every
+ *     CPU counts as its own core;
  *  2. partitions with a fixed address get exactly [address, address+memory),
  *     which must lie wholly inside free RAM (error at the address line);
  *  3. the others are placed in config order, first fit: the lowest 2 MiB
@@ -81,5 +107,15 @@ int plan_format(const struct cfg *cfg, const struct plan *plan, char *buf, size_
 int plan_format_header(char *buf, size_t len);
 int plan_format_partition(const struct cfg *cfg, const struct plan *plan, unsigned i,
 			  char *buf, size_t len);
+
+/*
+ * The core map, one line per physical core (no '\n'), core i of
+ * plan->ncores: "package P core C: CPU n (NAME), CPU m (idle)". Same return
+ * convention as plan_format().
+ */
+int plan_format_core(const struct cfg *cfg, const struct plan *plan, unsigned i, char *buf, size_t len);
+
+/* The warning for plan->shared[i] (no '\n'). Same return convention. */
+int plan_format_shared(const struct cfg *cfg, const struct plan *plan, unsigned i, char *buf, size_t len);
 
 #endif /* SEPTUM_PLAN_H */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <septum/arch.h>
+#include <septum/partition.h>
 #include <fakes.h>
 
 uint64_t fake_timestamp;
@@ -130,6 +131,8 @@ void vcpu_ept_invalidate(struct partition *p)
 
 uint64_t fake_tsc_hz = 2000000000ull;
 uint32_t arch_cpu_apic_id(cpuid_t cpu) { return 0x10 + (uint32_t)cpu; }
+/* The tests' partitions keep their RAM in a malloc'd buffer at ram_hva. */
+void *arch_ram_window(const struct partition *p) { return p->ram_hva; }
 uint64_t arch_tsc_hz(void) { return fake_tsc_hz; }
 
 void arch_send_ipi(uint32_t apic_id, uint8_t vector)

@@ -34,4 +34,27 @@ int paging_map_mmio(uint64_t base, uint64_t size);
 /* Change the flags of the 4 KiB page at va (it must be mapped with 4 KiB pages). */
 void paging_set_page(uint64_t cr3, uint64_t va, uint64_t flags);
 
+/*
+ * Partitions' RAM is not in Septum's identity map (docs/security.md). Each
+ * CPU runs on its own PML4, whose lower half is the shared identity map and
+ * whose PML4 entry 256 is that CPU's window: the one place Septum sees a
+ * partition's RAM, mapped with 2 MiB pages, write-back, NX.
+ */
+#define PAGING_WINDOW_VA   0xffff800000000000ull
+#define PAGING_WINDOW_SIZE (1ull << 39)        /* one PML4 entry: 512 GiB */
+
+/* Drops [base, base+size) (2 MiB aligned) from the identity map. Boot CPU,
+ * before the APs start (no other CPU can hold a stale translation). */
+void paging_unmap_ram(uint64_t base, uint64_t size);
+/* A new PML4 for one CPU: the identity map plus an empty window. */
+uint64_t paging_cpu_root(void);
+/* Maps [base, base+size) (2 MiB aligned, at most PAGING_WINDOW_SIZE) at
+ * PAGING_WINDOW_VA in cr3's window; returns that VA, or NULL if it cannot. */
+void *paging_window_map(uint64_t cr3, uint64_t base, uint64_t size);
+/* Unmaps the first size bytes of cr3's window and flushes this CPU's TLB
+ * (cr3 must be this CPU's: a window is never used by another CPU). */
+void paging_window_unmap(uint64_t cr3, uint64_t size);
+/* Whether any page of [base, base+size) is mapped at its identity address. */
+bool paging_maps_any(uint64_t cr3, uint64_t base, uint64_t size);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <septum/types.h>
 #include <septum/boot_info.h>
+#include <septum/topo.h>
 
 /* 64-bit TSS (SDM Vol. 3A §8.7, Figure 8-11) */
 struct tss64 {
@@ -35,8 +36,18 @@ struct vcpu;
 
 struct percpu {
 	struct percpu *self;           /* must stay first: this_cpu() reads %gs:0 */
+	/* IA32_SPEC_CTRL of the guest on this CPU (saved on every exit) and
+	 * Septum's own; vmx/entry.S reaches them at fixed offsets
+	 * (vmx/include/vmx/spec_hw.h). */
+	uint64_t spec_ctrl_guest;
+	uint64_t spec_ctrl_host;
+	uint64_t cr3;                  /* this CPU's own PML4 (arch/x86_64/window.c), 0 until made */
+	uint64_t window_base;          /* host-physical RAM its window maps ... */
+	uint64_t window_size;          /* ... and how much; 0: the window is empty */
 	cpuid_t id;
 	uint32_t apic_id;
+	bool has_topo;                 /* topo is known (CPUID leaf 0xB/0x1F or the firmware) */
+	struct topo_id topo;           /* package/core/thread: SMT siblings share package and core */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 	uint8_t *stack;                /* STACK_SIZE bytes: normal host stack */
