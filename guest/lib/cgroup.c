@@ -37,7 +37,63 @@ struct cg_ops {
 	int (*kill)(const char *path);
 	long (*oom_kills)(const char *path);
 	int (*destroy)(const char *path, struct compart_error *e);
+	/* write the limits of c into an existing group (create and update) */
+	int (*apply)(const char *path, const struct compart_config *c, struct compart_error *e);
+	int (*freeze)(const char *path, bool frozen, struct compart_error *e);
+	int (*frozen)(const char *path);
 };
+
+/* Wait until FILE has a line starting with `want` (freezing is not
+ * instantaneous: the kernel reports when every task is stopped). */
+static int wait_for(const char *file, const char *want, struct compart_error *e)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	char buf[512];
+
+	for (int i = 0; i < 500; i++) {
+		if (cpt_read_file(file, buf, sizeof(buf)) < 0)
+			return cpt_fail(e, errno, "%s: %s", file, strerror(errno));
+		for (char *p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+			if (!strncmp(p, want, strlen(want)))
+				return 0;
+		nanosleep(&ts, NULL);
+	}
+	return cpt_fail(e, ETIMEDOUT, "%s never showed '%s'", file, want);
+}
+
+/* The device rules runc adds after the config's own (libcontainer's
+ * AllowedDevices): the spec's default devices, pseudo-terminals, mknod. */
+static const char *const default_dev_allow[] = {
+	"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+	"c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+};
+
+static void devrule_text(const struct cpt_devrule *r, char *buf, size_t n)
+{
+	char maj[24] = "*", min[24] = "*";
+
+	if (r->type == 'a') {
+		snprintf(buf, n, "a *:* %s", r->access);
+		return;
+	}
+	if (r->major >= 0)
+		snprintf(maj, sizeof(maj), "%" PRId64, r->major);
+	if (r->minor >= 0)
+		snprintf(min, sizeof(min), "%" PRId64, r->minor);
+	snprintf(buf, n, "%c %s:%s %s", r->type, maj, min, r->access);
+}
+
+/* Only "allow everything" needs no enforcement; anything else needs the
+ * v1 devices controller (v2 wants an eBPF program compart does not load). */
+static bool devrules_trivial(const struct compart_config *c)
+{
+	for (size_t i = 0; i < c->n_devrules; i++)
+		if (!(c->devrules[i].allow && c->devrules[i].type == 'a' &&
+		      c->devrules[i].major < 0 && c->devrules[i].minor < 0 &&
+		      !strcmp(c->devrules[i].access, "rwm")))
+			return false;
+	return true;
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -191,13 +247,18 @@ static int v2_need(bool asked, const char *ctrl, const char *what, struct compar
 	return 0;
 }
 
+static int v2_apply(const char *rel, const struct compart_config *c, struct compart_error *e);
+
 static int v2_create(const char *rel, const struct compart_config *c, struct compart_error *e)
 {
-	char dir[512], v[64], ctrls[64] = "";
-	bool mem = c->has_mem_limit || c->has_mem_swap;
+	char ctrls[64] = "";
+	bool mem = c->has_mem_limit || c->has_mem_swap || c->has_mem_reservation;
 	bool cpu = c->has_cpu_shares || c->has_cpu_quota || c->has_cpu_period;
 	bool cpuset = c->cpus || c->mems;
 
+	if (!devrules_trivial(c))
+		return cpt_fail(e, ENOTSUP,
+				"linux.resources.devices cannot be applied: on cgroup v2 device rules need an eBPF program, which compart does not load");
 	if (v2_need(mem, "memory", "linux.resources.memory", e) ||
 	    v2_need(cpu, "cpu", "linux.resources.cpu shares/quota/period", e) ||
 	    v2_need(cpuset, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
@@ -223,7 +284,19 @@ static int v2_create(const char *rel, const struct compart_config *c, struct com
 	}
 	if (mkdir_path(CG_ROOT, rel, NULL, e))
 		return -1;
+	return v2_apply(rel, c, e);
+}
+
+static int v2_apply(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	char dir[512], v[64];
+
 	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	if (c->has_mem_reservation) {
+		fmt_i64(v, sizeof(v), c->mem_reservation);
+		if (cg_set(dir, "memory.low", v, "linux.resources.memory.reservation", e))
+			return -1;
+	}
 	if (c->has_mem_limit) {
 		fmt_i64(v, sizeof(v), c->mem_limit);
 		if (cg_set(dir, "memory.max", v, "linux.resources.memory.limit", e))
@@ -299,13 +372,33 @@ static int v2_destroy(const char *rel, struct compart_error *e)
 	return remove_path(CG_ROOT, rel, e);
 }
 
+static int v2_freeze(const char *rel, bool frozen, struct compart_error *e)
+{
+	char dir[512], path[540];
+
+	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	if (cg_set(dir, "cgroup.freeze", frozen ? "1" : "0", "freezer", e))
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	return wait_for(path, frozen ? "frozen 1" : "frozen 0", e);
+}
+
+static int v2_frozen(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), CG_ROOT "/%s/cgroup.events", rel);
+	return read_key(path, "frozen") == 1;
+}
+
 static const struct cg_ops v2_ops = {
 	"v2", v2_create, v2_attach, v2_procs, v2_kill, v2_oom_kills, v2_destroy,
+	v2_apply, v2_freeze, v2_frozen,
 };
 
 /* ------------------------------------------------------------------ v1 */
 
-static const char *const v1_ctrls[] = { "pids", "memory", "cpu", "cpuset" };
+static const char *const v1_ctrls[] = { "pids", "memory", "cpu", "cpuset", "freezer", "devices" };
 #define V1_N (sizeof(v1_ctrls) / sizeof(v1_ctrls[0]))
 
 static bool v1_has(const char *ctrl)
@@ -346,6 +439,8 @@ static int v1_need(bool asked, const char *ctrl, const char *what, struct compar
 	return 0;
 }
 
+static int v1_apply(const char *rel, const struct compart_config *c, struct compart_error *e);
+
 static int v1_create(const char *rel, const struct compart_config *c, struct compart_error *e)
 {
 	char dir[512], v[64];
@@ -355,7 +450,8 @@ static int v1_create(const char *rel, const struct compart_config *c, struct com
 	    v1_need(c->has_cpu_shares || c->has_cpu_quota || c->has_cpu_period, "cpu",
 		    "linux.resources.cpu shares/quota/period", e) ||
 	    v1_need(c->cpus || c->mems, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
-	    v1_need(c->has_pids_limit, "pids", "linux.resources.pids", e))
+	    v1_need(c->has_pids_limit, "pids", "linux.resources.pids", e) ||
+	    v1_need(!devrules_trivial(c), "devices", "linux.resources.devices", e))
 		return -1;
 	for (i = 0; i < V1_N; i++) {
 		char base[64];
@@ -366,7 +462,32 @@ static int v1_create(const char *rel, const struct compart_config *c, struct com
 		if (mkdir_path(base, rel, strcmp(v1_ctrls[i], "cpuset") ? NULL : cpuset_prep, e))
 			return -1;
 	}
+	if (c->n_devrules && !devrules_trivial(c)) {
+		snprintf(dir, sizeof(dir), CG_ROOT "/devices/%s", rel);
+		for (i = 0; i < c->n_devrules; i++) {
+			devrule_text(&c->devrules[i], v, sizeof(v));
+			if (cg_set(dir, c->devrules[i].allow ? "devices.allow" : "devices.deny", v,
+				   "linux.resources.devices", e))
+				return -1;
+		}
+		for (i = 0; i < sizeof(default_dev_allow) / sizeof(default_dev_allow[0]); i++)
+			if (cg_set(dir, "devices.allow", default_dev_allow[i],
+				   "linux.resources.devices (default devices)", e))
+				return -1;
+	}
+	return v1_apply(rel, c, e);
+}
+
+static int v1_apply(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	char dir[512], v[64];
+
 	snprintf(dir, sizeof(dir), CG_ROOT "/memory/%s", rel);
+	if (c->has_mem_reservation) {
+		snprintf(v, sizeof(v), "%" PRId64, c->mem_reservation);
+		if (cg_set(dir, "memory.soft_limit_in_bytes", v, "linux.resources.memory.reservation", e))
+			return -1;
+	}
 	if (c->has_mem_limit) {
 		snprintf(v, sizeof(v), "%" PRId64, c->mem_limit);
 		if (cg_set(dir, "memory.limit_in_bytes", v, "linux.resources.memory.limit", e))
@@ -462,8 +583,30 @@ static int v1_destroy(const char *rel, struct compart_error *e)
 	return rc;
 }
 
+static int v1_freeze(const char *rel, bool frozen, struct compart_error *e)
+{
+	char dir[512], path[540];
+
+	if (!v1_has("freezer"))
+		return cpt_fail(e, ENOTSUP, "pause: no cgroup v1 freezer hierarchy");
+	snprintf(dir, sizeof(dir), CG_ROOT "/freezer/%s", rel);
+	if (cg_set(dir, "freezer.state", frozen ? "FROZEN" : "THAWED", "freezer", e))
+		return -1;
+	snprintf(path, sizeof(path), "%s/freezer.state", dir);
+	return wait_for(path, frozen ? "FROZEN" : "THAWED", e);
+}
+
+static int v1_frozen(const char *rel)
+{
+	char path[512], buf[32];
+
+	snprintf(path, sizeof(path), CG_ROOT "/freezer/%s/freezer.state", rel);
+	return cpt_read_file(path, buf, sizeof(buf)) >= 0 && !strncmp(buf, "FROZEN", 6);
+}
+
 static const struct cg_ops v1_ops = {
 	"v1", v1_create, v1_attach, v1_procs, v1_kill, v1_oom_kills, v1_destroy,
+	v1_apply, v1_freeze, v1_frozen,
 };
 
 /* ---------------------------------------------------------- dispatch */
@@ -490,7 +633,8 @@ const char *cpt_cgroup_host_mode(void)
 static bool wants_limits(const struct compart_config *c)
 {
 	return c->has_mem_limit || c->has_mem_swap || c->has_cpu_shares || c->has_cpu_quota ||
-	       c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit;
+	       c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit ||
+	       c->has_mem_reservation || !devrules_trivial(c);
 }
 
 int cpt_cgroup_init(struct cpt_cgroup *cg, const char *id, const struct compart_config *c,
@@ -590,6 +734,32 @@ long cpt_cgroup_oom_kills(const struct cpt_cgroup *cg)
 	const struct cg_ops *o = ops_for(cg->mode);
 
 	return o ? o->oom_kills(cg->path) : -1;
+}
+
+int cpt_cgroup_update(const struct cpt_cgroup *cg, const struct compart_config *c,
+		      struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	if (!o)
+		return cpt_fail(e, ENOTSUP, "update: the container has no cgroup");
+	return o->apply(cg->path, c, e);
+}
+
+int cpt_cgroup_freeze(const struct cpt_cgroup *cg, bool frozen, struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	if (!o)
+		return cpt_fail(e, ENOTSUP, "pause/resume: the container has no cgroup");
+	return o->freeze(cg->path, frozen, e);
+}
+
+bool cpt_cgroup_frozen(const struct cpt_cgroup *cg)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	return o && o->frozen(cg->path) > 0;
 }
 
 int cpt_cgroup_destroy(const struct cpt_cgroup *cg, struct compart_error *e)

@@ -28,12 +28,17 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "internal.h"
 
@@ -48,6 +53,16 @@ struct prep {
 
 /* ------------------------------------------------------------ the init */
 
+/* What the init needs besides the config: its channel to the parent and
+ * the descriptors create passes down. */
+struct init_args {
+	int sock;           /* SOCK_SEQPACKET to the parent */
+	int fifo_fd;        /* O_PATH exec.fifo, -1 for run */
+	int console_fd;     /* connected console socket, -1 if none */
+	int preserve_fds;
+	bool new_keyring;
+};
+
 static void send_msg(int sock, const struct compart_error *e)
 {
 	/* MSG_NOSIGNAL: if the parent is gone, fail quietly instead of SIGPIPE */
@@ -58,7 +73,7 @@ static void send_msg(int sock, const struct compart_error *e)
 
 /* Block until `compart start` opens the fifo. The fd is an O_PATH handle
  * taken before pivot_root; reopening it through /proc/self/fd works from
- * inside the new root. */
+ * inside the new root, and as the container's user (the fifo is 0622). */
 static int wait_start(int fifo_fd, struct compart_error *e)
 {
 	char path[64];
@@ -77,48 +92,168 @@ static int wait_start(int fifo_fd, struct compart_error *e)
 	return 0;
 }
 
-static __attribute__((noreturn)) void init_main(const struct compart_config *c, int sock,
-						int fifo_fd)
+/* Send fd over a unix socket (SCM_RIGHTS, unix(7)) with `name` as data,
+ * as runc sends the console's pty master to --console-socket. */
+static int send_fd(int sock, int fd, const char *name, struct compart_error *e)
+{
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { (void *)name, strlen(name) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+			     .msg_controllen = sizeof(buf) };
+	struct cmsghdr *cm;
+
+	memset(buf, 0, sizeof(buf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		return cpt_fail(e, errno, "sending the pty master to the console socket: %s",
+				strerror(errno));
+	return 0;
+}
+
+/* process.terminal: a pty from the container's devpts; the slave becomes
+ * the controlling terminal and stdio, the master goes to the console
+ * socket (the client copies between it and the user). */
+static int setup_console(int console_fd, struct compart_error *e)
+{
+	int unlock = 0, m, sl;
+	unsigned int n;
+	char name[32];
+
+	m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return cpt_fail(e, errno, "terminal: /dev/pts/ptmx: %s", strerror(errno));
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0 ||
+	    (sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY)) < 0) {
+		cpt_fail(e, errno, "terminal: opening the pty: %s", strerror(errno));
+		close(m);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "/dev/pts/%u", n);
+	if (setsid() < 0 || ioctl(sl, TIOCSCTTY, 0) < 0 || dup2(sl, 0) < 0 || dup2(sl, 1) < 0 ||
+	    dup2(sl, 2) < 0) {
+		cpt_fail(e, errno, "terminal: making %s the controlling terminal: %s", name,
+			 strerror(errno));
+		close(m);
+		close(sl);
+		return -1;
+	}
+	if (sl > 2)
+		close(sl);
+	if (send_fd(console_fd, m, name, e)) {
+		close(m);
+		return -1;
+	}
+	close(m);
+	close(console_fd);
+	return 0;
+}
+
+/* --preserve-fds N: fds 3..3+N-1 go to the process, every other inherited
+ * descriptor is closed at exec (runc's behaviour). */
+static int pass_fds(int n, struct compart_error *e)
+{
+	for (int fd = 3; fd < 3 + n; fd++) {
+		int f = fcntl(fd, F_GETFD);
+
+		if (f >= 0 && fcntl(fd, F_SETFD, f & ~FD_CLOEXEC) < 0)
+			return cpt_fail(e, errno, "--preserve-fds: fd %d: %s", fd, strerror(errno));
+	}
+	/* close_range(2) with CLOSE_RANGE_CLOEXEC (4), Linux 5.11 */
+	if (syscall(SYS_close_range, 3 + n, ~0U, 4) < 0) {
+		DIR *d = opendir("/proc/self/fd");
+		struct dirent *de;
+
+		if (!d)
+			return cpt_fail(e, errno, "/proc/self/fd: %s", strerror(errno));
+		while ((de = readdir(d))) {
+			int fd = atoi(de->d_name);
+
+			if (fd >= 3 + n && fd != dirfd(d))
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* linux.namespaces[].path: join before anything else is set up. */
+static int join_paths(const struct compart_config *c, struct compart_error *e)
+{
+	for (int i = 0; i < CPT_NS_COUNT; i++) {
+		int fd;
+
+		if (!c->ns_path[i])
+			continue;
+		fd = open(c->ns_path[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cpt_fail(e, errno, "linux.namespaces %s path %s: %s", cpt_ns_names[i],
+					c->ns_path[i], strerror(errno));
+		if (setns(fd, cpt_ns_flags[i]) < 0) {
+			cpt_fail(e, errno, "joining the %s namespace %s: %s", cpt_ns_names[i],
+				 c->ns_path[i], strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* Everything but the exec, so that create fails with any set-up error
+ * (runc does the same before its exec fifo). */
+static int init_setup(const struct compart_config *c, const struct init_args *a,
+		      struct compart_error *e)
+{
+	if (join_paths(c, e))
+		return -1;
+	/* The cgroup namespace is made only now, after the parent moved us into
+	 * the container's cgroup, so that group becomes its root. */
+	if (c->ns[CPT_NS_CGROUP] && !c->ns_path[CPT_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
+		return cpt_fail(e, errno, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
+	if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return cpt_fail(e, errno, "becoming root of the user namespace (is id 0 mapped?): %s",
+				strerror(errno));
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		return cpt_fail(e, errno, "hostname '%s': %s", c->hostname, strerror(errno));
+	if (cpt_setup_rootfs(c, e))
+		return -1;
+	if (c->ns[CPT_NS_NET] && !c->ns_path[CPT_NS_NET] && cpt_setup_loopback(e))
+		return -1;
+	if (a->console_fd >= 0 && setup_console(a->console_fd, e))
+		return -1;
+	/* a session keyring of its own (keyctl(2) KEYCTL_JOIN_SESSION_KEYRING = 1) */
+	if (a->new_keyring && syscall(SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS)
+		return cpt_fail(e, errno, "joining a new session keyring: %s", strerror(errno));
+	if (pass_fds(a->preserve_fds, e))
+		return -1;
+	return cpt_finalize_process(c, e);
+}
+
+static __attribute__((noreturn)) void init_main(const struct compart_config *c,
+						const struct init_args *a)
 {
 	struct compart_error e = { 0, "" };
 	char go;
 
-	if (read(sock, &go, 1) != 1)
+	if (read(a->sock, &go, 1) != 1)
 		_exit(1);
-	/* The cgroup namespace is made only now, after the parent moved us into
-	 * the container's cgroup, so that group becomes its root. */
-	if (c->ns[CPT_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
-		cpt_fail(&e, errno, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
-		goto fail;
+	if (init_setup(c, a, &e)) {
+		send_msg(a->sock, &e);
+		_exit(1);
 	}
-	if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-		cpt_fail(&e, errno, "becoming root of the user namespace (is id 0 mapped?): %s",
-			 strerror(errno));
-		goto fail;
-	}
-	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
-		cpt_fail(&e, errno, "hostname '%s': %s", c->hostname, strerror(errno));
-		goto fail;
-	}
-	if (cpt_setup_rootfs(c, &e))
-		goto fail;
-	if (c->ns[CPT_NS_NET] && cpt_setup_loopback(&e))
-		goto fail;
-	send_msg(sock, &e); /* ready */
-	if (fifo_fd >= 0 && wait_start(fifo_fd, &e))
-		goto late;
-	if (cpt_finalize_process(c, &e) == 0)
+	send_msg(a->sock, &e); /* ready */
+	if (a->fifo_fd < 0 || wait_start(a->fifo_fd, &e) == 0)
 		cpt_exec(c, c->args, &e);
-late:
-	/* After "ready" compart create may be long gone: the container's stderr
+	/* After "ready" compart create is long gone: the container's stderr
 	 * is the only place left to tell; `run` also gets it over the socket. */
-	send_msg(sock, &e);
-	if (fifo_fd >= 0)
+	send_msg(a->sock, &e);
+	if (a->fifo_fd >= 0)
 		dprintf(2, "compart: container init: %s\n", e.msg);
 	_exit(127);
-fail:
-	send_msg(sock, &e);
-	_exit(1);
 }
 
 /* --------------------------------------------------------- the parent */
@@ -161,8 +296,8 @@ static int set_oom_score_adj(pid_t pid, int v, struct compart_error *e)
 }
 
 /* Clone the init, feed it maps/cgroup/oom, wait for "ready". */
-static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, int fifo_fd,
-		  pid_t *pidp, int *sockp, struct compart_error *e)
+static int launch(const struct compart_config *c, const struct cpt_cgroup *cg,
+		  struct init_args *a, pid_t *pidp, int *sockp, struct compart_error *e)
 {
 	struct compart_error msg;
 	unsigned long flags = SIGCHLD;
@@ -171,7 +306,7 @@ static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, i
 	int sv[2];
 
 	for (int i = 0; i < CPT_NS_COUNT; i++)
-		if (c->ns[i] && i != CPT_NS_CGROUP)
+		if (c->ns[i] && i != CPT_NS_CGROUP && !c->ns_path[i])
 			flags |= (unsigned long)cpt_ns_flags[i];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cpt_fail(e, errno, "socketpair: %s", strerror(errno));
@@ -186,7 +321,8 @@ static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, i
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		init_main(c, sv[1], fifo_fd);
+		a->sock = sv[1];
+		init_main(c, a);
 	}
 	close(sv[1]);
 	/* unprivileged gid_map writes need setgroups denied first (5.2 of
@@ -285,7 +421,8 @@ static int make_fifo(struct prep *p, struct compart_error *e)
 	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/exec.fifo", p->dir);
-	if (mkfifo(path, 0600) < 0)
+	/* 0622: a container process of any uid can open it for writing */
+	if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0)
 		return cpt_fail(e, errno, "mkfifo %s: %s", path, strerror(errno));
 	/* the init opens it as its own root, which is a mapped uid in a user ns */
 	if (chown(path, cpt_host_uid(p->c, 0), cpt_host_gid(p->c, 0)) < 0)
@@ -379,83 +516,84 @@ static int record_pid(struct prep *p, pid_t pid, const char *pid_file, struct co
 	return cpt_state_write(p->dir, &p->st, e) || write_pid_file(pid_file, pid, e) ? -1 : 0;
 }
 
-struct monitor_msg {
-	struct compart_error e;
-	pid_t pid;
-};
-
-static __attribute__((noreturn)) void monitor_main(struct prep *p, int res)
+/* --console-socket: connected here, on the host's paths, and inherited
+ * by the init (close-on-exec: it is gone once the user's program runs). */
+static int console_connect(const char *path, struct compart_error *e)
 {
-	struct monitor_msg m = { { 0, "" }, 0 };
-	pid_t pid;
-	int sock, null;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
 
-	setsid();
-	if (launch(p->c, &p->st.cg, p->fifo_fd, &pid, &sock, &m.e) == 0)
-		m.pid = pid;
-	if (write(res, &m, sizeof(m)) != sizeof(m) || !m.pid)
-		_exit(1);
-	close(res);
-	close(sock);
-	close(p->fifo_fd);
-	/* Let go of the caller's terminal and pipes: only the container keeps
-	 * the stdio it was given. */
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return cpt_fail(e, ENAMETOOLONG, "console socket path %s is too long", path);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cpt_fail(e, errno, "console socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		cpt_fail(e, errno, "console socket %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
 	}
-	if (chdir("/") < 0)
-		_exit(1);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	_exit(0);
+	return fd;
+}
+
+/* The console fd for a terminal process, -1 without a terminal; -2 on error. */
+static int console_for(const struct compart_config *c, const char *sock, bool detached,
+		       struct compart_error *e)
+{
+	int fd;
+
+	if (!c->terminal)
+		return -1;
+	if (!sock) {
+		cpt_fail(e, EINVAL, detached ?
+			 "process.terminal is set: --console-socket is required (compart does not keep a terminal itself)" :
+			 "process.terminal is set: compart run needs --console-socket (it does not proxy a terminal)");
+		return -2;
+	}
+	fd = console_connect(sock, e);
+	return fd < 0 ? -2 : fd;
 }
 
 int compart_create(const char *root, const char *id, const char *bundle,
-		   const char *pid_file, struct compart_error *e)
+		   const struct compart_create_opts *o, struct compart_error *e)
 {
-	struct monitor_msg m;
+	static const struct compart_create_opts none;
+	struct init_args a = { -1, -1, -1, 0, true };
 	struct prep p;
-	int res[2];
-	pid_t mon;
+	pid_t pid;
+	int sock;
 
+	if (!o)
+		o = &none;
 	if (prepare(root, id, bundle, true, &p, e))
 		return -1;
-	if (pipe2(res, O_CLOEXEC) < 0) {
-		cpt_fail(e, errno, "pipe: %s", strerror(errno));
+	p.c->no_pivot = o->no_pivot;
+	a.fifo_fd = p.fifo_fd;
+	a.preserve_fds = o->preserve_fds;
+	a.new_keyring = !o->no_new_keyring;
+	a.console_fd = console_for(p.c, o->console_socket, true, e);
+	if (a.console_fd == -2)
+		goto fail;
+	/* No monitor: the init is our child, and once we exit it is our
+	 * caller's (conmon and containerd's shim are subreapers that wait for
+	 * it; a shell's init reaps it otherwise). */
+	if (launch(p.c, &p.st.cg, &a, &pid, &sock, e))
+		goto fail;
+	close(sock);
+	if (record_pid(&p, pid, o->pid_file, e)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 		goto fail;
 	}
-	mon = fork();
-	if (mon < 0) {
-		cpt_fail(e, errno, "fork: %s", strerror(errno));
-		close(res[0]);
-		close(res[1]);
-		goto fail;
-	}
-	if (mon == 0) {
-		close(res[0]);
-		monitor_main(&p, res[1]);
-	}
-	close(res[1]);
-	if (read(res[0], &m, sizeof(m)) != (ssize_t)sizeof(m)) {
-		cpt_fail(e, EIO, "the compart monitor process died");
-		m.pid = 0;
-	} else if (!m.pid) {
-		*e = m.e;
-	}
-	close(res[0]);
-	if (!m.pid) {
-		waitpid(mon, NULL, 0);
-		goto fail;
-	}
-	if (record_pid(&p, m.pid, pid_file, e))
-		goto fail;
+	if (a.console_fd >= 0)
+		close(a.console_fd);
 	close(p.fifo_fd);
 	compart_config_free(p.c);
 	return 0;
 fail:
+	if (a.console_fd >= 0)
+		close(a.console_fd);
 	unprepare(&p);
 	return -1;
 }
@@ -510,7 +648,8 @@ static void decode_status(int status, struct compart_exit *ex)
 }
 
 int compart_run(const char *root, const char *id, const char *bundle,
-		const char *pid_file, struct compart_exit *ex, struct compart_error *e)
+		const struct compart_create_opts *o, struct compart_exit *ex,
+		struct compart_error *e)
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	struct sigaction sa = { .sa_handler = forward_signal }, old[6];
@@ -519,16 +658,29 @@ int compart_run(const char *root, const char *id, const char *bundle,
 	pid_t pid;
 	int sock, status, rc = 0;
 
+	static const struct compart_create_opts none;
+	struct init_args a = { -1, -1, -1, 0, true };
+
+	if (!o)
+		o = &none;
 	if (prepare(root, id, bundle, false, &p, e))
 		return -1;
-	if (launch(p.c, &p.st.cg, -1, &pid, &sock, e)) {
+	p.c->no_pivot = o->no_pivot;
+	a.preserve_fds = o->preserve_fds;
+	a.new_keyring = !o->no_new_keyring;
+	a.console_fd = console_for(p.c, o->console_socket, false, e);
+	if (a.console_fd == -2 || launch(p.c, &p.st.cg, &a, &pid, &sock, e)) {
+		if (a.console_fd >= 0)
+			close(a.console_fd);
 		unprepare(&p);
 		return -1;
 	}
+	if (a.console_fd >= 0)
+		close(a.console_fd);
 	run_pid = pid;
 	for (int i = 0; i < 6; i++)
 		sigaction(fwd[i], &sa, &old[i]);
-	if (record_pid(&p, pid, pid_file, e))
+	if (record_pid(&p, pid, o->pid_file, e))
 		rc = -1;
 	/* EOF: exec succeeded; a message: finalize or exec failed */
 	if (recv(sock, &msg, sizeof(msg), 0) == (ssize_t)sizeof(msg) && msg.err) {
@@ -585,9 +737,19 @@ int compart_kill(const char *root, const char *id, int sig, bool all, struct com
 
 	if (cpt_state_read(root, id, &st, e))
 		return -1;
-	if (st.pub.status != COMPART_CREATED && st.pub.status != COMPART_RUNNING)
-		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
-				compart_status_name(st.pub.status));
+	/* runc's wording: containerd's shim matches it to treat the container
+	 * as already exited */
+	if (st.pub.status != COMPART_CREATED && st.pub.status != COMPART_RUNNING &&
+	    st.pub.status != COMPART_PAUSED)
+		return cpt_fail(e, ESRCH, "container not running");
+	if (st.pub.status == COMPART_PAUSED && sig == SIGKILL) {
+		/* a frozen task dies only once thawed */
+		int rc = all ? cpt_cgroup_kill_all(&st.cg, sig, e) : kill(st.pub.pid, sig);
+		struct compart_error ignore;
+
+		cpt_cgroup_freeze(&st.cg, false, &ignore);
+		return rc < 0 ? cpt_fail(e, errno, "kill: %s", strerror(errno)) : 0;
+	}
 	if (all && !strcmp(st.cg.mode, "none")) {
 		pid_t *pids;
 		size_t n;
@@ -635,8 +797,18 @@ int compart_delete(const char *root, const char *id, bool force, struct compart_
 	struct cpt_state st;
 	char dir[4096];
 
-	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
+	if (cpt_state_read(root, id, &st, e)) {
+		/* runc: delete --force of a container that is not there succeeds */
+		return force && e->err == ENOENT ? 0 : -1;
+	}
+	if (cpt_state_dir(root, id, dir, sizeof(dir), e))
 		return -1;
+	if (force && st.pub.status == COMPART_PAUSED) {
+		struct compart_error ignore;
+
+		cpt_cgroup_kill_all(&st.cg, SIGKILL, &ignore);
+		cpt_cgroup_freeze(&st.cg, false, &ignore);
+	}
 	if (!force && st.pub.status != COMPART_STOPPED)
 		return cpt_fail(e, EBUSY, "container '%s' is %s: kill it first or use --force", id,
 				compart_status_name(st.pub.status));
@@ -712,12 +884,63 @@ int compart_ps(const char *root, const char *id, pid_t **pids, size_t *n,
 	return cpt_cgroup_pids(&st.cg, pids, n, e);
 }
 
+/* The config an exec runs with: the container's saved config.json, its
+ * "process" replaced by the --process file's, or its args by argv. */
+static int exec_config(const char *dir, const struct cpt_state *st, char *const argv[],
+		       const struct compart_exec_opts *o, struct compart_config **out,
+		       struct compart_error *e)
+{
+	char path[4200], *text, *full;
+	json_t *top, *proc;
+	json_error_t jerr;
+	int rc;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	text = cpt_read_all(path, 1 << 20);
+	if (!text)
+		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
+	top = json_loads(text, 0, &jerr);
+	free(text);
+	if (!top)
+		return cpt_fail(e, EIO, "%s: %s", path, jerr.text);
+	if (o->process) {
+		proc = json_load_file(o->process, 0, &jerr);
+		if (!proc || !json_is_object(proc)) {
+			json_decref(top);
+			json_decref(proc);
+			return cpt_fail(e, EINVAL, "exec --process %s: line %d: %s", o->process,
+					jerr.line, proc ? "not an object" : jerr.text);
+		}
+		json_object_set_new(top, "process", proc);
+	} else {
+		json_t *args = json_array();
+
+		for (size_t i = 0; argv[i]; i++)
+			json_array_append_new(args, json_string(argv[i]));
+		proc = json_object_get(top, "process");
+		json_object_set_new(proc, "args", args);
+		json_object_set_new(proc, "terminal", json_boolean(o->tty));
+	}
+	full = json_dumps(top, JSON_COMPACT);
+	json_decref(top);
+	if (!full)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	rc = compart_config_parse(full, st->pub.bundle, out, e);
+	free(full);
+	if (rc)
+		return cpt_wrap(e, o->process ? "exec --process %s" : "exec%s", o->process ? o->process : "");
+	return 0;
+}
+
 /* In the forked helper: join the container's cgroup and namespaces (user
  * first: the others are owned by it), then fork once more so the program
- * is inside the pid namespace (setns(2) on a pid ns affects children). */
+ * is inside the pid namespace (setns(2) on a pid ns affects children).
+ * The helper tells the caller the program's pid, then (detached) exits,
+ * leaving it to our caller's subreaper, or waits and dies the same way. */
 static __attribute__((noreturn)) void exec_helper(const struct cpt_state *st,
 						  const struct compart_config *c, int fds[],
-						  char *const argv[], int res)
+						  const struct init_args *a, bool detach, int res)
 {
 	struct compart_error e = { 0, "" };
 	struct rlimit no_core = { 0, 0 };
@@ -740,11 +963,18 @@ static __attribute__((noreturn)) void exec_helper(const struct cpt_state *st,
 	if (pid == 0) {
 		if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 			cpt_fail(&e, errno, "user namespace root: %s", strerror(errno));
-		else if (cpt_finalize_process(c, &e) == 0)
-			cpt_exec(c, argv, &e);
-		goto fail;
+		else if ((a->console_fd < 0 || setup_console(a->console_fd, &e) == 0) &&
+			 pass_fds(a->preserve_fds, &e) == 0 && cpt_finalize_process(c, &e) == 0)
+			cpt_exec(c, c->args, &e);
+		if (write(res, &e, sizeof(e)) != sizeof(e))
+			_exit(126);
+		_exit(126);
 	}
+	if (write(res, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(126);
 	close(res);
+	if (detach)
+		_exit(0);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFSIGNALED(status)) {
@@ -755,39 +985,46 @@ static __attribute__((noreturn)) void exec_helper(const struct cpt_state *st,
 	}
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 fail:
-	if (write(res, &e, sizeof(e)) != sizeof(e))
+	pid = 0;
+	if (write(res, &pid, sizeof(pid)) != sizeof(pid) || write(res, &e, sizeof(e)) != sizeof(e))
 		_exit(126);
 	_exit(126);
 }
 
 int compart_exec(const char *root, const char *id, char *const argv[],
-		 struct compart_exit *ex, struct compart_error *e)
+		 const struct compart_exec_opts *o, struct compart_exit *ex,
+		 struct compart_error *e)
 {
+	static const struct compart_exec_opts none;
+	struct init_args a = { -1, -1, -1, 0, false };
 	struct compart_config *c = NULL;
 	struct compart_error msg;
 	struct cpt_state st;
-	char dir[4096], path[4200], *text;
+	char dir[4096], path[4200];
 	int fds[CPT_NS_COUNT], res[2], status, rc = -1;
-	pid_t pid;
+	pid_t pid, child = 0;
 
-	if (!argv || !argv[0])
+	if (!o)
+		o = &none;
+	ex->status = 0;
+	ex->signal = 0;
+	ex->oom_kills = -1;
+	if (!o->process && (!argv || !argv[0]))
 		return cpt_fail(e, EINVAL, "exec: no command given");
 	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
 		return -1;
 	if (st.pub.status != COMPART_RUNNING && st.pub.status != COMPART_CREATED)
 		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
 				compart_status_name(st.pub.status));
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	text = cpt_read_all(path, 1 << 20);
-	if (!text)
-		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
-	rc = compart_config_parse(text, st.pub.bundle, &c, e);
-	free(text);
-	if (rc)
+	if (exec_config(dir, &st, argv, o, &c, e))
 		return -1;
-	rc = -1;
-	for (int i = 0; i < CPT_NS_COUNT; i++) {
+	a.preserve_fds = o->preserve_fds;
+	for (int i = 0; i < CPT_NS_COUNT; i++)
 		fds[i] = -1;
+	a.console_fd = console_for(c, o->console_socket, o->detach, e);
+	if (a.console_fd == -2)
+		goto out;
+	for (int i = 0; i < CPT_NS_COUNT; i++) {
 		if (!c->ns[i])
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st.pub.pid, cpt_ns_proc[i]);
@@ -804,7 +1041,7 @@ int compart_exec(const char *root, const char *id, char *const argv[],
 	pid = fork();
 	if (pid == 0) {
 		close(res[0]);
-		exec_helper(&st, c, fds, argv, res[1]);
+		exec_helper(&st, c, fds, &a, o->detach, res[1]);
 	}
 	close(res[1]);
 	if (pid < 0) {
@@ -812,19 +1049,86 @@ int compart_exec(const char *root, const char *id, char *const argv[],
 		close(res[0]);
 		goto out;
 	}
+	/* the program's pid, then its error or EOF once it was exec'd */
+	if (read(res[0], &child, sizeof(child)) != (ssize_t)sizeof(child))
+		child = 0;
 	if (read(res[0], &msg, sizeof(msg)) == (ssize_t)sizeof(msg))
 		*e = msg;
+	else if (!child)
+		cpt_fail(e, EIO, "exec: the helper process died");
 	else
-		rc = 0;
+		rc = write_pid_file(o->pid_file, child, e);
 	close(res[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	decode_status(status, ex);
-	ex->oom_kills = -1;
+	if (!o->detach)
+		decode_status(status, ex);
 out:
+	if (a.console_fd >= 0)
+		close(a.console_fd);
 	for (int i = 0; i < CPT_NS_COUNT; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	compart_config_free(c);
+	return rc;
+}
+
+/* ------------------------------------------------------- pause / update */
+
+int compart_pause(const char *root, const char *id, bool pause, struct compart_error *e)
+{
+	struct cpt_state st;
+
+	if (cpt_state_read(root, id, &st, e))
+		return -1;
+	if (pause && st.pub.status != COMPART_RUNNING)
+		return cpt_fail(e, EINVAL, "container '%s' is %s, not running", id,
+				compart_status_name(st.pub.status));
+	if (!pause && st.pub.status != COMPART_PAUSED)
+		return cpt_fail(e, EINVAL, "container '%s' is %s, not paused", id,
+				compart_status_name(st.pub.status));
+	return cpt_cgroup_freeze(&st.cg, pause, e);
+}
+
+int compart_update(const char *root, const char *id, const char *resources_json,
+		   struct compart_error *e)
+{
+	struct compart_config *c = NULL;
+	struct cpt_state st;
+	char dir[4096], path[4200], *text, *full = NULL;
+	json_t *top, *res;
+	json_error_t jerr;
+	int rc = -1;
+
+	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
+		return -1;
+	if (st.pub.status == COMPART_STOPPED)
+		return cpt_fail(e, ESRCH, "container not running");
+	res = json_loads(resources_json, 0, &jerr);
+	if (!res || !json_is_object(res)) {
+		json_decref(res);
+		return cpt_fail(e, EINVAL, "update: resources: line %d: %s", jerr.line,
+				res ? "not an object" : jerr.text);
+	}
+	/* the saved config with linux.resources replaced: one parser, one set
+	 * of rules for create and update */
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	text = cpt_read_all(path, 1 << 20);
+	top = text ? json_loads(text, 0, &jerr) : NULL;
+	free(text);
+	if (!top || !json_is_object(json_object_get(top, "linux"))) {
+		json_decref(res);
+		json_decref(top);
+		return cpt_fail(e, EIO, "%s: unreadable", path);
+	}
+	json_object_set_new(json_object_get(top, "linux"), "resources", res);
+	full = json_dumps(top, JSON_COMPACT);
+	json_decref(top);
+	if (full && compart_config_parse(full, st.pub.bundle, &c, e) == 0)
+		rc = cpt_cgroup_update(&st.cg, c, e);
+	else if (!full)
+		cpt_fail(e, ENOMEM, "out of memory");
+	free(full);
 	compart_config_free(c);
 	return rc;
 }

@@ -17,6 +17,10 @@ int cpt_fail(struct compart_error *e, int code, const char *fmt, ...)
 int cpt_wrap(struct compart_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A warning on stderr ("compart: warning: ..."), for input that is
+ * accepted but not applied (as runc warns). */
+void cpt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Small file helpers; return -1 and set errno on failure. */
 int cpt_write_file(const char *path, const char *data);
 int cpt_read_file(const char *path, char *buf, size_t size);
@@ -37,6 +41,28 @@ struct cpt_mount {
 	unsigned long flags;     /* MS_* from options */
 	unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/... or 0 */
 	bool bind;
+	bool cgroup;             /* type cgroup/cgroup2: the container's view of /sys/fs/cgroup */
+};
+
+/* linux.resources.devices[]: one device cgroup rule */
+struct cpt_devrule {
+	bool allow;
+	char type;               /* 'a', 'c' or 'b' */
+	int64_t major, minor;    /* -1: any */
+	char access[4];          /* subset of "rwm" */
+};
+
+/* linux.devices[]: a node to create in the container's /dev */
+struct cpt_device {
+	char *path;
+	char type;               /* 'c', 'b', 'u' or 'p' */
+	int64_t major, minor;
+	uint32_t mode, uid, gid;
+	bool has_mode, has_uid, has_gid;
+};
+
+struct cpt_sysctl {
+	char *key, *value;
 };
 
 struct cpt_idmap {
@@ -92,6 +118,18 @@ struct compart_config {
 
 	/* linux */
 	bool ns[CPT_NS_COUNT];
+	char *ns_path[CPT_NS_COUNT]; /* join this existing namespace (setns) */
+	bool no_pivot;           /* not from config.json: create --no-pivot */
+	bool terminal;           /* process.terminal: a pty, master sent to the console socket */
+	unsigned long rootfs_propagation; /* linux.rootfsPropagation, 0 = private */
+	struct cpt_devrule *devrules;
+	size_t n_devrules;
+	struct cpt_device *devices;
+	size_t n_devices;
+	struct cpt_sysctl *sysctls;
+	size_t n_sysctls;
+	uint32_t sc_archs[4];    /* libseccomp SCMP_ARCH_* besides the native one */
+	size_t n_sc_archs;
 	struct cpt_idmap *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 	char *cgroups_path;      /* relative, without leading '/'; NULL = default */
@@ -99,8 +137,8 @@ struct compart_config {
 
 	/* linux.resources: has_* tell what the user asked for */
 	bool has_mem_limit, has_mem_swap, has_cpu_shares, has_cpu_quota,
-	     has_cpu_period, has_pids_limit;
-	int64_t mem_limit, mem_swap, cpu_quota, pids_limit;
+	     has_cpu_period, has_pids_limit, has_mem_reservation;
+	int64_t mem_limit, mem_swap, cpu_quota, pids_limit, mem_reservation;
 	uint64_t cpu_shares, cpu_period;
 	char *cpus, *mems;
 
@@ -135,6 +173,12 @@ int cpt_cgroup_pids(const struct cpt_cgroup *cg, pid_t **pids, size_t *n,
 		    struct compart_error *e);
 int cpt_cgroup_kill_all(const struct cpt_cgroup *cg, int sig, struct compart_error *e);
 long cpt_cgroup_oom_kills(const struct cpt_cgroup *cg);
+/* Write new limits into the existing groups (compart update). */
+int cpt_cgroup_update(const struct cpt_cgroup *cg, const struct compart_config *c,
+		      struct compart_error *e);
+/* Freeze (pause) or thaw (resume) every process; waits until done. */
+int cpt_cgroup_freeze(const struct cpt_cgroup *cg, bool frozen, struct compart_error *e);
+bool cpt_cgroup_frozen(const struct cpt_cgroup *cg);
 /* Remove the groups (waits up to ~2 s for dying processes). */
 int cpt_cgroup_destroy(const struct cpt_cgroup *cg, struct compart_error *e);
 const char *cpt_cgroup_host_mode(void);

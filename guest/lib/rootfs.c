@@ -6,6 +6,7 @@
  * "Mounts"; config-linux.md "Masked Paths", "Readonly Paths",
  * "Default Devices" and "Default Filesystems").
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -84,6 +86,60 @@ static int remount_ro(const char *path, struct compart_error *e)
 	return 0;
 }
 
+/* The container's /sys/fs/cgroup (a mount of type cgroup, which podman
+ * always asks for). On a pure v2 host a fresh cgroup2 mount, rooted at the
+ * container's group when it has a cgroup namespace; on a v1 or hybrid host,
+ * as runc, a tmpfs holding read-only binds of the host's hierarchies. */
+static int mount_cgroup(const char *target, const struct cpt_mount *m, struct compart_error *e)
+{
+	unsigned long f = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
+	char src[PATH_MAX], dst[PATH_MAX + 256], link[256];
+	struct dirent *de;
+	struct stat st;
+	ssize_t n;
+	DIR *d;
+
+	if (mkpath(target, false) < 0)
+		return cpt_fail(e, errno, "mount %s: creating %s: %s", m->dest, target, strerror(errno));
+	if (!strcmp(cpt_cgroup_host_mode(), "v2")) {
+		if (mount("cgroup2", target, "cgroup2", f | (m->flags & MS_RDONLY), NULL) < 0)
+			return cpt_fail(e, errno, "mount %s (cgroup2): %s", m->dest, strerror(errno));
+		return 0;
+	}
+	if (mount("tmpfs", target, "tmpfs", f, "mode=755") < 0)
+		return cpt_fail(e, errno, "mount %s (tmpfs for cgroup v1): %s", m->dest, strerror(errno));
+	d = opendir("/sys/fs/cgroup");
+	if (!d)
+		return cpt_fail(e, errno, "/sys/fs/cgroup: %s", strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof(src), "/sys/fs/cgroup/%s", de->d_name);
+		snprintf(dst, sizeof(dst), "%s/%s", target, de->d_name);
+		if (lstat(src, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(src, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = '\0', symlink(link, dst) < 0))
+				goto fail;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		if (mkdir(dst, 0755) < 0 || mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | f | locked_flags(dst),
+			  NULL) < 0)
+			goto fail;
+	}
+	closedir(d);
+	if ((m->flags & MS_RDONLY) && remount_ro(target, e))
+		return cpt_wrap(e, "mount %s", m->dest);
+	return 0;
+fail:
+	closedir(d);
+	return cpt_fail(e, errno, "mount %s: %s: %s", m->dest, dst, strerror(errno));
+}
+
 static int do_mount(const char *rootfs, const struct cpt_mount *m, struct compart_error *e)
 {
 	char target[PATH_MAX];
@@ -91,7 +147,10 @@ static int do_mount(const char *rootfs, const struct cpt_mount *m, struct compar
 	struct stat st;
 
 	snprintf(target, sizeof(target), "%s%s", rootfs, m->dest);
-	if (m->bind) {
+	if (m->cgroup) {
+		if (mount_cgroup(target, m, e))
+			return -1;
+	} else if (m->bind) {
 		if (stat(m->source, &st) < 0)
 			return cpt_fail(e, errno, "mount %s: source %s: %s", m->dest, m->source,
 					strerror(errno));
@@ -172,6 +231,61 @@ static int setup_dev(const char *rootfs, const struct compart_config *c,
 	return 0;
 }
 
+/* linux.devices: mknod where allowed (root outside a user namespace),
+ * else a bind of the host's node of that path, as runc does. */
+static int make_devices(const char *rootfs, const struct compart_config *c,
+			struct compart_error *e)
+{
+	static const struct { char t; mode_t m; } kinds[] = {
+		{ 'c', S_IFCHR }, { 'u', S_IFCHR }, { 'b', S_IFBLK }, { 'p', S_IFIFO },
+	};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct cpt_device *d = &c->devices[i];
+		mode_t type = S_IFCHR;
+
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (kinds[k].t == d->type)
+				type = kinds[k].m;
+		snprintf(path, sizeof(path), "%s%s", rootfs, d->path);
+		if (mkpath(path, false) < 0 && errno != EEXIST)
+			return cpt_fail(e, errno, "linux.devices %s: %s", d->path, strerror(errno));
+		rmdir(path);
+		unlink(path);
+		if (!c->ns[CPT_NS_USER]) {
+			if (mknod(path, type | (d->has_mode ? d->mode : 0666),
+				  makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ||
+			    chown(path, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0) < 0)
+				return cpt_fail(e, errno, "linux.devices %s: mknod: %s", d->path,
+						strerror(errno));
+			continue;
+		}
+		if (mkpath(path, true) < 0 || mount(d->path, path, NULL, MS_BIND, NULL) < 0)
+			return cpt_fail(e, errno, "linux.devices %s: binding the host's node: %s",
+					d->path, strerror(errno));
+	}
+	return 0;
+}
+
+/* linux.sysctl, written inside the container's namespaces (net.*, and
+ * kernel.* IPC/UTS keys are per namespace). */
+static int write_sysctls(const struct compart_config *c, struct compart_error *e)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < c->n_sysctls; i++) {
+		snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctls[i].key);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (cpt_write_file(path, c->sysctls[i].value) < 0)
+			return cpt_fail(e, errno, "linux.sysctl %s = '%s': %s", c->sysctls[i].key,
+					c->sysctls[i].value, strerror(errno));
+	}
+	return 0;
+}
+
 /* pivot_root(".", ".") stacks the old root on top of the new one; detaching
  * it leaves only the new root (pivot_root(2), NOTES). */
 static int pivot(const char *rootfs, struct compart_error *e)
@@ -184,6 +298,20 @@ static int pivot(const char *rootfs, struct compart_error *e)
 		return cpt_fail(e, errno, "detaching the old root: %s", strerror(errno));
 	if (chdir("/") < 0)
 		return cpt_fail(e, errno, "chdir /: %s", strerror(errno));
+	return 0;
+}
+
+/* --no-pivot (a root on ramfs, where pivot_root is refused): move the
+ * root mount over / and chroot into it, as runc does. The old root stays
+ * reachable underneath, which is why pivot_root is the default. */
+static int move_root(const char *rootfs, struct compart_error *e)
+{
+	if (chdir(rootfs) < 0)
+		return cpt_fail(e, errno, "chdir %s: %s", rootfs, strerror(errno));
+	if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+		return cpt_fail(e, errno, "--no-pivot: moving %s to /: %s", rootfs, strerror(errno));
+	if (chroot(".") < 0 || chdir("/") < 0)
+		return cpt_fail(e, errno, "--no-pivot: chroot: %s", strerror(errno));
 	return 0;
 }
 
@@ -243,9 +371,13 @@ int cpt_setup_rootfs(const struct compart_config *c, struct compart_error *e)
 	    (mkpath(path, false) < 0 ||
 	     mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
 		return cpt_fail(e, errno, "mounting /proc: %s", strerror(errno));
-	if (setup_dev(c->rootfs, c, e) || pivot(c->rootfs, e) || mask_paths(c->masked, e) ||
-	    readonly_paths(c->readonly, e))
+	if (setup_dev(c->rootfs, c, e) || make_devices(c->rootfs, c, e) ||
+	    (c->no_pivot ? move_root(c->rootfs, e) : pivot(c->rootfs, e)) ||
+	    write_sysctls(c, e) || mask_paths(c->masked, e) || readonly_paths(c->readonly, e))
 		return -1;
+	if (c->rootfs_propagation &&
+	    mount(NULL, "/", NULL, c->rootfs_propagation | MS_REC, NULL) < 0)
+		return cpt_fail(e, errno, "linux.rootfsPropagation: %s", strerror(errno));
 	if (c->readonly_root && remount_ro("/", e))
 		return cpt_wrap(e, "root.readonly");
 	return 0;

@@ -75,6 +75,14 @@ int cpt_seccomp_load(const struct compart_config *c, struct compart_error *e)
 		seccomp_release(ctx);
 		return cpt_fail(e, EINVAL, "seccomp: cannot clear SCMP_FLTATR_CTL_NNP");
 	}
+	for (size_t i = 0; c->has_seccomp && i < c->n_sc_archs; i++) {
+		rc = seccomp_arch_add(ctx, c->sc_archs[i]);
+		if (rc < 0 && rc != -EEXIST) {
+			seccomp_release(ctx);
+			return cpt_fail(e, -rc, "seccomp: adding architecture %#x: %s", c->sc_archs[i],
+					strerror(-rc));
+		}
+	}
 	if (c->has_seccomp) {
 		for (size_t i = 0; i < c->n_sc_rules; i++) {
 			const struct cpt_scrule *r = &c->sc_rules[i];
