@@ -479,6 +479,7 @@ static int prepare(const char *root, const char *id, const char *bundle, bool fi
 		goto fail_dir;
 	if (cpt_cgroup_create(&p->st.cg, p->c, e) || (fifo && make_fifo(p, e)))
 		goto fail_all;
+	p->c->cgroup_rel = p->st.cg.path;
 	return 0;
 fail_nomem:
 	cpt_fail(e, ENOMEM, "out of memory");

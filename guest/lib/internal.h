@@ -120,6 +120,7 @@ struct compart_config {
 	bool ns[CPT_NS_COUNT];
 	char *ns_path[CPT_NS_COUNT]; /* join this existing namespace (setns) */
 	bool no_pivot;           /* not from config.json: create --no-pivot */
+	const char *cgroup_rel;  /* not from config.json: the container's cgroup path */
 	bool terminal;           /* process.terminal: a pty, master sent to the console socket */
 	unsigned long rootfs_propagation; /* linux.rootfsPropagation, 0 = private */
 	struct cpt_devrule *devrules;

@@ -89,8 +89,10 @@ static int remount_ro(const char *path, struct compart_error *e)
 /* The container's /sys/fs/cgroup (a mount of type cgroup, which podman
  * always asks for). On a pure v2 host a fresh cgroup2 mount, rooted at the
  * container's group when it has a cgroup namespace; on a v1 or hybrid host,
- * as runc, a tmpfs holding read-only binds of the host's hierarchies. */
-static int mount_cgroup(const char *target, const struct cpt_mount *m, struct compart_error *e)
+ * as runc, a tmpfs holding read-only binds of the container's own group in
+ * each hierarchy (the whole hierarchy where it has none, e.g. name=systemd). */
+static int mount_cgroup(const char *target, const struct cpt_mount *m,
+			const struct compart_config *c, struct compart_error *e)
 {
 	unsigned long f = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
 	char src[PATH_MAX], dst[PATH_MAX + 256], link[256];
@@ -118,6 +120,14 @@ static int mount_cgroup(const char *target, const struct cpt_mount *m, struct co
 		snprintf(dst, sizeof(dst), "%s/%s", target, de->d_name);
 		if (lstat(src, &st) < 0)
 			continue;
+		if (S_ISDIR(st.st_mode) && c->cgroup_rel) {
+			char own[PATH_MAX + 300];
+			struct stat ost;
+
+			snprintf(own, sizeof(own), "%s/%s", src, c->cgroup_rel);
+			if (stat(own, &ost) == 0 && S_ISDIR(ost.st_mode) && strlen(own) < sizeof(src))
+				memcpy(src, own, strlen(own) + 1);
+		}
 		if (S_ISLNK(st.st_mode)) {
 			n = readlink(src, link, sizeof(link) - 1);
 			if (n > 0 && (link[n] = '\0', symlink(link, dst) < 0))
@@ -140,7 +150,8 @@ fail:
 	return cpt_fail(e, errno, "mount %s: %s: %s", m->dest, dst, strerror(errno));
 }
 
-static int do_mount(const char *rootfs, const struct cpt_mount *m, struct compart_error *e)
+static int do_mount(const char *rootfs, const struct cpt_mount *m, const struct compart_config *c,
+		    struct compart_error *e)
 {
 	char target[PATH_MAX];
 	unsigned long extra = m->flags & ~(MS_BIND | MS_REC);
@@ -148,7 +159,7 @@ static int do_mount(const char *rootfs, const struct cpt_mount *m, struct compar
 
 	snprintf(target, sizeof(target), "%s%s", rootfs, m->dest);
 	if (m->cgroup) {
-		if (mount_cgroup(target, m, e))
+		if (mount_cgroup(target, m, c, e))
 			return -1;
 	} else if (m->bind) {
 		if (stat(m->source, &st) < 0)
@@ -364,7 +375,7 @@ int cpt_setup_rootfs(const struct compart_config *c, struct compart_error *e)
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cpt_fail(e, errno, "bind mounting rootfs %s: %s", c->rootfs, strerror(errno));
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (do_mount(c->rootfs, &c->mounts[i], e))
+		if (do_mount(c->rootfs, &c->mounts[i], c, e))
 			return -1;
 	snprintf(path, sizeof(path), "%s/proc", c->rootfs);
 	if (!has_mount(c, "/proc") &&

@@ -477,6 +477,78 @@ test_bad_duplicate() {
 }
 test_bad_unknown_container() { bad ghost "container 'ct-ghost' does not exist" kill ct-ghost KILL; }
 
+# runc's CLI semantics the clients depend on
+test_log_json() {
+	local b
+	rm -f "$W/log.json"
+	b=$(bundle logbad '["true"]' '' '"resources": {"pids": {"limit": 0}}')
+	OUT=$(timeout -k 5 $T "$C" --root "$STATE" --log "$W/log.json" --log-format json create --bundle "$b" ct-logbad 2>&1 </dev/null)
+	RC=$?
+	[ $RC -ne 0 ] || { REASON="create accepted"; return 1; }
+	grep -q '^{"level": *"error", *"msg": *"create: config.json: .linux.resources.pids.limit. = 0 is impossible' "$W/log.json" &&
+		grep -q '"time": *"20' "$W/log.json" || { REASON="log: $(cat "$W/log.json")"; return 1; }
+	[ ! -e "$STATE/ct-logbad" ] || { REASON="state left behind"; return 1; }
+}
+
+test_runc_semantics() {
+	local b pid
+	cpt delete --force ct-never-was || { REASON="delete --force of a missing container failed"; return 1; }
+	b=$(bundle sem "$(sh_args 'exit 0')")
+	cpt create --bundle "$b" --pid-file "$W/sem.pid" ct-sem >/dev/null 2>&1 || { REASON="create"; return 1; }
+	pid=$(cat "$W/sem.pid")
+	# no monitor: the init's parent is gone, it was reparented
+	[ "$(awk '{print $4}' /proc/$pid/stat)" != "$$" ] || { REASON="init still our child?"; return 1; }
+	cpt start ct-sem
+	for _ in $(seq 50); do cpt state ct-sem | grep -q '"status": "stopped"' && break; sleep 0.05; done
+	OUT=$(cpt kill ct-sem KILL 2>&1)
+	RC=$?
+	cpt delete ct-sem
+	[ $RC -ne 0 ] && echo "$OUT" | grep -q 'container not running' || { REASON="kill of an exited container: rc $RC '$OUT'"; return 1; }
+	"$C" --version | grep -q '^compart version' || { REASON="--version"; return 1; }
+	"$C" features | grep -q '"ociVersionMax"' || { REASON="features"; return 1; }
+	OUT=$("$C" --systemd-cgroup list 2>&1) && { REASON="--systemd-cgroup accepted"; return 1; }
+	echo "$OUT" | grep -q 'systemd-cgroup is not supported' || { REASON="--systemd-cgroup: $OUT"; return 1; }
+}
+
+# set-up errors fail create itself (not the container's stderr after start)
+test_setup_error_at_create() {
+	mkdir -p "$W/bundles/lateerr"
+	good_json '"hostname": "x",' | sed 's|"cwd": "/"|"cwd": "/no/such/dir"|' >"$W/bundles/lateerr/config.json"
+	OUT=$(cpt create --bundle "$W/bundles/lateerr" ct-lateerr 2>&1)
+	RC=$?
+	[ $RC -ne 0 ] && echo "$OUT" | grep -q 'process.cwd /no/such/dir' || { REASON="rc $RC: $OUT"; return 1; }
+	[ ! -e "$STATE/ct-lateerr" ] || { REASON="state left behind"; return 1; }
+}
+
+test_pause_update() {
+	local b n1 n2
+	b=$(bundle pause "$(sh_args 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; done')" '' '' \
+		'"mounts": [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]')
+	cpt create --bundle "$b" ct-pause >/dev/null 2>&1 || { REASON="create"; return 1; }
+	cpt start ct-pause
+	cpt pause ct-pause || { REASON="pause failed"; cpt delete --force ct-pause; return 1; }
+	cpt state ct-pause | grep -q '"status": "paused"' || { REASON="state not paused"; cpt delete --force ct-pause; return 1; }
+	n1=$(cpt exec ct-pause cat /tmp/n 2>&1) # exec into a paused container is refused
+	cpt resume ct-pause || { REASON="resume failed"; cpt delete --force ct-pause; return 1; }
+	cpt state ct-pause | grep -q '"status": "running"' || { REASON="not running after resume"; cpt delete --force ct-pause; return 1; }
+	cpt update --pids-limit 33 ct-pause || { REASON="update failed"; cpt delete --force ct-pause; return 1; }
+	n2=$(cat /sys/fs/cgroup/pids/compart/ct-pause/pids.max /sys/fs/cgroup/compart/ct-pause/pids.max 2>/dev/null)
+	cpt delete --force ct-pause
+	echo "$n1" | grep -q 'is paused' || { REASON="exec while paused: $n1"; return 1; }
+	[ "$n2" = 33 ] || { REASON="pids.max after update: $n2"; return 1; }
+}
+
+test_client_config() {
+	# what podman emits: a cgroup mount, deny-all device rules, i386/x32 seccomp
+	crun clientcfg 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; head -c1 /dev/null && echo devnull-ok; cat /proc/sys/net/ipv4/ip_default_ttl' '' \
+		'"resources": {"pids": {"limit": 50}, "devices": [{"allow": false, "access": "rwm"}]}, "sysctl": {"net.ipv4.ip_default_ttl": "42"}, "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]}' \
+		'"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid"]}, {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid"]}]'
+	skip_if_unenforceable && return 77
+	expect_out "$(printf '50\ndevnull-ok\n42')" "$OUT"
+}
+
+. "$(dirname "$0")/clients.sh"
+
 test_no_leaks() {
 	local left
 	left=$(ls -A "$STATE" 2>/dev/null)
@@ -536,5 +608,15 @@ t "bad input: terminal without a console socket" test_bad_terminal
 t "bad input: invalid id" test_bad_id
 t "bad input: duplicate id" test_bad_duplicate
 t "bad input: unknown container" test_bad_unknown_container
+t "--log FILE --log-format json: errors as JSON lines" test_log_json
+t "runc semantics: delete --force, kill, --version, features" test_runc_semantics
+t "set-up errors fail create" test_setup_error_at_create
+t "pause/resume (freezer) and update" test_pause_update
+t "client config: cgroup mount, device rules, sysctl, x86 arches" test_client_config
+if [ "${COMPART_CLIENTS:-1}" = 1 ]; then
+	client_tests
+else
+	skip "podman and containerd" "COMPART_CLIENTS=0"
+fi
 t "no leaked state, cgroups, mounts or processes" test_no_leaks
 summary
