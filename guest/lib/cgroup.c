@@ -63,10 +63,14 @@ static int wait_for(const char *file, const char *want, struct compart_error *e)
 
 /* The device rules runc adds after the config's own (libcontainer's
  * AllowedDevices): the spec's default devices, pseudo-terminals, mknod. */
-static const char *const default_dev_allow[] = {
-	"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-	"c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+static const struct cpt_devrule default_dev_allow[] = {
+	{ true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },
+	{ true, 'c', 1, 3, "rwm" }, { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
+	{ true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
+	{ true, 'c', 5, 1, "rwm" }, { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" },
+	{ true, 'c', 10, 200, "rwm" },
 };
+#define N_DEFAULT_DEV (sizeof(default_dev_allow) / sizeof(default_dev_allow[0]))
 
 static void devrule_text(const struct cpt_devrule *r, char *buf, size_t n)
 {
@@ -84,7 +88,7 @@ static void devrule_text(const struct cpt_devrule *r, char *buf, size_t n)
 }
 
 /* Only "allow everything" needs no enforcement; anything else needs the
- * v1 devices controller (v2 wants an eBPF program compart does not load). */
+ * v1 devices controller or, on v2, a device program (devfilter.c). */
 static bool devrules_trivial(const struct compart_config *c)
 {
 	for (size_t i = 0; i < c->n_devrules; i++)
@@ -249,16 +253,31 @@ static int v2_need(bool asked, const char *ctrl, const char *what, struct compar
 
 static int v2_apply(const char *rel, const struct compart_config *c, struct compart_error *e);
 
-static int v2_create(const char *rel, const struct compart_config *c, struct compart_error *e)
+/* the config's rules, then the defaults runc adds, as one device program */
+static int v2_devices(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	struct cpt_devrule *all = calloc(c->n_devrules + N_DEFAULT_DEV, sizeof(*all));
+	char dir[512];
+	int rc;
+
+	if (!all)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	memcpy(all, c->devrules, c->n_devrules * sizeof(*all));
+	memcpy(all + c->n_devrules, default_dev_allow, sizeof(default_dev_allow));
+	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	rc = cpt_devfilter_attach(dir, all, c->n_devrules + N_DEFAULT_DEV, e);
+	free(all);
+	return rc;
+}
+
+/* Enable, in every ancestor, the controllers the limits of c need. */
+static int v2_controllers(const char *rel, const struct compart_config *c, struct compart_error *e)
 {
 	char ctrls[64] = "";
 	bool mem = c->has_mem_limit || c->has_mem_swap || c->has_mem_reservation;
 	bool cpu = c->has_cpu_shares || c->has_cpu_quota || c->has_cpu_period;
 	bool cpuset = c->cpus || c->mems;
 
-	if (!devrules_trivial(c))
-		return cpt_fail(e, ENOTSUP,
-				"linux.resources.devices cannot be applied: on cgroup v2 device rules need an eBPF program, which compart does not load");
 	if (v2_need(mem, "memory", "linux.resources.memory", e) ||
 	    v2_need(cpu, "cpu", "linux.resources.cpu shares/quota/period", e) ||
 	    v2_need(cpuset, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
@@ -272,7 +291,20 @@ static int v2_create(const char *rel, const struct compart_config *c, struct com
 		strcat(ctrls, "+cpu ");
 	if (cpuset)
 		strcat(ctrls, "+cpuset ");
-	if (*ctrls && v2_enable(rel, ctrls, e))
+	return *ctrls ? v2_enable(rel, ctrls, e) : 0;
+}
+
+/* update: a limit the group was created without needs its controller */
+static int v2_update(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	return v2_controllers(rel, c, e) || v2_apply(rel, c, e) ? -1 : 0;
+}
+
+static int v2_create(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	bool mem = c->has_mem_limit || c->has_mem_swap || c->has_mem_reservation;
+
+	if (v2_controllers(rel, c, e))
 		return -1;
 	/* Without a memory limit the memory controller still gives `run` its
 	 * OOM report; it is accounting, not a limit, so failing to enable it
@@ -283,6 +315,8 @@ static int v2_create(const char *rel, const struct compart_config *c, struct com
 		v2_enable(rel, "+memory", &ignore);
 	}
 	if (mkdir_path(CG_ROOT, rel, NULL, e))
+		return -1;
+	if (!devrules_trivial(c) && v2_devices(rel, c, e))
 		return -1;
 	return v2_apply(rel, c, e);
 }
@@ -393,7 +427,7 @@ static int v2_frozen(const char *rel)
 
 static const struct cg_ops v2_ops = {
 	"v2", v2_create, v2_attach, v2_procs, v2_kill, v2_oom_kills, v2_destroy,
-	v2_apply, v2_freeze, v2_frozen,
+	v2_update, v2_freeze, v2_frozen,
 };
 
 /* ------------------------------------------------------------------ v1 */
@@ -470,10 +504,11 @@ static int v1_create(const char *rel, const struct compart_config *c, struct com
 				   "linux.resources.devices", e))
 				return -1;
 		}
-		for (i = 0; i < sizeof(default_dev_allow) / sizeof(default_dev_allow[0]); i++)
-			if (cg_set(dir, "devices.allow", default_dev_allow[i],
-				   "linux.resources.devices (default devices)", e))
+		for (i = 0; i < N_DEFAULT_DEV; i++) {
+			devrule_text(&default_dev_allow[i], v, sizeof(v));
+			if (cg_set(dir, "devices.allow", v, "linux.resources.devices (default devices)", e))
 				return -1;
+		}
 	}
 	return v1_apply(rel, c, e);
 }

@@ -46,7 +46,7 @@ const int cpt_ns_flags[CPT_NS_COUNT] = {
  * because ignoring them would silently weaken what the user asked for.
  */
 static const char *const refused[] = {
-	"hooks", "linux.intelRdt", "linux.personality", "linux.timeOffsets",
+	"linux.intelRdt", "linux.personality", "linux.timeOffsets",
 	"linux.resources.blockIO", "linux.resources.hugepageLimits", "linux.resources.rdma",
 	"linux.resources.network", "linux.resources.unified", "linux.resources.memory.kernel",
 	"linux.resources.memory.kernelTCP", "linux.resources.memory.disableOOMKiller",
@@ -1137,7 +1137,7 @@ static int parse_linux(struct compart_config *c, json_t *l, struct compart_error
 static int parse_top(struct compart_config *c, json_t *top, struct compart_error *e)
 {
 	static const char *const keys[] = { "ociVersion", "root", "process", "hostname",
-					    "mounts", "linux", "annotations", NULL };
+					    "mounts", "linux", "annotations", "hooks", NULL };
 	char *ver = NULL;
 	json_t *ann;
 
@@ -1153,7 +1153,8 @@ static int parse_top(struct compart_config *c, json_t *top, struct compart_error
 	    parse_process(c, json_object_get(top, "process"), e) ||
 	    get_str(top, "", "hostname", false, &c->hostname, e) ||
 	    parse_mounts(c, json_object_get(top, "mounts"), e) ||
-	    parse_linux(c, json_object_get(top, "linux"), e))
+	    parse_linux(c, json_object_get(top, "linux"), e) ||
+	    cpt_hooks_parse(json_object_get(top, "hooks"), &c->hooks, e))
 		return -1;
 	if (c->hostname && !c->ns[CPT_NS_UTS])
 		return cpt_fail(e, EINVAL, "config.json: 'hostname' needs a 'uts' namespace");
@@ -1266,6 +1267,7 @@ void compart_config_free(struct compart_config *c)
 		free(c->sysctls[i].value);
 	}
 	free(c->sysctls);
+	cpt_hooks_free(&c->hooks);
 	free(c->annotations_json);
 	free(c);
 }

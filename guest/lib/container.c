@@ -233,6 +233,19 @@ static int init_setup(const struct compart_config *c, const struct init_args *a,
 	return cpt_finalize_process(c, e);
 }
 
+/* startContainer hooks: create sent the state JSON after "ready" */
+static int start_hooks(const struct compart_config *c, int sock, struct compart_error *e)
+{
+	static char state[65536];
+	ssize_t n;
+
+	if (!c->hooks.n[CPT_HOOK_START_CONTAINER])
+		return 0;
+	n = recv(sock, state, sizeof(state) - 1, 0);
+	state[n > 0 ? n : 0] = '\0';
+	return cpt_hooks_run(&c->hooks, CPT_HOOK_START_CONTAINER, state, 0, e);
+}
+
 static __attribute__((noreturn)) void init_main(const struct compart_config *c,
 						const struct init_args *a)
 {
@@ -246,7 +259,7 @@ static __attribute__((noreturn)) void init_main(const struct compart_config *c,
 		_exit(1);
 	}
 	send_msg(a->sock, &e); /* ready */
-	if (a->fifo_fd < 0 || wait_start(a->fifo_fd, &e) == 0)
+	if (a->fifo_fd < 0 || (wait_start(a->fifo_fd, &e) == 0 && start_hooks(c, a->sock, &e) == 0))
 		cpt_exec(c, c->args, &e);
 	/* After "ready" compart create is long gone: the container's stderr
 	 * is the only place left to tell; `run` also gets it over the socket. */
@@ -556,6 +569,47 @@ static int console_for(const struct compart_config *c, const char *sock, bool de
 	return fd < 0 ? -2 : fd;
 }
 
+/* prestart and createRuntime here, createContainer in the container's
+ * namespaces; the init gets the state for its startContainer hooks. */
+static int create_hooks(const char *root, const char *id, const struct compart_config *c,
+			pid_t pid, int sock, struct compart_error *e)
+{
+	const struct cpt_hooks *h = &c->hooks;
+	char *state;
+	int rc = 0;
+
+	if (!h->n[CPT_HOOK_PRESTART] && !h->n[CPT_HOOK_CREATE_RUNTIME] &&
+	    !h->n[CPT_HOOK_CREATE_CONTAINER] && !h->n[CPT_HOOK_START_CONTAINER])
+		return 0;
+	if (compart_state_json(root, id, &state, e))
+		return -1;
+	if (cpt_hooks_run(h, CPT_HOOK_PRESTART, state, 0, e) ||
+	    cpt_hooks_run(h, CPT_HOOK_CREATE_RUNTIME, state, 0, e) ||
+	    cpt_hooks_run(h, CPT_HOOK_CREATE_CONTAINER, state, pid, e))
+		rc = -1;
+	else if (h->n[CPT_HOOK_START_CONTAINER] &&
+		 send(sock, state, strlen(state), MSG_NOSIGNAL) < 0)
+		rc = cpt_fail(e, errno, "passing the state to the container: %s", strerror(errno));
+	free(state);
+	return rc;
+}
+
+/* poststart and poststop: a failure is a warning (config.md "Hooks") */
+static void late_hooks(const char *root, const char *id, const char *dir, int kind)
+{
+	struct compart_error e;
+	struct cpt_hooks h;
+	char *state;
+
+	if (cpt_hooks_load(dir, &h, &e) == 0 && h.n[kind] &&
+	    compart_state_json(root, id, &state, &e) == 0) {
+		if (cpt_hooks_run(&h, kind, state, 0, &e))
+			cpt_warn("%s", e.msg);
+		free(state);
+	}
+	cpt_hooks_free(&h);
+}
+
 int compart_create(const char *root, const char *id, const char *bundle,
 		   const struct compart_create_opts *o, struct compart_error *e)
 {
@@ -581,12 +635,13 @@ int compart_create(const char *root, const char *id, const char *bundle,
 	 * it; a shell's init reaps it otherwise). */
 	if (launch(p.c, &p.st.cg, &a, &pid, &sock, e))
 		goto fail;
-	close(sock);
-	if (record_pid(&p, pid, o->pid_file, e)) {
+	if (record_pid(&p, pid, o->pid_file, e) || create_hooks(root, id, p.c, pid, sock, e)) {
+		close(sock);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto fail;
 	}
+	close(sock);
 	if (a.console_fd >= 0)
 		close(a.console_fd);
 	close(p.fifo_fd);
@@ -623,6 +678,7 @@ int compart_start(const char *root, const char *id, struct compart_error *e)
 		if (poll(&pfd, 1, 100) > 0 && read(fd, &b, 1) == 1) {
 			close(fd);
 			unlink(path);
+			late_hooks(root, id, dir, CPT_HOOK_POSTSTART);
 			return 0;
 		}
 		if (cpt_proc_starttime(st.pub.pid) != st.starttime)
@@ -815,6 +871,7 @@ int compart_delete(const char *root, const char *id, bool force, struct compart_
 				compart_status_name(st.pub.status));
 	if (kill_until_empty(&st, e) || cpt_cgroup_destroy(&st.cg, e))
 		return -1;
+	late_hooks(root, id, dir, CPT_HOOK_POSTSTOP);
 	cpt_state_remove(dir);
 	return 0;
 }

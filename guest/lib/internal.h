@@ -65,6 +65,33 @@ struct cpt_sysctl {
 	char *key, *value;
 };
 
+/* hooks.*: runtime-spec config.md "POSIX-platform Hooks" (hooks.c) */
+enum { CPT_HOOK_PRESTART, CPT_HOOK_CREATE_RUNTIME, CPT_HOOK_CREATE_CONTAINER,
+       CPT_HOOK_START_CONTAINER, CPT_HOOK_POSTSTART, CPT_HOOK_POSTSTOP, CPT_HOOK_KINDS };
+extern const char *const cpt_hook_kinds[CPT_HOOK_KINDS];
+
+struct cpt_hook {
+	char *path;
+	char **args, **env;      /* NULL terminated, maybe empty */
+	int timeout;             /* seconds, 0 = none */
+};
+
+struct cpt_hooks {
+	struct cpt_hook *list[CPT_HOOK_KINDS];
+	size_t n[CPT_HOOK_KINDS];
+};
+
+struct json_t;
+int cpt_hooks_parse(struct json_t *hooks, struct cpt_hooks *h, struct compart_error *e);
+/* The hooks of a container from the config.json saved in its state dir. */
+int cpt_hooks_load(const char *state_dir, struct cpt_hooks *h, struct compart_error *e);
+void cpt_hooks_free(struct cpt_hooks *h);
+void cpt_hooks_free_strv(char **v);
+/* Run the hooks of `kind` in order with the state on stdin; ns_pid > 0:
+ * inside that process's namespaces. The first failure stops and fails. */
+int cpt_hooks_run(const struct cpt_hooks *h, int kind, const char *state_json, pid_t ns_pid,
+		  struct compart_error *e);
+
 struct cpt_idmap {
 	uint32_t container_id, host_id, size;
 };
@@ -149,6 +176,8 @@ struct compart_config {
 	struct cpt_scrule *sc_rules;
 	size_t n_sc_rules;
 
+	struct cpt_hooks hooks;
+
 	char *annotations_json;  /* "{}" if none */
 };
 
@@ -183,6 +212,17 @@ bool cpt_cgroup_frozen(const struct cpt_cgroup *cg);
 /* Remove the groups (waits up to ~2 s for dying processes). */
 int cpt_cgroup_destroy(const struct cpt_cgroup *cg, struct compart_error *e);
 const char *cpt_cgroup_host_mode(void);
+
+/* ------------------------------------------------------------ devfilter */
+
+struct bpf_insn;
+/* The cgroup v2 device program for `rules` (last match decides) into
+ * prog[max]; returns its length, 0 if max is too small. */
+size_t cpt_devfilter_build(const struct cpt_devrule *rules, size_t n_rules,
+			   struct bpf_insn *prog, size_t max);
+/* Load it and attach it to the group directory (BPF_F_ALLOW_MULTI). */
+int cpt_devfilter_attach(const char *cgroup_dir, const struct cpt_devrule *rules,
+			 size_t n_rules, struct compart_error *e);
 
 /* --------------------------------------------------- container process */
 

@@ -46,7 +46,7 @@ for f in /bin/bash /usr/bin/setpriv $(ldd /bin/bash /usr/bin/setpriv "${UNITS[@]
 done
 ln -sf /usr/bin/setpriv "$R/bin/setpriv"
 cp "$S" "$R/compart/compart-static"
-cp "$HERE/run-tests.sh" "$R/compart/"
+cp "$HERE/run-tests.sh" "$HERE/clients.sh" "$R/compart/"
 units=""
 for u in "${UNITS[@]}"; do
 	cp "$u" "$R/compart/"

@@ -442,8 +442,8 @@ test_bad_unknown_field() {
 		"$(good_json '"hostname": "x",' | sed 's/"linux": {/"linux": {"intelRdt": {"closID": "x"}, /')"
 }
 test_bad_unknown_top() {
-	bad_bundle unknowntop "unsupported field 'hooks'" \
-		"$(good_json '"hooks": {"prestart": [{"path": "/bin/true"}]}, "hostname": "x",')"
+	bad_bundle unknowntop "'hooks.poststop\[0\].timeout' must be 1..3600 seconds" \
+		"$(good_json '"hooks": {"poststop": [{"path": "/bin/true", "timeout": 0}]}, "hostname": "x",')"
 }
 test_bad_memory() {
 	bad_bundle badmem "memory.limit' = 1000 is impossible" \
@@ -540,11 +540,41 @@ test_pause_update() {
 
 test_client_config() {
 	# what podman emits: a cgroup mount, deny-all device rules, i386/x32 seccomp
-	crun clientcfg 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; head -c1 /dev/null && echo devnull-ok; cat /proc/sys/net/ipv4/ip_default_ttl' '' \
-		'"resources": {"pids": {"limit": 50}, "devices": [{"allow": false, "access": "rwm"}]}, "sysctl": {"net.ipv4.ip_default_ttl": "42"}, "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]}' \
+	# /dev/fuse (c 10:229, opened by anyone) is made from linux.devices but
+	# not allowed by the device rules: opening it must fail
+	crun clientcfg 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; head -c1 /dev/null && echo devnull-ok; cat /proc/sys/net/ipv4/ip_default_ttl; ls -l /dev/fuse | cut -c1; sh -c ": </dev/fuse" 2>&1 | grep -o "not permitted"' '' \
+		'"devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}], "resources": {"pids": {"limit": 50}, "devices": [{"allow": false, "access": "rwm"}]}, "sysctl": {"net.ipv4.ip_default_ttl": "42"}, "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]}' \
 		'"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid"]}, {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid"]}]'
 	skip_if_unenforceable && return 77
-	expect_out "$(printf '50\ndevnull-ok\n42')" "$OUT"
+	expect_out "$(printf '50\ndevnull-ok\n42\nc\nnot permitted')" "$OUT"
+}
+
+test_hooks() {
+	local b h=$W/hookout bb='"path": "/bin/busybox"'
+	rm -rf "$h" && mkdir -p "$h"
+	b=$(bundle hooks "$(sh_args 'cat /hookout/sc; hostname')" '' '' \
+		"\"mounts\": [{\"destination\": \"/hookout\", \"type\": \"bind\", \"source\": \"$h\", \"options\": [\"bind\"]}],
+		 \"hooks\": {
+		  \"prestart\": [{$bb, \"args\": [\"sh\", \"-c\", \"cat > $h/prestart\"]}],
+		  \"createRuntime\": [{$bb, \"args\": [\"sh\", \"-c\", \"hostname > $h/cr\"]}],
+		  \"createContainer\": [{$bb, \"args\": [\"sh\", \"-c\", \"hostname > /hookout/cc\"], \"timeout\": 5}],
+		  \"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo start-hook > /hookout/sc\"]}],
+		  \"poststart\": [{$bb, \"args\": [\"sh\", \"-c\", \"echo ok > $h/poststart\"]}],
+		  \"poststop\": [{$bb, \"args\": [\"sh\", \"-c\", \"cat > $h/poststop\"]}]}")
+	cpt create --bundle "$b" --pid-file "$W/hooks.pid" ct-hooks >"$W/hooks.out" 2>&1 ||
+		{ REASON="create: $(cat "$W/hooks.out")"; return 1; }
+	grep -q '"status": "created"' "$h/prestart" && grep -q "\"pid\": $(cat "$W/hooks.pid")" "$h/prestart" ||
+		{ REASON="prestart state: $(cat "$h/prestart")"; cpt delete --force ct-hooks; return 1; }
+	cpt start ct-hooks
+	for _ in $(seq 50); do cpt state ct-hooks | grep -q '"status": "stopped"' && break; sleep 0.05; done
+	cpt delete ct-hooks
+	expect_out "$(hostname)" "$(cat "$h/cr")" && expect_out compart-test "$(cat "$h/cc")" &&
+		expect_out "$(printf 'start-hook\ncompart-test')" "$(cat "$W/hooks.out")" &&
+		expect_out ok "$(cat "$h/poststart")" || return 1
+	grep -q '"id": "ct-hooks"' "$h/poststop" || { REASON="poststop: $(cat "$h/poststop")"; return 1; }
+	# a failing prestart hook fails create, and nothing is left
+	b=$(bundle hookfail '["true"]' '' '' '"hooks": {"prestart": [{"path": "/bin/busybox", "args": ["false"]}]}')
+	bad hookfail 'hooks.prestart\[0\] /bin/busybox failed \(exit status 1\)' create --bundle "$b" ct-hookfail
 }
 
 . "$(dirname "$0")/clients.sh"
@@ -599,7 +629,7 @@ t "cpuset restricts CPUs" test_cpuset
 t "bad input: missing bundle" test_bad_missing_bundle
 t "bad input: malformed JSON" test_bad_malformed
 t "bad input: unknown linux field" test_bad_unknown_field
-t "bad input: unknown top-level field" test_bad_unknown_top
+t "bad input: hook without a valid timeout" test_bad_unknown_top
 t "bad input: impossible memory limit" test_bad_memory
 t "bad input: impossible pids limit" test_bad_pids
 t "bad input: non-existent CPU" test_bad_cpuset
@@ -612,6 +642,7 @@ t "--log FILE --log-format json: errors as JSON lines" test_log_json
 t "runc semantics: delete --force, kill, --version, features" test_runc_semantics
 t "set-up errors fail create" test_setup_error_at_create
 t "pause/resume (freezer) and update" test_pause_update
+t "hooks: each kind, in its namespace, with the state" test_hooks
 t "client config: cgroup mount, device rules, sysctl, x86 arches" test_client_config
 if [ "${COMPART_CLIENTS:-1}" = 1 ]; then
 	client_tests

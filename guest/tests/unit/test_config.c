@@ -292,8 +292,8 @@ static void missing_linux(void **state)
 	       "'linux' is required");
 }
 
-REFUSE(hooks_refused, "", "", ", \"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}",
-       "unsupported field 'hooks'")
+REFUSE(hooks_refused, "", "", ", \"hooks\": {\"prestart\": [{\"path\": \"true\"}]}",
+       "'hooks.prestart[0].path' must be an absolute path")
 REFUSE(spec_field_refused, "", ", \"intelRdt\": {\"closID\": \"x\"}", "",
        "unsupported field 'linux.intelRdt'")
 REFUSE(devrule_bad_access, "", ", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwx\"}]}", "",
