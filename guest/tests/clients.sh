@@ -159,7 +159,7 @@ pm_limits() {
 podman_tests() {
 	local why=""
 	command -v podman >/dev/null && command -v conmon >/dev/null ||
-		why="podman or conmon not installed (tools/dev.sh installs them)"
+		why="podman or conmon not in PATH (tools/dev.sh installs them; the QEMU initramfs does not carry them)"
 	[ -z "$why" ] && ! mkdir -p /sys/fs/cgroup/pids/compart-probe 2>/dev/null &&
 		! mkdir -p /sys/fs/cgroup/compart-probe 2>/dev/null && why="cgroups not writable here"
 	rmdir /sys/fs/cgroup/pids/compart-probe /sys/fs/cgroup/compart-probe 2>/dev/null
@@ -300,7 +300,7 @@ ct_kill() {
 containerd_tests() {
 	local why=""
 	command -v containerd >/dev/null && command -v ctr >/dev/null ||
-		why="containerd or ctr not installed (tools/dev.sh installs them)"
+		why="containerd or ctr not in PATH (tools/dev.sh installs them)"
 	if [ -z "$why" ] && ! OUT=$(containerd_start 2>&1); then
 		why="containerd could not start here: $OUT"
 	fi

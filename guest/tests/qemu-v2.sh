@@ -45,6 +45,18 @@ for f in /bin/bash /usr/bin/setpriv $(ldd /bin/bash /usr/bin/setpriv "${UNITS[@]
 	cp -L "$f" "$R$f"
 done
 ln -sf /usr/bin/setpriv "$R/bin/setpriv"
+# containerd, ctr, its runc shim and runc (the reference) for the client
+# tests (clients.sh), where installed; podman stays on the build host (its
+# storage and conmon want more of a system than this initramfs has)
+if [ "${COMPART_QEMU_CLIENTS:-1}" = 1 ]; then
+	for b in containerd ctr containerd-shim-runc-v2 runc; do
+		p=$(command -v $b) || continue
+		for f in "$p" $(ldd "$p" | grep -o '/[^ :]*'); do
+			mkdir -p "$R$(dirname "$f")"
+			cp -L "$f" "$R$f"
+		done
+	done
+fi
 cp "$S" "$R/compart/compart-static"
 cp "$HERE/run-tests.sh" "$HERE/clients.sh" "$R/compart/"
 units=""
@@ -57,7 +69,7 @@ cat >"$R/init" <<'EOF'
 #!/bin/sh
 # Stage 1 copies the initramfs into a tmpfs and switches to it: pivot_root(2)
 # refuses to move away from the initramfs "rootfs", containers need it.
-export PATH=/bin:/sbin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 if [ ! -e /stage2 ]; then
 	mount -t proc proc /proc
 	mount -t devtmpfs dev /dev
