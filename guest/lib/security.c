@@ -176,12 +176,13 @@ static int set_caps(const struct compart_config *c, struct compart_error *e)
 		return rc;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return cpt_fail(e, errno, "clearing ambient capabilities: %s", strerror(errno));
+	/* An ambient capability that is not both permitted and inheritable
+	 * cannot be raised (capabilities(7)); runc and crun skip it, and
+	 * `runc spec` lists ambient capabilities that are not inheritable, so
+	 * compart skips it too rather than refusing such configs. */
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if ((c->caps[CPT_CAP_AMBIENT] & (1ull << cap)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return cpt_fail(e, errno,
-					"raising ambient capability %d: %s (it must be permitted and inheritable)",
-					cap, strerror(errno));
+		if (c->caps[CPT_CAP_AMBIENT] & (1ull << cap))
+			(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
 	return 0;
 }
 

@@ -577,6 +577,18 @@ test_hooks() {
 	bad hookfail 'hooks.prestart\[0\] /bin/busybox failed \(exit status 1\)' create --bundle "$b" ct-hookfail
 }
 
+# the config `runc spec` generates (cgroup mount, deny-all devices, ambient
+# capabilities that are not inheritable), terminal off, runs as it is
+test_runc_spec() {
+	local d=$W/bundles/runcspec
+	command -v runc >/dev/null || { REASON="runc not installed"; return 77; }
+	rm -rf "$d" && mkdir -p "$d"
+	(cd "$d" && runc spec) || { REASON="runc spec failed"; return 1; }
+	sed -i "s|\"terminal\": true|\"terminal\": false|; s|\"path\": \"rootfs\"|\"path\": \"$ROOTFS\"|; s|\"sh\"$|\"sh\", \"-c\", \"grep CapEff /proc/self/status; hostname\"|" "$d/config.json"
+	OUT=$(cpt run --bundle "$d" ct-runcspec 2>&1)
+	expect_out "$(printf 'CapEff:\t0000000020000420\nrunc')" "$OUT"
+}
+
 . "$(dirname "$0")/clients.sh"
 
 test_no_leaks() {
@@ -643,6 +655,7 @@ t "runc semantics: delete --force, kill, --version, features" test_runc_semantic
 t "set-up errors fail create" test_setup_error_at_create
 t "pause/resume (freezer) and update" test_pause_update
 t "hooks: each kind, in its namespace, with the state" test_hooks
+t "the config runc spec generates runs unchanged (terminal off)" test_runc_spec
 t "client config: cgroup mount, device rules, sysctl, x86 arches" test_client_config
 if [ "${COMPART_CLIENTS:-1}" = 1 ]; then
 	client_tests
