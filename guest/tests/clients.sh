@@ -35,15 +35,19 @@ vs_ref() {
 
 pm() {
 	CONTAINERS_CONF=$CW/containers.conf CONTAINERS_STORAGE_CONF=$CW/storage.conf \
-		timeout -k 5 $CLIENT_T podman --root "$CW/pm-root" --runroot "$CW/pm-run" \
+		timeout -k 5 $CLIENT_T podman --root "$CW/pm-root" --runroot "$PM_RUN" \
 		--tmpdir "$CW/pm-tmp" --cgroup-manager cgroupfs --events-backend file \
 		--storage-driver vfs --runtime "$RT" "$@"
 }
 
 IMG=localhost/compart-bb:1
 
+# podman refuses a runroot longer than 50 characters: a short one in /tmp
+PM_RUN=""
+
 podman_setup() {
 	mkdir -p "$CW"
+	PM_RUN=$(mktemp -d /tmp/compart-pm.XXXXXX) || return 1
 	# podman's default nofile (1048576) needs CAP_SYS_RESOURCE, which root
 	# lacks on some build hosts
 	cat >"$CW/containers.conf" <<-EOF
@@ -55,7 +59,7 @@ podman_setup() {
 	events_logger = "file"
 	EOF
 	printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' \
-		"$CW/pm-run" "$CW/pm-root" >"$CW/storage.conf"
+		"$PM_RUN" "$CW/pm-root" >"$CW/storage.conf"
 	tar -C "$ROOTFS" -c . | RT=$C pm import - $IMG >/dev/null
 }
 
@@ -167,6 +171,7 @@ podman_tests() {
 		why="podman import failed: $OUT"
 	fi
 	if [ -n "$why" ]; then
+		podman_cleanup
 		skip "podman (all cases)" "$why"
 		return
 	fi
@@ -183,7 +188,14 @@ podman_tests() {
 	t "podman stop: KILL after the timeout, 137" vs_ref pm_stop_kill
 	t "podman rm" vs_ref pm_rm
 	t "podman --memory 64m --pids-limit 20 inside and on the host" vs_ref pm_limits
+	podman_cleanup
+}
+
+podman_cleanup() {
+	[ -n "$PM_RUN" ] || return 0
 	RT=$C pm rm -fa >/dev/null 2>&1
+	rm -rf "$PM_RUN"
+	PM_RUN=""
 }
 
 # --------------------------------------------------------- containerd
