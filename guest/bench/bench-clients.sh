@@ -32,7 +32,7 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$ROOTFS/etc/passwd"
 # shellcheck source=../tests/clients.sh
 . "$HERE/../tests/clients.sh"
 rm -rf "$CW"
-podman_setup 2>/dev/null || { echo "bench-clients: podman set-up failed"; exit 1; }
+podman_runroot && podman_setup 2>/dev/null || { echo "bench-clients: podman set-up failed"; exit 1; }
 podman_ref # sets REF: crun, wrapped on a hybrid host
 CRUN=$REF
 containerd_start || { echo "bench-clients: containerd did not start"; exit 1; }

@@ -45,9 +45,11 @@ IMG=localhost/compart-bb:1
 # podman refuses a runroot longer than 50 characters: a short one in /tmp
 PM_RUN=""
 
+# in the caller's shell, not in podman_setup's $(...) subshell
+podman_runroot() { PM_RUN=$(mktemp -d /tmp/compart-pm.XXXXXX); }
+
 podman_setup() {
 	mkdir -p "$CW"
-	PM_RUN=$(mktemp -d /tmp/compart-pm.XXXXXX) || return 1
 	# podman's default nofile (1048576) needs CAP_SYS_RESOURCE, which root
 	# lacks on some build hosts
 	cat >"$CW/containers.conf" <<-EOF
@@ -167,7 +169,7 @@ podman_tests() {
 	[ -z "$why" ] && ! mkdir -p /sys/fs/cgroup/pids/compart-probe 2>/dev/null &&
 		! mkdir -p /sys/fs/cgroup/compart-probe 2>/dev/null && why="cgroups not writable here"
 	rmdir /sys/fs/cgroup/pids/compart-probe /sys/fs/cgroup/compart-probe 2>/dev/null
-	if [ -z "$why" ] && ! OUT=$(podman_setup 2>&1); then
+	if [ -z "$why" ] && ! { podman_runroot && OUT=$(podman_setup 2>&1); }; then
 		why="podman import failed: $OUT"
 	fi
 	if [ -n "$why" ]; then
