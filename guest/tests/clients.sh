@@ -311,6 +311,26 @@ ct_kill() {
 	ctr_ container rm ct-d-$RN || { REASON="container rm failed"; return 1; }
 }
 
+# ctr -t wants a console on its stdin: script(1) gives it one
+ct_tty() {
+	command -v script >/dev/null || { REASON="no script(1) to give ctr a terminal"; return 77; }
+	OUT=$(timeout -k 5 $CLIENT_T script -qec "ctr -a $CW/ctrd/sock -n compart-test run -t --rm --snapshotter native --runc-binary $RT $IMG ct-t-$RN sh -c 'tty; exit 2'" /dev/null </dev/null)
+	RC=$?
+	# the terminal's NUL comes back echoed as "^@"
+	OUT=$(printf '%s\n' "$OUT" | tr -d '\r' | sed 's/\^@//g')
+	echo "$OUT" | grep -q '^/dev/pts/[0-9]' && [ "$RC" -eq 2 ] || { REASON="status $RC, got '$OUT'"; return 1; }
+}
+
+# compart's refusal reaches the user: the shim reads it from --log (JSON)
+ct_error() {
+	OUT=$(crun_ --rm --memory-limit 1000 $IMG ct-e-compart true 2>&1)
+	RC=$?
+	ctr_ container rm ct-e-compart >/dev/null 2>&1
+	[ $RC -ne 0 ] && echo "$OUT" | grep -q "OCI runtime create failed: create: config.json: 'linux.resources.memory.limit' = 1000 is impossible" ||
+		{ REASON="rc $RC: $OUT"; return 1; }
+	[ ! -e /run/containerd/runc/compart-test/ct-e-compart ] || { REASON="compart state left behind"; return 1; }
+}
+
 containerd_tests() {
 	local why=""
 	command -v containerd >/dev/null && command -v ctr >/dev/null ||
@@ -333,6 +353,9 @@ containerd_tests() {
 	t "ctr task pause/resume" vs_ref ct_pause
 	t "ctr --memory-limit on the host" vs_ref ct_memory
 	t "ctr task kill, delete, container rm" vs_ref ct_kill
+	t "ctr run -t (console socket)" vs_ref ct_tty
+	RT=$C RN=compart
+	t "ctr shows compart's refusal, read from --log" ct_error
 	containerd_stop
 }
 
