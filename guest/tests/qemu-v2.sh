@@ -45,11 +45,11 @@ for f in /bin/bash /usr/bin/setpriv $(ldd /bin/bash /usr/bin/setpriv "${UNITS[@]
 	cp -L "$f" "$R$f"
 done
 ln -sf /usr/bin/setpriv "$R/bin/setpriv"
-# containerd, ctr, its runc shim and runc (the reference) for the client
+# containerd, ctr, its runc shim, runc (the reference) and script(1) (ctr -t) for the client
 # tests (clients.sh), where installed; podman stays on the build host (its
 # storage and conmon want more of a system than this initramfs has)
 if [ "${COMPART_QEMU_CLIENTS:-1}" = 1 ]; then
-	for b in containerd ctr containerd-shim-runc-v2 runc; do
+	for b in containerd ctr containerd-shim-runc-v2 runc script; do
 		p=$(command -v $b) || continue
 		for f in "$p" $(ldd "$p" | grep -o '/[^ :]*'); do
 			mkdir -p "$R$(dirname "$f")"
@@ -85,6 +85,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmp /tmp
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 hostname qemu-v2
 echo "# guest: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 . /compart/env
