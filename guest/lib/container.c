@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Container lifecycle (runtime-spec runtime.md "Lifecycle" and
- * "Operations"): create, start, run, kill, delete, exec, ps.
+ * "Operations"): create, start, run, kill, delete, ps; exec is exec.c,
+ * pause/update update.c, the init's side init.c.
  *
  * Processes involved in `create`:
- *   compart (CLI) --fork--> monitor --clone(CLONE_NEW*)--> init (pid 1)
- * The monitor is the init's parent: it writes the id maps, puts the init in
- * its cgroup, relays setup errors and, after compart has returned, reaps the
- * init so no zombie outlives the container, whoever our own parent is.
- * `run` needs no monitor: compart itself is the parent and waits.
+ *   caller --> compart (CLI) --clone(CLONE_NEW*)--> init (pid 1)
+ * There is no monitor, as with runc and crun: compart writes the id maps,
+ * puts the init in its cgroup, waits for it to be fully set up, records
+ * its pid and exits; the init is then its caller's to reap (conmon and
+ * containerd's shim are child subreapers and wait for it; a runtime that
+ * stayed its parent would take its exit status from them). `run` is the
+ * same with compart waiting.
  *
  * The init talks to its parent over a SOCK_SEQPACKET pair: one byte "go"
  * (maps and cgroup ready), then one struct compart_error ("ready" if err is
- * 0, the reason otherwise). The socket is close-on-exec, so EOF after
- * "ready" means the user's program was exec'd. Until `start`, the init
- * blocks opening exec.fifo for writing; start opens it for reading.
+ * 0, the reason otherwise) once everything but the exec is done. The
+ * socket is close-on-exec, so EOF after "ready" means the user's program
+ * was exec'd. Until `start`, the init blocks opening exec.fifo for
+ * writing; start opens it for reading.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,224 +54,6 @@ struct prep {
 	struct cpt_state st;
 	int fifo_fd;
 };
-
-/* ------------------------------------------------------------ the init */
-
-/* What the init needs besides the config: its channel to the parent and
- * the descriptors create passes down. */
-struct init_args {
-	int sock;           /* SOCK_SEQPACKET to the parent */
-	int fifo_fd;        /* O_PATH exec.fifo, -1 for run */
-	int console_fd;     /* connected console socket, -1 if none */
-	int preserve_fds;
-	bool new_keyring;
-};
-
-static void send_msg(int sock, const struct compart_error *e)
-{
-	/* MSG_NOSIGNAL: if the parent is gone, fail quietly instead of SIGPIPE */
-	if (send(sock, e, sizeof(*e), MSG_NOSIGNAL) < 0) {
-		/* nobody left to tell */
-	}
-}
-
-/* Block until `compart start` opens the fifo. The fd is an O_PATH handle
- * taken before pivot_root; reopening it through /proc/self/fd works from
- * inside the new root, and as the container's user (the fifo is 0622). */
-static int wait_start(int fifo_fd, struct compart_error *e)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cpt_fail(e, errno, "opening exec.fifo: %s", strerror(errno));
-	if (write(fd, "0", 1) != 1) {
-		close(fd);
-		return cpt_fail(e, errno, "writing exec.fifo: %s", strerror(errno));
-	}
-	close(fd);
-	close(fifo_fd);
-	return 0;
-}
-
-/* Send fd over a unix socket (SCM_RIGHTS, unix(7)) with `name` as data,
- * as runc sends the console's pty master to --console-socket. */
-static int send_fd(int sock, int fd, const char *name, struct compart_error *e)
-{
-	char buf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { (void *)name, strlen(name) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-			     .msg_controllen = sizeof(buf) };
-	struct cmsghdr *cm;
-
-	memset(buf, 0, sizeof(buf));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		return cpt_fail(e, errno, "sending the pty master to the console socket: %s",
-				strerror(errno));
-	return 0;
-}
-
-/* process.terminal: a pty from the container's devpts; the slave becomes
- * the controlling terminal and stdio, the master goes to the console
- * socket (the client copies between it and the user). */
-static int setup_console(int console_fd, struct compart_error *e)
-{
-	int unlock = 0, m, sl;
-	unsigned int n;
-	char name[32];
-
-	m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0)
-		return cpt_fail(e, errno, "terminal: /dev/pts/ptmx: %s", strerror(errno));
-	if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0 ||
-	    (sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY)) < 0) {
-		cpt_fail(e, errno, "terminal: opening the pty: %s", strerror(errno));
-		close(m);
-		return -1;
-	}
-	snprintf(name, sizeof(name), "/dev/pts/%u", n);
-	if (setsid() < 0 || ioctl(sl, TIOCSCTTY, 0) < 0 || dup2(sl, 0) < 0 || dup2(sl, 1) < 0 ||
-	    dup2(sl, 2) < 0) {
-		cpt_fail(e, errno, "terminal: making %s the controlling terminal: %s", name,
-			 strerror(errno));
-		close(m);
-		close(sl);
-		return -1;
-	}
-	if (sl > 2)
-		close(sl);
-	if (send_fd(console_fd, m, name, e)) {
-		close(m);
-		return -1;
-	}
-	close(m);
-	close(console_fd);
-	return 0;
-}
-
-/* --preserve-fds N: fds 3..3+N-1 go to the process, every other inherited
- * descriptor is closed at exec (runc's behaviour). */
-static int pass_fds(int n, struct compart_error *e)
-{
-	for (int fd = 3; fd < 3 + n; fd++) {
-		int f = fcntl(fd, F_GETFD);
-
-		if (f >= 0 && fcntl(fd, F_SETFD, f & ~FD_CLOEXEC) < 0)
-			return cpt_fail(e, errno, "--preserve-fds: fd %d: %s", fd, strerror(errno));
-	}
-	/* close_range(2) with CLOSE_RANGE_CLOEXEC (4), Linux 5.11 */
-	if (syscall(SYS_close_range, 3 + n, ~0U, 4) < 0) {
-		DIR *d = opendir("/proc/self/fd");
-		struct dirent *de;
-
-		if (!d)
-			return cpt_fail(e, errno, "/proc/self/fd: %s", strerror(errno));
-		while ((de = readdir(d))) {
-			int fd = atoi(de->d_name);
-
-			if (fd >= 3 + n && fd != dirfd(d))
-				fcntl(fd, F_SETFD, FD_CLOEXEC);
-		}
-		closedir(d);
-	}
-	return 0;
-}
-
-/* linux.namespaces[].path: join before anything else is set up. */
-static int join_paths(const struct compart_config *c, struct compart_error *e)
-{
-	for (int i = 0; i < CPT_NS_COUNT; i++) {
-		int fd;
-
-		if (!c->ns_path[i])
-			continue;
-		fd = open(c->ns_path[i], O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return cpt_fail(e, errno, "linux.namespaces %s path %s: %s", cpt_ns_names[i],
-					c->ns_path[i], strerror(errno));
-		if (setns(fd, cpt_ns_flags[i]) < 0) {
-			cpt_fail(e, errno, "joining the %s namespace %s: %s", cpt_ns_names[i],
-				 c->ns_path[i], strerror(errno));
-			close(fd);
-			return -1;
-		}
-		close(fd);
-	}
-	return 0;
-}
-
-/* Everything but the exec, so that create fails with any set-up error
- * (runc does the same before its exec fifo). */
-static int init_setup(const struct compart_config *c, const struct init_args *a,
-		      struct compart_error *e)
-{
-	if (join_paths(c, e))
-		return -1;
-	/* The cgroup namespace is made only now, after the parent moved us into
-	 * the container's cgroup, so that group becomes its root. */
-	if (c->ns[CPT_NS_CGROUP] && !c->ns_path[CPT_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
-		return cpt_fail(e, errno, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
-	if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		return cpt_fail(e, errno, "becoming root of the user namespace (is id 0 mapped?): %s",
-				strerror(errno));
-	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
-		return cpt_fail(e, errno, "hostname '%s': %s", c->hostname, strerror(errno));
-	if (cpt_setup_rootfs(c, e))
-		return -1;
-	if (c->ns[CPT_NS_NET] && !c->ns_path[CPT_NS_NET] && cpt_setup_loopback(e))
-		return -1;
-	if (a->console_fd >= 0 && setup_console(a->console_fd, e))
-		return -1;
-	/* a session keyring of its own (keyctl(2) KEYCTL_JOIN_SESSION_KEYRING = 1) */
-	if (a->new_keyring && syscall(SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS)
-		return cpt_fail(e, errno, "joining a new session keyring: %s", strerror(errno));
-	if (pass_fds(a->preserve_fds, e))
-		return -1;
-	return cpt_finalize_process(c, e);
-}
-
-/* startContainer hooks: create sent the state JSON after "ready" */
-static int start_hooks(const struct compart_config *c, int sock, struct compart_error *e)
-{
-	static char state[65536];
-	ssize_t n;
-
-	if (!c->hooks.n[CPT_HOOK_START_CONTAINER])
-		return 0;
-	n = recv(sock, state, sizeof(state) - 1, 0);
-	state[n > 0 ? n : 0] = '\0';
-	return cpt_hooks_run(&c->hooks, CPT_HOOK_START_CONTAINER, state, 0, e);
-}
-
-static __attribute__((noreturn)) void init_main(const struct compart_config *c,
-						const struct init_args *a)
-{
-	struct compart_error e = { 0, "" };
-	char go;
-
-	if (read(a->sock, &go, 1) != 1)
-		_exit(1);
-	if (init_setup(c, a, &e)) {
-		send_msg(a->sock, &e);
-		_exit(1);
-	}
-	send_msg(a->sock, &e); /* ready */
-	if (a->fifo_fd < 0 || (wait_start(a->fifo_fd, &e) == 0 && start_hooks(c, a->sock, &e) == 0))
-		cpt_exec(c, c->args, &e);
-	/* After "ready" compart create is long gone: the container's stderr
-	 * is the only place left to tell; `run` also gets it over the socket. */
-	send_msg(a->sock, &e);
-	if (a->fifo_fd >= 0)
-		dprintf(2, "compart: container init: %s\n", e.msg);
-	_exit(127);
-}
 
 /* --------------------------------------------------------- the parent */
 
@@ -310,7 +96,7 @@ static int set_oom_score_adj(pid_t pid, int v, struct compart_error *e)
 
 /* Clone the init, feed it maps/cgroup/oom, wait for "ready". */
 static int launch(const struct compart_config *c, const struct cpt_cgroup *cg,
-		  struct init_args *a, pid_t *pidp, int *sockp, struct compart_error *e)
+		  struct cpt_init_args *a, pid_t *pidp, int *sockp, struct compart_error *e)
 {
 	struct compart_error msg;
 	unsigned long flags = SIGCHLD;
@@ -335,7 +121,7 @@ static int launch(const struct compart_config *c, const struct cpt_cgroup *cg,
 	if (pid == 0) {
 		close(sv[0]);
 		a->sock = sv[1];
-		init_main(c, a);
+		cpt_init_main(c, a);
 	}
 	close(sv[1]);
 	/* unprivileged gid_map writes need setgroups denied first (5.2 of
@@ -507,7 +293,7 @@ fail_cfg:
 	return -1;
 }
 
-static int write_pid_file(const char *file, pid_t pid, struct compart_error *e)
+int cpt_write_pid_file(const char *file, pid_t pid, struct compart_error *e)
 {
 	char tmp[4200], buf[16];
 	int fd;
@@ -527,7 +313,7 @@ static int record_pid(struct prep *p, pid_t pid, const char *pid_file, struct co
 {
 	p->st.pub.pid = pid;
 	p->st.starttime = cpt_proc_starttime(pid);
-	return cpt_state_write(p->dir, &p->st, e) || write_pid_file(pid_file, pid, e) ? -1 : 0;
+	return cpt_state_write(p->dir, &p->st, e) || cpt_write_pid_file(pid_file, pid, e) ? -1 : 0;
 }
 
 /* --console-socket: connected here, on the host's paths, and inherited
@@ -552,7 +338,7 @@ static int console_connect(const char *path, struct compart_error *e)
 }
 
 /* The console fd for a terminal process, -1 without a terminal; -2 on error. */
-static int console_for(const struct compart_config *c, const char *sock, bool detached,
+int cpt_console_for(const struct compart_config *c, const char *sock, bool detached,
 		       struct compart_error *e)
 {
 	int fd;
@@ -614,7 +400,7 @@ int compart_create(const char *root, const char *id, const char *bundle,
 		   const struct compart_create_opts *o, struct compart_error *e)
 {
 	static const struct compart_create_opts none;
-	struct init_args a = { -1, -1, -1, 0, true };
+	struct cpt_init_args a = { -1, -1, -1, 0, true };
 	struct prep p;
 	pid_t pid;
 	int sock;
@@ -627,7 +413,7 @@ int compart_create(const char *root, const char *id, const char *bundle,
 	a.fifo_fd = p.fifo_fd;
 	a.preserve_fds = o->preserve_fds;
 	a.new_keyring = !o->no_new_keyring;
-	a.console_fd = console_for(p.c, o->console_socket, true, e);
+	a.console_fd = cpt_console_for(p.c, o->console_socket, true, e);
 	if (a.console_fd == -2)
 		goto fail;
 	/* No monitor: the init is our child, and once we exit it is our
@@ -698,7 +484,7 @@ static void forward_signal(int sig)
 		kill((pid_t)run_pid, sig);
 }
 
-static void decode_status(int status, struct compart_exit *ex)
+void cpt_decode_status(int status, struct compart_exit *ex)
 {
 	ex->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	ex->status = ex->signal ? 128 + ex->signal : WEXITSTATUS(status);
@@ -716,7 +502,7 @@ int compart_run(const char *root, const char *id, const char *bundle,
 	int sock, status, rc = 0;
 
 	static const struct compart_create_opts none;
-	struct init_args a = { -1, -1, -1, 0, true };
+	struct cpt_init_args a = { -1, -1, -1, 0, true };
 
 	if (!o)
 		o = &none;
@@ -725,7 +511,7 @@ int compart_run(const char *root, const char *id, const char *bundle,
 	p.c->no_pivot = o->no_pivot;
 	a.preserve_fds = o->preserve_fds;
 	a.new_keyring = !o->no_new_keyring;
-	a.console_fd = console_for(p.c, o->console_socket, false, e);
+	a.console_fd = cpt_console_for(p.c, o->console_socket, false, e);
 	if (a.console_fd == -2 || launch(p.c, &p.st.cg, &a, &pid, &sock, e)) {
 		if (a.console_fd >= 0)
 			close(a.console_fd);
@@ -752,7 +538,7 @@ int compart_run(const char *root, const char *id, const char *bundle,
 	run_pid = 0;
 	for (int i = 0; i < 6; i++)
 		sigaction(fwd[i], &old[i], NULL);
-	decode_status(status, ex);
+	cpt_decode_status(status, ex);
 	ex->oom_kills = cpt_cgroup_oom_kills(&p.st.cg);
 	/* without a pid namespace, children may outlive the init: not ours to keep */
 	cpt_cgroup_kill_all(&p.st.cg, SIGKILL, &ignore);
@@ -866,7 +652,8 @@ int compart_delete(const char *root, const char *id, bool force, struct compart_
 		cpt_cgroup_kill_all(&st.cg, SIGKILL, &ignore);
 		cpt_cgroup_freeze(&st.cg, false, &ignore);
 	}
-	if (!force && st.pub.status != COMPART_STOPPED)
+	/* runc deletes a created container without --force (kills it first) */
+	if (!force && st.pub.status != COMPART_STOPPED && st.pub.status != COMPART_CREATED)
 		return cpt_fail(e, EBUSY, "container '%s' is %s: kill it first or use --force", id,
 				compart_status_name(st.pub.status));
 	if (kill_until_empty(&st, e) || cpt_cgroup_destroy(&st.cg, e))
@@ -876,7 +663,7 @@ int compart_delete(const char *root, const char *id, bool force, struct compart_
 	return 0;
 }
 
-/* ------------------------------------------------------------ ps / exec */
+/* ------------------------------------------------------------------ ps */
 
 /* Without a cgroup (rootless), the container's processes are those in its
  * pid namespace: same /proc/PID/ns/pid link as its init. */
@@ -942,251 +729,3 @@ int compart_ps(const char *root, const char *id, pid_t **pids, size_t *n,
 	return cpt_cgroup_pids(&st.cg, pids, n, e);
 }
 
-/* The config an exec runs with: the container's saved config.json, its
- * "process" replaced by the --process file's, or its args by argv. */
-static int exec_config(const char *dir, const struct cpt_state *st, char *const argv[],
-		       const struct compart_exec_opts *o, struct compart_config **out,
-		       struct compart_error *e)
-{
-	char path[4200], *text, *full;
-	json_t *top, *proc;
-	json_error_t jerr;
-	int rc;
-
-	*out = NULL;
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	text = cpt_read_all(path, 1 << 20);
-	if (!text)
-		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
-	top = json_loads(text, 0, &jerr);
-	free(text);
-	if (!top)
-		return cpt_fail(e, EIO, "%s: %s", path, jerr.text);
-	if (o->process) {
-		proc = json_load_file(o->process, 0, &jerr);
-		if (!proc || !json_is_object(proc)) {
-			json_decref(top);
-			json_decref(proc);
-			return cpt_fail(e, EINVAL, "exec --process %s: line %d: %s", o->process,
-					jerr.line, proc ? "not an object" : jerr.text);
-		}
-		json_object_set_new(top, "process", proc);
-	} else {
-		json_t *args = json_array();
-
-		for (size_t i = 0; argv[i]; i++)
-			json_array_append_new(args, json_string(argv[i]));
-		proc = json_object_get(top, "process");
-		json_object_set_new(proc, "args", args);
-		json_object_set_new(proc, "terminal", json_boolean(o->tty));
-	}
-	full = json_dumps(top, JSON_COMPACT);
-	json_decref(top);
-	if (!full)
-		return cpt_fail(e, ENOMEM, "out of memory");
-	rc = compart_config_parse(full, st->pub.bundle, out, e);
-	free(full);
-	if (rc)
-		return cpt_wrap(e, o->process ? "exec --process %s" : "exec%s", o->process ? o->process : "");
-	return 0;
-}
-
-/* In the forked helper: join the container's cgroup and namespaces (user
- * first: the others are owned by it), then fork once more so the program
- * is inside the pid namespace (setns(2) on a pid ns affects children).
- * The helper tells the caller the program's pid, then (detached) exits,
- * leaving it to our caller's subreaper, or waits and dies the same way. */
-static __attribute__((noreturn)) void exec_helper(const struct cpt_state *st,
-						  const struct compart_config *c, int fds[],
-						  const struct init_args *a, bool detach, int res)
-{
-	struct compart_error e = { 0, "" };
-	struct rlimit no_core = { 0, 0 };
-	int status;
-	pid_t pid;
-
-	if (cpt_cgroup_attach(&st->cg, getpid(), &e))
-		goto fail;
-	for (int i = 0; i < CPT_NS_COUNT; i++)
-		if (fds[i] >= 0 && setns(fds[i], cpt_ns_flags[i]) < 0) {
-			cpt_fail(&e, errno, "joining the %s namespace: %s", cpt_ns_names[i],
-				 strerror(errno));
-			goto fail;
-		}
-	pid = fork();
-	if (pid < 0) {
-		cpt_fail(&e, errno, "fork: %s", strerror(errno));
-		goto fail;
-	}
-	if (pid == 0) {
-		if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-			cpt_fail(&e, errno, "user namespace root: %s", strerror(errno));
-		else if ((a->console_fd < 0 || setup_console(a->console_fd, &e) == 0) &&
-			 pass_fds(a->preserve_fds, &e) == 0 && cpt_finalize_process(c, &e) == 0)
-			cpt_exec(c, c->args, &e);
-		if (write(res, &e, sizeof(e)) != sizeof(e))
-			_exit(126);
-		_exit(126);
-	}
-	if (write(res, &pid, sizeof(pid)) != sizeof(pid))
-		_exit(126);
-	close(res);
-	if (detach)
-		_exit(0);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFSIGNALED(status)) {
-		/* die the same way, without a core of the helper */
-		setrlimit(RLIMIT_CORE, &no_core);
-		signal(WTERMSIG(status), SIG_DFL);
-		kill(getpid(), WTERMSIG(status));
-	}
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
-fail:
-	pid = 0;
-	if (write(res, &pid, sizeof(pid)) != sizeof(pid) || write(res, &e, sizeof(e)) != sizeof(e))
-		_exit(126);
-	_exit(126);
-}
-
-int compart_exec(const char *root, const char *id, char *const argv[],
-		 const struct compart_exec_opts *o, struct compart_exit *ex,
-		 struct compart_error *e)
-{
-	static const struct compart_exec_opts none;
-	struct init_args a = { -1, -1, -1, 0, false };
-	struct compart_config *c = NULL;
-	struct compart_error msg;
-	struct cpt_state st;
-	char dir[4096], path[4200];
-	int fds[CPT_NS_COUNT], res[2], status, rc = -1;
-	pid_t pid, child = 0;
-
-	if (!o)
-		o = &none;
-	ex->status = 0;
-	ex->signal = 0;
-	ex->oom_kills = -1;
-	if (!o->process && (!argv || !argv[0]))
-		return cpt_fail(e, EINVAL, "exec: no command given");
-	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
-		return -1;
-	if (st.pub.status != COMPART_RUNNING && st.pub.status != COMPART_CREATED)
-		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
-				compart_status_name(st.pub.status));
-	if (exec_config(dir, &st, argv, o, &c, e))
-		return -1;
-	a.preserve_fds = o->preserve_fds;
-	for (int i = 0; i < CPT_NS_COUNT; i++)
-		fds[i] = -1;
-	a.console_fd = console_for(c, o->console_socket, o->detach, e);
-	if (a.console_fd == -2)
-		goto out;
-	for (int i = 0; i < CPT_NS_COUNT; i++) {
-		if (!c->ns[i])
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st.pub.pid, cpt_ns_proc[i]);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			cpt_fail(e, errno, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-	}
-	if (pipe2(res, O_CLOEXEC) < 0) {
-		cpt_fail(e, errno, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(res[0]);
-		exec_helper(&st, c, fds, &a, o->detach, res[1]);
-	}
-	close(res[1]);
-	if (pid < 0) {
-		cpt_fail(e, errno, "fork: %s", strerror(errno));
-		close(res[0]);
-		goto out;
-	}
-	/* the program's pid, then its error or EOF once it was exec'd */
-	if (read(res[0], &child, sizeof(child)) != (ssize_t)sizeof(child))
-		child = 0;
-	if (read(res[0], &msg, sizeof(msg)) == (ssize_t)sizeof(msg))
-		*e = msg;
-	else if (!child)
-		cpt_fail(e, EIO, "exec: the helper process died");
-	else
-		rc = write_pid_file(o->pid_file, child, e);
-	close(res[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!o->detach)
-		decode_status(status, ex);
-out:
-	if (a.console_fd >= 0)
-		close(a.console_fd);
-	for (int i = 0; i < CPT_NS_COUNT; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	compart_config_free(c);
-	return rc;
-}
-
-/* ------------------------------------------------------- pause / update */
-
-int compart_pause(const char *root, const char *id, bool pause, struct compart_error *e)
-{
-	struct cpt_state st;
-
-	if (cpt_state_read(root, id, &st, e))
-		return -1;
-	if (pause && st.pub.status != COMPART_RUNNING)
-		return cpt_fail(e, EINVAL, "container '%s' is %s, not running", id,
-				compart_status_name(st.pub.status));
-	if (!pause && st.pub.status != COMPART_PAUSED)
-		return cpt_fail(e, EINVAL, "container '%s' is %s, not paused", id,
-				compart_status_name(st.pub.status));
-	return cpt_cgroup_freeze(&st.cg, pause, e);
-}
-
-int compart_update(const char *root, const char *id, const char *resources_json,
-		   struct compart_error *e)
-{
-	struct compart_config *c = NULL;
-	struct cpt_state st;
-	char dir[4096], path[4200], *text, *full = NULL;
-	json_t *top, *res;
-	json_error_t jerr;
-	int rc = -1;
-
-	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
-		return -1;
-	if (st.pub.status == COMPART_STOPPED)
-		return cpt_fail(e, ESRCH, "container not running");
-	res = json_loads(resources_json, 0, &jerr);
-	if (!res || !json_is_object(res)) {
-		json_decref(res);
-		return cpt_fail(e, EINVAL, "update: resources: line %d: %s", jerr.line,
-				res ? "not an object" : jerr.text);
-	}
-	/* the saved config with linux.resources replaced: one parser, one set
-	 * of rules for create and update */
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	text = cpt_read_all(path, 1 << 20);
-	top = text ? json_loads(text, 0, &jerr) : NULL;
-	free(text);
-	if (!top || !json_is_object(json_object_get(top, "linux"))) {
-		json_decref(res);
-		json_decref(top);
-		return cpt_fail(e, EIO, "%s: unreadable", path);
-	}
-	json_object_set_new(json_object_get(top, "linux"), "resources", res);
-	full = json_dumps(top, JSON_COMPACT);
-	json_decref(top);
-	if (full && compart_config_parse(full, st.pub.bundle, &c, e) == 0)
-		rc = cpt_cgroup_update(&st.cg, c, e);
-	else if (!full)
-		cpt_fail(e, ENOMEM, "out of memory");
-	free(full);
-	compart_config_free(c);
-	return rc;
-}

@@ -238,6 +238,33 @@ int cpt_seccomp_load(const struct compart_config *c, struct compart_error *e);
 /* execvpe with the container's PATH; returns only on failure. */
 int cpt_exec(const struct compart_config *c, char *const argv[], struct compart_error *e);
 
+/* ------------------------------------------- init, create, exec seams */
+
+/* What the init needs besides the config: its channel to the parent and
+ * the descriptors create passes down. */
+struct cpt_init_args {
+	int sock;           /* SOCK_SEQPACKET to the parent */
+	int fifo_fd;        /* O_PATH exec.fifo, -1 for run */
+	int console_fd;     /* connected console socket, -1 if none */
+	int preserve_fds;
+	bool new_keyring;
+};
+
+/* The init (init.c), after the clone: never returns. */
+void cpt_init_main(const struct compart_config *c, const struct cpt_init_args *a)
+	__attribute__((noreturn));
+/* process.terminal: a pty from the container's devpts as ctty and stdio,
+ * the master sent to console_fd (SCM_RIGHTS). */
+int cpt_setup_console(int console_fd, struct compart_error *e);
+/* --preserve-fds: fds 3..3+n-1 kept, every other one close-on-exec. */
+int cpt_pass_fds(int n, struct compart_error *e);
+/* The connected --console-socket for a terminal process, -1 without a
+ * terminal, -2 on error (e filled). */
+int cpt_console_for(const struct compart_config *c, const char *sock, bool detached,
+		    struct compart_error *e);
+int cpt_write_pid_file(const char *file, pid_t pid, struct compart_error *e);
+void cpt_decode_status(int status, struct compart_exit *ex);
+
 /* ---------------------------------------------------------------- state */
 
 struct cpt_state {

@@ -504,6 +504,10 @@ test_runc_semantics() {
 	RC=$?
 	cpt delete ct-sem
 	[ $RC -ne 0 ] && echo "$OUT" | grep -q 'container not running' || { REASON="kill of an exited container: rc $RC '$OUT'"; return 1; }
+	# runc deletes a created (never started) container without --force
+	cpt create --bundle "$b" --pid-file "$W/sem.pid" ct-sem2 >/dev/null 2>&1 || { REASON="create 2"; return 1; }
+	cpt delete ct-sem2 || { REASON="delete of a created container refused"; return 1; }
+	gone "$(cat "$W/sem.pid")" || { REASON="created container's init survived delete"; return 1; }
 	"$C" --version | grep -q '^compart version' || { REASON="--version"; return 1; }
 	"$C" features | grep -q '"ociVersionMax"' || { REASON="features"; return 1; }
 	OUT=$("$C" --systemd-cgroup list 2>&1) && { REASON="--systemd-cgroup accepted"; return 1; }
