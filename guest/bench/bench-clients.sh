@@ -53,7 +53,7 @@ one() { # CLIENT RUNTIME I
 		# shellcheck disable=SC2046
 		"$BT" "$W/times.$1.$2" $(pm_cmd "$b") >/dev/null 2>>"$W/log.$1.$2"
 	else
-		"$BT" "$W/times.$1.$2" ctr -a "$CW/ctrd/sock" -n compart-test run --rm \
+		"$BT" "$W/times.$1.$2" ctr -a "$CTRD_SOCK" -n compart-test run --rm \
 			--snapshotter native --runc-binary "$b" "$IMG" "b-$2-$3" true \
 			>/dev/null 2>>"$W/log.$1.$2"
 	fi

@@ -204,7 +204,11 @@ podman_cleanup() {
 
 CTRD_PID=""
 
-ctr_() { timeout -k 5 $CLIENT_T ctr -a "$CW/ctrd/sock" -n compart-test "$@"; }
+# containerd's sockets in a short directory: a unix socket path has at
+# most 107 characters, and the work dir may be deep
+CTRD_SOCK=""
+
+ctr_() { timeout -k 5 $CLIENT_T ctr -a "$CTRD_SOCK" -n compart-test "$@"; }
 
 # An OCI image layout (image-spec image-layout.md) of the rootfs: one
 # layer, its config, the manifest, and index.json naming it.
@@ -229,20 +233,21 @@ oci_archive() {
 
 containerd_start() {
 	mkdir -p "$CW/ctrd"
+	CTRD_SOCK=$(mktemp -d /tmp/compart-ctrd.XXXXXX)/sock || return 1
 	cat >"$CW/ctrd/config.toml" <<-EOF
 	version = 2
 	root = "$CW/ctrd/root"
 	state = "$CW/ctrd/state"
 	disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
 	[grpc]
-	  address = "$CW/ctrd/sock"
+	  address = "$CTRD_SOCK"
 	[ttrpc]
-	  address = "$CW/ctrd/sock.ttrpc"
+	  address = "$CTRD_SOCK.ttrpc"
 	EOF
 	containerd --config "$CW/ctrd/config.toml" >"$CW/ctrd/log" 2>&1 &
 	CTRD_PID=$!
 	for _ in $(seq 100); do
-		[ -S "$CW/ctrd/sock" ] && ctr_ version >/dev/null 2>&1 && break
+		[ -S "$CTRD_SOCK" ] && ctr_ version >/dev/null 2>&1 && break
 		sleep 0.1
 	done
 	ctr_ version >/dev/null 2>&1 || { echo "containerd did not come up: $(tail -3 "$CW/ctrd/log")"; return 1; }
@@ -250,12 +255,15 @@ containerd_start() {
 }
 
 containerd_stop() {
-	[ -n "$CTRD_PID" ] || return 0
-	kill "$CTRD_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$CTRD_PID" 2>/dev/null
-	wait "$CTRD_PID" 2>/dev/null
+	if [ -n "$CTRD_PID" ]; then
+		kill "$CTRD_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$CTRD_PID" 2>/dev/null
+		wait "$CTRD_PID" 2>/dev/null
+	fi
 	CTRD_PID=""
+	[ -n "$CTRD_SOCK" ] && rm -rf "${CTRD_SOCK%/sock}"
+	CTRD_SOCK=""
 }
 
 crun_() { ctr_ run --snapshotter native --runc-binary "$RT" "$@"; }
@@ -314,7 +322,7 @@ ct_kill() {
 # ctr -t wants a console on its stdin: script(1) gives it one
 ct_tty() {
 	command -v script >/dev/null || { REASON="no script(1) to give ctr a terminal"; return 77; }
-	OUT=$(timeout -k 5 $CLIENT_T script -qec "ctr -a $CW/ctrd/sock -n compart-test run -t --rm --snapshotter native --runc-binary $RT $IMG ct-t-$RN sh -c 'tty; exit 2'" /dev/null </dev/null)
+	OUT=$(timeout -k 5 $CLIENT_T script -qec "ctr -a $CTRD_SOCK -n compart-test run -t --rm --snapshotter native --runc-binary $RT $IMG ct-t-$RN sh -c 'tty; exit 2'" /dev/null </dev/null)
 	RC=$?
 	# the terminal's NUL comes back echoed as "^@"
 	OUT=$(printf '%s\n' "$OUT" | tr -d '\r' | sed 's/\^@//g')
@@ -335,8 +343,9 @@ containerd_tests() {
 	local why=""
 	command -v containerd >/dev/null && command -v ctr >/dev/null ||
 		why="containerd or ctr not in PATH (tools/dev.sh installs them)"
-	if [ -z "$why" ] && ! OUT=$(containerd_start 2>&1); then
-		why="containerd could not start here: $OUT"
+	# not in $(...): containerd's PID must reach containerd_stop
+	if [ -z "$why" ] && ! containerd_start >"$CW/ctrd-start.log" 2>&1; then
+		why="containerd could not start here: $(tail -3 "$CW/ctrd-start.log")"
 	fi
 	if [ -n "$why" ]; then
 		containerd_stop
@@ -359,8 +368,25 @@ containerd_tests() {
 	containerd_stop
 }
 
+# nothing the clients started may outlive them (containerd, shims, conmon)
+clients_gone() {
+	local left="" p
+	for _ in $(seq 50); do
+		left=""
+		for p in /proc/[0-9]*; do
+			grep -qaF -e "$CW" -e compart-test "$p/cmdline" 2>/dev/null && left="$left ${p#/proc/}:$(cat "$p/comm" 2>/dev/null)"
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	REASON="still running:$left"
+	return 1
+}
+
 client_tests() {
 	rm -rf "$CW"
+	mkdir -p "$CW"
 	podman_tests
 	containerd_tests
+	t "clients: containerd stopped, no shim or conmon left" clients_gone
 }
