@@ -338,17 +338,17 @@ static int console_connect(const char *path, struct compart_error *e)
 }
 
 /* The console fd for a terminal process, -1 without a terminal; -2 on error. */
-int cpt_console_for(const struct compart_config *c, const char *sock, bool detached,
-		       struct compart_error *e)
+int cpt_console_for(const struct compart_config *c, const char *sock, const char *verb,
+		    struct compart_error *e)
 {
 	int fd;
 
 	if (!c->terminal)
 		return -1;
 	if (!sock) {
-		cpt_fail(e, EINVAL, detached ?
-			 "process.terminal is set: --console-socket is required (compart does not keep a terminal itself)" :
-			 "process.terminal is set: compart run needs --console-socket (it does not proxy a terminal)");
+		cpt_fail(e, EINVAL,
+			 "process.terminal is set: compart %s needs --console-socket (compart keeps no process to proxy a terminal)",
+			 verb);
 		return -2;
 	}
 	fd = console_connect(sock, e);
@@ -413,7 +413,7 @@ int compart_create(const char *root, const char *id, const char *bundle,
 	a.fifo_fd = p.fifo_fd;
 	a.preserve_fds = o->preserve_fds;
 	a.new_keyring = !o->no_new_keyring;
-	a.console_fd = cpt_console_for(p.c, o->console_socket, true, e);
+	a.console_fd = cpt_console_for(p.c, o->console_socket, "create", e);
 	if (a.console_fd == -2)
 		goto fail;
 	/* No monitor: the init is our child, and once we exit it is our
@@ -511,7 +511,7 @@ int compart_run(const char *root, const char *id, const char *bundle,
 	p.c->no_pivot = o->no_pivot;
 	a.preserve_fds = o->preserve_fds;
 	a.new_keyring = !o->no_new_keyring;
-	a.console_fd = cpt_console_for(p.c, o->console_socket, false, e);
+	a.console_fd = cpt_console_for(p.c, o->console_socket, "run", e);
 	if (a.console_fd == -2 || launch(p.c, &p.st.cg, &a, &pid, &sock, e)) {
 		if (a.console_fd >= 0)
 			close(a.console_fd);

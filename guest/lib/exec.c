@@ -152,7 +152,7 @@ int compart_exec(const char *root, const char *id, char *const argv[],
 	a.preserve_fds = o->preserve_fds;
 	for (int i = 0; i < CPT_NS_COUNT; i++)
 		fds[i] = -1;
-	a.console_fd = cpt_console_for(c, o->console_socket, o->detach, e);
+	a.console_fd = cpt_console_for(c, o->console_socket, "exec", e);
 	if (a.console_fd == -2)
 		goto out;
 	for (int i = 0; i < CPT_NS_COUNT; i++) {

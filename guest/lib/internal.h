@@ -260,7 +260,7 @@ int cpt_setup_console(int console_fd, struct compart_error *e);
 int cpt_pass_fds(int n, struct compart_error *e);
 /* The connected --console-socket for a terminal process, -1 without a
  * terminal, -2 on error (e filled). */
-int cpt_console_for(const struct compart_config *c, const char *sock, bool detached,
+int cpt_console_for(const struct compart_config *c, const char *sock, const char *verb,
 		    struct compart_error *e);
 int cpt_write_pid_file(const char *file, pid_t pid, struct compart_error *e);
 void cpt_decode_status(int status, struct compart_exit *ex);

@@ -593,6 +593,27 @@ test_runc_spec() {
 	expect_out "$(printf 'CapEff:\t0000000020000420\nrunc')" "$OUT"
 }
 
+# --preserve-fds, --no-pivot, and a network namespace joined by path
+test_create_options() {
+	local b pid ns
+	echo preserved >"$W/fd3"
+	b=$(bundle fds "$(sh_args 'cat <&3; ls /proc/self/fd | wc -l')")
+	OUT=$(timeout -k 5 $T "$C" --root "$STATE" run --preserve-fds 1 --bundle "$b" ct-fds 3<"$W/fd3" 4<"$W/fd3" 2>&1 </dev/null)
+	# fds 0-3 and the one ls opens: fd 4 was not preserved
+	expect_out "$(printf 'preserved\n5')" "$OUT" || return 1
+	OUT=$(timeout -k 5 $T "$C" --root "$STATE" run --no-pivot --bundle "$(bundle nopivot "$(sh_args 'echo $$; ls /')")" ct-nopivot 2>&1 </dev/null)
+	echo "$OUT" | head -1 | grep -qx 1 && echo "$OUT" | grep -qx bin || { REASON="--no-pivot: $OUT"; return 1; }
+	b=$(bundle nsowner "$(sh_args 'sleep 30')")
+	cpt create --bundle "$b" --pid-file "$W/nsowner.pid" ct-nsowner >/dev/null 2>&1 || { REASON="create"; return 1; }
+	pid=$(cat "$W/nsowner.pid")
+	ns=$(readlink /proc/$pid/ns/net)
+	b=$(bundle nsjoin "$(sh_args 'readlink /proc/self/ns/net')" '' '' '' \
+		"{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"network\",\"path\":\"/proc/$pid/ns/net\"},{\"type\":\"uts\"},{\"type\":\"ipc\"}")
+	OUT=$(cpt run --bundle "$b" ct-nsjoin 2>&1)
+	cpt delete --force ct-nsowner
+	expect_out "$ns" "$OUT"
+}
+
 . "$(dirname "$0")/clients.sh"
 
 test_no_leaks() {
@@ -660,6 +681,7 @@ t "set-up errors fail create" test_setup_error_at_create
 t "pause/resume (freezer) and update" test_pause_update
 t "hooks: each kind, in its namespace, with the state" test_hooks
 t "the config runc spec generates runs unchanged (terminal off)" test_runc_spec
+t "--preserve-fds, --no-pivot, a namespace joined by path" test_create_options
 t "client config: cgroup mount, device rules, sysctl, x86 arches" test_client_config
 if [ "${COMPART_CLIENTS:-1}" = 1 ]; then
 	client_tests
