@@ -482,6 +482,10 @@ static int mount_option(struct cpt_mount *m, const char *opt, size_t *dlen,
 			m->propagation = mount_prop[k].flag;
 			return 0;
 		}
+	if (!strcmp(opt, "tmpcopyup")) { /* runc/crun: copy what is under a tmpfs into it */
+		m->copyup = true;
+		return 0;
+	}
 	if (!strcmp(opt, "remount") || !strcmp(opt, "move"))
 		return cpt_fail(e, ENOTSUP, "mount option '%s' is not supported", opt);
 	d = realloc(m->data, *dlen + n + 2);
@@ -528,6 +532,8 @@ static int parse_mount(struct cpt_mount *m, json_t *j, const char *path,
 		return cpt_fail(e, ENOTSUP, "config.json: '%s.type' '%s' is not supported", path, m->type);
 	m->bind = (m->flags & MS_BIND) || !strcmp(m->type, "bind");
 	m->cgroup = !strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2");
+	if (m->copyup && strcmp(m->type, "tmpfs"))
+		return cpt_fail(e, EINVAL, "config.json: '%s.options' tmpcopyup needs type tmpfs", path);
 	if (m->cgroup && m->bind)
 		return cpt_fail(e, EINVAL, "config.json: '%s' a cgroup mount cannot be a bind", path);
 	if (!strcmp(m->type, "none") && !m->bind)
@@ -1028,9 +1034,11 @@ static int parse_devices(struct compart_config *c, json_t *arr, struct compart_e
 		if (dev_type(j, path, "cbup", &d->type, e) ||
 		    get_int(j, path, "major", 0, UINT32_MAX, NULL, &d->major, e) ||
 		    get_int(j, path, "minor", 0, UINT32_MAX, NULL, &d->minor, e) ||
-		    get_int(j, path, "fileMode", 0, 07777, &d->has_mode, &v, e))
+		    get_int(j, path, "fileMode", 0, 0177777, &d->has_mode, &v, e))
 			return -1;
-		d->mode = (uint32_t)v;
+		/* clients send a Go os.FileMode with the type bits (podman:
+		 * 020600 for a char device); the type comes from "type" */
+		d->mode = (uint32_t)v & 07777;
 		if (get_int(j, path, "uid", 0, UINT32_MAX - 1, &d->has_uid, &v, e))
 			return -1;
 		d->uid = (uint32_t)v;

@@ -42,6 +42,7 @@ struct cpt_mount {
 	unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/... or 0 */
 	bool bind;
 	bool cgroup;             /* type cgroup/cgroup2: the container's view of /sys/fs/cgroup */
+	bool copyup;             /* tmpcopyup: the tmpfs starts with what it covers */
 };
 
 /* linux.resources.devices[]: one device cgroup rule */

@@ -150,6 +150,70 @@ fail:
 	return cpt_fail(e, errno, "mount %s: %s: %s", m->dest, dst, strerror(errno));
 }
 
+/* tmpcopyup (runc, crun; podman's --read-only asks it for /tmp, /run,
+ * /var/tmp): copy the directory the tmpfs now covers (still reachable
+ * through `from`, opened before the mount) into it: directories, regular
+ * files and symlinks, with their modes and owners. */
+static int copy_tree(int from, int to, struct compart_error *e)
+{
+	DIR *d = fdopendir(dup(from));
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return cpt_fail(e, errno, "tmpcopyup: %s", strerror(errno));
+	while (rc == 0 && (de = readdir(d))) {
+		struct stat st;
+		char link[PATH_MAX];
+		ssize_t n = 0;
+		int a, b;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, de->d_name, st.st_mode & 07777) < 0 && errno != EEXIST)
+				rc = -1;
+			a = openat(from, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			b = openat(to, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (rc == 0 && a >= 0 && b >= 0)
+				rc = copy_tree(a, b, e);
+			else
+				rc = -1;
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlinkat(from, de->d_name, link, sizeof(link) - 1);
+			if (n < 0 || (link[n] = '\0', symlinkat(link, to, de->d_name) < 0))
+				rc = -1;
+		} else if (S_ISREG(st.st_mode)) {
+			char buf[65536];
+
+			a = openat(from, de->d_name, O_RDONLY | O_CLOEXEC);
+			b = openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+			while (a >= 0 && b >= 0 && (n = read(a, buf, sizeof(buf))) > 0)
+				if (write(b, buf, (size_t)n) != n)
+					break;
+			if (a < 0 || b < 0 || n != 0)
+				rc = -1;
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else {
+			continue; /* devices, fifos, sockets: not copied */
+		}
+		if (rc == 0 && fchownat(to, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = -1;
+		if (rc < 0 && !e->err)
+			cpt_fail(e, errno, "tmpcopyup of %s: %s", de->d_name, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
 static int do_mount(const char *rootfs, const struct cpt_mount *m, const struct compart_config *c,
 		    struct compart_error *e)
 {
@@ -180,9 +244,25 @@ static int do_mount(const char *rootfs, const struct cpt_mount *m, const struct 
 		if (mkpath(target, false) < 0)
 			return cpt_fail(e, errno, "mount %s: creating %s: %s", m->dest, target,
 					strerror(errno));
-		if (mount(m->source ? m->source : m->type, target, m->type, m->flags, m->data) < 0)
+		int under = m->copyup ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+		if (mount(m->source ? m->source : m->type, target, m->type, m->flags, m->data) < 0) {
+			if (under >= 0)
+				close(under);
 			return cpt_fail(e, errno, "mount %s (%s, options '%s'): %s", m->dest, m->type,
 					m->data ? m->data : "", strerror(errno));
+		}
+		if (under >= 0) {
+			int top = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int rc = top < 0 ? cpt_fail(e, errno, "mount %s: %s", m->dest, strerror(errno))
+					 : (e->err = 0, copy_tree(under, top, e));
+
+			close(under);
+			if (top >= 0)
+				close(top);
+			if (rc)
+				return cpt_wrap(e, "mount %s", m->dest);
+		}
 	}
 	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
 		return cpt_fail(e, errno, "mount %s: propagation: %s", m->dest, strerror(errno));
@@ -193,6 +273,14 @@ static bool has_mount(const struct compart_config *c, const char *dest)
 {
 	for (size_t i = 0; i < c->n_mounts; i++)
 		if (!strcmp(c->mounts[i].dest, dest))
+			return true;
+	return false;
+}
+
+static bool has_device(const struct compart_config *c, const char *path)
+{
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (!strcmp(c->devices[i].path, path))
 			return true;
 	return false;
 }
@@ -218,6 +306,9 @@ static int setup_dev(const char *rootfs, const struct compart_config *c,
 	     mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0))
 		return cpt_fail(e, errno, "mounting tmpfs on /dev: %s", strerror(errno));
 	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+		if (has_device(c, host))
+			continue; /* linux.devices makes it (podman --privileged lists them all) */
 		snprintf(path, sizeof(path), "%s/dev/%s", rootfs, nodes[i]);
 		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
 		if (mkpath(path, true) < 0 || mount(host, path, NULL, MS_BIND, NULL) < 0)
@@ -265,8 +356,10 @@ static int make_devices(const char *rootfs, const struct compart_config *c,
 		rmdir(path);
 		unlink(path);
 		if (!c->ns[CPT_NS_USER]) {
+			/* chmod too: mknod's mode passes through our umask */
 			if (mknod(path, type | (d->has_mode ? d->mode : 0666),
 				  makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ||
+			    chmod(path, d->has_mode ? d->mode : 0666) < 0 ||
 			    chown(path, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0) < 0)
 				return cpt_fail(e, errno, "linux.devices %s: mknod: %s", d->path,
 						strerror(errno));

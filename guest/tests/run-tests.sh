@@ -603,6 +603,10 @@ test_create_options() {
 	expect_out "$(printf 'preserved\n5')" "$OUT" || return 1
 	OUT=$(timeout -k 5 $T "$C" --root "$STATE" run --no-pivot --bundle "$(bundle nopivot "$(sh_args 'echo $$; ls /')")" ct-nopivot 2>&1 </dev/null)
 	echo "$OUT" | head -1 | grep -qx 1 && echo "$OUT" | grep -qx bin || { REASON="--no-pivot: $OUT"; return 1; }
+	# tmpcopyup (podman --read-only): a writable /etc that still has passwd
+	OUT=$(cpt run --bundle "$(bundle copyup "$(sh_args 'head -c5 /etc/passwd; touch /etc/new && echo w')" '' '' \
+		'"mounts": [{"destination": "/etc", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"]}]')" ct-copyup 2>&1)
+	expect_out "$(printf 'root:w')" "$OUT" || return 1
 	b=$(bundle nsowner "$(sh_args 'sleep 30')")
 	cpt create --bundle "$b" --pid-file "$W/nsowner.pid" ct-nsowner >/dev/null 2>&1 || { REASON="create"; return 1; }
 	pid=$(cat "$W/nsowner.pid")
@@ -681,7 +685,7 @@ t "set-up errors fail create" test_setup_error_at_create
 t "pause/resume (freezer) and update" test_pause_update
 t "hooks: each kind, in its namespace, with the state" test_hooks
 t "the config runc spec generates runs unchanged (terminal off)" test_runc_spec
-t "--preserve-fds, --no-pivot, a namespace joined by path" test_create_options
+t "--preserve-fds, --no-pivot, tmpcopyup, a namespace joined by path" test_create_options
 t "client config: cgroup mount, device rules, sysctl, x86 arches" test_client_config
 if [ "${COMPART_CLIENTS:-1}" = 1 ]; then
 	client_tests
