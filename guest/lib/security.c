@@ -65,9 +65,16 @@ static int add_rule(scmp_filter_ctx ctx, const struct cpt_scrule *r, const char 
 int cpt_seccomp_load(const struct compart_config *c, struct compart_error *e)
 {
 	uint32_t def = c->has_seccomp ? c->sc_default : SCMP_ACT_ALLOW;
-	scmp_filter_ctx ctx = seccomp_init(def);
+	scmp_filter_ctx ctx;
 	int rc;
 
+	/* No profile in the config and CAP_SYS_ADMIN in the bounding set: a
+	 * privileged container (podman --privileged), which runc and crun run
+	 * without a filter; the default profile would only break what it was
+	 * given the capability for (mount, unshare, ...). */
+	if (!c->has_seccomp && (c->caps[CPT_CAP_BOUNDING] & (1ull << CAP_SYS_ADMIN)))
+		return 0;
+	ctx = seccomp_init(def);
 	if (!ctx)
 		return cpt_fail(e, ENOMEM, "seccomp_init failed");
 	/* no_new_privs is config.json's decision, not libseccomp's default. */

@@ -162,6 +162,23 @@ pm_limits() {
 	[ "$(echo $cg)" = "67108864 20" ] || { REASON="on the host: '$cg'"; return 1; }
 }
 
+# what --read-only (tmpfs with tmpcopyup), --user, --cap-drop, --sysctl and
+# --device put in the config
+pm_options() {
+	OUT=$(pm run --rm --read-only --user 1000:1000 --cap-drop all --sysctl net.ipv4.ip_default_ttl=33 \
+		--device /dev/fuse $IMG sh -c 'id -u; cat /proc/sys/net/ipv4/ip_default_ttl; touch /x 2>/dev/null || echo ro; touch /tmp/y && echo tmp-rw; grep CapEff /proc/self/status | tr -d "\t"; ls -l /dev/fuse | cut -c1' 2>&1)
+	expect_out "$(printf '1000\n33\nro\ntmp-rw\nCapEff:0000000000000000\nc')" "$OUT"
+}
+
+# --privileged: every capability, every host device node (replacing the
+# default ones), no seccomp
+pm_privileged() {
+	OUT=$(pm run --rm --privileged $IMG sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status | tr -d "\t"; ls -l /dev/null | cut -c1-10' 2>&1)
+	echo "$OUT" | grep -q '^Seccomp:0$' && echo "$OUT" | grep -q '^crw-rw-rw-$' &&
+		[ "$(echo "$OUT" | grep CapEff)" = "CapEff:$(grep CapBnd /proc/self/status | tr -d '\t' | cut -d: -f2)" ] ||
+		{ REASON="got '$OUT'"; return 1; }
+}
+
 podman_tests() {
 	local why=""
 	command -v podman >/dev/null && command -v conmon >/dev/null ||
@@ -190,6 +207,8 @@ podman_tests() {
 	t "podman stop: KILL after the timeout, 137" vs_ref pm_stop_kill
 	t "podman rm" vs_ref pm_rm
 	t "podman --memory 64m --pids-limit 20 inside and on the host" vs_ref pm_limits
+	t "podman --read-only --user --cap-drop --sysctl --device" vs_ref pm_options
+	t "podman --privileged" vs_ref pm_privileged
 	podman_cleanup
 }
 
