@@ -205,6 +205,54 @@ static void fmt_i64(char *buf, size_t n, int64_t v)
 		snprintf(buf, n, "%" PRId64, v);
 }
 
+static bool blkio_wanted(const struct compart_config *c)
+{
+	return c->has_blkio_weight || c->n_blkdevs;
+}
+
+/* Write the blockIO limits: `files` names, per kind, the file (and a v1/v2
+ * format) of this backend; weights go to the first of two files that
+ * exists (the bfq scheduler has its own). */
+static int blkio_apply(const char *dir, const struct compart_config *c, bool v2,
+		       struct compart_error *e)
+{
+	static const char *const v1_files[] = { "blkio.weight_device", "blkio.throttle.read_bps_device",
+						"blkio.throttle.write_bps_device",
+						"blkio.throttle.read_iops_device",
+						"blkio.throttle.write_iops_device" };
+	static const char *const v2_keys[] = { "", "rbps", "wbps", "riops", "wiops" };
+	const char *wfile = v2 ? "io.weight" : "blkio.weight";
+	char path[600], v[96];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, wfile);
+	if (access(path, F_OK) < 0)
+		wfile = v2 ? "io.bfq.weight" : "blkio.bfq.weight";
+	if (c->has_blkio_weight) {
+		snprintf(v, sizeof(v), v2 && !strcmp(wfile, "io.weight") ? "default %" PRId64 : "%" PRId64,
+			 c->blkio_weight);
+		if (cg_set(dir, wfile, v, "linux.resources.blockIO.weight", e))
+			return -1;
+	}
+	for (size_t i = 0; i < c->n_blkdevs; i++) {
+		const struct cpt_blkdev *d = &c->blkdevs[i];
+		const char *file;
+
+		if (v2 && d->kind != CPT_BLK_WEIGHT) {
+			snprintf(v, sizeof(v), "%" PRId64 ":%" PRId64 " %s=%" PRIu64, d->major, d->minor,
+				 v2_keys[d->kind], d->value);
+			file = "io.max";
+		} else {
+			snprintf(v, sizeof(v), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+				 d->value);
+			file = v2 ? wfile : d->kind == CPT_BLK_WEIGHT && strstr(wfile, "bfq") ?
+			       "blkio.bfq.weight_device" : v1_files[d->kind];
+		}
+		if (cg_set(dir, file, v, "linux.resources.blockIO", e))
+			return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ v2 */
 
 static bool v2_has(const char *ctrl)
@@ -291,6 +339,11 @@ static int v2_controllers(const char *rel, const struct compart_config *c, struc
 		strcat(ctrls, "+cpu ");
 	if (cpuset)
 		strcat(ctrls, "+cpuset ");
+	if (blkio_wanted(c)) {
+		if (v2_need(true, "io", "linux.resources.blockIO", e))
+			return -1;
+		strcat(ctrls, "+io ");
+	}
 	return *ctrls ? v2_enable(rel, ctrls, e) : 0;
 }
 
@@ -326,6 +379,8 @@ static int v2_apply(const char *rel, const struct compart_config *c, struct comp
 	char dir[512], v[64];
 
 	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	if (blkio_wanted(c) && blkio_apply(dir, c, true, e))
+		return -1;
 	if (c->has_mem_reservation) {
 		fmt_i64(v, sizeof(v), c->mem_reservation);
 		if (cg_set(dir, "memory.low", v, "linux.resources.memory.reservation", e))
@@ -432,7 +487,8 @@ static const struct cg_ops v2_ops = {
 
 /* ------------------------------------------------------------------ v1 */
 
-static const char *const v1_ctrls[] = { "pids", "memory", "cpu", "cpuset", "freezer", "devices" };
+static const char *const v1_ctrls[] = { "pids", "memory", "cpu", "cpuset", "freezer", "devices",
+					"blkio" };
 #define V1_N (sizeof(v1_ctrls) / sizeof(v1_ctrls[0]))
 
 static bool v1_has(const char *ctrl)
@@ -485,7 +541,8 @@ static int v1_create(const char *rel, const struct compart_config *c, struct com
 		    "linux.resources.cpu shares/quota/period", e) ||
 	    v1_need(c->cpus || c->mems, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
 	    v1_need(c->has_pids_limit, "pids", "linux.resources.pids", e) ||
-	    v1_need(!devrules_trivial(c), "devices", "linux.resources.devices", e))
+	    v1_need(!devrules_trivial(c), "devices", "linux.resources.devices", e) ||
+	    v1_need(blkio_wanted(c), "blkio", "linux.resources.blockIO", e))
 		return -1;
 	for (i = 0; i < V1_N; i++) {
 		char base[64];
@@ -517,6 +574,9 @@ static int v1_apply(const char *rel, const struct compart_config *c, struct comp
 {
 	char dir[512], v[64];
 
+	snprintf(dir, sizeof(dir), CG_ROOT "/blkio/%s", rel);
+	if (blkio_wanted(c) && blkio_apply(dir, c, false, e))
+		return -1;
 	snprintf(dir, sizeof(dir), CG_ROOT "/memory/%s", rel);
 	if (c->has_mem_reservation) {
 		snprintf(v, sizeof(v), "%" PRId64, c->mem_reservation);
@@ -669,7 +729,7 @@ static bool wants_limits(const struct compart_config *c)
 {
 	return c->has_mem_limit || c->has_mem_swap || c->has_cpu_shares || c->has_cpu_quota ||
 	       c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit ||
-	       c->has_mem_reservation || !devrules_trivial(c);
+	       c->has_mem_reservation || !devrules_trivial(c) || blkio_wanted(c);
 }
 
 int cpt_cgroup_init(struct cpt_cgroup *cg, const char *id, const struct compart_config *c,

@@ -47,7 +47,7 @@ const int cpt_ns_flags[CPT_NS_COUNT] = {
  */
 static const char *const refused[] = {
 	"linux.intelRdt", "linux.personality", "linux.timeOffsets",
-	"linux.resources.blockIO", "linux.resources.hugepageLimits", "linux.resources.rdma",
+	"linux.resources.blockIO.leafWeight", "linux.resources.hugepageLimits", "linux.resources.rdma",
 	"linux.resources.network", "linux.resources.unified", "linux.resources.memory.kernel",
 	"linux.resources.memory.kernelTCP", "linux.resources.memory.disableOOMKiller",
 	"linux.resources.cpu.realtimeRuntime", "linux.resources.cpu.realtimePeriod",
@@ -753,9 +753,65 @@ static int parse_devrules(struct compart_config *c, json_t *arr, struct compart_
 	return 0;
 }
 
+/* linux.resources.blockIO: weight, weightDevice, throttle*Device */
+static int parse_blkio(struct compart_config *c, json_t *b, struct compart_error *e)
+{
+	static const char *const keys[] = { "weight", "weightDevice", "throttleReadBpsDevice",
+					    "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+					    "throttleWriteIOPSDevice", NULL };
+	static const char *const dkeys[] = { "major", "minor", "weight", "rate", "leafWeight", NULL };
+	const char *P = "linux.resources.blockIO";
+	size_t total = 0;
+	char path[96];
+
+	if (!b)
+		return 0;
+	if (check_keys(b, P, keys, e) ||
+	    get_int(b, P, "weight", 10, 1000, &c->has_blkio_weight, &c->blkio_weight, e))
+		return -1;
+	for (int k = 1; keys[k]; k++) {
+		json_t *a = json_object_get(b, keys[k]);
+
+		if (a && want_type(a, is_array, P, keys[k], "an array", e))
+			return -1;
+		total += a ? json_array_size(a) : 0;
+	}
+	c->blkdevs = calloc(total + 1, sizeof(*c->blkdevs));
+	if (!c->blkdevs)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	for (int k = 1; keys[k]; k++) {
+		json_t *a = json_object_get(b, keys[k]), *j;
+		size_t i;
+
+		json_array_foreach(a, i, j) {
+			struct cpt_blkdev *d = &c->blkdevs[c->n_blkdevs];
+			const char *vk = k == 1 ? "weight" : "rate";
+			json_t *lw;
+			int64_t v;
+
+			snprintf(path, sizeof(path), "%s.%s[%zu]", P, keys[k], i);
+			if (check_keys(j, path, dkeys, e) ||
+			    get_int(j, path, "major", 0, UINT32_MAX, NULL, &d->major, e) ||
+			    get_int(j, path, "minor", 0, UINT32_MAX, NULL, &d->minor, e) ||
+			    get_int(j, path, vk, k == 1 ? 10 : 0, k == 1 ? 1000 : INT64_MAX, NULL, &v, e))
+				return -1;
+			if (!json_object_get(j, "major") || !json_object_get(j, "minor") ||
+			    !json_object_get(j, vk))
+				return cpt_fail(e, EINVAL, "config.json: '%s' needs major, minor and %s", path, vk);
+			lw = json_object_get(j, "leafWeight");
+			if (lw && !json_is_null(lw))
+				return cpt_fail(e, ENOTSUP, "config.json: unsupported field '%s.leafWeight'", path);
+			d->kind = (enum cpt_blk_kind)(k - 1);
+			d->value = (uint64_t)v;
+			c->n_blkdevs++;
+		}
+	}
+	return 0;
+}
+
 static int parse_resources(struct compart_config *c, json_t *r, struct compart_error *e)
 {
-	static const char *const keys[] = { "memory", "cpu", "pids", "devices", NULL };
+	static const char *const keys[] = { "memory", "cpu", "pids", "devices", "blockIO", NULL };
 	static const char *const mkeys[] = { "limit", "swap", "reservation", NULL };
 	static const char *const ckeys[] = { "shares", "quota", "period", "cpus", "mems", NULL };
 	static const char *const pkeys[] = { "limit", NULL };
@@ -812,7 +868,8 @@ static int parse_resources(struct compart_config *c, json_t *r, struct compart_e
 		if (c->mems && check_cpu_list(c->mems, "linux.resources.cpu.mems", 1024, e))
 			return -1;
 	}
-	if (parse_devrules(c, json_object_get(r, "devices"), e))
+	if (parse_devrules(c, json_object_get(r, "devices"), e) ||
+	    parse_blkio(c, json_object_get(r, "blockIO"), e))
 		return -1;
 	p = json_object_get(r, "pids");
 	if (p) {
@@ -1267,6 +1324,7 @@ void compart_config_free(struct compart_config *c)
 	for (i = 0; i < CPT_NS_COUNT; i++)
 		free(c->ns_path[i]);
 	free(c->devrules);
+	free(c->blkdevs);
 	for (i = 0; i < c->n_devices; i++)
 		free(c->devices[i].path);
 	free(c->devices);

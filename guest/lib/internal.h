@@ -62,6 +62,15 @@ struct cpt_device {
 	bool has_mode, has_uid, has_gid;
 };
 
+/* linux.resources.blockIO per-device entries */
+enum cpt_blk_kind { CPT_BLK_WEIGHT, CPT_BLK_RBPS, CPT_BLK_WBPS, CPT_BLK_RIOPS, CPT_BLK_WIOPS };
+
+struct cpt_blkdev {
+	enum cpt_blk_kind kind;
+	int64_t major, minor;
+	uint64_t value;          /* weight, bytes/s or ops/s */
+};
+
 struct cpt_sysctl {
 	char *key, *value;
 };
@@ -170,6 +179,10 @@ struct compart_config {
 	int64_t mem_limit, mem_swap, cpu_quota, pids_limit, mem_reservation;
 	uint64_t cpu_shares, cpu_period;
 	char *cpus, *mems;
+	bool has_blkio_weight;
+	int64_t blkio_weight;
+	struct cpt_blkdev *blkdevs;
+	size_t n_blkdevs;
 
 	/* linux.seccomp (has_seccomp false: the default profile) */
 	bool has_seccomp;

@@ -618,6 +618,19 @@ test_create_options() {
 	expect_out "$ns" "$OUT"
 }
 
+# blockIO throttling, seen in the container's own cgroup (v1 or v2 file)
+test_blkio() {
+	local dev maj min
+	dev=$(cat /sys/block/*/dev 2>/dev/null | head -1)
+	[ -n "$dev" ] || { REASON="no block device to throttle"; return 77; }
+	maj=${dev%:*} min=${dev#*:}
+	crun blkio 'cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device 2>/dev/null || cat /sys/fs/cgroup/io.max' '' \
+		"\"resources\": {\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}]}}" \
+		'"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro"]}, {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro"]}]'
+	skip_if_unenforceable && return 77
+	echo "$OUT" | grep -Eq "^$maj:$min (rbps=)?1048576( |\$)" || { REASON="got '$OUT' ($ERR)"; return 1; }
+}
+
 . "$(dirname "$0")/clients.sh"
 
 test_no_leaks() {
@@ -686,6 +699,7 @@ t "pause/resume (freezer) and update" test_pause_update
 t "hooks: each kind, in its namespace, with the state" test_hooks
 t "the config runc spec generates runs unchanged (terminal off)" test_runc_spec
 t "--preserve-fds, --no-pivot, tmpcopyup, a namespace joined by path" test_create_options
+t "blockIO read throttle in the container's cgroup" test_blkio
 t "client config: cgroup mount, device rules, sysctl, x86 arches" test_client_config
 if [ "${COMPART_CLIENTS:-1}" = 1 ]; then
 	client_tests

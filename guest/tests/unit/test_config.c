@@ -296,6 +296,10 @@ REFUSE(hooks_refused, "", "", ", \"hooks\": {\"prestart\": [{\"path\": \"true\"}
        "'hooks.prestart[0].path' must be an absolute path")
 REFUSE(spec_field_refused, "", ", \"intelRdt\": {\"closID\": \"x\"}", "",
        "unsupported field 'linux.intelRdt'")
+REFUSE(blkio_leaf_weight, "", ", \"resources\": {\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 100, \"leafWeight\": 10}]}}", "",
+       "unsupported field 'linux.resources.blockIO.weightDevice[0].leafWeight'")
+REFUSE(blkio_weight_range, "", ", \"resources\": {\"blockIO\": {\"weight\": 5}}", "",
+       "'linux.resources.blockIO.weight' = 5 is impossible (allowed 10..1000)")
 REFUSE(devrule_bad_access, "", ", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwx\"}]}", "",
        "'linux.resources.devices[0].access' 'rwx' is not a subset of rwm")
 
@@ -319,7 +323,8 @@ static void client_fields_accepted(void **state)
 	char *s = make(", \"terminal\": true",
 		       ", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
 		       " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rw\"}],"
-		       " \"memory\": {\"reservation\": 1048576}},"
+		       " \"memory\": {\"reservation\": 1048576},"
+		       " \"blockIO\": {\"weight\": 500, \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 100}]}},"
 		       " \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
 		       " \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]},"
 		       " \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"},"
@@ -339,6 +344,10 @@ static void client_fields_accepted(void **state)
 	assert_int_equal(c->devrules[1].major, 1);
 	assert_string_equal(c->devrules[1].access, "rw");
 	assert_true(c->has_mem_reservation);
+	assert_int_equal(c->blkio_weight, 500);
+	assert_int_equal(c->n_blkdevs, 1);
+	assert_int_equal(c->blkdevs[0].kind, CPT_BLK_WIOPS);
+	assert_int_equal(c->blkdevs[0].value, 100);
 	assert_int_equal(c->n_sc_archs, 2);
 	assert_int_equal(c->sc_archs[0], SCMP_ARCH_X86);
 	assert_int_equal(c->sc_archs[1], SCMP_ARCH_X32);
@@ -509,6 +518,8 @@ int main(void)
 		cmocka_unit_test(hooks_refused),
 		cmocka_unit_test(spec_field_refused),
 		cmocka_unit_test(devrule_bad_access),
+		cmocka_unit_test(blkio_leaf_weight),
+		cmocka_unit_test(blkio_weight_range),
 		cmocka_unit_test(unknown_fields_ignored),
 		cmocka_unit_test(client_fields_accepted),
 		cmocka_unit_test(relative_cwd),
