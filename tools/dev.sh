@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 PKGS="make gcc libc6-dev binutils xz-utils
 gnu-efi newlib-source libcmocka-dev clang libclang-rt-14-dev
 bochs bochsbios vgabios bochs-sdl qemu-system-x86 ovmf mtools dosfstools
-busybox-static cpio libseccomp-dev libjansson-dev libcap-dev pkg-config iproute2 python3"
+busybox-static cpio libseccomp-dev libjansson-dev libcap-dev pkg-config iproute2 python3
+podman conmon crun containerd runc"
 
 missing=""
 for p in $PKGS; do

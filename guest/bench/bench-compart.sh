@@ -81,7 +81,10 @@ inner() {
 		"$BT" "$w/times.baseline" /bin/true
 	done
 
+	"$FLOOR" "$w/bundle/rootfs" /bin/true >/dev/null 2>&1 # warm-up
 	for ((i = 1; i <= RUNS; i++)); do
+		# the start floor (startfloor.c), in the same round
+		"$BT" "$w/times.floor" "$FLOOR" "$w/bundle/rootfs" /bin/true >>"$w/log.floor" 2>&1
 		for rt in "${RUNTIMES[@]}"; do
 			[ -n "${failed[$rt]:-}" ] && continue
 			id=$PREFIX-$rt-$i
@@ -239,25 +242,30 @@ stats() {
 
 # the table: latency in ms, peak RSS in MiB, ratios of the medians vs compart
 report() { # WORKDIR
-	local w=$1 rt n mn p25 med p75 p90 mx rmin rmed rmax cmed=0 crss=0 r1 r2
-	printf '%-9s %4s %8s %8s %8s %8s %8s %8s %9s | %8s %8s %8s %9s\n' \
-		runtime runs median min p25 p75 p90 max "/compart" \
+	local w=$1 rt n mn p25 med p75 p90 mx rmin rmed rmax cmed=0 crss=0 fmed=0 r1 r2 r3
+	# the floor's median first: every row's ratio to it
+	[ -s "$w/times.floor" ] &&
+		read -r _ _ _ fmed _ _ _ < <(awk '$2 == 0 { print $1 }' "$w/times.floor" | stats)
+	printf '%-9s %4s %8s %8s %8s %8s %8s %8s %9s %7s | %8s %8s %8s %9s\n' \
+		runtime runs median min p25 p75 p90 max "/compart" "/floor" \
 		"RSS med" "RSS min" "RSS max" "/compart"
-	printf '%-9s %4s %8s %8s %8s %8s %8s %8s %9s | %8s %8s %8s %9s\n' \
-		"" "" ms ms ms ms ms ms "" MiB MiB MiB ""
-	for rt in "${RUNTIMES[@]}" baseline; do
+	printf '%-9s %4s %8s %8s %8s %8s %8s %8s %9s %7s | %8s %8s %8s %9s\n' \
+		"" "" ms ms ms ms ms ms "" "" MiB MiB MiB ""
+	for rt in "${RUNTIMES[@]}" floor baseline; do
 		[ -s "$w/times.$rt" ] || { printf '%-9s %4s  (no successful run)\n' "$rt" 0; continue; }
 		read -r n mn p25 med p75 p90 mx < <(awk '$2 == 0 { print $1 }' "$w/times.$rt" | stats)
 		read -r _ rmin _ rmed _ _ rmax < <(awk '$2 == 0 { print $3 }' "$w/times.$rt" | stats)
 		if [ "$rt" = compart ]; then cmed=$med crss=$rmed; fi
 		r1=$(awk -v a="$med" -v c="$cmed" 'BEGIN { if (c > 0) printf "%.2f", a / c; else print "-" }')
 		r2=$(awk -v a="$rmed" -v c="$crss" 'BEGIN { if (c > 0) printf "%.2f", a / c; else print "-" }')
-		[ "$rt" = baseline ] && r1=- r2=-
-		awk -v rt="$rt" -v n="$n" -v r1="$r1" -v r2="$r2" \
+		r3=$(awk -v a="$med" -v c="$fmed" 'BEGIN { if (c > 0) printf "%.2f", a / c; else print "-" }')
+		[ "$rt" = baseline ] && r1=- r2=- r3=-
+		[ "$rt" = floor ] && r1=- r2=-
+		awk -v rt="$rt" -v n="$n" -v r1="$r1" -v r2="$r2" -v r3="$r3" \
 			-v a="$med" -v b="$mn" -v c="$p25" -v d="$p75" -v e="$p90" -v f="$mx" \
 			-v g="$rmed" -v h="$rmin" -v i="$rmax" 'BEGIN {
-			printf "%-9s %4d %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %9s | %8.1f %8.1f %8.1f %9s\n",
-				rt, n, a / 1e6, b / 1e6, c / 1e6, d / 1e6, e / 1e6, f / 1e6, r1,
+			printf "%-9s %4d %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %9s %7s | %8.1f %8.1f %8.1f %9s\n",
+				rt, n, a / 1e6, b / 1e6, c / 1e6, d / 1e6, e / 1e6, f / 1e6, r1, r3,
 				g / 1024, h / 1024, i / 1024, r2 }'
 	done
 }
@@ -323,7 +331,9 @@ main() {
 	setup_rootfs "$w/bundle/rootfs"
 	write_config "$w/bundle/config.json"
 	PREFIX=bench$$
-	export C BT PREFIX RUNS
+	FLOOR=$(dirname "$BT")/startfloor
+	[ -x "$FLOOR" ] || die "no startfloor binary next to $BT"
+	export C BT PREFIX RUNS FLOOR
 
 	mode=$(cgroup_mode)
 	echo "== bench-compart: $(date -u)"
@@ -370,7 +380,8 @@ main() {
 	echo
 	report "$w"
 	echo "(latency: wall clock of \`RUNTIME run ID\` start to exit, CLOCK_MONOTONIC; RSS: wait4 ru_maxrss;"
-	echo " /compart: this runtime's median / compart's median; baseline: the timer around the host's /bin/true)"
+	echo " /compart: this runtime's median / compart's median; /floor: over the start floor's (startfloor.c:"
+	echo " clone with the same namespaces, mount /proc, pivot_root, exec); baseline: the timer around the host's /bin/true)"
 	leak_check "$w" "$mounts_before"
 	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); total time $((($(date +%s%N) - start) / 1000000000)) s"
 

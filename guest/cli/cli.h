@@ -4,12 +4,16 @@
 #define COMPART_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 
 #include "compart.h"
 
 struct cli {
 	const char *root;  /* --root STATEDIR, NULL for the default */
 	const char *verb;
+	const char *log;   /* --log FILE: errors are also appended there */
+	bool log_json;     /* --log-format json: runc's JSON lines */
+	bool debug;
 };
 
 /* Print "compart: VERB: reason" and return the CLI's failure status. */
@@ -31,5 +35,12 @@ int cmd_list(struct cli *g, int argc, char **argv);
 int cmd_exec(struct cli *g, int argc, char **argv);
 int cmd_ps(struct cli *g, int argc, char **argv);
 int cmd_info(struct cli *g, int argc, char **argv);
+int cmd_pause(struct cli *g, int argc, char **argv);
+int cmd_resume(struct cli *g, int argc, char **argv);
+int cmd_update(struct cli *g, int argc, char **argv);
+int cmd_features(struct cli *g, int argc, char **argv);
+
+/* Parse a non-negative count ("--preserve-fds 2"); -1 if malformed. */
+int cli_count(const char *s);
 
 #endif /* COMPART_CLI_H */

@@ -1,31 +1,36 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdio.h>
 
 #include "cli.h"
 
+int cli_create_opts(struct cli *g, int argc, char **argv, bool run, const char **bundle,
+		    struct compart_create_opts *o, bool *detach);
+
 int cmd_run(struct cli *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "bundle", required_argument, NULL, 'b' },
-		{ "pid-file", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *bundle = ".", *pid_file = NULL;
+	struct compart_create_opts o = { 0 };
 	struct compart_error e;
 	struct compart_exit ex;
-	int c;
+	const char *bundle;
+	bool detach = false;
+	int rc = cli_create_opts(g, argc, argv, true, &bundle, &o, &detach);
 
-	while ((c = cli_getopt(g, argc, argv, "b:", opts)) != -1) {
-		if (c == 'b')
-			bundle = optarg;
-		else if (c == 'p')
-			pid_file = optarg;
-		else
-			return cli_usage(g, "[--bundle DIR] [--pid-file FILE] ID");
+	if (rc)
+		return rc;
+	/* run -d: create + start, and the container is our caller's */
+	if (detach) {
+		if (compart_create(g->root, argv[optind], bundle, &o, &e) ||
+		    compart_start(g->root, argv[optind], &e)) {
+			struct compart_error ignore;
+
+			if (e.err != EEXIST)
+				compart_delete(g->root, argv[optind], true, &ignore);
+			return cli_error(g, &e);
+		}
+		return 0;
 	}
-	if (optind != argc - 1)
-		return cli_usage(g, "[--bundle DIR] [--pid-file FILE] ID");
-	if (compart_run(g->root, argv[optind], bundle, pid_file, &ex, &e))
+	if (compart_run(g->root, argv[optind], bundle, &o, &ex, &e))
 		return cli_error(g, &e);
 	/* the memory cgroup's oom_kill counter: say why a process vanished */
 	if (ex.oom_kills > 0)

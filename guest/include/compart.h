@@ -34,6 +34,7 @@
 #define COMPART_DEFAULT_ROOT "/run/compart"
 #define COMPART_ID_MAX 64
 #define COMPART_OCI_VERSION "1.0.2"
+#define COMPART_VERSION "0.2"
 
 /* An error as a value: errno and the reason. */
 struct compart_error {
@@ -64,6 +65,7 @@ enum compart_status {
 	COMPART_CREATED,
 	COMPART_RUNNING,
 	COMPART_STOPPED,
+	COMPART_PAUSED,
 };
 const char *compart_status_name(enum compart_status s);
 
@@ -77,13 +79,25 @@ struct compart_state {
 	char cgroup_path[256]; /* relative to each hierarchy's mount point */
 };
 
+/* Options of create and run that runc's clients pass (all may be 0/NULL). */
+struct compart_create_opts {
+	const char *pid_file;       /* the host pid of the container's init is written here */
+	const char *console_socket; /* process.terminal: the pty master is sent here (SCM_RIGHTS) */
+	int preserve_fds;           /* fds 3..3+N-1 are passed to the container's process */
+	bool no_pivot;              /* MS_MOVE + chroot instead of pivot_root (ramfs roots) */
+	bool no_new_keyring;        /* keep the caller's session keyring */
+};
+
 /*
- * create: set up container `id` from `bundle`; its process waits for
- * compart_start(). If pid_file is not NULL the host pid is written there.
- * On failure nothing is left behind (cgroups, state dir, processes).
+ * create: set up container `id` from `bundle`: namespaces, mounts,
+ * cgroups, rlimits, user, capabilities and seccomp are all in place when it
+ * returns, and any failure of them fails create with its reason. Its
+ * process (the caller's child, left to be reaped by the caller or its
+ * subreaper, as runc does) waits on exec.fifo until compart_start() and then
+ * only execs. On failure nothing is left behind (cgroups, state, processes).
  */
 int compart_create(const char *root, const char *id, const char *bundle,
-		   const char *pid_file, struct compart_error *err);
+		   const struct compart_create_opts *o, struct compart_error *err);
 /* start: let a created container execve its process. */
 int compart_start(const char *root, const char *id, struct compart_error *err);
 
@@ -98,7 +112,7 @@ struct compart_exit {
  * (whatever its exit code, reported in *ex), -1 when it could not be run.
  */
 int compart_run(const char *root, const char *id, const char *bundle,
-		const char *pid_file, struct compart_exit *ex,
+		const struct compart_create_opts *o, struct compart_exit *ex,
 		struct compart_error *err);
 
 int compart_state(const char *root, const char *id, struct compart_state *st,
@@ -124,13 +138,30 @@ int compart_delete(const char *root, const char *id, bool force,
 int compart_list(const char *root, struct compart_state **states, size_t *n,
 		 struct compart_error *err);
 
+/* Options of exec (runc exec's). */
+struct compart_exec_opts {
+	const char *process;        /* a JSON file with an OCI "process" object; else argv */
+	const char *pid_file;
+	const char *console_socket; /* with a terminal process: pty master sent here */
+	bool tty;                   /* process.terminal for argv */
+	bool detach;                /* return once the process runs, leave it to our caller */
+	int preserve_fds;
+};
 /*
- * exec: run argv inside running container `id` (its namespaces, cgroup,
- * user, capabilities, no_new_privs and seccomp from its config), wait, and
- * report its exit in *ex.
+ * exec: run a process inside running container `id` (its namespaces,
+ * cgroup, user, capabilities, no_new_privs and seccomp from its config, or
+ * from o->process), wait (unless o->detach), and report its exit in *ex.
  */
 int compart_exec(const char *root, const char *id, char *const argv[],
-		 struct compart_exit *ex, struct compart_error *err);
+		 const struct compart_exec_opts *o, struct compart_exit *ex,
+		 struct compart_error *err);
+
+/* pause / resume: freeze or thaw every process of the container. */
+int compart_pause(const char *root, const char *id, bool pause, struct compart_error *err);
+/* update: apply a linux.resources JSON object (runc update -r) to the
+ * container's cgroup. */
+int compart_update(const char *root, const char *id, const char *resources_json,
+		   struct compart_error *err);
 
 /* ps: host pids in the container's cgroup (malloc'd array). */
 int compart_ps(const char *root, const char *id, pid_t **pids, size_t *n,

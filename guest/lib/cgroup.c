@@ -37,7 +37,67 @@ struct cg_ops {
 	int (*kill)(const char *path);
 	long (*oom_kills)(const char *path);
 	int (*destroy)(const char *path, struct compart_error *e);
+	/* write the limits of c into an existing group (create and update) */
+	int (*apply)(const char *path, const struct compart_config *c, struct compart_error *e);
+	int (*freeze)(const char *path, bool frozen, struct compart_error *e);
+	int (*frozen)(const char *path);
 };
+
+/* Wait until FILE has a line starting with `want` (freezing is not
+ * instantaneous: the kernel reports when every task is stopped). */
+static int wait_for(const char *file, const char *want, struct compart_error *e)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	char buf[512];
+
+	for (int i = 0; i < 500; i++) {
+		if (cpt_read_file(file, buf, sizeof(buf)) < 0)
+			return cpt_fail(e, errno, "%s: %s", file, strerror(errno));
+		for (char *p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+			if (!strncmp(p, want, strlen(want)))
+				return 0;
+		nanosleep(&ts, NULL);
+	}
+	return cpt_fail(e, ETIMEDOUT, "%s never showed '%s'", file, want);
+}
+
+/* The device rules runc adds after the config's own (libcontainer's
+ * AllowedDevices): the spec's default devices, pseudo-terminals, mknod. */
+static const struct cpt_devrule default_dev_allow[] = {
+	{ true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },
+	{ true, 'c', 1, 3, "rwm" }, { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
+	{ true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
+	{ true, 'c', 5, 1, "rwm" }, { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" },
+	{ true, 'c', 10, 200, "rwm" },
+};
+#define N_DEFAULT_DEV (sizeof(default_dev_allow) / sizeof(default_dev_allow[0]))
+
+static void devrule_text(const struct cpt_devrule *r, char *buf, size_t n)
+{
+	char maj[24] = "*", min[24] = "*";
+
+	if (r->type == 'a') {
+		snprintf(buf, n, "a *:* %s", r->access);
+		return;
+	}
+	if (r->major >= 0)
+		snprintf(maj, sizeof(maj), "%" PRId64, r->major);
+	if (r->minor >= 0)
+		snprintf(min, sizeof(min), "%" PRId64, r->minor);
+	snprintf(buf, n, "%c %s:%s %s", r->type, maj, min, r->access);
+}
+
+/* Only "allow everything" needs no enforcement; anything else needs the
+ * v1 devices controller or, on v2, a device program (devfilter.c). */
+static bool devrules_trivial(const struct compart_config *c)
+{
+	for (size_t i = 0; i < c->n_devrules; i++)
+		if (!(c->devrules[i].allow && c->devrules[i].type == 'a' &&
+		      c->devrules[i].major < 0 && c->devrules[i].minor < 0 &&
+		      !strcmp(c->devrules[i].access, "rwm")))
+			return false;
+	return true;
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -145,6 +205,54 @@ static void fmt_i64(char *buf, size_t n, int64_t v)
 		snprintf(buf, n, "%" PRId64, v);
 }
 
+static bool blkio_wanted(const struct compart_config *c)
+{
+	return c->has_blkio_weight || c->n_blkdevs;
+}
+
+/* Write the blockIO limits: `files` names, per kind, the file (and a v1/v2
+ * format) of this backend; weights go to the first of two files that
+ * exists (the bfq scheduler has its own). */
+static int blkio_apply(const char *dir, const struct compart_config *c, bool v2,
+		       struct compart_error *e)
+{
+	static const char *const v1_files[] = { "blkio.weight_device", "blkio.throttle.read_bps_device",
+						"blkio.throttle.write_bps_device",
+						"blkio.throttle.read_iops_device",
+						"blkio.throttle.write_iops_device" };
+	static const char *const v2_keys[] = { "", "rbps", "wbps", "riops", "wiops" };
+	const char *wfile = v2 ? "io.weight" : "blkio.weight";
+	char path[600], v[96];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, wfile);
+	if (access(path, F_OK) < 0)
+		wfile = v2 ? "io.bfq.weight" : "blkio.bfq.weight";
+	if (c->has_blkio_weight) {
+		snprintf(v, sizeof(v), v2 && !strcmp(wfile, "io.weight") ? "default %" PRId64 : "%" PRId64,
+			 c->blkio_weight);
+		if (cg_set(dir, wfile, v, "linux.resources.blockIO.weight", e))
+			return -1;
+	}
+	for (size_t i = 0; i < c->n_blkdevs; i++) {
+		const struct cpt_blkdev *d = &c->blkdevs[i];
+		const char *file;
+
+		if (v2 && d->kind != CPT_BLK_WEIGHT) {
+			snprintf(v, sizeof(v), "%" PRId64 ":%" PRId64 " %s=%" PRIu64, d->major, d->minor,
+				 v2_keys[d->kind], d->value);
+			file = "io.max";
+		} else {
+			snprintf(v, sizeof(v), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+				 d->value);
+			file = v2 ? wfile : d->kind == CPT_BLK_WEIGHT && strstr(wfile, "bfq") ?
+			       "blkio.bfq.weight_device" : v1_files[d->kind];
+		}
+		if (cg_set(dir, file, v, "linux.resources.blockIO", e))
+			return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ v2 */
 
 static bool v2_has(const char *ctrl)
@@ -191,10 +299,30 @@ static int v2_need(bool asked, const char *ctrl, const char *what, struct compar
 	return 0;
 }
 
-static int v2_create(const char *rel, const struct compart_config *c, struct compart_error *e)
+static int v2_apply(const char *rel, const struct compart_config *c, struct compart_error *e);
+
+/* the config's rules, then the defaults runc adds, as one device program */
+static int v2_devices(const char *rel, const struct compart_config *c, struct compart_error *e)
 {
-	char dir[512], v[64], ctrls[64] = "";
-	bool mem = c->has_mem_limit || c->has_mem_swap;
+	struct cpt_devrule *all = calloc(c->n_devrules + N_DEFAULT_DEV, sizeof(*all));
+	char dir[512];
+	int rc;
+
+	if (!all)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	memcpy(all, c->devrules, c->n_devrules * sizeof(*all));
+	memcpy(all + c->n_devrules, default_dev_allow, sizeof(default_dev_allow));
+	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	rc = cpt_devfilter_attach(dir, all, c->n_devrules + N_DEFAULT_DEV, e);
+	free(all);
+	return rc;
+}
+
+/* Enable, in every ancestor, the controllers the limits of c need. */
+static int v2_controllers(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	char ctrls[64] = "";
+	bool mem = c->has_mem_limit || c->has_mem_swap || c->has_mem_reservation;
 	bool cpu = c->has_cpu_shares || c->has_cpu_quota || c->has_cpu_period;
 	bool cpuset = c->cpus || c->mems;
 
@@ -211,7 +339,25 @@ static int v2_create(const char *rel, const struct compart_config *c, struct com
 		strcat(ctrls, "+cpu ");
 	if (cpuset)
 		strcat(ctrls, "+cpuset ");
-	if (*ctrls && v2_enable(rel, ctrls, e))
+	if (blkio_wanted(c)) {
+		if (v2_need(true, "io", "linux.resources.blockIO", e))
+			return -1;
+		strcat(ctrls, "+io ");
+	}
+	return *ctrls ? v2_enable(rel, ctrls, e) : 0;
+}
+
+/* update: a limit the group was created without needs its controller */
+static int v2_update(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	return v2_controllers(rel, c, e) || v2_apply(rel, c, e) ? -1 : 0;
+}
+
+static int v2_create(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	bool mem = c->has_mem_limit || c->has_mem_swap || c->has_mem_reservation;
+
+	if (v2_controllers(rel, c, e))
 		return -1;
 	/* Without a memory limit the memory controller still gives `run` its
 	 * OOM report; it is accounting, not a limit, so failing to enable it
@@ -223,7 +369,23 @@ static int v2_create(const char *rel, const struct compart_config *c, struct com
 	}
 	if (mkdir_path(CG_ROOT, rel, NULL, e))
 		return -1;
+	if (!devrules_trivial(c) && v2_devices(rel, c, e))
+		return -1;
+	return v2_apply(rel, c, e);
+}
+
+static int v2_apply(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	char dir[512], v[64];
+
 	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	if (blkio_wanted(c) && blkio_apply(dir, c, true, e))
+		return -1;
+	if (c->has_mem_reservation) {
+		fmt_i64(v, sizeof(v), c->mem_reservation);
+		if (cg_set(dir, "memory.low", v, "linux.resources.memory.reservation", e))
+			return -1;
+	}
 	if (c->has_mem_limit) {
 		fmt_i64(v, sizeof(v), c->mem_limit);
 		if (cg_set(dir, "memory.max", v, "linux.resources.memory.limit", e))
@@ -299,13 +461,34 @@ static int v2_destroy(const char *rel, struct compart_error *e)
 	return remove_path(CG_ROOT, rel, e);
 }
 
+static int v2_freeze(const char *rel, bool frozen, struct compart_error *e)
+{
+	char dir[512], path[540];
+
+	snprintf(dir, sizeof(dir), CG_ROOT "/%s", rel);
+	if (cg_set(dir, "cgroup.freeze", frozen ? "1" : "0", "freezer", e))
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	return wait_for(path, frozen ? "frozen 1" : "frozen 0", e);
+}
+
+static int v2_frozen(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), CG_ROOT "/%s/cgroup.events", rel);
+	return read_key(path, "frozen") == 1;
+}
+
 static const struct cg_ops v2_ops = {
 	"v2", v2_create, v2_attach, v2_procs, v2_kill, v2_oom_kills, v2_destroy,
+	v2_update, v2_freeze, v2_frozen,
 };
 
 /* ------------------------------------------------------------------ v1 */
 
-static const char *const v1_ctrls[] = { "pids", "memory", "cpu", "cpuset" };
+static const char *const v1_ctrls[] = { "pids", "memory", "cpu", "cpuset", "freezer", "devices",
+					"blkio" };
 #define V1_N (sizeof(v1_ctrls) / sizeof(v1_ctrls[0]))
 
 static bool v1_has(const char *ctrl)
@@ -346,6 +529,8 @@ static int v1_need(bool asked, const char *ctrl, const char *what, struct compar
 	return 0;
 }
 
+static int v1_apply(const char *rel, const struct compart_config *c, struct compart_error *e);
+
 static int v1_create(const char *rel, const struct compart_config *c, struct compart_error *e)
 {
 	char dir[512], v[64];
@@ -355,7 +540,9 @@ static int v1_create(const char *rel, const struct compart_config *c, struct com
 	    v1_need(c->has_cpu_shares || c->has_cpu_quota || c->has_cpu_period, "cpu",
 		    "linux.resources.cpu shares/quota/period", e) ||
 	    v1_need(c->cpus || c->mems, "cpuset", "linux.resources.cpu.cpus/mems", e) ||
-	    v1_need(c->has_pids_limit, "pids", "linux.resources.pids", e))
+	    v1_need(c->has_pids_limit, "pids", "linux.resources.pids", e) ||
+	    v1_need(!devrules_trivial(c), "devices", "linux.resources.devices", e) ||
+	    v1_need(blkio_wanted(c), "blkio", "linux.resources.blockIO", e))
 		return -1;
 	for (i = 0; i < V1_N; i++) {
 		char base[64];
@@ -366,7 +553,36 @@ static int v1_create(const char *rel, const struct compart_config *c, struct com
 		if (mkdir_path(base, rel, strcmp(v1_ctrls[i], "cpuset") ? NULL : cpuset_prep, e))
 			return -1;
 	}
+	if (c->n_devrules && !devrules_trivial(c)) {
+		snprintf(dir, sizeof(dir), CG_ROOT "/devices/%s", rel);
+		for (i = 0; i < c->n_devrules; i++) {
+			devrule_text(&c->devrules[i], v, sizeof(v));
+			if (cg_set(dir, c->devrules[i].allow ? "devices.allow" : "devices.deny", v,
+				   "linux.resources.devices", e))
+				return -1;
+		}
+		for (i = 0; i < N_DEFAULT_DEV; i++) {
+			devrule_text(&default_dev_allow[i], v, sizeof(v));
+			if (cg_set(dir, "devices.allow", v, "linux.resources.devices (default devices)", e))
+				return -1;
+		}
+	}
+	return v1_apply(rel, c, e);
+}
+
+static int v1_apply(const char *rel, const struct compart_config *c, struct compart_error *e)
+{
+	char dir[512], v[64];
+
+	snprintf(dir, sizeof(dir), CG_ROOT "/blkio/%s", rel);
+	if (blkio_wanted(c) && blkio_apply(dir, c, false, e))
+		return -1;
 	snprintf(dir, sizeof(dir), CG_ROOT "/memory/%s", rel);
+	if (c->has_mem_reservation) {
+		snprintf(v, sizeof(v), "%" PRId64, c->mem_reservation);
+		if (cg_set(dir, "memory.soft_limit_in_bytes", v, "linux.resources.memory.reservation", e))
+			return -1;
+	}
 	if (c->has_mem_limit) {
 		snprintf(v, sizeof(v), "%" PRId64, c->mem_limit);
 		if (cg_set(dir, "memory.limit_in_bytes", v, "linux.resources.memory.limit", e))
@@ -462,8 +678,30 @@ static int v1_destroy(const char *rel, struct compart_error *e)
 	return rc;
 }
 
+static int v1_freeze(const char *rel, bool frozen, struct compart_error *e)
+{
+	char dir[512], path[540];
+
+	if (!v1_has("freezer"))
+		return cpt_fail(e, ENOTSUP, "pause: no cgroup v1 freezer hierarchy");
+	snprintf(dir, sizeof(dir), CG_ROOT "/freezer/%s", rel);
+	if (cg_set(dir, "freezer.state", frozen ? "FROZEN" : "THAWED", "freezer", e))
+		return -1;
+	snprintf(path, sizeof(path), "%s/freezer.state", dir);
+	return wait_for(path, frozen ? "FROZEN" : "THAWED", e);
+}
+
+static int v1_frozen(const char *rel)
+{
+	char path[512], buf[32];
+
+	snprintf(path, sizeof(path), CG_ROOT "/freezer/%s/freezer.state", rel);
+	return cpt_read_file(path, buf, sizeof(buf)) >= 0 && !strncmp(buf, "FROZEN", 6);
+}
+
 static const struct cg_ops v1_ops = {
 	"v1", v1_create, v1_attach, v1_procs, v1_kill, v1_oom_kills, v1_destroy,
+	v1_apply, v1_freeze, v1_frozen,
 };
 
 /* ---------------------------------------------------------- dispatch */
@@ -490,7 +728,8 @@ const char *cpt_cgroup_host_mode(void)
 static bool wants_limits(const struct compart_config *c)
 {
 	return c->has_mem_limit || c->has_mem_swap || c->has_cpu_shares || c->has_cpu_quota ||
-	       c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit;
+	       c->has_cpu_period || c->cpus || c->mems || c->has_pids_limit ||
+	       c->has_mem_reservation || !devrules_trivial(c) || blkio_wanted(c);
 }
 
 int cpt_cgroup_init(struct cpt_cgroup *cg, const char *id, const struct compart_config *c,
@@ -590,6 +829,32 @@ long cpt_cgroup_oom_kills(const struct cpt_cgroup *cg)
 	const struct cg_ops *o = ops_for(cg->mode);
 
 	return o ? o->oom_kills(cg->path) : -1;
+}
+
+int cpt_cgroup_update(const struct cpt_cgroup *cg, const struct compart_config *c,
+		      struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	if (!o)
+		return cpt_fail(e, ENOTSUP, "update: the container has no cgroup");
+	return o->apply(cg->path, c, e);
+}
+
+int cpt_cgroup_freeze(const struct cpt_cgroup *cg, bool frozen, struct compart_error *e)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	if (!o)
+		return cpt_fail(e, ENOTSUP, "pause/resume: the container has no cgroup");
+	return o->freeze(cg->path, frozen, e);
+}
+
+bool cpt_cgroup_frozen(const struct cpt_cgroup *cg)
+{
+	const struct cg_ops *o = ops_for(cg->mode);
+
+	return o && o->frozen(cg->path) > 0;
 }
 
 int cpt_cgroup_destroy(const struct cpt_cgroup *cg, struct compart_error *e)

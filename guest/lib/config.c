@@ -39,12 +39,29 @@ const int cpt_ns_flags[CPT_NS_COUNT] = {
 
 /* ------------------------------------------------------- json helpers */
 
-/* Refuse any key of `obj` not in the NULL-terminated `allowed` list. */
+/*
+ * Fields the runtime spec defines that compart does not apply. Any other
+ * key outside an object's allowed list is ignored, as the spec requires of
+ * unknown properties (config.md "Extensibility"); these are refused by path
+ * because ignoring them would silently weaken what the user asked for.
+ */
+static const char *const refused[] = {
+	"linux.intelRdt", "linux.personality", "linux.timeOffsets",
+	"linux.resources.blockIO.leafWeight", "linux.resources.hugepageLimits", "linux.resources.rdma",
+	"linux.resources.network", "linux.resources.unified", "linux.resources.memory.kernel",
+	"linux.resources.memory.kernelTCP", "linux.resources.memory.disableOOMKiller",
+	"linux.resources.cpu.realtimeRuntime", "linux.resources.cpu.realtimePeriod",
+	"process.scheduler", "process.ioPriority", "process.execCPUAffinity", NULL,
+};
+
+/* Refuse a spec field compart cannot apply (from `refused`) unless it is
+ * empty (null, {}, [] or false); ignore keys of `obj` it does not know. */
 static int check_keys(json_t *obj, const char *path, const char *const *allowed,
 		      struct compart_error *e)
 {
 	const char *key;
 	json_t *v;
+	char full[160];
 
 	if (!json_is_object(obj))
 		return cpt_fail(e, EINVAL, "config.json: '%s' must be an object", path);
@@ -54,9 +71,17 @@ static int check_keys(json_t *obj, const char *path, const char *const *allowed,
 		for (a = allowed; *a; a++)
 			if (!strcmp(*a, key))
 				break;
-		if (!*a)
-			return cpt_fail(e, ENOTSUP, "config.json: unsupported field '%s%s%s'",
-					path, *path ? "." : "", key);
+		if (*a)
+			continue;
+		snprintf(full, sizeof(full), "%s%s%s", path, *path ? "." : "", key);
+		for (a = refused; *a; a++)
+			if (!strcmp(*a, full))
+				break;
+		if (!*a || json_is_null(v) || json_is_false(v) ||
+		    (json_is_object(v) && !json_object_size(v)) ||
+		    (json_is_array(v) && !json_array_size(v)))
+			continue;
+		return cpt_fail(e, ENOTSUP, "config.json: unsupported field '%s'", full);
 	}
 	return 0;
 }
@@ -356,23 +381,41 @@ static int parse_rlimits(struct compart_config *c, json_t *arr, struct compart_e
 	return 0;
 }
 
+/* An LSM label (apparmorProfile, selinuxLabel, mountLabel) can only be
+ * ignored, with a warning as runc does, where that LSM is absent; where it
+ * is present compart cannot apply it, so it is refused. */
+static int lsm_label(json_t *obj, const char *path, const char *key, const char *lsm,
+		     struct compart_error *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || (json_is_string(v) && !*json_string_value(v)))
+		return 0;
+	if (want_type(v, is_string, path, key, "a string", e))
+		return -1;
+	if (access(lsm, F_OK) == 0)
+		return cpt_fail(e, ENOTSUP, "config.json: '%s.%s' is not supported (compart does not apply LSM labels)",
+				path, key);
+	cpt_warn("config.json: '%s.%s' ignored: the LSM is not enabled on this host", path, key);
+	return 0;
+}
+
 static int parse_process(struct compart_config *c, json_t *p, struct compart_error *e)
 {
 	static const char *const keys[] = { "terminal", "user", "args", "env", "cwd",
 					    "capabilities", "rlimits", "noNewPrivileges",
-					    "oomScoreAdj", NULL };
-	bool terminal = false;
+					    "oomScoreAdj", "consoleSize", "apparmorProfile",
+					    "selinuxLabel", NULL };
 	int64_t v;
 	bool has;
 
 	if (!p)
 		return cpt_fail(e, EINVAL, "config.json: 'process' is required");
 	if (check_keys(p, "process", keys, e) ||
-	    get_bool(p, "process", "terminal", &terminal, e))
+	    get_bool(p, "process", "terminal", &c->terminal, e) ||
+	    lsm_label(p, "process", "apparmorProfile", "/sys/kernel/security/apparmor", e) ||
+	    lsm_label(p, "process", "selinuxLabel", "/sys/fs/selinux/enforce", e))
 		return -1;
-	if (terminal)
-		return cpt_fail(e, ENOTSUP,
-				"config.json: 'process.terminal' = true is not supported (no console socket yet)");
 	if (parse_user(c, json_object_get(p, "user"), e) ||
 	    get_strv(p, "process", "args", &c->args, e) ||
 	    get_strv(p, "process", "env", &c->env, e) ||
@@ -439,6 +482,10 @@ static int mount_option(struct cpt_mount *m, const char *opt, size_t *dlen,
 			m->propagation = mount_prop[k].flag;
 			return 0;
 		}
+	if (!strcmp(opt, "tmpcopyup")) { /* runc/crun: copy what is under a tmpfs into it */
+		m->copyup = true;
+		return 0;
+	}
 	if (!strcmp(opt, "remount") || !strcmp(opt, "move"))
 		return cpt_fail(e, ENOTSUP, "mount option '%s' is not supported", opt);
 	d = realloc(m->data, *dlen + n + 2);
@@ -457,7 +504,7 @@ static int parse_mount(struct cpt_mount *m, json_t *j, const char *path,
 {
 	static const char *const keys[] = { "destination", "type", "source", "options", NULL };
 	static const char *const types[] = { "proc", "tmpfs", "sysfs", "devpts", "mqueue",
-					     "bind", "none", NULL };
+					     "bind", "none", "cgroup", "cgroup2", NULL };
 	char **opts = NULL;
 	size_t dlen = 0, k;
 	int rc = 0;
@@ -484,11 +531,16 @@ static int parse_mount(struct cpt_mount *m, json_t *j, const char *path,
 	if (!types[k])
 		return cpt_fail(e, ENOTSUP, "config.json: '%s.type' '%s' is not supported", path, m->type);
 	m->bind = (m->flags & MS_BIND) || !strcmp(m->type, "bind");
+	m->cgroup = !strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2");
+	if (m->copyup && strcmp(m->type, "tmpfs"))
+		return cpt_fail(e, EINVAL, "config.json: '%s.options' tmpcopyup needs type tmpfs", path);
+	if (m->cgroup && m->bind)
+		return cpt_fail(e, EINVAL, "config.json: '%s' a cgroup mount cannot be a bind", path);
 	if (!strcmp(m->type, "none") && !m->bind)
 		return cpt_fail(e, EINVAL, "config.json: '%s' type none needs a bind option", path);
 	if (m->bind && (!m->source || m->source[0] != '/'))
 		return cpt_fail(e, EINVAL, "config.json: '%s.source' must be an absolute host path", path);
-	if (m->bind && m->data)
+	if ((m->bind || m->cgroup) && m->data)
 		return cpt_fail(e, ENOTSUP, "config.json: '%s.options' '%s' is not valid for a bind mount",
 				path, m->data);
 	return 0;
@@ -536,12 +588,6 @@ static int parse_namespaces(struct compart_config *c, json_t *arr, struct compar
 		snprintf(path, sizeof(path), "linux.namespaces[%zu]", i);
 		if (check_keys(j, path, keys, e) || get_str(j, path, "type", true, &type, e))
 			return -1;
-		if (json_object_get(j, "path")) {
-			free(type);
-			return cpt_fail(e, ENOTSUP,
-					"config.json: '%s.path' (joining an existing namespace) is not supported",
-					path);
-		}
 		for (k = 0; k < CPT_NS_COUNT; k++)
 			if (!strcmp(cpt_ns_names[k], type))
 				break;
@@ -555,6 +601,16 @@ static int parse_namespaces(struct compart_config *c, json_t *arr, struct compar
 			return cpt_fail(e, EINVAL, "config.json: '%s' namespace '%s' given twice",
 					path, cpt_ns_names[k]);
 		c->ns[k] = true;
+		if (get_str(j, path, "path", false, &c->ns_path[k], e))
+			return -1;
+		/* user and pid are entered before the clone in runc (nsexec);
+		 * compart clones first, and mount is its own pivot */
+		if (c->ns_path[k] && (k == CPT_NS_USER || k == CPT_NS_PID || k == CPT_NS_MOUNT))
+			return cpt_fail(e, ENOTSUP,
+					"config.json: '%s.path' joining an existing %s namespace is not supported",
+					path, cpt_ns_names[k]);
+		if (c->ns_path[k] && c->ns_path[k][0] != '/')
+			return cpt_fail(e, EINVAL, "config.json: '%s.path' must be absolute", path);
 	}
 	if (!c->ns[CPT_NS_MOUNT])
 		return cpt_fail(e, EINVAL,
@@ -631,10 +687,132 @@ bad:
 	return cpt_fail(e, EINVAL, "config.json: '%s' = '%s' is not a list like 0-1,3", path, s);
 }
 
+/* "c", "b" or "a" (any); an absent type is "a" (config-linux.md
+ * "Allowed Device List"). */
+static int dev_type(json_t *j, const char *path, const char *allowed, char *out,
+		    struct compart_error *e)
+{
+	char *t = NULL;
+
+	if (get_str(j, path, "type", false, &t, e))
+		return -1;
+	*out = t ? t[0] : allowed[0];
+	if (t && (strlen(t) != 1 || !strchr(allowed, t[0]))) {
+		cpt_fail(e, EINVAL, "config.json: '%s.type' '%s' is not one of '%s'", path, t, allowed);
+		free(t);
+		return -1;
+	}
+	free(t);
+	return 0;
+}
+
+static int parse_devrules(struct compart_config *c, json_t *arr, struct compart_error *e)
+{
+	static const char *const keys[] = { "allow", "type", "major", "minor", "access", NULL };
+	char path[48];
+	json_t *j;
+	size_t i;
+
+	if (!arr)
+		return 0;
+	if (want_type(arr, is_array, "linux.resources", "devices", "an array", e))
+		return -1;
+	c->devrules = calloc(json_array_size(arr) + 1, sizeof(*c->devrules));
+	if (!c->devrules)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	json_array_foreach(arr, i, j) {
+		struct cpt_devrule *r = &c->devrules[i];
+		char *acc = NULL;
+		bool has;
+
+		snprintf(path, sizeof(path), "linux.resources.devices[%zu]", i);
+		if (check_keys(j, path, keys, e) || dev_type(j, path, "acb", &r->type, e))
+			return -1;
+		if (!json_is_boolean(json_object_get(j, "allow")))
+			return cpt_fail(e, EINVAL, "config.json: '%s.allow' is required (a boolean)", path);
+		r->allow = json_is_true(json_object_get(j, "allow"));
+		if (get_int(j, path, "major", -1, UINT32_MAX, &has, &r->major, e))
+			return -1;
+		if (!has)
+			r->major = -1;
+		if (get_int(j, path, "minor", -1, UINT32_MAX, &has, &r->minor, e))
+			return -1;
+		if (!has)
+			r->minor = -1;
+		if (get_str(j, path, "access", false, &acc, e))
+			return -1;
+		snprintf(r->access, sizeof(r->access), "%s", acc ? acc : "rwm");
+		if (acc && (strlen(acc) > 3 || strspn(acc, "rwm") != strlen(acc) || !*acc)) {
+			cpt_fail(e, EINVAL, "config.json: '%s.access' '%s' is not a subset of rwm", path, acc);
+			free(acc);
+			return -1;
+		}
+		free(acc);
+		c->n_devrules++;
+	}
+	return 0;
+}
+
+/* linux.resources.blockIO: weight, weightDevice, throttle*Device */
+static int parse_blkio(struct compart_config *c, json_t *b, struct compart_error *e)
+{
+	static const char *const keys[] = { "weight", "weightDevice", "throttleReadBpsDevice",
+					    "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+					    "throttleWriteIOPSDevice", NULL };
+	static const char *const dkeys[] = { "major", "minor", "weight", "rate", "leafWeight", NULL };
+	const char *P = "linux.resources.blockIO";
+	size_t total = 0;
+	char path[96];
+
+	if (!b)
+		return 0;
+	if (check_keys(b, P, keys, e) ||
+	    get_int(b, P, "weight", 10, 1000, &c->has_blkio_weight, &c->blkio_weight, e))
+		return -1;
+	for (int k = 1; keys[k]; k++) {
+		json_t *a = json_object_get(b, keys[k]);
+
+		if (a && want_type(a, is_array, P, keys[k], "an array", e))
+			return -1;
+		total += a ? json_array_size(a) : 0;
+	}
+	c->blkdevs = calloc(total + 1, sizeof(*c->blkdevs));
+	if (!c->blkdevs)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	for (int k = 1; keys[k]; k++) {
+		json_t *a = json_object_get(b, keys[k]), *j;
+		size_t i;
+
+		json_array_foreach(a, i, j) {
+			struct cpt_blkdev *d = &c->blkdevs[c->n_blkdevs];
+			const char *vk = k == 1 ? "weight" : "rate";
+			json_t *lw;
+			int64_t v;
+
+			snprintf(path, sizeof(path), "%s.%s[%zu]", P, keys[k], i);
+			if (check_keys(j, path, dkeys, e) ||
+			    get_int(j, path, "major", 0, UINT32_MAX, NULL, &d->major, e) ||
+			    get_int(j, path, "minor", 0, UINT32_MAX, NULL, &d->minor, e) ||
+			    get_int(j, path, vk, k == 1 ? 10 : 0, k == 1 ? 1000 : INT64_MAX, NULL, &v, e))
+				return -1;
+			if (!json_object_get(j, "major") || !json_object_get(j, "minor") ||
+			    !json_object_get(j, vk))
+				return cpt_fail(e, EINVAL, "config.json: '%s' needs major, minor and %s", path, vk);
+			lw = json_object_get(j, "leafWeight");
+			if (lw && !json_is_null(lw))
+				return cpt_fail(e, ENOTSUP, "config.json: unsupported field '%s.leafWeight'", path);
+			d->kind = (enum cpt_blk_kind)(k - 1);
+			d->value = (uint64_t)v;
+			c->n_blkdevs++;
+		}
+	}
+	return 0;
+}
+
 static int parse_resources(struct compart_config *c, json_t *r, struct compart_error *e)
 {
-	static const char *const keys[] = { "memory", "cpu", "pids", NULL };
-	static const char *const mkeys[] = { "limit", "swap", NULL };
+	static const char *const keys[] = { "memory", "cpu", "pids", "devices", "blockIO", NULL };
+	static const char *const mkeys[] = { "limit", "swap", "reservation", NULL };
 	static const char *const ckeys[] = { "shares", "quota", "period", "cpus", "mems", NULL };
 	static const char *const pkeys[] = { "limit", NULL };
 	const char *P = "linux.resources";
@@ -651,7 +829,9 @@ static int parse_resources(struct compart_config *c, json_t *r, struct compart_e
 		    get_int(m, "linux.resources.memory", "limit", -1, INT64_MAX, &c->has_mem_limit,
 			    &c->mem_limit, e) ||
 		    get_int(m, "linux.resources.memory", "swap", -1, INT64_MAX, &c->has_mem_swap,
-			    &c->mem_swap, e))
+			    &c->mem_swap, e) ||
+		    get_int(m, "linux.resources.memory", "reservation", -1, INT64_MAX,
+			    &c->has_mem_reservation, &c->mem_reservation, e))
 			return -1;
 		/* below one MiB not even the container's init fits: refuse. */
 		if (c->has_mem_limit && c->mem_limit != -1 && c->mem_limit < (1 << 20))
@@ -688,6 +868,9 @@ static int parse_resources(struct compart_config *c, json_t *r, struct compart_e
 		if (c->mems && check_cpu_list(c->mems, "linux.resources.cpu.mems", 1024, e))
 			return -1;
 	}
+	if (parse_devrules(c, json_object_get(r, "devices"), e) ||
+	    parse_blkio(c, json_object_get(r, "blockIO"), e))
+		return -1;
 	p = json_object_get(r, "pids");
 	if (p) {
 		if (check_keys(p, "linux.resources.pids", pkeys, e) ||
@@ -808,16 +991,23 @@ static int parse_seccomp(struct compart_config *c, json_t *s, struct compart_err
 	if (check_keys(s, P, keys, e) ||
 	    sc_action(s, P, "defaultAction", "defaultErrnoRet", &c->sc_default, e))
 		return -1;
-	/* Only the native ABI is accepted: the filter compart builds covers
-	 * x86_64, and listing others would promise rules that are not there. */
+	/* The native ABI and the two others an x86_64 kernel runs (i386 and
+	 * x32): libseccomp translates every rule into each added arch. */
 	archs = json_object_get(s, "architectures");
 	if (archs && !json_is_array(archs))
 		return cpt_fail(e, EINVAL, "config.json: 'linux.seccomp.architectures' must be an array");
-	json_array_foreach(archs, i, a)
-		if (!json_is_string(a) || strcmp(json_string_value(a), "SCMP_ARCH_X86_64"))
+	json_array_foreach(archs, i, a) {
+		const char *n = json_is_string(a) ? json_string_value(a) : "";
+
+		if (!strcmp(n, "SCMP_ARCH_X86_64"))
+			continue;
+		if (strcmp(n, "SCMP_ARCH_X86") && strcmp(n, "SCMP_ARCH_X32"))
 			return cpt_fail(e, ENOTSUP,
-					"config.json: 'linux.seccomp.architectures[%zu]' is not supported (only SCMP_ARCH_X86_64)",
+					"config.json: 'linux.seccomp.architectures[%zu]' is not supported (SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32)",
 					i);
+		if (c->n_sc_archs < 4)
+			c->sc_archs[c->n_sc_archs++] = strcmp(n, "SCMP_ARCH_X86") ? SCMP_ARCH_X32 : SCMP_ARCH_X86;
+	}
 	arr = json_object_get(s, "syscalls");
 	if (!arr)
 		return 0;
@@ -845,6 +1035,104 @@ static int parse_seccomp(struct compart_config *c, json_t *s, struct compart_err
 	return 0;
 }
 
+static int parse_sysctl(struct compart_config *c, json_t *obj, struct compart_error *e)
+{
+	const char *k;
+	json_t *v;
+
+	if (!obj)
+		return 0;
+	if (want_type(obj, is_object, "linux", "sysctl", "an object", e))
+		return -1;
+	c->sysctls = calloc(json_object_size(obj) + 1, sizeof(*c->sysctls));
+	if (!c->sysctls)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	json_object_foreach(obj, k, v) {
+		struct cpt_sysctl *s = &c->sysctls[c->n_sysctls];
+
+		if (!json_is_string(v))
+			return cpt_fail(e, EINVAL, "config.json: 'linux.sysctl.%s' must be a string", k);
+		if (!*k || strstr(k, "..") || strchr(k, '/') == k)
+			return cpt_fail(e, EINVAL, "config.json: 'linux.sysctl.%s' is not a sysctl name", k);
+		s->key = strdup(k);
+		s->value = strdup(json_string_value(v));
+		c->n_sysctls++;
+		if (!s->key || !s->value)
+			return cpt_fail(e, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_devices(struct compart_config *c, json_t *arr, struct compart_error *e)
+{
+	static const char *const keys[] = { "path", "type", "major", "minor", "fileMode",
+					    "uid", "gid", NULL };
+	char path[40];
+	json_t *j;
+	size_t i;
+
+	if (!arr)
+		return 0;
+	if (want_type(arr, is_array, "linux", "devices", "an array", e))
+		return -1;
+	c->devices = calloc(json_array_size(arr) + 1, sizeof(*c->devices));
+	if (!c->devices)
+		return cpt_fail(e, ENOMEM, "out of memory");
+	json_array_foreach(arr, i, j) {
+		struct cpt_device *d = &c->devices[i];
+		int64_t v;
+
+		snprintf(path, sizeof(path), "linux.devices[%zu]", i);
+		c->n_devices++;
+		if (check_keys(j, path, keys, e) || get_str(j, path, "path", true, &d->path, e))
+			return -1;
+		if (!json_object_get(j, "type"))
+			return cpt_fail(e, EINVAL, "config.json: '%s.type' is required", path);
+		if (dev_type(j, path, "cbup", &d->type, e) ||
+		    get_int(j, path, "major", 0, UINT32_MAX, NULL, &d->major, e) ||
+		    get_int(j, path, "minor", 0, UINT32_MAX, NULL, &d->minor, e) ||
+		    get_int(j, path, "fileMode", 0, 0177777, &d->has_mode, &v, e))
+			return -1;
+		/* clients send a Go os.FileMode with the type bits (podman:
+		 * 020600 for a char device); the type comes from "type" */
+		d->mode = (uint32_t)v & 07777;
+		if (get_int(j, path, "uid", 0, UINT32_MAX - 1, &d->has_uid, &v, e))
+			return -1;
+		d->uid = (uint32_t)v;
+		if (get_int(j, path, "gid", 0, UINT32_MAX - 1, &d->has_gid, &v, e))
+			return -1;
+		d->gid = (uint32_t)v;
+		if (strncmp(d->path, "/dev/", 5) || strstr(d->path, ".."))
+			return cpt_fail(e, EINVAL, "config.json: '%s.path' '%s' must be below /dev, without '..'",
+					path, d->path);
+		if (d->type != 'p' && (!json_object_get(j, "major") || !json_object_get(j, "minor")))
+			return cpt_fail(e, EINVAL, "config.json: '%s' needs major and minor", path);
+	}
+	return 0;
+}
+
+static int parse_propagation(struct compart_config *c, json_t *l, struct compart_error *e)
+{
+	char *p = NULL;
+	size_t k;
+
+	if (get_str(l, "linux", "rootfsPropagation", false, &p, e))
+		return -1;
+	if (!p)
+		return 0;
+	for (k = 0; k < sizeof(mount_prop) / sizeof(mount_prop[0]); k++)
+		if (!strcmp(mount_prop[k].name, p))
+			break;
+	if (k == sizeof(mount_prop) / sizeof(mount_prop[0])) {
+		cpt_fail(e, EINVAL, "config.json: 'linux.rootfsPropagation' '%s' is not a propagation", p);
+		free(p);
+		return -1;
+	}
+	free(p);
+	c->rootfs_propagation = mount_prop[k].flag;
+	return 0;
+}
+
 static int check_paths(char **v, const char *what, struct compart_error *e)
 {
 	for (size_t i = 0; v && v[i]; i++)
@@ -858,7 +1146,8 @@ static int parse_linux(struct compart_config *c, json_t *l, struct compart_error
 {
 	static const char *const keys[] = { "namespaces", "uidMappings", "gidMappings",
 					    "resources", "cgroupsPath", "maskedPaths",
-					    "readonlyPaths", "seccomp", NULL };
+					    "readonlyPaths", "seccomp", "sysctl", "devices",
+					    "rootfsPropagation", "mountLabel", NULL };
 	char *cgp = NULL;
 
 	if (!l)
@@ -873,7 +1162,11 @@ static int parse_linux(struct compart_config *c, json_t *l, struct compart_error
 	    get_str(l, "linux", "cgroupsPath", false, &cgp, e) ||
 	    get_strv(l, "linux", "maskedPaths", &c->masked, e) ||
 	    get_strv(l, "linux", "readonlyPaths", &c->readonly, e) ||
-	    parse_seccomp(c, json_object_get(l, "seccomp"), e)) {
+	    parse_seccomp(c, json_object_get(l, "seccomp"), e) ||
+	    parse_sysctl(c, json_object_get(l, "sysctl"), e) ||
+	    parse_devices(c, json_object_get(l, "devices"), e) ||
+	    parse_propagation(c, l, e) ||
+	    lsm_label(l, "linux", "mountLabel", "/sys/fs/selinux/enforce", e)) {
 		free(cgp);
 		return -1;
 	}
@@ -909,7 +1202,7 @@ static int parse_linux(struct compart_config *c, json_t *l, struct compart_error
 static int parse_top(struct compart_config *c, json_t *top, struct compart_error *e)
 {
 	static const char *const keys[] = { "ociVersion", "root", "process", "hostname",
-					    "mounts", "linux", "annotations", NULL };
+					    "mounts", "linux", "annotations", "hooks", NULL };
 	char *ver = NULL;
 	json_t *ann;
 
@@ -925,7 +1218,8 @@ static int parse_top(struct compart_config *c, json_t *top, struct compart_error
 	    parse_process(c, json_object_get(top, "process"), e) ||
 	    get_str(top, "", "hostname", false, &c->hostname, e) ||
 	    parse_mounts(c, json_object_get(top, "mounts"), e) ||
-	    parse_linux(c, json_object_get(top, "linux"), e))
+	    parse_linux(c, json_object_get(top, "linux"), e) ||
+	    cpt_hooks_parse(json_object_get(top, "hooks"), &c->hooks, e))
 		return -1;
 	if (c->hostname && !c->ns[CPT_NS_UTS])
 		return cpt_fail(e, EINVAL, "config.json: 'hostname' needs a 'uts' namespace");
@@ -1027,6 +1321,19 @@ void compart_config_free(struct compart_config *c)
 	for (i = 0; i < c->n_sc_rules; i++)
 		strv_free(c->sc_rules[i].names);
 	free(c->sc_rules);
+	for (i = 0; i < CPT_NS_COUNT; i++)
+		free(c->ns_path[i]);
+	free(c->devrules);
+	free(c->blkdevs);
+	for (i = 0; i < c->n_devices; i++)
+		free(c->devices[i].path);
+	free(c->devices);
+	for (i = 0; i < c->n_sysctls; i++) {
+		free(c->sysctls[i].key);
+		free(c->sysctls[i].value);
+	}
+	free(c->sysctls);
+	cpt_hooks_free(&c->hooks);
 	free(c->annotations_json);
 	free(c);
 }

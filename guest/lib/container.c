@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Container lifecycle (runtime-spec runtime.md "Lifecycle" and
- * "Operations"): create, start, run, kill, delete, exec, ps.
+ * "Operations"): create, start, run, kill, delete, ps; exec is exec.c,
+ * pause/update update.c, the init's side init.c.
  *
  * Processes involved in `create`:
- *   compart (CLI) --fork--> monitor --clone(CLONE_NEW*)--> init (pid 1)
- * The monitor is the init's parent: it writes the id maps, puts the init in
- * its cgroup, relays setup errors and, after compart has returned, reaps the
- * init so no zombie outlives the container, whoever our own parent is.
- * `run` needs no monitor: compart itself is the parent and waits.
+ *   caller --> compart (CLI) --clone(CLONE_NEW*)--> init (pid 1)
+ * There is no monitor, as with runc and crun: compart writes the id maps,
+ * puts the init in its cgroup, waits for it to be fully set up, records
+ * its pid and exits; the init is then its caller's to reap (conmon and
+ * containerd's shim are child subreapers and wait for it; a runtime that
+ * stayed its parent would take its exit status from them). `run` is the
+ * same with compart waiting.
  *
  * The init talks to its parent over a SOCK_SEQPACKET pair: one byte "go"
  * (maps and cgroup ready), then one struct compart_error ("ready" if err is
- * 0, the reason otherwise). The socket is close-on-exec, so EOF after
- * "ready" means the user's program was exec'd. Until `start`, the init
- * blocks opening exec.fifo for writing; start opens it for reading.
+ * 0, the reason otherwise) once everything but the exec is done. The
+ * socket is close-on-exec, so EOF after "ready" means the user's program
+ * was exec'd. Until `start`, the init blocks opening exec.fifo for
+ * writing; start opens it for reading.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,12 +32,17 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "internal.h"
 
@@ -45,81 +54,6 @@ struct prep {
 	struct cpt_state st;
 	int fifo_fd;
 };
-
-/* ------------------------------------------------------------ the init */
-
-static void send_msg(int sock, const struct compart_error *e)
-{
-	/* MSG_NOSIGNAL: if the parent is gone, fail quietly instead of SIGPIPE */
-	if (send(sock, e, sizeof(*e), MSG_NOSIGNAL) < 0) {
-		/* nobody left to tell */
-	}
-}
-
-/* Block until `compart start` opens the fifo. The fd is an O_PATH handle
- * taken before pivot_root; reopening it through /proc/self/fd works from
- * inside the new root. */
-static int wait_start(int fifo_fd, struct compart_error *e)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cpt_fail(e, errno, "opening exec.fifo: %s", strerror(errno));
-	if (write(fd, "0", 1) != 1) {
-		close(fd);
-		return cpt_fail(e, errno, "writing exec.fifo: %s", strerror(errno));
-	}
-	close(fd);
-	close(fifo_fd);
-	return 0;
-}
-
-static __attribute__((noreturn)) void init_main(const struct compart_config *c, int sock,
-						int fifo_fd)
-{
-	struct compart_error e = { 0, "" };
-	char go;
-
-	if (read(sock, &go, 1) != 1)
-		_exit(1);
-	/* The cgroup namespace is made only now, after the parent moved us into
-	 * the container's cgroup, so that group becomes its root. */
-	if (c->ns[CPT_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
-		cpt_fail(&e, errno, "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
-		goto fail;
-	}
-	if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-		cpt_fail(&e, errno, "becoming root of the user namespace (is id 0 mapped?): %s",
-			 strerror(errno));
-		goto fail;
-	}
-	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
-		cpt_fail(&e, errno, "hostname '%s': %s", c->hostname, strerror(errno));
-		goto fail;
-	}
-	if (cpt_setup_rootfs(c, &e))
-		goto fail;
-	if (c->ns[CPT_NS_NET] && cpt_setup_loopback(&e))
-		goto fail;
-	send_msg(sock, &e); /* ready */
-	if (fifo_fd >= 0 && wait_start(fifo_fd, &e))
-		goto late;
-	if (cpt_finalize_process(c, &e) == 0)
-		cpt_exec(c, c->args, &e);
-late:
-	/* After "ready" compart create may be long gone: the container's stderr
-	 * is the only place left to tell; `run` also gets it over the socket. */
-	send_msg(sock, &e);
-	if (fifo_fd >= 0)
-		dprintf(2, "compart: container init: %s\n", e.msg);
-	_exit(127);
-fail:
-	send_msg(sock, &e);
-	_exit(1);
-}
 
 /* --------------------------------------------------------- the parent */
 
@@ -161,8 +95,8 @@ static int set_oom_score_adj(pid_t pid, int v, struct compart_error *e)
 }
 
 /* Clone the init, feed it maps/cgroup/oom, wait for "ready". */
-static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, int fifo_fd,
-		  pid_t *pidp, int *sockp, struct compart_error *e)
+static int launch(const struct compart_config *c, const struct cpt_cgroup *cg,
+		  struct cpt_init_args *a, pid_t *pidp, int *sockp, struct compart_error *e)
 {
 	struct compart_error msg;
 	unsigned long flags = SIGCHLD;
@@ -171,7 +105,7 @@ static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, i
 	int sv[2];
 
 	for (int i = 0; i < CPT_NS_COUNT; i++)
-		if (c->ns[i] && i != CPT_NS_CGROUP)
+		if (c->ns[i] && i != CPT_NS_CGROUP && !c->ns_path[i])
 			flags |= (unsigned long)cpt_ns_flags[i];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cpt_fail(e, errno, "socketpair: %s", strerror(errno));
@@ -186,7 +120,8 @@ static int launch(const struct compart_config *c, const struct cpt_cgroup *cg, i
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		init_main(c, sv[1], fifo_fd);
+		a->sock = sv[1];
+		cpt_init_main(c, a);
 	}
 	close(sv[1]);
 	/* unprivileged gid_map writes need setgroups denied first (5.2 of
@@ -285,7 +220,8 @@ static int make_fifo(struct prep *p, struct compart_error *e)
 	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/exec.fifo", p->dir);
-	if (mkfifo(path, 0600) < 0)
+	/* 0622: a container process of any uid can open it for writing */
+	if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0)
 		return cpt_fail(e, errno, "mkfifo %s: %s", path, strerror(errno));
 	/* the init opens it as its own root, which is a mapped uid in a user ns */
 	if (chown(path, cpt_host_uid(p->c, 0), cpt_host_gid(p->c, 0)) < 0)
@@ -342,6 +278,7 @@ static int prepare(const char *root, const char *id, const char *bundle, bool fi
 		goto fail_dir;
 	if (cpt_cgroup_create(&p->st.cg, p->c, e) || (fifo && make_fifo(p, e)))
 		goto fail_all;
+	p->c->cgroup_rel = p->st.cg.path;
 	return 0;
 fail_nomem:
 	cpt_fail(e, ENOMEM, "out of memory");
@@ -356,7 +293,7 @@ fail_cfg:
 	return -1;
 }
 
-static int write_pid_file(const char *file, pid_t pid, struct compart_error *e)
+int cpt_write_pid_file(const char *file, pid_t pid, struct compart_error *e)
 {
 	char tmp[4200], buf[16];
 	int fd;
@@ -376,86 +313,129 @@ static int record_pid(struct prep *p, pid_t pid, const char *pid_file, struct co
 {
 	p->st.pub.pid = pid;
 	p->st.starttime = cpt_proc_starttime(pid);
-	return cpt_state_write(p->dir, &p->st, e) || write_pid_file(pid_file, pid, e) ? -1 : 0;
+	return cpt_state_write(p->dir, &p->st, e) || cpt_write_pid_file(pid_file, pid, e) ? -1 : 0;
 }
 
-struct monitor_msg {
-	struct compart_error e;
-	pid_t pid;
-};
-
-static __attribute__((noreturn)) void monitor_main(struct prep *p, int res)
+/* --console-socket: connected here, on the host's paths, and inherited
+ * by the init (close-on-exec: it is gone once the user's program runs). */
+static int console_connect(const char *path, struct compart_error *e)
 {
-	struct monitor_msg m = { { 0, "" }, 0 };
-	pid_t pid;
-	int sock, null;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
 
-	setsid();
-	if (launch(p->c, &p->st.cg, p->fifo_fd, &pid, &sock, &m.e) == 0)
-		m.pid = pid;
-	if (write(res, &m, sizeof(m)) != sizeof(m) || !m.pid)
-		_exit(1);
-	close(res);
-	close(sock);
-	close(p->fifo_fd);
-	/* Let go of the caller's terminal and pipes: only the container keeps
-	 * the stdio it was given. */
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return cpt_fail(e, ENAMETOOLONG, "console socket path %s is too long", path);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cpt_fail(e, errno, "console socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		cpt_fail(e, errno, "console socket %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
 	}
-	if (chdir("/") < 0)
-		_exit(1);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	_exit(0);
+	return fd;
+}
+
+/* The console fd for a terminal process, -1 without a terminal; -2 on error. */
+int cpt_console_for(const struct compart_config *c, const char *sock, const char *verb,
+		    struct compart_error *e)
+{
+	int fd;
+
+	if (!c->terminal)
+		return -1;
+	if (!sock) {
+		cpt_fail(e, EINVAL,
+			 "process.terminal is set: compart %s needs --console-socket (compart keeps no process to proxy a terminal)",
+			 verb);
+		return -2;
+	}
+	fd = console_connect(sock, e);
+	return fd < 0 ? -2 : fd;
+}
+
+/* prestart and createRuntime here, createContainer in the container's
+ * namespaces; the init gets the state for its startContainer hooks. */
+static int create_hooks(const char *root, const char *id, const struct compart_config *c,
+			pid_t pid, int sock, struct compart_error *e)
+{
+	const struct cpt_hooks *h = &c->hooks;
+	char *state;
+	int rc = 0;
+
+	if (!h->n[CPT_HOOK_PRESTART] && !h->n[CPT_HOOK_CREATE_RUNTIME] &&
+	    !h->n[CPT_HOOK_CREATE_CONTAINER] && !h->n[CPT_HOOK_START_CONTAINER])
+		return 0;
+	if (compart_state_json(root, id, &state, e))
+		return -1;
+	if (cpt_hooks_run(h, CPT_HOOK_PRESTART, state, 0, e) ||
+	    cpt_hooks_run(h, CPT_HOOK_CREATE_RUNTIME, state, 0, e) ||
+	    cpt_hooks_run(h, CPT_HOOK_CREATE_CONTAINER, state, pid, e))
+		rc = -1;
+	else if (h->n[CPT_HOOK_START_CONTAINER] &&
+		 send(sock, state, strlen(state), MSG_NOSIGNAL) < 0)
+		rc = cpt_fail(e, errno, "passing the state to the container: %s", strerror(errno));
+	free(state);
+	return rc;
+}
+
+/* poststart and poststop: a failure is a warning (config.md "Hooks") */
+static void late_hooks(const char *root, const char *id, const char *dir, int kind)
+{
+	struct compart_error e;
+	struct cpt_hooks h;
+	char *state;
+
+	if (cpt_hooks_load(dir, &h, &e) == 0 && h.n[kind] &&
+	    compart_state_json(root, id, &state, &e) == 0) {
+		if (cpt_hooks_run(&h, kind, state, 0, &e))
+			cpt_warn("%s", e.msg);
+		free(state);
+	}
+	cpt_hooks_free(&h);
 }
 
 int compart_create(const char *root, const char *id, const char *bundle,
-		   const char *pid_file, struct compart_error *e)
+		   const struct compart_create_opts *o, struct compart_error *e)
 {
-	struct monitor_msg m;
+	static const struct compart_create_opts none;
+	struct cpt_init_args a = { -1, -1, -1, 0, true };
 	struct prep p;
-	int res[2];
-	pid_t mon;
+	pid_t pid;
+	int sock;
 
+	if (!o)
+		o = &none;
 	if (prepare(root, id, bundle, true, &p, e))
 		return -1;
-	if (pipe2(res, O_CLOEXEC) < 0) {
-		cpt_fail(e, errno, "pipe: %s", strerror(errno));
+	p.c->no_pivot = o->no_pivot;
+	a.fifo_fd = p.fifo_fd;
+	a.preserve_fds = o->preserve_fds;
+	a.new_keyring = !o->no_new_keyring;
+	a.console_fd = cpt_console_for(p.c, o->console_socket, "create", e);
+	if (a.console_fd == -2)
+		goto fail;
+	/* No monitor: the init is our child, and once we exit it is our
+	 * caller's (conmon and containerd's shim are subreapers that wait for
+	 * it; a shell's init reaps it otherwise). */
+	if (launch(p.c, &p.st.cg, &a, &pid, &sock, e))
+		goto fail;
+	if (record_pid(&p, pid, o->pid_file, e) || create_hooks(root, id, p.c, pid, sock, e)) {
+		close(sock);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 		goto fail;
 	}
-	mon = fork();
-	if (mon < 0) {
-		cpt_fail(e, errno, "fork: %s", strerror(errno));
-		close(res[0]);
-		close(res[1]);
-		goto fail;
-	}
-	if (mon == 0) {
-		close(res[0]);
-		monitor_main(&p, res[1]);
-	}
-	close(res[1]);
-	if (read(res[0], &m, sizeof(m)) != (ssize_t)sizeof(m)) {
-		cpt_fail(e, EIO, "the compart monitor process died");
-		m.pid = 0;
-	} else if (!m.pid) {
-		*e = m.e;
-	}
-	close(res[0]);
-	if (!m.pid) {
-		waitpid(mon, NULL, 0);
-		goto fail;
-	}
-	if (record_pid(&p, m.pid, pid_file, e))
-		goto fail;
+	close(sock);
+	if (a.console_fd >= 0)
+		close(a.console_fd);
 	close(p.fifo_fd);
 	compart_config_free(p.c);
 	return 0;
 fail:
+	if (a.console_fd >= 0)
+		close(a.console_fd);
 	unprepare(&p);
 	return -1;
 }
@@ -484,6 +464,7 @@ int compart_start(const char *root, const char *id, struct compart_error *e)
 		if (poll(&pfd, 1, 100) > 0 && read(fd, &b, 1) == 1) {
 			close(fd);
 			unlink(path);
+			late_hooks(root, id, dir, CPT_HOOK_POSTSTART);
 			return 0;
 		}
 		if (cpt_proc_starttime(st.pub.pid) != st.starttime)
@@ -503,14 +484,15 @@ static void forward_signal(int sig)
 		kill((pid_t)run_pid, sig);
 }
 
-static void decode_status(int status, struct compart_exit *ex)
+void cpt_decode_status(int status, struct compart_exit *ex)
 {
 	ex->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	ex->status = ex->signal ? 128 + ex->signal : WEXITSTATUS(status);
 }
 
 int compart_run(const char *root, const char *id, const char *bundle,
-		const char *pid_file, struct compart_exit *ex, struct compart_error *e)
+		const struct compart_create_opts *o, struct compart_exit *ex,
+		struct compart_error *e)
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	struct sigaction sa = { .sa_handler = forward_signal }, old[6];
@@ -519,16 +501,29 @@ int compart_run(const char *root, const char *id, const char *bundle,
 	pid_t pid;
 	int sock, status, rc = 0;
 
+	static const struct compart_create_opts none;
+	struct cpt_init_args a = { -1, -1, -1, 0, true };
+
+	if (!o)
+		o = &none;
 	if (prepare(root, id, bundle, false, &p, e))
 		return -1;
-	if (launch(p.c, &p.st.cg, -1, &pid, &sock, e)) {
+	p.c->no_pivot = o->no_pivot;
+	a.preserve_fds = o->preserve_fds;
+	a.new_keyring = !o->no_new_keyring;
+	a.console_fd = cpt_console_for(p.c, o->console_socket, "run", e);
+	if (a.console_fd == -2 || launch(p.c, &p.st.cg, &a, &pid, &sock, e)) {
+		if (a.console_fd >= 0)
+			close(a.console_fd);
 		unprepare(&p);
 		return -1;
 	}
+	if (a.console_fd >= 0)
+		close(a.console_fd);
 	run_pid = pid;
 	for (int i = 0; i < 6; i++)
 		sigaction(fwd[i], &sa, &old[i]);
-	if (record_pid(&p, pid, pid_file, e))
+	if (record_pid(&p, pid, o->pid_file, e))
 		rc = -1;
 	/* EOF: exec succeeded; a message: finalize or exec failed */
 	if (recv(sock, &msg, sizeof(msg), 0) == (ssize_t)sizeof(msg) && msg.err) {
@@ -543,7 +538,7 @@ int compart_run(const char *root, const char *id, const char *bundle,
 	run_pid = 0;
 	for (int i = 0; i < 6; i++)
 		sigaction(fwd[i], &old[i], NULL);
-	decode_status(status, ex);
+	cpt_decode_status(status, ex);
 	ex->oom_kills = cpt_cgroup_oom_kills(&p.st.cg);
 	/* without a pid namespace, children may outlive the init: not ours to keep */
 	cpt_cgroup_kill_all(&p.st.cg, SIGKILL, &ignore);
@@ -585,9 +580,19 @@ int compart_kill(const char *root, const char *id, int sig, bool all, struct com
 
 	if (cpt_state_read(root, id, &st, e))
 		return -1;
-	if (st.pub.status != COMPART_CREATED && st.pub.status != COMPART_RUNNING)
-		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
-				compart_status_name(st.pub.status));
+	/* runc's wording: containerd's shim matches it to treat the container
+	 * as already exited */
+	if (st.pub.status != COMPART_CREATED && st.pub.status != COMPART_RUNNING &&
+	    st.pub.status != COMPART_PAUSED)
+		return cpt_fail(e, ESRCH, "container not running");
+	if (st.pub.status == COMPART_PAUSED && sig == SIGKILL) {
+		/* a frozen task dies only once thawed */
+		int rc = all ? cpt_cgroup_kill_all(&st.cg, sig, e) : kill(st.pub.pid, sig);
+		struct compart_error ignore;
+
+		cpt_cgroup_freeze(&st.cg, false, &ignore);
+		return rc < 0 ? cpt_fail(e, errno, "kill: %s", strerror(errno)) : 0;
+	}
 	if (all && !strcmp(st.cg.mode, "none")) {
 		pid_t *pids;
 		size_t n;
@@ -635,18 +640,30 @@ int compart_delete(const char *root, const char *id, bool force, struct compart_
 	struct cpt_state st;
 	char dir[4096];
 
-	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
+	if (cpt_state_read(root, id, &st, e)) {
+		/* runc: delete --force of a container that is not there succeeds */
+		return force && e->err == ENOENT ? 0 : -1;
+	}
+	if (cpt_state_dir(root, id, dir, sizeof(dir), e))
 		return -1;
-	if (!force && st.pub.status != COMPART_STOPPED)
+	if (force && st.pub.status == COMPART_PAUSED) {
+		struct compart_error ignore;
+
+		cpt_cgroup_kill_all(&st.cg, SIGKILL, &ignore);
+		cpt_cgroup_freeze(&st.cg, false, &ignore);
+	}
+	/* runc deletes a created container without --force (kills it first) */
+	if (!force && st.pub.status != COMPART_STOPPED && st.pub.status != COMPART_CREATED)
 		return cpt_fail(e, EBUSY, "container '%s' is %s: kill it first or use --force", id,
 				compart_status_name(st.pub.status));
 	if (kill_until_empty(&st, e) || cpt_cgroup_destroy(&st.cg, e))
 		return -1;
+	late_hooks(root, id, dir, CPT_HOOK_POSTSTOP);
 	cpt_state_remove(dir);
 	return 0;
 }
 
-/* ------------------------------------------------------------ ps / exec */
+/* ------------------------------------------------------------------ ps */
 
 /* Without a cgroup (rootless), the container's processes are those in its
  * pid namespace: same /proc/PID/ns/pid link as its init. */
@@ -712,119 +729,3 @@ int compart_ps(const char *root, const char *id, pid_t **pids, size_t *n,
 	return cpt_cgroup_pids(&st.cg, pids, n, e);
 }
 
-/* In the forked helper: join the container's cgroup and namespaces (user
- * first: the others are owned by it), then fork once more so the program
- * is inside the pid namespace (setns(2) on a pid ns affects children). */
-static __attribute__((noreturn)) void exec_helper(const struct cpt_state *st,
-						  const struct compart_config *c, int fds[],
-						  char *const argv[], int res)
-{
-	struct compart_error e = { 0, "" };
-	struct rlimit no_core = { 0, 0 };
-	int status;
-	pid_t pid;
-
-	if (cpt_cgroup_attach(&st->cg, getpid(), &e))
-		goto fail;
-	for (int i = 0; i < CPT_NS_COUNT; i++)
-		if (fds[i] >= 0 && setns(fds[i], cpt_ns_flags[i]) < 0) {
-			cpt_fail(&e, errno, "joining the %s namespace: %s", cpt_ns_names[i],
-				 strerror(errno));
-			goto fail;
-		}
-	pid = fork();
-	if (pid < 0) {
-		cpt_fail(&e, errno, "fork: %s", strerror(errno));
-		goto fail;
-	}
-	if (pid == 0) {
-		if (c->ns[CPT_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-			cpt_fail(&e, errno, "user namespace root: %s", strerror(errno));
-		else if (cpt_finalize_process(c, &e) == 0)
-			cpt_exec(c, argv, &e);
-		goto fail;
-	}
-	close(res);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFSIGNALED(status)) {
-		/* die the same way, without a core of the helper */
-		setrlimit(RLIMIT_CORE, &no_core);
-		signal(WTERMSIG(status), SIG_DFL);
-		kill(getpid(), WTERMSIG(status));
-	}
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
-fail:
-	if (write(res, &e, sizeof(e)) != sizeof(e))
-		_exit(126);
-	_exit(126);
-}
-
-int compart_exec(const char *root, const char *id, char *const argv[],
-		 struct compart_exit *ex, struct compart_error *e)
-{
-	struct compart_config *c = NULL;
-	struct compart_error msg;
-	struct cpt_state st;
-	char dir[4096], path[4200], *text;
-	int fds[CPT_NS_COUNT], res[2], status, rc = -1;
-	pid_t pid;
-
-	if (!argv || !argv[0])
-		return cpt_fail(e, EINVAL, "exec: no command given");
-	if (cpt_state_read(root, id, &st, e) || cpt_state_dir(root, id, dir, sizeof(dir), e))
-		return -1;
-	if (st.pub.status != COMPART_RUNNING && st.pub.status != COMPART_CREATED)
-		return cpt_fail(e, ESRCH, "container '%s' is %s", id,
-				compart_status_name(st.pub.status));
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	text = cpt_read_all(path, 1 << 20);
-	if (!text)
-		return cpt_fail(e, errno, "%s: %s", path, strerror(errno));
-	rc = compart_config_parse(text, st.pub.bundle, &c, e);
-	free(text);
-	if (rc)
-		return -1;
-	rc = -1;
-	for (int i = 0; i < CPT_NS_COUNT; i++) {
-		fds[i] = -1;
-		if (!c->ns[i])
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st.pub.pid, cpt_ns_proc[i]);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			cpt_fail(e, errno, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-	}
-	if (pipe2(res, O_CLOEXEC) < 0) {
-		cpt_fail(e, errno, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(res[0]);
-		exec_helper(&st, c, fds, argv, res[1]);
-	}
-	close(res[1]);
-	if (pid < 0) {
-		cpt_fail(e, errno, "fork: %s", strerror(errno));
-		close(res[0]);
-		goto out;
-	}
-	if (read(res[0], &msg, sizeof(msg)) == (ssize_t)sizeof(msg))
-		*e = msg;
-	else
-		rc = 0;
-	close(res[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	decode_status(status, ex);
-	ex->oom_kills = -1;
-out:
-	for (int i = 0; i < CPT_NS_COUNT; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	compart_config_free(c);
-	return rc;
-}

@@ -6,6 +6,7 @@
  * "Mounts"; config-linux.md "Masked Paths", "Readonly Paths",
  * "Default Devices" and "Default Filesystems").
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -84,14 +86,146 @@ static int remount_ro(const char *path, struct compart_error *e)
 	return 0;
 }
 
-static int do_mount(const char *rootfs, const struct cpt_mount *m, struct compart_error *e)
+/* The container's /sys/fs/cgroup (a mount of type cgroup, which podman
+ * always asks for). On a pure v2 host a fresh cgroup2 mount, rooted at the
+ * container's group when it has a cgroup namespace; on a v1 or hybrid host,
+ * as runc, a tmpfs holding read-only binds of the container's own group in
+ * each hierarchy (the whole hierarchy where it has none, e.g. name=systemd). */
+static int mount_cgroup(const char *target, const struct cpt_mount *m,
+			const struct compart_config *c, struct compart_error *e)
+{
+	unsigned long f = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
+	char src[PATH_MAX], dst[PATH_MAX + 256], link[256];
+	struct dirent *de;
+	struct stat st;
+	ssize_t n;
+	DIR *d;
+
+	if (mkpath(target, false) < 0)
+		return cpt_fail(e, errno, "mount %s: creating %s: %s", m->dest, target, strerror(errno));
+	if (!strcmp(cpt_cgroup_host_mode(), "v2")) {
+		if (mount("cgroup2", target, "cgroup2", f | (m->flags & MS_RDONLY), NULL) < 0)
+			return cpt_fail(e, errno, "mount %s (cgroup2): %s", m->dest, strerror(errno));
+		return 0;
+	}
+	if (mount("tmpfs", target, "tmpfs", f, "mode=755") < 0)
+		return cpt_fail(e, errno, "mount %s (tmpfs for cgroup v1): %s", m->dest, strerror(errno));
+	d = opendir("/sys/fs/cgroup");
+	if (!d)
+		return cpt_fail(e, errno, "/sys/fs/cgroup: %s", strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof(src), "/sys/fs/cgroup/%s", de->d_name);
+		snprintf(dst, sizeof(dst), "%s/%s", target, de->d_name);
+		if (lstat(src, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && c->cgroup_rel) {
+			char own[PATH_MAX + 300];
+			struct stat ost;
+
+			snprintf(own, sizeof(own), "%s/%s", src, c->cgroup_rel);
+			if (stat(own, &ost) == 0 && S_ISDIR(ost.st_mode) && strlen(own) < sizeof(src))
+				memcpy(src, own, strlen(own) + 1);
+		}
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(src, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = '\0', symlink(link, dst) < 0))
+				goto fail;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		if (mkdir(dst, 0755) < 0 || mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | f | locked_flags(dst),
+			  NULL) < 0)
+			goto fail;
+	}
+	closedir(d);
+	if ((m->flags & MS_RDONLY) && remount_ro(target, e))
+		return cpt_wrap(e, "mount %s", m->dest);
+	return 0;
+fail:
+	closedir(d);
+	return cpt_fail(e, errno, "mount %s: %s: %s", m->dest, dst, strerror(errno));
+}
+
+/* tmpcopyup (runc, crun; podman's --read-only asks it for /tmp, /run,
+ * /var/tmp): copy the directory the tmpfs now covers (still reachable
+ * through `from`, opened before the mount) into it: directories, regular
+ * files and symlinks, with their modes and owners. */
+static int copy_tree(int from, int to, struct compart_error *e)
+{
+	DIR *d = fdopendir(dup(from));
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return cpt_fail(e, errno, "tmpcopyup: %s", strerror(errno));
+	while (rc == 0 && (de = readdir(d))) {
+		struct stat st;
+		char link[PATH_MAX];
+		ssize_t n = 0;
+		int a, b;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, de->d_name, st.st_mode & 07777) < 0 && errno != EEXIST)
+				rc = -1;
+			a = openat(from, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			b = openat(to, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (rc == 0 && a >= 0 && b >= 0)
+				rc = copy_tree(a, b, e);
+			else
+				rc = -1;
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlinkat(from, de->d_name, link, sizeof(link) - 1);
+			if (n < 0 || (link[n] = '\0', symlinkat(link, to, de->d_name) < 0))
+				rc = -1;
+		} else if (S_ISREG(st.st_mode)) {
+			char buf[65536];
+
+			a = openat(from, de->d_name, O_RDONLY | O_CLOEXEC);
+			b = openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+			while (a >= 0 && b >= 0 && (n = read(a, buf, sizeof(buf))) > 0)
+				if (write(b, buf, (size_t)n) != n)
+					break;
+			if (a < 0 || b < 0 || n != 0)
+				rc = -1;
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else {
+			continue; /* devices, fifos, sockets: not copied */
+		}
+		if (rc == 0 && fchownat(to, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = -1;
+		if (rc < 0 && !e->err)
+			cpt_fail(e, errno, "tmpcopyup of %s: %s", de->d_name, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
+static int do_mount(const char *rootfs, const struct cpt_mount *m, const struct compart_config *c,
+		    struct compart_error *e)
 {
 	char target[PATH_MAX];
 	unsigned long extra = m->flags & ~(MS_BIND | MS_REC);
 	struct stat st;
 
 	snprintf(target, sizeof(target), "%s%s", rootfs, m->dest);
-	if (m->bind) {
+	if (m->cgroup) {
+		if (mount_cgroup(target, m, c, e))
+			return -1;
+	} else if (m->bind) {
 		if (stat(m->source, &st) < 0)
 			return cpt_fail(e, errno, "mount %s: source %s: %s", m->dest, m->source,
 					strerror(errno));
@@ -110,9 +244,25 @@ static int do_mount(const char *rootfs, const struct cpt_mount *m, struct compar
 		if (mkpath(target, false) < 0)
 			return cpt_fail(e, errno, "mount %s: creating %s: %s", m->dest, target,
 					strerror(errno));
-		if (mount(m->source ? m->source : m->type, target, m->type, m->flags, m->data) < 0)
+		int under = m->copyup ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+		if (mount(m->source ? m->source : m->type, target, m->type, m->flags, m->data) < 0) {
+			if (under >= 0)
+				close(under);
 			return cpt_fail(e, errno, "mount %s (%s, options '%s'): %s", m->dest, m->type,
 					m->data ? m->data : "", strerror(errno));
+		}
+		if (under >= 0) {
+			int top = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int rc = top < 0 ? cpt_fail(e, errno, "mount %s: %s", m->dest, strerror(errno))
+					 : (e->err = 0, copy_tree(under, top, e));
+
+			close(under);
+			if (top >= 0)
+				close(top);
+			if (rc)
+				return cpt_wrap(e, "mount %s", m->dest);
+		}
 	}
 	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
 		return cpt_fail(e, errno, "mount %s: propagation: %s", m->dest, strerror(errno));
@@ -123,6 +273,14 @@ static bool has_mount(const struct compart_config *c, const char *dest)
 {
 	for (size_t i = 0; i < c->n_mounts; i++)
 		if (!strcmp(c->mounts[i].dest, dest))
+			return true;
+	return false;
+}
+
+static bool has_device(const struct compart_config *c, const char *path)
+{
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (!strcmp(c->devices[i].path, path))
 			return true;
 	return false;
 }
@@ -148,6 +306,9 @@ static int setup_dev(const char *rootfs, const struct compart_config *c,
 	     mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0))
 		return cpt_fail(e, errno, "mounting tmpfs on /dev: %s", strerror(errno));
 	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+		if (has_device(c, host))
+			continue; /* linux.devices makes it (podman --privileged lists them all) */
 		snprintf(path, sizeof(path), "%s/dev/%s", rootfs, nodes[i]);
 		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
 		if (mkpath(path, true) < 0 || mount(host, path, NULL, MS_BIND, NULL) < 0)
@@ -172,6 +333,63 @@ static int setup_dev(const char *rootfs, const struct compart_config *c,
 	return 0;
 }
 
+/* linux.devices: mknod where allowed (root outside a user namespace),
+ * else a bind of the host's node of that path, as runc does. */
+static int make_devices(const char *rootfs, const struct compart_config *c,
+			struct compart_error *e)
+{
+	static const struct { char t; mode_t m; } kinds[] = {
+		{ 'c', S_IFCHR }, { 'u', S_IFCHR }, { 'b', S_IFBLK }, { 'p', S_IFIFO },
+	};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct cpt_device *d = &c->devices[i];
+		mode_t type = S_IFCHR;
+
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (kinds[k].t == d->type)
+				type = kinds[k].m;
+		snprintf(path, sizeof(path), "%s%s", rootfs, d->path);
+		if (mkpath(path, false) < 0 && errno != EEXIST)
+			return cpt_fail(e, errno, "linux.devices %s: %s", d->path, strerror(errno));
+		rmdir(path);
+		unlink(path);
+		if (!c->ns[CPT_NS_USER]) {
+			/* chmod too: mknod's mode passes through our umask */
+			if (mknod(path, type | (d->has_mode ? d->mode : 0666),
+				  makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ||
+			    chmod(path, d->has_mode ? d->mode : 0666) < 0 ||
+			    chown(path, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0) < 0)
+				return cpt_fail(e, errno, "linux.devices %s: mknod: %s", d->path,
+						strerror(errno));
+			continue;
+		}
+		if (mkpath(path, true) < 0 || mount(d->path, path, NULL, MS_BIND, NULL) < 0)
+			return cpt_fail(e, errno, "linux.devices %s: binding the host's node: %s",
+					d->path, strerror(errno));
+	}
+	return 0;
+}
+
+/* linux.sysctl, written inside the container's namespaces (net.*, and
+ * kernel.* IPC/UTS keys are per namespace). */
+static int write_sysctls(const struct compart_config *c, struct compart_error *e)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < c->n_sysctls; i++) {
+		snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctls[i].key);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (cpt_write_file(path, c->sysctls[i].value) < 0)
+			return cpt_fail(e, errno, "linux.sysctl %s = '%s': %s", c->sysctls[i].key,
+					c->sysctls[i].value, strerror(errno));
+	}
+	return 0;
+}
+
 /* pivot_root(".", ".") stacks the old root on top of the new one; detaching
  * it leaves only the new root (pivot_root(2), NOTES). */
 static int pivot(const char *rootfs, struct compart_error *e)
@@ -184,6 +402,20 @@ static int pivot(const char *rootfs, struct compart_error *e)
 		return cpt_fail(e, errno, "detaching the old root: %s", strerror(errno));
 	if (chdir("/") < 0)
 		return cpt_fail(e, errno, "chdir /: %s", strerror(errno));
+	return 0;
+}
+
+/* --no-pivot (a root on ramfs, where pivot_root is refused): move the
+ * root mount over / and chroot into it, as runc does. The old root stays
+ * reachable underneath, which is why pivot_root is the default. */
+static int move_root(const char *rootfs, struct compart_error *e)
+{
+	if (chdir(rootfs) < 0)
+		return cpt_fail(e, errno, "chdir %s: %s", rootfs, strerror(errno));
+	if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+		return cpt_fail(e, errno, "--no-pivot: moving %s to /: %s", rootfs, strerror(errno));
+	if (chroot(".") < 0 || chdir("/") < 0)
+		return cpt_fail(e, errno, "--no-pivot: chroot: %s", strerror(errno));
 	return 0;
 }
 
@@ -236,16 +468,20 @@ int cpt_setup_rootfs(const struct compart_config *c, struct compart_error *e)
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cpt_fail(e, errno, "bind mounting rootfs %s: %s", c->rootfs, strerror(errno));
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (do_mount(c->rootfs, &c->mounts[i], e))
+		if (do_mount(c->rootfs, &c->mounts[i], c, e))
 			return -1;
 	snprintf(path, sizeof(path), "%s/proc", c->rootfs);
 	if (!has_mount(c, "/proc") &&
 	    (mkpath(path, false) < 0 ||
 	     mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
 		return cpt_fail(e, errno, "mounting /proc: %s", strerror(errno));
-	if (setup_dev(c->rootfs, c, e) || pivot(c->rootfs, e) || mask_paths(c->masked, e) ||
-	    readonly_paths(c->readonly, e))
+	if (setup_dev(c->rootfs, c, e) || make_devices(c->rootfs, c, e) ||
+	    (c->no_pivot ? move_root(c->rootfs, e) : pivot(c->rootfs, e)) ||
+	    write_sysctls(c, e) || mask_paths(c->masked, e) || readonly_paths(c->readonly, e))
 		return -1;
+	if (c->rootfs_propagation &&
+	    mount(NULL, "/", NULL, c->rootfs_propagation | MS_REC, NULL) < 0)
+		return cpt_fail(e, errno, "linux.rootfsPropagation: %s", strerror(errno));
 	if (c->readonly_root && remount_ro("/", e))
 		return cpt_wrap(e, "root.readonly");
 	return 0;

@@ -65,15 +65,30 @@ static int add_rule(scmp_filter_ctx ctx, const struct cpt_scrule *r, const char 
 int cpt_seccomp_load(const struct compart_config *c, struct compart_error *e)
 {
 	uint32_t def = c->has_seccomp ? c->sc_default : SCMP_ACT_ALLOW;
-	scmp_filter_ctx ctx = seccomp_init(def);
+	scmp_filter_ctx ctx;
 	int rc;
 
+	/* No profile in the config and CAP_SYS_ADMIN in the bounding set: a
+	 * privileged container (podman --privileged), which runc and crun run
+	 * without a filter; the default profile would only break what it was
+	 * given the capability for (mount, unshare, ...). */
+	if (!c->has_seccomp && (c->caps[CPT_CAP_BOUNDING] & (1ull << CAP_SYS_ADMIN)))
+		return 0;
+	ctx = seccomp_init(def);
 	if (!ctx)
 		return cpt_fail(e, ENOMEM, "seccomp_init failed");
 	/* no_new_privs is config.json's decision, not libseccomp's default. */
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0) {
 		seccomp_release(ctx);
 		return cpt_fail(e, EINVAL, "seccomp: cannot clear SCMP_FLTATR_CTL_NNP");
+	}
+	for (size_t i = 0; c->has_seccomp && i < c->n_sc_archs; i++) {
+		rc = seccomp_arch_add(ctx, c->sc_archs[i]);
+		if (rc < 0 && rc != -EEXIST) {
+			seccomp_release(ctx);
+			return cpt_fail(e, -rc, "seccomp: adding architecture %#x: %s", c->sc_archs[i],
+					strerror(-rc));
+		}
 	}
 	if (c->has_seccomp) {
 		for (size_t i = 0; i < c->n_sc_rules; i++) {
@@ -168,12 +183,13 @@ static int set_caps(const struct compart_config *c, struct compart_error *e)
 		return rc;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return cpt_fail(e, errno, "clearing ambient capabilities: %s", strerror(errno));
+	/* An ambient capability that is not both permitted and inheritable
+	 * cannot be raised (capabilities(7)); runc and crun skip it, and
+	 * `runc spec` lists ambient capabilities that are not inheritable, so
+	 * compart skips it too rather than refusing such configs. */
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if ((c->caps[CPT_CAP_AMBIENT] & (1ull << cap)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return cpt_fail(e, errno,
-					"raising ambient capability %d: %s (it must be permitted and inheritable)",
-					cap, strerror(errno));
+		if (c->caps[CPT_CAP_AMBIENT] & (1ull << cap))
+			(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
 	return 0;
 }
 

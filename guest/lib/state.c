@@ -163,6 +163,8 @@ int cpt_state_read(const char *root, const char *id, struct cpt_state *st,
 	} else {
 		snprintf(path, sizeof(path), "%s/exec.fifo", dir);
 		st->pub.status = access(path, F_OK) == 0 ? COMPART_CREATED : COMPART_RUNNING;
+		if (st->pub.status == COMPART_RUNNING && cpt_cgroup_frozen(&st->cg))
+			st->pub.status = COMPART_PAUSED;
 	}
 	if (st->pub.status == COMPART_STOPPED || st->pub.status == COMPART_CREATING)
 		st->pub.pid = 0;
@@ -184,9 +186,9 @@ void cpt_state_remove(const char *dir)
 
 const char *compart_status_name(enum compart_status s)
 {
-	static const char *const names[] = { "creating", "created", "running", "stopped" };
+	static const char *const names[] = { "creating", "created", "running", "stopped", "paused" };
 
-	return (unsigned)s < 4 ? names[s] : "unknown";
+	return (unsigned)s < 5 ? names[s] : "unknown";
 }
 
 int compart_state(const char *root, const char *id, struct compart_state *out,

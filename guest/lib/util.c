@@ -22,6 +22,17 @@ int cpt_fail(struct compart_error *e, int code, const char *fmt, ...)
 	return -1;
 }
 
+void cpt_warn(const char *fmt, ...)
+{
+	char out[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, sizeof(out), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "compart: warning: %s\n", out);
+}
+
 int cpt_wrap(struct compart_error *e, const char *fmt, ...)
 {
 	char out[sizeof(e->msg)];

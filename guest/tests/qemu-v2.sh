@@ -45,8 +45,20 @@ for f in /bin/bash /usr/bin/setpriv $(ldd /bin/bash /usr/bin/setpriv "${UNITS[@]
 	cp -L "$f" "$R$f"
 done
 ln -sf /usr/bin/setpriv "$R/bin/setpriv"
+# containerd, ctr, its runc shim, runc (the reference) and script(1) (ctr -t) for the client
+# tests (clients.sh), where installed; podman stays on the build host (its
+# storage and conmon want more of a system than this initramfs has)
+if [ "${COMPART_QEMU_CLIENTS:-1}" = 1 ]; then
+	for b in containerd ctr containerd-shim-runc-v2 runc script; do
+		p=$(command -v $b) || continue
+		for f in "$p" $(ldd "$p" | grep -o '/[^ :]*'); do
+			mkdir -p "$R$(dirname "$f")"
+			cp -L "$f" "$R$f"
+		done
+	done
+fi
 cp "$S" "$R/compart/compart-static"
-cp "$HERE/run-tests.sh" "$R/compart/"
+cp "$HERE/run-tests.sh" "$HERE/clients.sh" "$R/compart/"
 units=""
 for u in "${UNITS[@]}"; do
 	cp "$u" "$R/compart/"
@@ -57,7 +69,7 @@ cat >"$R/init" <<'EOF'
 #!/bin/sh
 # Stage 1 copies the initramfs into a tmpfs and switches to it: pivot_root(2)
 # refuses to move away from the initramfs "rootfs", containers need it.
-export PATH=/bin:/sbin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 if [ ! -e /stage2 ]; then
 	mount -t proc proc /proc
 	mount -t devtmpfs dev /dev
@@ -73,6 +85,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmp /tmp
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 hostname qemu-v2
 echo "# guest: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 . /compart/env

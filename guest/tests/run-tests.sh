@@ -340,14 +340,11 @@ test_lifecycle() {
 }
 
 test_force_delete_after_crash() {
-	local b pid mon
+	local b pid
 	b=$(bundle crash "$(sh_args 'sleep 60')")
 	cpt create --bundle "$b" --pid-file "$W/crash.pid" ct-crash >/dev/null 2>&1 || { REASON="create"; return 1; }
 	cpt start ct-crash
 	pid=$(cat "$W/crash.pid")
-	# the monitor compart left behind is what a crash would take down
-	mon=$(awk '{print $4}' "/proc/$pid/stat")
-	[ "$(cat /proc/$mon/comm)" = compart ] && kill -9 "$mon"
 	cpt kill --all ct-crash KILL || { REASON="kill --all"; return 1; }
 	cpt delete --force ct-crash || { REASON="delete --force"; return 1; }
 	gone "$pid" || { REASON="pid $pid survived"; return 1; }
@@ -441,11 +438,12 @@ good_json() { # replace the marker @X@ in a valid config with $1
 test_bad_missing_bundle() { bad nob "bundle '$W/nowhere'" run --bundle "$W/nowhere" ct-nob; }
 test_bad_malformed() { bad_bundle malformed 'config.json: line [0-9]+' '{"ociVersion": "1.0.2", "root": '; }
 test_bad_unknown_field() {
-	bad_bundle unknown "unsupported field 'linux.sysctl'" \
-		"$(good_json '"hostname": "x",' | sed 's/"linux": {/"linux": {"sysctl": {"a": "b"}, /')"
+	bad_bundle unknown "unsupported field 'linux.intelRdt'" \
+		"$(good_json '"hostname": "x",' | sed 's/"linux": {/"linux": {"intelRdt": {"closID": "x"}, /')"
 }
 test_bad_unknown_top() {
-	bad_bundle unknowntop "unsupported field 'hooks'" "$(good_json '"hooks": {}, "hostname": "x",')"
+	bad_bundle unknowntop "'hooks.poststop\[0\].timeout' must be 1..3600 seconds" \
+		"$(good_json '"hooks": {"poststop": [{"path": "/bin/true", "timeout": 0}]}, "hostname": "x",')"
 }
 test_bad_memory() {
 	bad_bundle badmem "memory.limit' = 1000 is impossible" \
@@ -464,7 +462,7 @@ test_bad_rootfs() {
 		"$(good_json '"hostname": "x",' | sed "s|\"path\": \"$ROOTFS\"|\"path\": \"/nonexistent/rootfs\"|")"
 }
 test_bad_terminal() {
-	bad_bundle term "process.terminal' = true is not supported" \
+	bad_bundle term "process.terminal is set: compart run needs --console-socket" \
 		"$(good_json '"hostname": "x",' | sed 's/"cwd": "\/"/"cwd": "\/", "terminal": true/')"
 }
 test_bad_id() { bad badid "container id '../x' is invalid" run --bundle "$W/bundles/tmpl" ../x; }
@@ -478,6 +476,162 @@ test_bad_duplicate() {
 	[ $RC -ne 0 ] && echo "$OUT" | grep -q "container 'ct-dup' already exists" || { REASON="rc $RC: $OUT"; return 1; }
 }
 test_bad_unknown_container() { bad ghost "container 'ct-ghost' does not exist" kill ct-ghost KILL; }
+
+# runc's CLI semantics the clients depend on
+test_log_json() {
+	local b
+	rm -f "$W/log.json"
+	b=$(bundle logbad '["true"]' '' '"resources": {"pids": {"limit": 0}}')
+	OUT=$(timeout -k 5 $T "$C" --root "$STATE" --log "$W/log.json" --log-format json create --bundle "$b" ct-logbad 2>&1 </dev/null)
+	RC=$?
+	[ $RC -ne 0 ] || { REASON="create accepted"; return 1; }
+	grep -q '^{"level": *"error", *"msg": *"create: config.json: .linux.resources.pids.limit. = 0 is impossible' "$W/log.json" &&
+		grep -q '"time": *"20' "$W/log.json" || { REASON="log: $(cat "$W/log.json")"; return 1; }
+	[ ! -e "$STATE/ct-logbad" ] || { REASON="state left behind"; return 1; }
+}
+
+test_runc_semantics() {
+	local b pid
+	cpt delete --force ct-never-was || { REASON="delete --force of a missing container failed"; return 1; }
+	b=$(bundle sem "$(sh_args 'exit 0')")
+	cpt create --bundle "$b" --pid-file "$W/sem.pid" ct-sem >/dev/null 2>&1 || { REASON="create"; return 1; }
+	pid=$(cat "$W/sem.pid")
+	# no monitor: the init's parent is gone, it was reparented
+	[ "$(awk '{print $4}' /proc/$pid/stat)" != "$$" ] || { REASON="init still our child?"; return 1; }
+	cpt start ct-sem
+	for _ in $(seq 50); do cpt state ct-sem | grep -q '"status": "stopped"' && break; sleep 0.05; done
+	OUT=$(cpt kill ct-sem KILL 2>&1)
+	RC=$?
+	cpt delete ct-sem
+	[ $RC -ne 0 ] && echo "$OUT" | grep -q 'container not running' || { REASON="kill of an exited container: rc $RC '$OUT'"; return 1; }
+	# runc deletes a created (never started) container without --force
+	cpt create --bundle "$b" --pid-file "$W/sem.pid" ct-sem2 >/dev/null 2>&1 || { REASON="create 2"; return 1; }
+	cpt delete ct-sem2 || { REASON="delete of a created container refused"; return 1; }
+	gone "$(cat "$W/sem.pid")" || { REASON="created container's init survived delete"; return 1; }
+	"$C" --version | grep -q '^compart version' || { REASON="--version"; return 1; }
+	"$C" features | grep -q '"ociVersionMax"' || { REASON="features"; return 1; }
+	OUT=$("$C" --systemd-cgroup list 2>&1) && { REASON="--systemd-cgroup accepted"; return 1; }
+	echo "$OUT" | grep -q 'systemd-cgroup is not supported' || { REASON="--systemd-cgroup: $OUT"; return 1; }
+}
+
+# set-up errors fail create itself (not the container's stderr after start)
+test_setup_error_at_create() {
+	mkdir -p "$W/bundles/lateerr"
+	good_json '"hostname": "x",' | sed 's|"cwd": "/"|"cwd": "/no/such/dir"|' >"$W/bundles/lateerr/config.json"
+	OUT=$(cpt create --bundle "$W/bundles/lateerr" ct-lateerr 2>&1)
+	RC=$?
+	[ $RC -ne 0 ] && echo "$OUT" | grep -q 'process.cwd /no/such/dir' || { REASON="rc $RC: $OUT"; return 1; }
+	[ ! -e "$STATE/ct-lateerr" ] || { REASON="state left behind"; return 1; }
+}
+
+test_pause_update() {
+	local b n1 n2
+	b=$(bundle pause "$(sh_args 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; done')" '' '' \
+		'"mounts": [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]')
+	cpt create --bundle "$b" ct-pause >/dev/null 2>&1 || { REASON="create"; return 1; }
+	cpt start ct-pause
+	cpt pause ct-pause || { REASON="pause failed"; cpt delete --force ct-pause; return 1; }
+	cpt state ct-pause | grep -q '"status": "paused"' || { REASON="state not paused"; cpt delete --force ct-pause; return 1; }
+	n1=$(cpt exec ct-pause cat /tmp/n 2>&1) # exec into a paused container is refused
+	cpt resume ct-pause || { REASON="resume failed"; cpt delete --force ct-pause; return 1; }
+	cpt state ct-pause | grep -q '"status": "running"' || { REASON="not running after resume"; cpt delete --force ct-pause; return 1; }
+	cpt update --pids-limit 33 ct-pause || { REASON="update failed"; cpt delete --force ct-pause; return 1; }
+	n2=$(cat /sys/fs/cgroup/pids/compart/ct-pause/pids.max /sys/fs/cgroup/compart/ct-pause/pids.max 2>/dev/null)
+	cpt delete --force ct-pause
+	echo "$n1" | grep -q 'is paused' || { REASON="exec while paused: $n1"; return 1; }
+	[ "$n2" = 33 ] || { REASON="pids.max after update: $n2"; return 1; }
+}
+
+test_client_config() {
+	# what podman emits: a cgroup mount, deny-all device rules, i386/x32 seccomp
+	# /dev/fuse (c 10:229, opened by anyone) is made from linux.devices but
+	# not allowed by the device rules: opening it must fail
+	crun clientcfg 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; head -c1 /dev/null && echo devnull-ok; cat /proc/sys/net/ipv4/ip_default_ttl; ls -l /dev/fuse | cut -c1; sh -c ": </dev/fuse" 2>&1 | grep -o "not permitted"' '' \
+		'"devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}], "resources": {"pids": {"limit": 50}, "devices": [{"allow": false, "access": "rwm"}]}, "sysctl": {"net.ipv4.ip_default_ttl": "42"}, "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]}' \
+		'"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid"]}, {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid"]}]'
+	skip_if_unenforceable && return 77
+	expect_out "$(printf '50\ndevnull-ok\n42\nc\nnot permitted')" "$OUT"
+}
+
+test_hooks() {
+	local b h=$W/hookout bb='"path": "/bin/busybox"'
+	rm -rf "$h" && mkdir -p "$h"
+	b=$(bundle hooks "$(sh_args 'cat /hookout/sc; hostname')" '' '' \
+		"\"mounts\": [{\"destination\": \"/hookout\", \"type\": \"bind\", \"source\": \"$h\", \"options\": [\"bind\"]}],
+		 \"hooks\": {
+		  \"prestart\": [{$bb, \"args\": [\"sh\", \"-c\", \"cat > $h/prestart\"]}],
+		  \"createRuntime\": [{$bb, \"args\": [\"sh\", \"-c\", \"hostname > $h/cr\"]}],
+		  \"createContainer\": [{$bb, \"args\": [\"sh\", \"-c\", \"hostname > /hookout/cc\"], \"timeout\": 5}],
+		  \"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo start-hook > /hookout/sc\"]}],
+		  \"poststart\": [{$bb, \"args\": [\"sh\", \"-c\", \"echo ok > $h/poststart\"]}],
+		  \"poststop\": [{$bb, \"args\": [\"sh\", \"-c\", \"cat > $h/poststop\"]}]}")
+	cpt create --bundle "$b" --pid-file "$W/hooks.pid" ct-hooks >"$W/hooks.out" 2>&1 ||
+		{ REASON="create: $(cat "$W/hooks.out")"; return 1; }
+	grep -q '"status": "created"' "$h/prestart" && grep -q "\"pid\": $(cat "$W/hooks.pid")" "$h/prestart" ||
+		{ REASON="prestart state: $(cat "$h/prestart")"; cpt delete --force ct-hooks; return 1; }
+	cpt start ct-hooks
+	for _ in $(seq 50); do cpt state ct-hooks | grep -q '"status": "stopped"' && break; sleep 0.05; done
+	cpt delete ct-hooks
+	expect_out "$(hostname)" "$(cat "$h/cr")" && expect_out compart-test "$(cat "$h/cc")" &&
+		expect_out "$(printf 'start-hook\ncompart-test')" "$(cat "$W/hooks.out")" &&
+		expect_out ok "$(cat "$h/poststart")" || return 1
+	grep -q '"id": "ct-hooks"' "$h/poststop" || { REASON="poststop: $(cat "$h/poststop")"; return 1; }
+	# a failing prestart hook fails create, and nothing is left
+	b=$(bundle hookfail '["true"]' '' '' '"hooks": {"prestart": [{"path": "/bin/busybox", "args": ["false"]}]}')
+	bad hookfail 'hooks.prestart\[0\] /bin/busybox failed \(exit status 1\)' create --bundle "$b" ct-hookfail
+}
+
+# the config `runc spec` generates (cgroup mount, deny-all devices, ambient
+# capabilities that are not inheritable), terminal off, runs as it is
+test_runc_spec() {
+	local d=$W/bundles/runcspec
+	command -v runc >/dev/null || { REASON="runc not installed"; return 77; }
+	rm -rf "$d" && mkdir -p "$d"
+	(cd "$d" && runc spec) || { REASON="runc spec failed"; return 1; }
+	sed -i "s|\"terminal\": true|\"terminal\": false|; s|\"path\": \"rootfs\"|\"path\": \"$ROOTFS\"|; s|\"sh\"$|\"sh\", \"-c\", \"grep CapEff /proc/self/status; hostname\"|" "$d/config.json"
+	OUT=$(cpt run --bundle "$d" ct-runcspec 2>&1)
+	expect_out "$(printf 'CapEff:\t0000000020000420\nrunc')" "$OUT"
+}
+
+# --preserve-fds, --no-pivot, and a network namespace joined by path
+test_create_options() {
+	local b pid ns
+	echo preserved >"$W/fd3"
+	b=$(bundle fds "$(sh_args 'cat <&3; ls /proc/self/fd | wc -l')")
+	OUT=$(timeout -k 5 $T "$C" --root "$STATE" run --preserve-fds 1 --bundle "$b" ct-fds 3<"$W/fd3" 4<"$W/fd3" 2>&1 </dev/null)
+	# fds 0-3 and the one ls opens: fd 4 was not preserved
+	expect_out "$(printf 'preserved\n5')" "$OUT" || return 1
+	OUT=$(timeout -k 5 $T "$C" --root "$STATE" run --no-pivot --bundle "$(bundle nopivot "$(sh_args 'echo $$; ls /')")" ct-nopivot 2>&1 </dev/null)
+	echo "$OUT" | head -1 | grep -qx 1 && echo "$OUT" | grep -qx bin || { REASON="--no-pivot: $OUT"; return 1; }
+	# tmpcopyup (podman --read-only): a writable /etc that still has passwd
+	OUT=$(cpt run --bundle "$(bundle copyup "$(sh_args 'head -c5 /etc/passwd; touch /etc/new && echo w')" '' '' \
+		'"mounts": [{"destination": "/etc", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"]}]')" ct-copyup 2>&1)
+	expect_out "$(printf 'root:w')" "$OUT" || return 1
+	b=$(bundle nsowner "$(sh_args 'sleep 30')")
+	cpt create --bundle "$b" --pid-file "$W/nsowner.pid" ct-nsowner >/dev/null 2>&1 || { REASON="create"; return 1; }
+	pid=$(cat "$W/nsowner.pid")
+	ns=$(readlink /proc/$pid/ns/net)
+	b=$(bundle nsjoin "$(sh_args 'readlink /proc/self/ns/net')" '' '' '' \
+		"{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"network\",\"path\":\"/proc/$pid/ns/net\"},{\"type\":\"uts\"},{\"type\":\"ipc\"}")
+	OUT=$(cpt run --bundle "$b" ct-nsjoin 2>&1)
+	cpt delete --force ct-nsowner
+	expect_out "$ns" "$OUT"
+}
+
+# blockIO throttling, seen in the container's own cgroup (v1 or v2 file)
+test_blkio() {
+	local dev maj min
+	dev=$(cat /sys/block/*/dev 2>/dev/null | head -1)
+	[ -n "$dev" ] || { REASON="no block device to throttle"; return 77; }
+	maj=${dev%:*} min=${dev#*:}
+	crun blkio 'cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device 2>/dev/null || cat /sys/fs/cgroup/io.max' '' \
+		"\"resources\": {\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}]}}" \
+		'"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro"]}, {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro"]}]'
+	skip_if_unenforceable && return 77
+	echo "$OUT" | grep -Eq "^$maj:$min (rbps=)?1048576( |\$)" || { REASON="got '$OUT' ($ERR)"; return 1; }
+}
+
+. "$(dirname "$0")/clients.sh"
 
 test_no_leaks() {
 	local left
@@ -529,14 +683,28 @@ t "cpuset restricts CPUs" test_cpuset
 t "bad input: missing bundle" test_bad_missing_bundle
 t "bad input: malformed JSON" test_bad_malformed
 t "bad input: unknown linux field" test_bad_unknown_field
-t "bad input: unknown top-level field" test_bad_unknown_top
+t "bad input: hook without a valid timeout" test_bad_unknown_top
 t "bad input: impossible memory limit" test_bad_memory
 t "bad input: impossible pids limit" test_bad_pids
 t "bad input: non-existent CPU" test_bad_cpuset
 t "bad input: non-existent rootfs" test_bad_rootfs
-t "bad input: terminal refused" test_bad_terminal
+t "bad input: terminal without a console socket" test_bad_terminal
 t "bad input: invalid id" test_bad_id
 t "bad input: duplicate id" test_bad_duplicate
 t "bad input: unknown container" test_bad_unknown_container
+t "--log FILE --log-format json: errors as JSON lines" test_log_json
+t "runc semantics: delete --force, kill, --version, features" test_runc_semantics
+t "set-up errors fail create" test_setup_error_at_create
+t "pause/resume (freezer) and update" test_pause_update
+t "hooks: each kind, in its namespace, with the state" test_hooks
+t "the config runc spec generates runs unchanged (terminal off)" test_runc_spec
+t "--preserve-fds, --no-pivot, tmpcopyup, a namespace joined by path" test_create_options
+t "blockIO read throttle in the container's cgroup" test_blkio
+t "client config: cgroup mount, device rules, sysctl, x86 arches" test_client_config
+if [ "${COMPART_CLIENTS:-1}" = 1 ]; then
+	client_tests
+else
+	skip "podman and containerd" "COMPART_CLIENTS=0"
+fi
 t "no leaked state, cgroups, mounts or processes" test_no_leaks
 summary

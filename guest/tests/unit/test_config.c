@@ -292,15 +292,72 @@ static void missing_linux(void **state)
 	       "'linux' is required");
 }
 
-REFUSE(unknown_top_field, "", "", ", \"hooks\": {}", "unsupported field 'hooks'")
-REFUSE(unknown_process_field, ", \"apparmorProfile\": \"x\"", "", "",
-       "unsupported field 'process.apparmorProfile'")
-REFUSE(unknown_user_field, ", \"user\": {\"username\": \"x\"}", "", "",
-       "unsupported field 'process.user.username'")
-REFUSE(unknown_linux_field, "", ", \"sysctl\": {}", "", "unsupported field 'linux.sysctl'")
-REFUSE(devices_refused, "", ", \"resources\": {\"devices\": []}", "",
-       "unsupported field 'linux.resources.devices'")
-REFUSE(terminal_refused, ", \"terminal\": true", "", "", "'process.terminal' = true is not supported")
+REFUSE(hooks_refused, "", "", ", \"hooks\": {\"prestart\": [{\"path\": \"true\"}]}",
+       "'hooks.prestart[0].path' must be an absolute path")
+REFUSE(spec_field_refused, "", ", \"intelRdt\": {\"closID\": \"x\"}", "",
+       "unsupported field 'linux.intelRdt'")
+REFUSE(blkio_leaf_weight, "", ", \"resources\": {\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 100, \"leafWeight\": 10}]}}", "",
+       "unsupported field 'linux.resources.blockIO.weightDevice[0].leafWeight'")
+REFUSE(blkio_weight_range, "", ", \"resources\": {\"blockIO\": {\"weight\": 5}}", "",
+       "'linux.resources.blockIO.weight' = 5 is impossible (allowed 10..1000)")
+REFUSE(devrule_bad_access, "", ", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwx\"}]}", "",
+       "'linux.resources.devices[0].access' 'rwx' is not a subset of rwm")
+
+/* The spec: unknown properties MUST be ignored; empty spec fields that
+ * compart does not apply (hooks {}) are nothing to apply. */
+static void unknown_fields_ignored(void **state)
+{
+	char *s = make(", \"user\": {\"username\": \"x\"}, \"future\": 1", ", \"future\": {}",
+		       ", \"hooks\": {}, \"vm\": {\"x\": 1}");
+	struct compart_config *c = accept(s);
+
+	(void)state;
+	free(s);
+	compart_config_free(c);
+}
+
+/* What podman and containerd emit: terminal, a cgroup mount, deny-all
+ * device rules, i386/x32 seccomp arches, sysctl, devices, propagation. */
+static void client_fields_accepted(void **state)
+{
+	char *s = make(", \"terminal\": true",
+		       ", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+		       " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rw\"}],"
+		       " \"memory\": {\"reservation\": 1048576},"
+		       " \"blockIO\": {\"weight\": 500, \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 100}]}},"
+		       " \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
+		       " \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]},"
+		       " \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"},"
+		       " \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229}],"
+		       " \"rootfsPropagation\": \"rslave\"",
+		       ", \"mounts\": [{\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\","
+		       " \"options\": [\"nosuid\", \"ro\"]}]");
+	struct compart_config *c = accept(s);
+
+	(void)state;
+	free(s);
+	assert_true(c->terminal);
+	assert_true(c->mounts[0].cgroup);
+	assert_int_equal(c->n_devrules, 2);
+	assert_false(c->devrules[0].allow);
+	assert_int_equal(c->devrules[0].type, 'a');
+	assert_int_equal(c->devrules[1].major, 1);
+	assert_string_equal(c->devrules[1].access, "rw");
+	assert_true(c->has_mem_reservation);
+	assert_int_equal(c->blkio_weight, 500);
+	assert_int_equal(c->n_blkdevs, 1);
+	assert_int_equal(c->blkdevs[0].kind, CPT_BLK_WIOPS);
+	assert_int_equal(c->blkdevs[0].value, 100);
+	assert_int_equal(c->n_sc_archs, 2);
+	assert_int_equal(c->sc_archs[0], SCMP_ARCH_X86);
+	assert_int_equal(c->sc_archs[1], SCMP_ARCH_X32);
+	assert_int_equal(c->n_sysctls, 1);
+	assert_string_equal(c->sysctls[0].key, "net.ipv4.ip_forward");
+	assert_int_equal(c->n_devices, 1);
+	assert_int_equal(c->devices[0].minor, 229);
+	assert_int_equal(c->rootfs_propagation, MS_SLAVE | MS_REC);
+	compart_config_free(c);
+}
 REFUSE(relative_cwd, ", \"cwd\": \"tmp\"", "", "", "'process.cwd' must be absolute")
 REFUSE(env_without_equals, ", \"env\": [\"PATH\"]", "", "", "'PATH' is not KEY=VALUE")
 REFUSE(bad_capability, ", \"capabilities\": {\"bounding\": [\"CAP_FLY\"]}", "", "",
@@ -310,9 +367,9 @@ REFUSE(unknown_rlimit, ", \"rlimits\": [{\"type\": \"RLIMIT_FOO\", \"soft\": 1, 
 REFUSE(rlimit_soft_above_hard, ", \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 2, \"hard\": 1}]",
        "", "", "soft 2 > hard 1 is impossible")
 REFUSE(oom_score_range, ", \"oomScoreAdj\": 1001", "", "", "'process.oomScoreAdj' = 1001 is impossible")
-REFUSE(mount_type_cgroup, "", "",
-       ", \"mounts\": [{\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\"}]",
-       "'mounts[0].type' 'cgroup' is not supported")
+REFUSE(mount_type_unknown, "", "",
+       ", \"mounts\": [{\"destination\": \"/x\", \"type\": \"ext4\"}]",
+       "'mounts[0].type' 'ext4' is not supported")
 REFUSE(mount_relative_dest, "", "", ", \"mounts\": [{\"destination\": \"tmp\", \"type\": \"tmpfs\"}]",
        "'mounts[0].destination' 'tmp' must be absolute")
 REFUSE(bind_without_source, "", "", ", \"mounts\": [{\"destination\": \"/x\", \"options\": [\"bind\"]}]",
@@ -364,8 +421,8 @@ static void namespace_path_refused(void **state)
 {
 	(void)state;
 	refuse("{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"/\"}, \"process\": {\"args\": [\"x\"]},"
-	       " \"linux\": {\"namespaces\": [{\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]}}",
-	       "'linux.namespaces[0].path' (joining an existing namespace) is not supported");
+	       " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\", \"path\": \"/proc/1/ns/pid\"}]}}",
+	       "'linux.namespaces[1].path' joining an existing pid namespace is not supported");
 }
 
 static void namespace_unknown(void **state)
@@ -458,12 +515,13 @@ int main(void)
 		cmocka_unit_test(root_not_dir),
 		cmocka_unit_test(missing_args),
 		cmocka_unit_test(missing_linux),
-		cmocka_unit_test(unknown_top_field),
-		cmocka_unit_test(unknown_process_field),
-		cmocka_unit_test(unknown_user_field),
-		cmocka_unit_test(unknown_linux_field),
-		cmocka_unit_test(devices_refused),
-		cmocka_unit_test(terminal_refused),
+		cmocka_unit_test(hooks_refused),
+		cmocka_unit_test(spec_field_refused),
+		cmocka_unit_test(devrule_bad_access),
+		cmocka_unit_test(blkio_leaf_weight),
+		cmocka_unit_test(blkio_weight_range),
+		cmocka_unit_test(unknown_fields_ignored),
+		cmocka_unit_test(client_fields_accepted),
 		cmocka_unit_test(relative_cwd),
 		cmocka_unit_test(env_without_equals),
 		cmocka_unit_test(args_must_be_strings),
@@ -471,7 +529,7 @@ int main(void)
 		cmocka_unit_test(unknown_rlimit),
 		cmocka_unit_test(rlimit_soft_above_hard),
 		cmocka_unit_test(oom_score_range),
-		cmocka_unit_test(mount_type_cgroup),
+		cmocka_unit_test(mount_type_unknown),
 		cmocka_unit_test(mount_relative_dest),
 		cmocka_unit_test(bind_without_source),
 		cmocka_unit_test(mount_remount_option),
