@@ -13,6 +13,7 @@
 #include <vmx/vmcs.h>
 #include <vmx/vmx.h>
 #include <septum/arch.h>
+#include <septum/log.h>
 
 struct vmx_caps vmx_caps;
 
@@ -34,6 +35,20 @@ int vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optional, 
 		return -1;
 	*out = (required | (optional & allowed1) | allowed0) & allowed1;
 	return 0;
+}
+
+/* What the optional controls decide, said once at boot (docs/security.md). */
+static void vmx_log_choices(const struct vmx_caps *c)
+{
+	bool vnmi = ((c->pin >> 32) & PIN_VIRTUAL_NMIS) && ((c->proc >> 32) & CPU_NMI_WINDOW_EXITING);
+
+	pr_info("VMX: virtual NMIs with NMI-window exiting: %s", vnmi ? "yes (guest NMI IPIs emulated)" :
+		"no (guest NMI IPIs refused)");
+	pr_info("VMX: preemption timer: %s", ((c->pin >> 32) & PIN_PREEMPTION_TIMER) ?
+		"yes (a stop that arrives just before VM entry exits at once)" :
+		"no (a stop that arrives just before VM entry waits for the guest's next exit)");
+	pr_info("VMX: WBINVD exiting: %s", ((c->proc2 >> 32) & CPU2_WBINVD_EXITING) ?
+		"yes (a guest's WBINVD is a no-op)" : "no (a guest's WBINVD flushes the shared caches)");
 }
 
 #define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); return -1; } while (0)
@@ -107,8 +122,10 @@ int vmx_check_cpu(char *why, size_t whylen)
 	c.ept_large = ((c.ept_vpid & EPT_CAP_2M) ? EPT_LARGE_2M : 0) |
 		      ((c.ept_vpid & EPT_CAP_1G) ? EPT_LARGE_1G : 0);
 
-	if (vmx_caps.revision == 0)
+	if (vmx_caps.revision == 0) {
 		vmx_caps = c;
+		vmx_log_choices(&c);
+	}
 	else if (c.revision != vmx_caps.revision || c.proc2 != vmx_caps.proc2 || c.ept_vpid != vmx_caps.ept_vpid)
 		FAIL("VMX capabilities differ from the boot CPU's");
 	return 0;

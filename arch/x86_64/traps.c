@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/traps.h>
+#include <septum/arch.h>
 #include <septum/log.h>
 
 struct idt_entry {
@@ -76,14 +77,66 @@ static void backtrace(uint64_t rbp)
 	}
 }
 
+/*
+ * rdmsr_safe/wrmsr_safe (arch/cpu.h): the MSR instruction sits at a known
+ * label; a #GP there resumes at the matching "fault" label, which returns
+ * -1. SysV: msr in EDI, the pointer/value in RSI.
+ */
+extern const char rdmsr_safe_insn[], rdmsr_safe_fault[], wrmsr_safe_insn[], wrmsr_safe_fault[];
+__asm__(".text\n"
+	".globl rdmsr_safe\n"
+	"rdmsr_safe:\n"
+	"	movl %edi, %ecx\n"
+	"rdmsr_safe_insn:\n"
+	"	rdmsr\n"
+	"	shlq $32, %rdx\n"
+	"	orq %rdx, %rax\n"
+	"	movq %rax, (%rsi)\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n"
+	"rdmsr_safe_fault:\n"
+	"	movl $-1, %eax\n"
+	"	ret\n"
+	".globl wrmsr_safe\n"
+	"wrmsr_safe:\n"
+	"	movl %edi, %ecx\n"
+	"	movl %esi, %eax\n"
+	"	movq %rsi, %rdx\n"
+	"	shrq $32, %rdx\n"
+	"wrmsr_safe_insn:\n"
+	"	wrmsr\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n"
+	"wrmsr_safe_fault:\n"
+	"	movl $-1, %eax\n"
+	"	ret\n");
+
+static bool msr_fixup(struct trap_frame *f)
+{
+	if (f->vector != 13)
+		return false;
+	if (f->rip == (uint64_t)(uintptr_t)rdmsr_safe_insn)
+		f->rip = (uint64_t)(uintptr_t)rdmsr_safe_fault;
+	else if (f->rip == (uint64_t)(uintptr_t)wrmsr_safe_insn)
+		f->rip = (uint64_t)(uintptr_t)wrmsr_safe_fault;
+	else
+		return false;
+	return true;
+}
+
 void trap_handler(struct trap_frame *f)
 {
 	if (f->vector == 2) {
 		/* NMI in root mode: a kick that arrived while we were not in the
-		 * guest. The kicked CPU checks its vCPU's stop flag anyway. */
+		 * guest. The request it announces was stored before it, so the
+		 * checks before the next VM entry see it; one that arrives after
+		 * the last check must still land (vcpu_nmi_in_root). */
 		atomic_fetch_add(&this_cpu()->nmi_count, 1);
+		vcpu_nmi_in_root();
 		return;
 	}
+	if (msr_fixup(f))
+		return;
 	pr_err("CPU %u: exception %s (vector %llu) error 0x%llx at RIP 0x%llx (image offset 0x%llx)",
 	       (unsigned)this_cpu()->id, f->vector < 32 && vector_name[f->vector] ? vector_name[f->vector] : "?",
 	       (unsigned long long)f->vector, (unsigned long long)f->error, (unsigned long long)f->rip,

@@ -36,6 +36,7 @@ void fake_hw_reset(void)
 	fake_xsetbv_count = 0;
 	fake_xcr0 = 1;
 	fake_nmi_unblocks = 0;
+	fake_cr4_fixed1 = 0x3767ffull;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
 	fake_describe_last = 0;
@@ -109,6 +110,10 @@ void vmx_hw_xsetbv(uint64_t xcr0)
 }
 
 void vmx_hw_nmi_unblock(void) { fake_nmi_unblocks++; }
+
+/* Skylake's IA32_VMX_CR4_FIXED1 without PKE (bit 22): a reserved bit to test. */
+uint64_t fake_cr4_fixed1 = 0x3767ffull;
+uint64_t vmx_hw_cr4_fixed1(void) { return fake_cr4_fixed1; }
 
 
 void describe_hpa(uint64_t addr, char *buf, size_t len)

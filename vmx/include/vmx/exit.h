@@ -9,6 +9,9 @@
  * vmcs_read/vmcs_write and the vmx_hw_* hooks below, so the host tests run
  * it over a fake VMCS. */
 bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *regs);
+/* Inject v's pending guest NMI if the guest can take it now, else turn on
+ * NMI-window exiting; called again right before every VM entry. */
+void vmx_nmi_deliver(struct vcpu *v);
 
 /* Hardware hooks the dispatcher needs (vmx/vcpu.c; fakes in the tests). */
 void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
@@ -22,6 +25,8 @@ void vmx_hw_apic_write(uint32_t msr, uint64_t val);
 /* The guest disabled its APIC: this CPU's x2APIC to its power-up state
  * (LVTs masked, software-disabled, timers off, nothing in service). */
 void vmx_hw_apic_reset(void);
+/* IA32_VMX_CR4_FIXED1: the CR4 bits this CPU allows in VMX operation. */
+uint64_t vmx_hw_cr4_fixed1(void);
 /* XSETBV of a value xcr0_check() accepted, on this CPU. */
 void vmx_hw_xsetbv(uint64_t xcr0);
 

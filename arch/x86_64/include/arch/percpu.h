@@ -46,6 +46,11 @@ struct percpu {
 	struct vcpu *vcpu;             /* the vCPU this CPU runs, if any */
 	atomic_int online;
 	atomic_int nmi_count;
+	/* Between the last pre-entry check and VM entry (vmx/vcpu.c): an NMI
+	 * (a kick) taken then arms an immediate VM exit. Only this CPU and
+	 * its own NMI handler touch these. */
+	volatile bool entering;
+	volatile bool kick_timer_armed;
 };
 
 extern struct percpu *percpus[BOOT_MAX_CPUS];
