@@ -603,7 +603,7 @@ static int decode_at_rip(struct vcpu *v, struct mmio_insn *in, char *why, size_t
  */
 static bool handle_apic_page(struct vcpu *v, struct guest_regs *r, uint64_t gpa, bool write)
 {
-	const struct x2apic_ops hw = { this_cpu_apic_read, this_cpu_apic_write, NULL };
+	const struct x2apic_ops hw = { this_cpu_apic_read, this_cpu_apic_write, NULL, vmx_hw_apic_features() };
 	struct partition *p = v->part;
 	unsigned off = (unsigned)(gpa & (XAPIC_PAGE_SIZE - 1));
 	uint64_t *regs = (uint64_t *)r, icr;

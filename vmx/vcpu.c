@@ -68,6 +68,12 @@ uint64_t vmx_hw_apic_read(uint32_t msr)
 	return rdmsr_safe(msr, &val) ? 0 : val;
 }
 
+uint32_t vmx_hw_apic_features(void)
+{
+	return (cpu_has_cmci() ? XAPIC_HW_CMCI : 0) |
+	       ((cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE) ? XAPIC_HW_TSC_DEADLINE : 0);
+}
+
 void vmx_hw_apic_write(uint32_t msr, uint64_t val)
 {
 	if (wrmsr_safe(msr, val))

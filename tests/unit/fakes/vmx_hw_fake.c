@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <septum/partition.h>
+#include <septum/xapic.h>
 #include <vmx/exit.h>
 #include <fakes.h>
 
@@ -37,6 +38,7 @@ void fake_hw_reset(void)
 	fake_xcr0 = 1;
 	fake_nmi_unblocks = 0;
 	fake_cr4_fixed1 = 0x3767ffull;
+	fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
 	fake_describe_last = 0;
@@ -99,6 +101,9 @@ void vmx_hw_apic_write(uint32_t msr, uint64_t val)
 }
 
 void vmx_hw_apic_reset(void) { fake_apic_resets++; }
+
+uint32_t fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
+uint32_t vmx_hw_apic_features(void) { return fake_apic_features; }
 
 unsigned fake_xsetbv_count;
 uint64_t fake_xcr0;

@@ -22,6 +22,8 @@ void vmx_hw_nmi_unblock(void);   /* after an NMI exit: IRET to self */
  * mode; the caller keeps reserved bits clear. */
 uint64_t vmx_hw_apic_read(uint32_t msr);
 void vmx_hw_apic_write(uint32_t msr, uint64_t val);
+/* XAPIC_HW_* of this CPU (septum/xapic.h). */
+uint32_t vmx_hw_apic_features(void);
 /* The guest disabled its APIC: this CPU's x2APIC to its power-up state
  * (LVTs masked, software-disabled, timers off, nothing in service). */
 void vmx_hw_apic_reset(void);

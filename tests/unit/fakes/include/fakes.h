@@ -89,6 +89,7 @@ extern uint64_t fake_xcr0;
 extern unsigned fake_eoi_count;
 extern unsigned fake_nmi_unblocks;
 extern uint64_t fake_cr4_fixed1;
+extern uint32_t fake_apic_features;
 extern unsigned fake_cpuid_calls;
 extern unsigned fake_describe_calls;
 extern uint64_t fake_describe_last;            /* last address given to describe_hpa */
