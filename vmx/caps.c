@@ -150,6 +150,10 @@ int vmx_enable_cpu(char *why, size_t whylen)
 	 * itself stays at x87 until a guest sets it. */
 	if (cpuid(1, 0).ecx & BIT(26))
 		cr4 |= CR4_OSXSAVE;
+	/* Machine checks raise #MC, which Septum handles (arch/x86_64/traps.c);
+	 * with CR4.MCE clear one would shut the CPU down (SDM Vol. 3B §16.3). */
+	if (cpuid(1, 0).edx & CPUID1_EDX_MCE)
+		cr4 |= CR4_MCE;
 	write_cr0(cr0);
 	write_cr4(cr4);
 

@@ -673,13 +673,43 @@ static bool stop_unknown(struct vcpu *v, struct guest_regs *r, uint32_t reason)
 	return false;
 }
 
+/*
+ * A machine check while the guest ran (exception bitmap bit 18; the #MC is
+ * not delivered anywhere yet) or during VM entry (exit reason 41): Septum
+ * handles it as its own, with the guest as the interrupted context.
+ */
+static bool handle_machine_check(struct vcpu *v)
+{
+	if (vmx_hw_machine_check(v->part->name) == MCE_CONTINUE) {
+		reinject_vectoring();
+		return true;
+	}
+	partition_stop(v->part, "machine check while it ran at RIP 0x%llx (banks logged above)",
+		       (unsigned long long)vmcs_read(GUEST_RIP));
+	return false;
+}
+
+static bool is_machine_check(uint32_t reason)
+{
+	uint32_t info = (uint32_t)vmcs_read(VM_EXIT_INTR_INFO);
+
+	return reason == EXIT_MACHINE_CHECK ||
+	       (reason == EXIT_EXCEPTION_NMI && (info & INTR_INFO_VALID) &&
+		INTR_INFO_TYPE(info) == 3 && (info & 0xff) == VECTOR_MC);
+}
+
 static bool handle_exit(struct vcpu *v, struct guest_regs *r, uint32_t full)
 {
 	uint32_t reason = full & 0xffff;
 
 	v->exits[reason < EXIT_REASON_OTHER ? reason : EXIT_REASON_OTHER]++;
-	if (reason == EXIT_EXCEPTION_NMI)
+	/* First, whatever else the exit means: MCIP must be cleared. */
+	if (is_machine_check(reason) && !handle_machine_check(v))
+		return false;
+	if (reason == EXIT_EXCEPTION_NMI && !is_machine_check(reason))
 		vmx_hw_nmi_unblock();
+	if (reason == EXIT_MACHINE_CHECK)
+		return !partition_leaving(v->part);   /* the entry is simply tried again */
 	if (full & EXIT_REASON_ENTRY_FAILURE) {
 		partition_stop(v->part, "VM entry failed: %s (exit reason %u, qualification 0x%llx)",
 			       exit_reason_name(reason), reason,
@@ -694,7 +724,9 @@ static bool handle_exit(struct vcpu *v, struct guest_regs *r, uint32_t full)
 
 	switch (reason) {
 	case EXIT_EXCEPTION_NMI:
-		/* Only NMIs exit (exception bitmap 0), and every physical NMI
+		if (is_machine_check(reason))
+			return true;            /* handled above */
+		/* Only NMIs and #MC exit (exception bitmap), and every physical NMI
 		 * is Septum's (a kick; the checks above acted on it) or the
 		 * platform's: guest NMIs are virtual (send_guest_nmi), and
 		 * (vmx_nmi_deliver) injects them after the switch. */

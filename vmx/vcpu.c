@@ -12,6 +12,7 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
+#include <arch/traps.h>
 #include <septum/arch.h>
 #include <septum/heap.h>
 #include <septum/loader.h>
@@ -49,6 +50,8 @@ static bool host_has_xsave(void)
 {
 	return cpuid(1, 0).ecx & BIT(26);
 }
+
+enum mce_action vmx_hw_machine_check(const char *who) { return machine_check_handle(true, who); }
 
 uint64_t vmx_hw_cr4_fixed1(void) { return vmx_caps.cr4_fixed1; }
 
@@ -296,7 +299,9 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, ctl[2]);
 	vmcs_write(VM_EXIT_CONTROLS, ctl[3]);
 	vmcs_write(VM_ENTRY_CONTROLS, ctl[4]);
-	vmcs_write(EXCEPTION_BITMAP, 0);
+	/* #MC exits (vector 18): the machine's error, Septum's to handle
+	 * (vmx/exit.c), not the guest's IDT's. Nothing else does. */
+	vmcs_write(EXCEPTION_BITMAP, BIT(18));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);

@@ -124,6 +124,53 @@ static bool msr_fixup(struct trap_frame *f)
 	return true;
 }
 
+/*
+ * #MC (SDM Vol. 3B §16.3, §16.10): the banks say what happened and where;
+ * mce_decide says whether Septum, the partition that was running, or
+ * nobody has to go. Logged before anything else (a panic keeps the banks
+ * for the firmware's own log after the reset); otherwise cleared, and
+ * MCIP with them, since a second #MC while MCIP is set shuts the CPU down.
+ * The log takes the console lock: a #MC that hits its holder on this CPU
+ * hangs here instead of printing, which for a machine check is the lesser
+ * evil than running on with the error unreported.
+ */
+enum mce_action machine_check_handle(bool in_guest, const char *who)
+{
+	uint64_t cap = 0, mcg = 0, status[MCE_MAX_BANKS] = { 0 };
+	unsigned n, cpu = (unsigned)this_cpu()->id;
+	enum mce_action a;
+	int bank;
+
+	rdmsr_safe(MSR_IA32_MCG_CAP, &cap);
+	rdmsr_safe(MSR_IA32_MCG_STATUS, &mcg);
+	n = (unsigned)(cap & MCG_CAP_COUNT_MASK);
+	if (n > MCE_MAX_BANKS)
+		n = MCE_MAX_BANKS;
+	for (unsigned i = 0; i < n; i++)
+		if (rdmsr_safe(MSR_IA32_MC0_STATUS + 4 * i, &status[i]))
+			status[i] = 0;
+	a = mce_decide(mcg, status, n, in_guest, &bank);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t addr = 0, misc = 0;
+
+		if (!(status[i] & MCI_STATUS_VAL))
+			continue;
+		rdmsr_safe(MSR_IA32_MC0_STATUS + 4 * i + 1, &addr);
+		rdmsr_safe(MSR_IA32_MC0_STATUS + 4 * i + 2, &misc);
+		pr_err("CPU %u: machine check in %s: bank %u status 0x%016llx addr 0x%llx misc 0x%llx", cpu, who, i,
+		       (unsigned long long)status[i], (unsigned long long)addr, (unsigned long long)misc);
+	}
+	pr_err("CPU %u: machine check in %s: MCG_STATUS 0x%llx, bank %d decides: %s", cpu, who,
+	       (unsigned long long)mcg, bank, mce_action_name(a));
+	if (a == MCE_PANIC)
+		hv_panic("CPU %u: unrecoverable machine check (banks above)", cpu);
+	for (unsigned i = 0; i < n; i++)
+		if (status[i] & MCI_STATUS_VAL)
+			wrmsr_safe(MSR_IA32_MC0_STATUS + 4 * i, 0);
+	wrmsr_safe(MSR_IA32_MCG_STATUS, 0);
+	return a;
+}
+
 void trap_handler(struct trap_frame *f)
 {
 	if (f->vector == 2) {
@@ -136,6 +183,8 @@ void trap_handler(struct trap_frame *f)
 		return;
 	}
 	if (msr_fixup(f))
+		return;
+	if (f->vector == 18 && machine_check_handle(false, "Septum") == MCE_CONTINUE)
 		return;
 	pr_err("CPU %u: exception %s (vector %llu) error 0x%llx at RIP 0x%llx (image offset 0x%llx)",
 	       (unsigned)this_cpu()->id, f->vector < 32 && vector_name[f->vector] ? vector_name[f->vector] : "?",

@@ -1116,6 +1116,48 @@ static void preemption_timer_exit_leaves_restarting_partition(void **state)
 	assert_false(do_exit(EXIT_PREEMPTION_TIMER, 0, 0));
 }
 
+/* ------------------------------------------------------- machine checks */
+
+#define EXIT_INFO_MC 0x80000312u                 /* valid | hardware exception | vector 18 */
+
+static void machine_check_corrected_resumes(void **state)
+{
+	(void)state;
+	vmcs_fake_set(VM_EXIT_INTR_INFO, EXIT_INFO_MC);
+	assert_true(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_int_equal(fake_mce_calls, 1);
+	assert_int_equal(fake_nmi_unblocks, 0);
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);   /* not given to the guest */
+	assert_running();
+}
+
+static void machine_check_stops_only_the_owner(void **state)
+{
+	(void)state;
+	fake_mce_action = MCE_STOP_OWNER;
+	vmcs_fake_set(VM_EXIT_INTR_INFO, EXIT_INFO_MC);
+	assert_false(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_stopped_with("machine check while it ran");
+}
+
+/* Handled even when the partition is leaving anyway: MCIP must go. */
+static void machine_check_handled_while_leaving(void **state)
+{
+	(void)state;
+	atomic_store(&p->restarting, true);
+	vmcs_fake_set(VM_EXIT_INTR_INFO, EXIT_INFO_MC);
+	assert_false(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_int_equal(fake_mce_calls, 1);
+}
+
+static void machine_check_during_entry_retries(void **state)
+{
+	(void)state;
+	assert_true(do_exit(0x80000000u | EXIT_MACHINE_CHECK, 0, 0));
+	assert_int_equal(fake_mce_calls, 1);
+	assert_running();
+}
+
 /* ------------------------------------------------------------ WBINVD/INVD */
 
 static void wbinvd_is_a_noop(void **state)
@@ -1906,6 +1948,10 @@ int main(void)
 		T(soft_interrupt_reinjected_with_length),
 		T(preemption_timer_exit_resumes),
 		T(preemption_timer_exit_leaves_restarting_partition),
+		T(machine_check_corrected_resumes),
+		T(machine_check_stops_only_the_owner),
+		T(machine_check_handled_while_leaving),
+		T(machine_check_during_entry_retries),
 		T(wbinvd_is_a_noop),
 		T(invd_is_a_noop),
 		T(wrmsr_unknown_injects_gp),

@@ -39,6 +39,8 @@ void fake_hw_reset(void)
 	fake_nmi_unblocks = 0;
 	fake_cr4_fixed1 = 0x3767ffull;
 	fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
+	fake_mce_action = MCE_CONTINUE;
+	fake_mce_calls = 0;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
 	fake_describe_last = 0;
@@ -101,6 +103,15 @@ void vmx_hw_apic_write(uint32_t msr, uint64_t val)
 }
 
 void vmx_hw_apic_reset(void) { fake_apic_resets++; }
+
+enum mce_action fake_mce_action;
+unsigned fake_mce_calls;
+enum mce_action vmx_hw_machine_check(const char *who)
+{
+	(void)who;
+	fake_mce_calls++;
+	return fake_mce_action;
+}
 
 uint32_t fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
 uint32_t vmx_hw_apic_features(void) { return fake_apic_features; }

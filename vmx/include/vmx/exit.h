@@ -2,6 +2,7 @@
 #ifndef VMX_EXIT_H
 #define VMX_EXIT_H
 
+#include <septum/mce.h>
 #include <septum/partition.h>
 
 /* Handle one VM exit of v (VMCS current, guest GPRs in regs). Returns true
@@ -29,6 +30,10 @@ uint32_t vmx_hw_apic_features(void);
 void vmx_hw_apic_reset(void);
 /* IA32_VMX_CR4_FIXED1: the CR4 bits this CPU allows in VMX operation. */
 uint64_t vmx_hw_cr4_fixed1(void);
+/* A #MC reported by a VM exit (exception bitmap bit 18) or a VM-entry
+ * failure: banks logged and cleared; MCE_CONTINUE or MCE_STOP_OWNER (a
+ * panic does not return). */
+enum mce_action vmx_hw_machine_check(const char *who);
 /* XSETBV of a value xcr0_check() accepted, on this CPU. */
 void vmx_hw_xsetbv(uint64_t xcr0);
 

@@ -141,6 +141,7 @@ enum vmx_exit_reason {
 #define VECTOR_UD 6
 #define VECTOR_NMI 2
 #define VECTOR_GP 13
+#define VECTOR_MC 18
 
 /* Guest interruptibility state (§25.4.2, Table 25-3) */
 #define INTERRUPTIBILITY_STI    BIT(0)
