@@ -37,6 +37,16 @@ int vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optional, 
 	return 0;
 }
 
+/* IA32_ARCH_CAPABILITIES.PSCHANGE_MC_NO (bit 6): this CPU cannot take the
+ * iTLB-multihit machine check (CVE-2018-12207). Without the MSR
+ * (CPUID.(EAX=7,ECX=0):EDX[29]) it must be assumed affected. */
+static bool itlb_multihit_immune(void)
+{
+	if (cpuid(0, 0).eax < 7 || !(cpuid(7, 0).edx & CPUID7_EDX_ARCH_CAPABILITIES))
+		return false;
+	return rdmsr(MSR_IA32_ARCH_CAPABILITIES) & ARCH_CAP_PSCHANGE_MC_NO;
+}
+
 /* What the optional controls decide, said once at boot (docs/security.md). */
 static void vmx_log_choices(const struct vmx_caps *c)
 {
@@ -47,6 +57,12 @@ static void vmx_log_choices(const struct vmx_caps *c)
 	pr_info("VMX: preemption timer: %s", ((c->pin >> 32) & PIN_PREEMPTION_TIMER) ?
 		"yes (a stop that arrives just before VM entry exits at once)" :
 		"no (a stop that arrives just before VM entry waits for the guest's next exit)");
+	if (!(c->ept_large & (EPT_LARGE_2M | EPT_LARGE_1G)))
+		pr_info("VMX: iTLB multihit (CVE-2018-12207): no large EPT pages in use");
+	else if (c->ept_large & EPT_LARGE_NX)
+		pr_info("VMX: iTLB multihit (CVE-2018-12207): mitigated: large EPT pages not executable, split to 4 KiB on execution");
+	else
+		pr_info("VMX: iTLB multihit (CVE-2018-12207): not affected (ARCH_CAPABILITIES.PSCHANGE_MC_NO)");
 	pr_info("VMX: WBINVD exiting: %s", ((c->proc2 >> 32) & CPU2_WBINVD_EXITING) ?
 		"yes (a guest's WBINVD is a no-op)" : "no (a guest's WBINVD flushes the shared caches)");
 }
@@ -121,6 +137,8 @@ int vmx_check_cpu(char *why, size_t whylen)
 		FAIL("INVVPID (all-context) not supported");
 	c.ept_large = ((c.ept_vpid & EPT_CAP_2M) ? EPT_LARGE_2M : 0) |
 		      ((c.ept_vpid & EPT_CAP_1G) ? EPT_LARGE_1G : 0);
+	if (c.ept_large && !itlb_multihit_immune())
+		c.ept_large |= EPT_LARGE_NX;
 
 	if (vmx_caps.revision == 0) {
 		vmx_caps = c;

@@ -5,6 +5,7 @@
  * Septum does not know how to handle stops the partition with the exit's
  * details logged — never the hypervisor, never another partition.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <septum/abi.h>
@@ -17,6 +18,7 @@
 #include <septum/vacpi.h>
 #include <septum/vpci.h>
 #include <septum/xapic.h>
+#include <vmx/ept.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 
@@ -639,11 +641,38 @@ static bool handle_apic_page(struct vcpu *v, struct guest_regs *r, uint64_t gpa,
 	return true;
 }
 
+/*
+ * An instruction fetch from a large page whose execute permission the
+ * iTLB-multihit mitigation withheld (vmx/ept.h, EPT_LARGE_NX): split it and
+ * let the guest fetch again. Returns false when the fault is not that.
+ */
+static bool split_for_exec(struct vcpu *v, uint64_t addr)
+{
+	struct partition *p = v->part;
+	int rc;
+
+	spin_lock(&p->lock);          /* the partition's vCPUs share its EPT */
+	rc = ept_split_exec(&p->ept, (gpa_t){ addr });
+	spin_unlock(&p->lock);
+	if (rc == -ENOENT)
+		return false;
+	if (rc) {
+		partition_stop(p, "out of Septum's memory splitting the large page at GPA 0x%llx for execution",
+			       (unsigned long long)addr);
+		return true;
+	}
+	vmx_hw_invept();              /* the non-executable large translation may be cached */
+	return true;
+}
+
 static bool handle_ept_violation(struct vcpu *v, struct guest_regs *r)
 {
 	uint64_t q = vmcs_read(EXIT_QUALIFICATION), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	const char *what = (q & BIT(1)) ? "write" : (q & BIT(2)) ? "instruction fetch" : "read";
 	char owner[96];
+
+	if ((q & BIT(2)) && split_for_exec(v, gpa))
+		return !partition_leaving(v->part);
 
 	if (ALIGN_DOWN(gpa, XAPIC_PAGE_SIZE) == (v->apic_base & APIC_BASE_ADDR_MASK) && !(q & BIT(2)) &&
 	    apic_mode_of(v->apic_base) != APIC_MODE_X2APIC)

@@ -542,6 +542,8 @@ static bool entry_allowed(struct vcpu *v)
 	return true;
 }
 
+void vmx_hw_invept(void) { invept_all(); }
+
 void vcpu_enter(struct vcpu *v)
 {
 	this_cpu()->vcpu = v;

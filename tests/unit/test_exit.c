@@ -18,6 +18,7 @@
 #include <septum/msr_policy.h>
 #include <septum/policy.h>
 #include <septum/xapic.h>
+#include <vmx/ept.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 #include <fakes.h>
@@ -1116,6 +1117,60 @@ static void preemption_timer_exit_leaves_restarting_partition(void **state)
 	assert_false(do_exit(EXIT_PREEMPTION_TIMER, 0, 0));
 }
 
+/* --------------------------------------------- iTLB multihit: EPT split */
+
+static void *page_alloc(struct page_pool *pool)
+{
+	void *pg = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	(void)pool;
+	if (pg)
+		memset(pg, 0, PAGE_SIZE);
+	return pg;
+}
+
+static void page_free(struct page_pool *pool, void *pg)
+{
+	(void)pool;
+	free(pg);
+}
+
+/* A fetch from a large page the mitigation made non-executable splits it,
+ * flushes cached translations and retries the instruction. */
+static void fetch_from_nx_large_page_splits_it(void **state)
+{
+	struct page_pool pool = { page_alloc, page_free };
+	unsigned perms, level;
+
+	(void)state;
+	assert_int_equal(ept_init(&p->ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&p->ept, gpa(0), p->ram, RAM_SIZE, EPT_RWX, EPT_MT_WB), 0);
+	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, START_RIP);
+	assert_true(do_exit(EXIT_EPT_VIOLATION, BIT(2) | BIT(3) | BIT(4), 0));   /* fetch; R, W allowed */
+	assert_int_equal(fake_invept_count, 1);
+	assert_int_equal(ept_lookup(&p->ept, gpa(START_RIP), NULL, &perms, NULL, &level), 0);
+	assert_int_equal(perms, EPT_RWX);
+	assert_int_equal(level, EPT_LEVEL_4K);
+	assert_int_equal(rip(), START_RIP);
+	assert_running();
+	ept_destroy(&p->ept);
+}
+
+/* A fetch from a page that was never executable is still a violation. */
+static void fetch_from_rw_large_page_crashes(void **state)
+{
+	struct page_pool pool = { page_alloc, page_free };
+
+	(void)state;
+	assert_int_equal(ept_init(&p->ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&p->ept, gpa(0), p->ram, RAM_SIZE, EPT_R | EPT_W, EPT_MT_WB), 0);
+	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, START_RIP);
+	assert_false(do_exit(EXIT_EPT_VIOLATION, BIT(2) | BIT(3) | BIT(4), 0));
+	assert_int_equal(fake_invept_count, 0);
+	assert_stopped_with("EPT violation (instruction fetch)");
+	ept_destroy(&p->ept);
+}
+
 /* ------------------------------------------------------- machine checks */
 
 #define EXIT_INFO_MC 0x80000312u                 /* valid | hardware exception | vector 18 */
@@ -1948,6 +2003,8 @@ int main(void)
 		T(soft_interrupt_reinjected_with_length),
 		T(preemption_timer_exit_resumes),
 		T(preemption_timer_exit_leaves_restarting_partition),
+		T(fetch_from_nx_large_page_splits_it),
+		T(fetch_from_rw_large_page_crashes),
 		T(machine_check_corrected_resumes),
 		T(machine_check_stops_only_the_owner),
 		T(machine_check_handled_while_leaving),

@@ -41,6 +41,7 @@ void fake_hw_reset(void)
 	fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
 	fake_mce_action = MCE_CONTINUE;
 	fake_mce_calls = 0;
+	fake_invept_count = 0;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
 	fake_describe_last = 0;
@@ -103,6 +104,9 @@ void vmx_hw_apic_write(uint32_t msr, uint64_t val)
 }
 
 void vmx_hw_apic_reset(void) { fake_apic_resets++; }
+
+unsigned fake_invept_count;
+void vmx_hw_invept(void) { fake_invept_count++; }
 
 enum mce_action fake_mce_action;
 unsigned fake_mce_calls;

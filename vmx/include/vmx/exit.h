@@ -34,6 +34,8 @@ uint64_t vmx_hw_cr4_fixed1(void);
  * failure: banks logged and cleared; MCE_CONTINUE or MCE_STOP_OWNER (a
  * panic does not return). */
 enum mce_action vmx_hw_machine_check(const char *who);
+/* INVEPT, all contexts, on this CPU (after an EPT entry changed). */
+void vmx_hw_invept(void);
 /* XSETBV of a value xcr0_check() accepted, on this CPU. */
 void vmx_hw_xsetbv(uint64_t xcr0);
 

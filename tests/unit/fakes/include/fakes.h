@@ -93,6 +93,7 @@ extern uint64_t fake_cr4_fixed1;
 extern uint32_t fake_apic_features;
 extern enum mce_action fake_mce_action;
 extern unsigned fake_mce_calls;
+extern unsigned fake_invept_count;
 extern unsigned fake_cpuid_calls;
 extern unsigned fake_describe_calls;
 extern uint64_t fake_describe_last;            /* last address given to describe_hpa */
