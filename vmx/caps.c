@@ -47,6 +47,25 @@ static bool itlb_multihit_immune(void)
 	return rdmsr(MSR_IA32_ARCH_CAPABILITIES) & ARCH_CAP_PSCHANGE_MC_NO;
 }
 
+/* Split-lock #AC (IA32_CORE_CAPABILITIES bit 5, the MSR enumerated by
+ * CPUID.(7,0):EDX[30]) and bus-lock #DB (CPUID.(7,0):ECX[24]): detected and
+ * reported, not used yet (docs/security.md, "No guest action makes Septum
+ * fault"). */
+static void log_bus_lock_detection(void)
+{
+	uint64_t core_caps = 0;
+	bool split = false, bus = false;
+
+	if (cpuid(0, 0).eax >= 7) {
+		struct cpuid_regs l7 = cpuid(7, 0);
+
+		split = (l7.edx & BIT(30)) && !rdmsr_safe(0xcf, &core_caps) && (core_caps & BIT(5));
+		bus = l7.ecx & BIT(24);
+	}
+	pr_info("VMX: split-lock #AC detection: %s; bus-lock #DB detection: %s (neither used yet)",
+		split ? "available" : "not available", bus ? "available" : "not available");
+}
+
 /* What the optional controls decide, said once at boot (docs/security.md). */
 static void vmx_log_choices(const struct vmx_caps *c)
 {
@@ -63,6 +82,7 @@ static void vmx_log_choices(const struct vmx_caps *c)
 		pr_info("VMX: iTLB multihit (CVE-2018-12207): mitigated: large EPT pages not executable, split to 4 KiB on execution");
 	else
 		pr_info("VMX: iTLB multihit (CVE-2018-12207): not affected (ARCH_CAPABILITIES.PSCHANGE_MC_NO)");
+	log_bus_lock_detection();
 	pr_info("VMX: WBINVD exiting: %s", ((c->proc2 >> 32) & CPU2_WBINVD_EXITING) ?
 		"yes (a guest's WBINVD is a no-op)" : "no (a guest's WBINVD flushes the shared caches)");
 }

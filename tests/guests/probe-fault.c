@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe-fault (64-bit): guest actions that must neither fault Septum nor
+ * end the partition outside its policy (docs/security.md, "No guest action
+ * makes Septum fault").
+ *
+ *   op=regs    WRMSR IA32_EFER with a reserved bit (12, SVME: AMD only)
+ *              and with bit 63; MOV to CR0 of NW without CD (and NE
+ *              cleared, so that the write exits): each must be #GP in the
+ *              guest, EFER/CR0 unchanged, and the guest runs on (a value
+ *              stored as is would fail the next VM entry instead).
+ *   op=flush   count=N rounds of WBINVD and INVD: each exits and is a
+ *              no-op for the rest of the machine (INVD used to be an
+ *              unhandled exit).
+ *
+ * Exits 0 when every check passed.
+ */
+#include "guest.h"
+
+#define MSR_EFER   0xc0000080u
+#define CR0_NE     (1ul << 5)
+#define CR0_NW     (1ul << 29)
+
+static volatile unsigned gp_count;
+
+/* #GP from "mov %rax, %cr0" (0f 22 c0): count it, skip the instruction. */
+static int cr0_gp(struct trap_frame *f)
+{
+	gp_count++;
+	f->rip += 3;
+	return 1;
+}
+
+static void write_cr0_raw(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr0" :: "a"(v) : "memory");
+}
+
+static void regs(void)
+{
+	uint64_t before = 0, after = 0;
+	unsigned long cr0 = read_cr0();
+
+	trap_set_handler(VEC_GP, trap_guard_handler);
+	guarded_rdmsr(MSR_EFER, &before);
+	guest_check(guarded_wrmsr(MSR_EFER, before | (1ull << 12)) == VEC_GP,
+		    "probe-fault: EFER with reserved bit 12: #GP");
+	guest_check(guarded_wrmsr(MSR_EFER, before | (1ull << 63)) == VEC_GP,
+		    "probe-fault: EFER with reserved bit 63: #GP");
+	guarded_rdmsr(MSR_EFER, &after);
+	guest_check(after == before, "probe-fault: EFER unchanged (0x%llx)", (unsigned long long)after);
+
+	trap_set_handler(VEC_GP, cr0_gp);
+	write_cr0_raw((cr0 & ~CR0_NE) | CR0_NW);
+	guest_check(gp_count == 1, "probe-fault: CR0 with NW but not CD: #GP");
+	guest_check(read_cr0() == cr0, "probe-fault: CR0 unchanged (0x%lx)", read_cr0());
+	trap_set_handler(VEC_GP, NULL);
+}
+
+static void flush(unsigned long count)
+{
+	for (unsigned long i = 0; i < count; i++) {
+		__asm__ volatile("wbinvd" ::: "memory");
+		if (i % 16 == 0)
+			__asm__ volatile("invd" ::: "memory");
+	}
+	gprintf("probe-fault: %lu WBINVD and %lu INVD done\n", count, (count + 15) / 16);
+}
+
+int main(void)
+{
+	char op[16] = "";
+
+	idt_install();
+	guest_arg("op", op, sizeof(op));
+	if (!strcmp(op, "regs"))
+		regs();
+	else if (!strcmp(op, "flush"))
+		flush((unsigned long)guest_arg_ulong("count", 20000));
+	else
+		guest_fail("unknown op=%s", op);
+	gprintf("probe-fault: still running: %s\n", guest_failures ? "FAILED" : "all checks passed");
+	return guest_failures;
+}
