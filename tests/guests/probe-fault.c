@@ -5,10 +5,11 @@
  * makes Septum fault").
  *
  *   op=regs    WRMSR IA32_EFER with a reserved bit (12, SVME: AMD only)
- *              and with bit 63; MOV to CR0 of NW without CD (and NE
- *              cleared, so that the write exits): each must be #GP in the
- *              guest, EFER/CR0 unchanged, and the guest runs on (a value
- *              stored as is would fail the next VM entry instead).
+ *              and with bit 63; MOV to CR0 of NW without CD: each must be
+ *              #GP in the guest, EFER/CR0 unchanged, and the guest runs on
+ *              (a value stored as is would fail the next VM entry instead).
+ *              NE is Septum's (guest/host mask): flipping it makes the
+ *              write exit.
  *   op=flush   count=N rounds of WBINVD and INVD: each exits and is a
  *              no-op for the rest of the machine (INVD used to be an
  *              unhandled exit).
@@ -20,6 +21,7 @@
 #define MSR_EFER   0xc0000080u
 #define CR0_NE     (1ul << 5)
 #define CR0_NW     (1ul << 29)
+#define CR0_CD     (1ul << 30)
 
 static volatile unsigned gp_count;
 
@@ -51,7 +53,7 @@ static void regs(void)
 	guest_check(after == before, "probe-fault: EFER unchanged (0x%llx)", (unsigned long long)after);
 
 	trap_set_handler(VEC_GP, cr0_gp);
-	write_cr0_raw((cr0 & ~CR0_NE) | CR0_NW);
+	write_cr0_raw(((cr0 ^ CR0_NE) & ~CR0_CD) | CR0_NW);
 	guest_check(gp_count == 1, "probe-fault: CR0 with NW but not CD: #GP");
 	guest_check(read_cr0() == cr0, "probe-fault: CR0 unchanged (0x%lx)", read_cr0());
 	trap_set_handler(VEC_GP, NULL);
