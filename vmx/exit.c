@@ -662,6 +662,7 @@ static bool split_for_exec(struct vcpu *v, uint64_t addr)
 		return true;
 	}
 	vmx_hw_invept();              /* the non-executable large translation may be cached */
+	reinject_vectoring();
 	return true;
 }
 
