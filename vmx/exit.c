@@ -278,9 +278,9 @@ static void set_nmi_window_exiting(bool on)
 /*
  * On every way back into the guest: inject a pending guest NMI if the guest
  * can take one now, else ask for an exit when it can (NMI-window exiting,
- * §25.2). It cannot while it blocks NMIs (an NMI handler that has not
+ * §26.2). It cannot while it blocks NMIs (an NMI handler that has not
  * returned: virtual-NMI blocking, so injected NMIs never nest), in a STI or
- * MOV SS shadow (§26.3.1.5: NMI injection there fails the VM entry on some
+ * MOV SS shadow (§27.3.1.5: NMI injection there fails the VM entry on some
  * CPUs), or while another event is being injected on this entry.
  */
 void vmx_nmi_deliver(struct vcpu *v)
@@ -304,7 +304,7 @@ void vmx_nmi_deliver(struct vcpu *v)
  * An exit that interrupted the delivery of an event through the guest's
  * IDT (IDT-vectoring information, SDM Vol. 3C §28.2.4): the event is
  * injected again on the next entry, or it would be lost. Software
- * interrupts and exceptions need the instruction length (§26.6.1.3).
+ * interrupts and exceptions need the instruction length (§27.6.1.3).
  */
 static void reinject_vectoring(void)
 {

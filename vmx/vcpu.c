@@ -109,13 +109,13 @@ static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, b
 	static const char *const name[5] = { "pin-based", "processor-based", "secondary processor-based",
 					     "VM-exit", "VM-entry" };
 	const uint64_t msr[5] = { c->pin, c->proc, c->proc2, c->exit, c->entry };
-	/* A guest OS owns its CPU's interrupts (x2APIC passed through) and
-	 * HLT waits in hardware; the ELF test guests have neither, and a HLT
-	 * with interrupts off there is a bug to report, so it exits. */
 	/* Virtual NMIs and NMI-window exiting together, or neither: guest
 	 * NMIs are then refused (vmx/exit.c, send_guest_nmi). */
 	const uint32_t vnmi = ((c->pin >> 32) & PIN_VIRTUAL_NMIS) && ((c->proc >> 32) & CPU_NMI_WINDOW_EXITING) ?
 				      PIN_VIRTUAL_NMIS : 0;
+	/* A guest OS owns its CPU's interrupts (x2APIC passed through) and
+	 * HLT waits in hardware; the ELF test guests have neither, and a HLT
+	 * with interrupts off there is a bug to report, so it exits. */
 	const uint32_t required[5] = {
 		PIN_NMI_EXITING | vnmi | (os_guest ? 0 : PIN_EXT_INTR_EXITING),
 		(os_guest ? 0 : CPU_HLT_EXITING) | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS |
@@ -485,7 +485,7 @@ static void invept_all(void)
  * and one that arrives after it, before the VMLAUNCH/VMRESUME, finds
  * entering set and arms the VMX-preemption timer at 0, which makes the VM
  * entry exit again before the guest runs one instruction (SDM Vol. 3C
- * §26.7.4: a timer that expires during VM entry causes a VM exit after any
+ * §27.7.4: a timer that expires during VM entry causes a VM exit after any
  * event injection and before the first guest instruction). That exit runs
  * the checks. Without the preemption timer (logged at boot) such a kick
  * waits for the guest's next exit.
