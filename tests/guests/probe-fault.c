@@ -13,6 +13,11 @@
  *   op=flush   count=N rounds of WBINVD and INVD: each exits and is a
  *              no-op for the rest of the machine (INVD used to be an
  *              unhandled exit).
+ *   op=nmi     count=N NMI IPIs to itself, each taken once by its NMI
+ *              handler, never nested; the first handler sends one more
+ *              from inside (NMIs blocked there): it must arrive once the
+ *              handler returns (NMI-window exiting), not be dropped, not
+ *              nest. Expects N + 1 handler runs, depth never above 1.
  *
  * Exits 0 when every check passed.
  */
@@ -59,6 +64,46 @@ static void regs(void)
 	trap_set_handler(VEC_GP, NULL);
 }
 
+#define MSR_X2APIC_ID  0x802u
+#define MSR_X2APIC_ICR 0x830u
+#define ICR_NMI        0x400u
+
+static volatile unsigned nmi_runs, nmi_depth, nmi_max_depth;
+static uint64_t self_icr;
+
+static void send_self_nmi(void)
+{
+	wrmsr(MSR_X2APIC_ICR, self_icr);
+}
+
+static int nmi_handler(struct trap_frame *f)
+{
+	(void)f;
+	if (++nmi_depth > nmi_max_depth)
+		nmi_max_depth = nmi_depth;
+	if (nmi_runs++ == 0) {
+		send_self_nmi();             /* blocked here: must wait for our IRET */
+		delay_loops(10000);
+	}
+	nmi_depth--;
+	return 1;
+}
+
+static void nmi(unsigned long count)
+{
+	uint64_t id = 0;
+
+	guarded_rdmsr(MSR_X2APIC_ID, &id);
+	self_icr = (id << 32) | ICR_NMI;
+	trap_set_handler(2, nmi_handler);
+	for (unsigned long i = 0; i < count; i++)
+		send_self_nmi();
+	delay_loops(100000);
+	guest_check(nmi_runs == count + 1, "probe-fault: %lu NMI IPIs to self (one sent inside the handler): %u handler runs",
+		    count + 1, nmi_runs);
+	guest_check(nmi_max_depth == 1, "probe-fault: NMI handler never nested (depth %u)", nmi_max_depth);
+}
+
 static void flush(unsigned long count)
 {
 	for (unsigned long i = 0; i < count; i++) {
@@ -79,6 +124,8 @@ int main(void)
 		regs();
 	else if (!strcmp(op, "flush"))
 		flush((unsigned long)guest_arg_ulong("count", 20000));
+	else if (!strcmp(op, "nmi"))
+		nmi((unsigned long)guest_arg_ulong("count", 1000));
 	else
 		guest_fail("unknown op=%s", op);
 	gprintf("probe-fault: still running: %s\n", guest_failures ? "FAILED" : "all checks passed");
