@@ -36,11 +36,14 @@ void idt_init(void)
 {
 	for (unsigned v = 0; v < 32; v++) {
 		uint64_t off = isr_table[v];
-		bool own_stack = v == 2 || v == 8 || v == 18; /* NMI, #DF, #MC */
+		/* NMI, #DF and #MC on stacks of their own: they may arrive
+		 * anywhere, even with a bad RSP; #MC apart from NMI, since it
+		 * can return and an NMI can arrive while it runs. */
+		uint8_t ist = v == 2 || v == 8 ? IST_NMI : v == 18 ? IST_MC : 0;
 
 		idt[v] = (struct idt_entry){
 			.off_lo = (uint16_t)off, .sel = GDT_CODE64,
-			.ist = own_stack ? IST_NMI : 0, .type = IDT_INTERRUPT_GATE,
+			.ist = ist, .type = IDT_INTERRUPT_GATE,
 			.off_mid = (uint16_t)(off >> 16), .off_hi = (uint32_t)(off >> 32),
 		};
 	}
