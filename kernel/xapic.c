@@ -67,6 +67,27 @@ void xapic_reset(struct xapic_state *s)
 	s->icr_high = 0;
 }
 
+/*
+ * Which LVT registers this APIC has: the version register's "max LVT
+ * entry" (bits 23:16, entries - 1) counts timer, LINT0/1, error, then
+ * performance (4), thermal (5) and CMCI (6) (SDM Vol. 3A §11.4.8, Figure
+ * 11-7; Linux reads it the same way); CMCI also needs MCG_CAP.CMCI_P.
+ */
+#define XAPIC_LVT_THERMAL 0x330u
+#define XAPIC_LVT_PERF    0x340u
+
+static bool lvt_present(const struct x2apic_ops *hw, unsigned off)
+{
+	unsigned maxlvt = (unsigned)(hw->read(hw->ctx, X2APIC_MSR(XAPIC_VERSION)) >> 16) & 0xff;
+
+	switch (off) {
+	case XAPIC_LVT_PERF:    return maxlvt >= 4;
+	case XAPIC_LVT_THERMAL: return maxlvt >= 5;
+	case XAPIC_LVT_CMCI:    return maxlvt >= 6 && (hw->features & XAPIC_HW_CMCI);
+	default:                return true;
+	}
+}
+
 static bool in_block(unsigned off, unsigned first)
 {
 	return off >= first && off < first + 8 * 0x10;
@@ -86,8 +107,10 @@ uint32_t xapic_read(const struct xapic_state *s, const struct x2apic_ops *hw, un
 	case XAPIC_ICR_HIGH:
 		return s->icr_high;
 	case XAPIC_VERSION: case XAPIC_TPR: case XAPIC_PPR: case XAPIC_SVR: case XAPIC_ESR:
-	case XAPIC_LVT_CMCI: case XAPIC_TIMER_ICR: case XAPIC_TIMER_CCR: case XAPIC_TIMER_DCR:
+	case XAPIC_TIMER_ICR: case XAPIC_TIMER_CCR: case XAPIC_TIMER_DCR:
 		return (uint32_t)hw->read(hw->ctx, X2APIC_MSR(off));
+	case XAPIC_LVT_CMCI: case XAPIC_LVT_THERMAL: case XAPIC_LVT_PERF:
+		return lvt_present(hw, off) ? (uint32_t)hw->read(hw->ctx, X2APIC_MSR(off)) : 0;
 	default:
 		if (in_block(off, XAPIC_ISR0) || in_block(off, XAPIC_TMR0) || in_block(off, XAPIC_IRR0) ||
 		    (off >= XAPIC_LVT_TIMER && off <= XAPIC_LVT_ERROR))
@@ -109,16 +132,23 @@ uint32_t xapic_read(const struct xapic_state *s, const struct x2apic_ops *hw, un
 #define LVT_MASKED     BIT(16)
 #define LVT_TIMER_MODE (3u << 17)
 
-static uint32_t writable_bits(unsigned off, uint32_t val)
+#define LVT_TIMER_PERIODIC BIT(17)
+
+static uint32_t writable_bits(const struct x2apic_ops *hw, unsigned off, uint32_t val)
 {
 	switch (off) {
 	case XAPIC_TPR:
 		return 0xff;
 	case XAPIC_LVT_TIMER:
-		/* Timer mode 11b is reserved: the whole write is dropped. */
-		return (val & LVT_TIMER_MODE) == LVT_TIMER_MODE ? 0 : LVT_VECTOR | LVT_MASKED | LVT_TIMER_MODE;
-	case XAPIC_LVT_CMCI: case 0x330: case 0x340:       /* CMCI, thermal, performance */
-		return LVT_VECTOR | LVT_DM | LVT_MASKED;
+		/* Timer mode 11b is reserved: the whole write is dropped. Mode
+		 * 10b (TSC deadline) exists only with CPUID.01H:ECX[24]; without
+		 * it bit 18 is reserved and not written. */
+		if ((val & LVT_TIMER_MODE) == LVT_TIMER_MODE)
+			return 0;
+		return LVT_VECTOR | LVT_MASKED |
+		       ((hw->features & XAPIC_HW_TSC_DEADLINE) ? LVT_TIMER_MODE : LVT_TIMER_PERIODIC);
+	case XAPIC_LVT_CMCI: case XAPIC_LVT_THERMAL: case XAPIC_LVT_PERF:
+		return lvt_present(hw, off) ? LVT_VECTOR | LVT_DM | LVT_MASKED : 0;
 	case 0x350: case 0x360:                            /* LINT0, LINT1 */
 		return LVT_VECTOR | LVT_DM | LVT_POLARITY | LVT_TRIGGER | LVT_MASKED;
 	case XAPIC_LVT_ERROR:
@@ -165,7 +195,7 @@ bool xapic_write(struct xapic_state *s, const struct x2apic_ops *hw, unsigned of
 		hw->write(hw->ctx, X2APIC_MSR(off), 0);
 		return false;
 	default: {
-		uint32_t mask = writable_bits(off, val);
+		uint32_t mask = writable_bits(hw, off, val);
 
 		/* ID, version, PPR, ISR/TMR/IRR, current count, reserved:
 		 * read-only here, the write is dropped. */

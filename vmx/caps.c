@@ -14,6 +14,8 @@
 #include <vmx/vmcs.h>
 #include <vmx/vmx.h>
 #include <septum/arch.h>
+#include <septum/log.h>
+#include <septum/spec.h>
 
 struct vmx_caps vmx_caps;
 
@@ -35,6 +37,56 @@ int vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optional, 
 		return -1;
 	*out = (required | (optional & allowed1) | allowed0) & allowed1;
 	return 0;
+}
+
+/* IA32_ARCH_CAPABILITIES.PSCHANGE_MC_NO (bit 6): this CPU cannot take the
+ * iTLB-multihit machine check (CVE-2018-12207). Without the MSR
+ * (CPUID.(EAX=7,ECX=0):EDX[29]) it must be assumed affected. */
+static bool itlb_multihit_immune(void)
+{
+	if (cpuid(0, 0).eax < 7 || !(cpuid(7, 0).edx & CPUID7_EDX_ARCH_CAPABILITIES))
+		return false;
+	return rdmsr(MSR_IA32_ARCH_CAPABILITIES) & ARCH_CAP_PSCHANGE_MC_NO;
+}
+
+/* Split-lock #AC (IA32_CORE_CAPABILITIES bit 5, the MSR enumerated by
+ * CPUID.(7,0):EDX[30]) and bus-lock #DB (CPUID.(7,0):ECX[24]): detected and
+ * reported, not used yet (docs/security.md, "No guest action makes Septum
+ * fault"). */
+static void log_bus_lock_detection(void)
+{
+	uint64_t core_caps = 0;
+	bool split = false, bus = false;
+
+	if (cpuid(0, 0).eax >= 7) {
+		struct cpuid_regs l7 = cpuid(7, 0);
+
+		split = (l7.edx & BIT(30)) && !rdmsr_safe(0xcf, &core_caps) && (core_caps & BIT(5));
+		bus = l7.ecx & BIT(24);
+	}
+	pr_info("VMX: split-lock #AC detection: %s; bus-lock #DB detection: %s (neither used yet)",
+		split ? "available" : "not available", bus ? "available" : "not available");
+}
+
+/* What the optional controls decide, said once at boot (docs/security.md). */
+static void vmx_log_choices(const struct vmx_caps *c)
+{
+	bool vnmi = ((c->pin >> 32) & PIN_VIRTUAL_NMIS) && ((c->proc >> 32) & CPU_NMI_WINDOW_EXITING);
+
+	pr_info("VMX: virtual NMIs with NMI-window exiting: %s", vnmi ? "yes (guest NMI IPIs emulated)" :
+		"no (guest NMI IPIs refused)");
+	pr_info("VMX: preemption timer: %s", ((c->pin >> 32) & PIN_PREEMPTION_TIMER) ?
+		"yes (a stop that arrives just before VM entry exits at once)" :
+		"no (a stop that arrives just before VM entry waits for the guest's next exit)");
+	if (!(c->ept_large & (EPT_LARGE_2M | EPT_LARGE_1G)))
+		pr_info("VMX: iTLB multihit (CVE-2018-12207): no large EPT pages in use");
+	else if (c->ept_large & EPT_LARGE_NX)
+		pr_info("VMX: iTLB multihit (CVE-2018-12207): mitigated: large EPT pages not executable, split to 4 KiB on execution");
+	else
+		pr_info("VMX: iTLB multihit (CVE-2018-12207): not affected (ARCH_CAPABILITIES.PSCHANGE_MC_NO)");
+	log_bus_lock_detection();
+	pr_info("VMX: WBINVD exiting: %s", ((c->proc2 >> 32) & CPU2_WBINVD_EXITING) ?
+		"yes (a guest's WBINVD is a no-op)" : "no (a guest's WBINVD flushes the shared caches)");
 }
 
 #define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); return -1; } while (0)
@@ -107,9 +159,13 @@ int vmx_check_cpu(char *why, size_t whylen)
 		FAIL("INVVPID (all-context) not supported");
 	c.ept_large = ((c.ept_vpid & EPT_CAP_2M) ? EPT_LARGE_2M : 0) |
 		      ((c.ept_vpid & EPT_CAP_1G) ? EPT_LARGE_1G : 0);
+	if (c.ept_large && !itlb_multihit_immune())
+		c.ept_large |= EPT_LARGE_NX;
 
-	if (vmx_caps.revision == 0)
+	if (vmx_caps.revision == 0) {
 		vmx_caps = c;
+		vmx_log_choices(&c);
+	}
 	else if (c.revision != vmx_caps.revision || c.proc2 != vmx_caps.proc2 || c.ept_vpid != vmx_caps.ept_vpid)
 		FAIL("VMX capabilities differ from the boot CPU's");
 	return 0;
@@ -134,6 +190,10 @@ int vmx_enable_cpu(char *why, size_t whylen)
 	 * itself stays at x87 until a guest sets it. */
 	if (cpuid(1, 0).ecx & BIT(26))
 		cr4 |= CR4_OSXSAVE;
+	/* Machine checks raise #MC, which Septum handles (arch/x86_64/traps.c);
+	 * with CR4.MCE clear one would shut the CPU down (SDM Vol. 3B §16.3). */
+	if (cpuid(1, 0).edx & CPUID1_EDX_MCE)
+		cr4 |= CR4_MCE;
 	write_cr0(cr0);
 	write_cr4(cr4);
 

@@ -60,12 +60,15 @@ static bool leaf_allowed(const struct ept *ept, unsigned level)
 	}
 }
 
-static epte_t make_leaf(uint64_t hpa_v, unsigned level, unsigned perms, unsigned memtype)
+static epte_t make_leaf(const struct ept *ept, uint64_t hpa_v, unsigned level, unsigned perms, unsigned memtype)
 {
-	epte_t e = (hpa_v & EPTE_ADDR_MASK) | (perms & EPTE_PERM_MASK) |
-		   ((epte_t)memtype << EPTE_MT_SHIFT);
+	epte_t e = (hpa_v & EPTE_ADDR_MASK) | ((epte_t)memtype << EPTE_MT_SHIFT);
 
-	return level > 1 ? e | EPTE_PS : e;
+	if (level == 1)
+		return e | (perms & EPTE_PERM_MASK);
+	if ((ept->large_pages & EPT_LARGE_NX) && (perms & EPT_X))
+		return e | EPTE_PS | EPTE_SW_EXEC | (perms & EPTE_PERM_MASK & ~(epte_t)EPT_X);
+	return e | EPTE_PS | (perms & EPTE_PERM_MASK);
 }
 
 /* Non-leaf entries grant everything; the leaf alone decides the access. */
@@ -116,7 +119,7 @@ static int map_range(struct map_op *op, epte_t *table, unsigned level, uint64_t 
 			if (epte_present(e))
 				return -EEXIST;
 			if (op->build)
-				table[i] = make_leaf(hpa_v, level, op->perms, op->memtype);
+				table[i] = make_leaf(op->ept, hpa_v, level, op->perms, op->memtype);
 		} else {
 			epte_t *sub = NULL;
 			int rc;
@@ -148,7 +151,7 @@ int ept_init(struct ept *ept, struct page_pool *pool, unsigned large_pages)
 	ept->pml4 = NULL;
 	ept->pool = pool;
 	ept->large_pages = large_pages;
-	if (large_pages & ~(EPT_LARGE_2M | EPT_LARGE_1G))
+	if (large_pages & ~(EPT_LARGE_2M | EPT_LARGE_1G | EPT_LARGE_NX))
 		return -EINVAL;
 	ept->pml4 = pool->alloc(pool);
 	return ept->pml4 ? 0 : -ENOMEM;
@@ -278,6 +281,40 @@ int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size)
 			a = start + span;
 		}
 	return 0;
+}
+
+int ept_split_exec(struct ept *ept, gpa_t gpa)
+{
+	epte_t *table = ept->pml4;
+
+	if (!table || gpa.v >= EPT_GPA_LIMIT)
+		return -ENOENT;
+	for (unsigned l = EPT_LEVELS; l >= 1; l--) {
+		epte_t *slot = &table[pt_index(gpa.v, l)], e = *slot, *sub;
+		unsigned perms, memtype;
+
+		if (!epte_present(e))
+			return -ENOENT;
+		if (!epte_leaf(e, l)) {
+			table = epte_table(e);
+			continue;
+		}
+		if (e & EPT_X)
+			return 0;                 /* split (or executable) already */
+		if (l == 1 || !(e & EPTE_SW_EXEC))
+			return -ENOENT;
+		sub = ept->pool->alloc(ept->pool);
+		if (!sub)
+			return -ENOMEM;
+		perms = (unsigned)(e & EPTE_PERM_MASK) | EPT_X;
+		memtype = (unsigned)((e & EPTE_MT_MASK) >> EPTE_MT_SHIFT);
+		for (unsigned i = 0; i < EPT_ENTRIES; i++)
+			sub[i] = make_leaf(ept, (e & EPTE_ADDR_MASK) + ((uint64_t)i << level_shift(l - 1)), l - 1,
+					   perms, memtype);
+		__atomic_store_n(slot, make_table(sub), __ATOMIC_RELEASE);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 struct leaf_walk {

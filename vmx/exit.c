@@ -5,6 +5,7 @@
  * Septum does not know how to handle stops the partition with the exit's
  * details logged — never the hypervisor, never another partition.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <septum/abi.h>
@@ -17,6 +18,7 @@
 #include <septum/vacpi.h>
 #include <septum/vpci.h>
 #include <septum/xapic.h>
+#include <vmx/ept.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 
@@ -34,13 +36,21 @@
 #define RESET_CONTROL_RST_CPU  BIT(2)
 #define KBC_COMMAND_PORT       0x64u
 #define KBC_PULSE_RESET        0xfeu
+#define EFER_SCE       BIT(0)
 #define EFER_LME       BIT(8)
 #define EFER_LMA       BIT(10)
+#define EFER_NXE       BIT(11)
+#define CPUID_EXT1_EDX_NX BIT(20)   /* CPUID.80000001H:EDX.NX: EFER.NXE exists */
+#define CR0_PE         BIT(0)
+#define CR0_NW         BIT(29)
+#define CR0_CD         BIT(30)
 #define CR0_PG         BIT(31)
 #define CR4_PAE        BIT(5)
 #define CR4_VMXE       BIT(13)
 #define CR4_OSXSAVE    BIT(18)
 #define CR4_PKE        BIT(22)
+#define ICR_DM_MASK    (7u << 8)
+#define ICR_DM_NMI     (4u << 8)
 
 static void skip_instruction(void)
 {
@@ -229,6 +239,87 @@ static void emulate_sipi(struct vcpu *t, uint8_t vector)
 			return;
 }
 
+/*
+ * Guest NMIs (NMI IPIs within the partition) are virtual: never sent as
+ * physical NMIs, which on the target are Septum's kicks and could not be
+ * told apart from them (two NMIs pending at once also merge into one). The
+ * sender marks the target's nmi_pending and kicks it; the target injects
+ * the NMI on its way back into the guest (vmx_nmi_deliver). This needs the
+ * "virtual NMIs" control (SDM Vol. 3C §25.6.1): without it an injected NMI
+ * blocks NMIs for good, because with "NMI exiting" the guest's IRET does
+ * not unblock them (§26.3) — and Septum's kicks would then never land. On
+ * such a CPU vcpu_prepare leaves the control off and guest NMIs are refused.
+ */
+static bool guest_nmis_virtual(void)
+{
+	return vmcs_read(PIN_BASED_VM_EXEC_CONTROL) & PIN_VIRTUAL_NMIS;
+}
+
+static void send_guest_nmi(struct vcpu *from, struct vcpu *t)
+{
+	if (!guest_nmis_virtual()) {
+		pr_debug("partition %s: NMI IPI refused: the CPU has no virtual NMIs", from->part->name);
+		return;
+	}
+	atomic_store(&t->nmi_pending, true);
+	if (t != from)
+		vcpu_kick(t->cpu);
+}
+
+static void set_nmi_window_exiting(bool on)
+{
+	uint64_t ctl = vmcs_read(CPU_BASED_VM_EXEC_CONTROL);
+	uint64_t want = on ? ctl | CPU_NMI_WINDOW_EXITING : ctl & ~(uint64_t)CPU_NMI_WINDOW_EXITING;
+
+	if (want != ctl)
+		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, want);
+}
+
+/*
+ * On every way back into the guest: inject a pending guest NMI if the guest
+ * can take one now, else ask for an exit when it can (NMI-window exiting,
+ * §26.2). It cannot while it blocks NMIs (an NMI handler that has not
+ * returned: virtual-NMI blocking, so injected NMIs never nest), in a STI or
+ * MOV SS shadow (§27.3.1.5: NMI injection there fails the VM entry on some
+ * CPUs), or while another event is being injected on this entry.
+ */
+void vmx_nmi_deliver(struct vcpu *v)
+{
+	const uint64_t blocking = INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI;
+
+	if (!atomic_load(&v->nmi_pending)) {
+		set_nmi_window_exiting(false);
+		return;
+	}
+	if ((vmcs_read(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) || (vmcs_read(GUEST_INTERRUPTIBILITY) & blocking)) {
+		set_nmi_window_exiting(true);
+		return;
+	}
+	atomic_store(&v->nmi_pending, false);
+	vmcs_write(VM_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
+	set_nmi_window_exiting(false);
+}
+
+/*
+ * An exit that interrupted the delivery of an event through the guest's
+ * IDT (IDT-vectoring information, SDM Vol. 3C §28.2.4): the event is
+ * injected again on the next entry, or it would be lost. Software
+ * interrupts and exceptions need the instruction length (§27.6.1.3).
+ */
+static void reinject_vectoring(void)
+{
+	uint32_t info = (uint32_t)vmcs_read(IDT_VECTORING_INFO);
+	unsigned type = INTR_INFO_TYPE(info);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmcs_write(VM_ENTRY_INTR_INFO, info & (INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | 0x7ffu));
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(IDT_VECTORING_ERROR_CODE));
+	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXC || type == INTR_TYPE_SW_EXC)
+		vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+}
+
 /* An ICR write: x2APIC format, or xAPIC format from the emulated page. */
 static bool handle_icr_write(struct vcpu *v, uint64_t val, bool xapic)
 {
@@ -247,6 +338,12 @@ static bool handle_icr_write(struct vcpu *v, uint64_t val, bool xapic)
 
 		if (!(act.cpus & BIT(c)))
 			continue;
+		if (verdict == IPI_SEND && (act.icr_low & ICR_DM_MASK) == ICR_DM_NMI) {
+			t = partition_vcpu_on(p, c);
+			if (t)
+				send_guest_nmi(v, t);
+			continue;
+		}
 		if (verdict == IPI_SEND) {
 			vmx_hw_send_ipi(p->cpu_apic_id[c], act.icr_low);
 			continue;
@@ -293,6 +390,27 @@ static bool write_apic_base(struct vcpu *v, uint64_t val)
 	return true;
 }
 
+/*
+ * WRMSR to IA32_EFER (SDM Vol. 3A §2.2.1, §9.8.5; Vol. 4 Table 2-2): only
+ * SCE, LME, NXE (where CPUID.80000001H:EDX.NX says it exists) can be
+ * written; LMA is the CPU's and a written value is ignored. A reserved bit
+ * is #GP(0) on the hardware, and must be here: stored in the guest-state
+ * area it would fail the next VM entry (§27.3.1.1) and end the partition
+ * outside its on_crash policy. LME may only change while paging is off.
+ */
+static bool efer_write_ok(uint64_t old, uint64_t val, uint64_t cr0)
+{
+	uint32_t ext[4];
+	uint64_t writable = EFER_SCE | EFER_LME | EFER_LMA;
+
+	vmx_hw_cpuid(0x80000001u, 0, ext);
+	if (ext[3] & CPUID_EXT1_EDX_NX)
+		writable |= EFER_NXE;
+	if (val & ~writable)
+		return false;
+	return !(((old ^ val) & EFER_LME) && (cr0 & CR0_PG));
+}
+
 static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 {
 	uint32_t msr = (uint32_t)r->rcx;
@@ -311,8 +429,7 @@ static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 		} else if (msr == MSR_EFER) {
 			uint64_t old = vmcs_read(GUEST_IA32_EFER);
 
-			/* LME may only change while paging is off (SDM Vol. 3A §9.8.5). */
-			ok = !(((old ^ val) & EFER_LME) && (vmcs_read(GUEST_CR0) & CR0_PG));
+			ok = efer_write_ok(old, val, vmcs_read(GUEST_CR0));
 			if (ok)
 				vmcs_write(GUEST_IA32_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
 		} else {
@@ -376,6 +493,13 @@ static bool set_cr0(uint64_t val)
 	uint64_t old = vmcs_read(CR0_READ_SHADOW), efer = vmcs_read(GUEST_IA32_EFER);
 	uint64_t entry = vmcs_read(VM_ENTRY_CONTROLS);
 
+	/* The MOV-to-CR0 faults (SDM Vol. 2 MOV CR, Vol. 3A §2.5): bits 63:32
+	 * set, PG without PE, NW without CD. Let through, each would fail the
+	 * VM entry (Vol. 3C §27.3.1.1) instead of faulting in the guest. */
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD))) {
+		inject_exception(VECTOR_GP, true, 0);
+		return false;
+	}
 	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
 		if (!(vmcs_read(CR4_READ_SHADOW) & CR4_PAE)) {
 			inject_exception(VECTOR_GP, true, 0);
@@ -417,6 +541,13 @@ static bool handle_cr(struct vcpu *v, struct guest_regs *r)
 		/* VMX is hidden (CPUID.1:ECX.VMX = 0): setting CR4.VMXE is #GP(0),
 		 * as on a CPU without VMX (SDM Vol. 3A §2.5). */
 		if (val & CR4_VMXE) {
+			inject_exception(VECTOR_GP, true, 0);
+			return true;
+		}
+		/* A bit this CPU does not have in CR4 (IA32_VMX_CR4_FIXED1 clear,
+		 * SDM Vol. 3D §A.8) is reserved: #GP(0), as MOV to CR4 raises,
+		 * rather than a VM entry that fails its CR4 check. */
+		if ((val | vmcs_read(CR4_GUEST_HOST_MASK)) & ~vmx_hw_cr4_fixed1()) {
 			inject_exception(VECTOR_GP, true, 0);
 			return true;
 		}
@@ -474,7 +605,7 @@ static int decode_at_rip(struct vcpu *v, struct mmio_insn *in, char *why, size_t
  */
 static bool handle_apic_page(struct vcpu *v, struct guest_regs *r, uint64_t gpa, bool write)
 {
-	const struct x2apic_ops hw = { this_cpu_apic_read, this_cpu_apic_write, NULL };
+	const struct x2apic_ops hw = { this_cpu_apic_read, this_cpu_apic_write, NULL, vmx_hw_apic_features() };
 	struct partition *p = v->part;
 	unsigned off = (unsigned)(gpa & (XAPIC_PAGE_SIZE - 1));
 	uint64_t *regs = (uint64_t *)r, icr;
@@ -510,11 +641,39 @@ static bool handle_apic_page(struct vcpu *v, struct guest_regs *r, uint64_t gpa,
 	return true;
 }
 
+/*
+ * An instruction fetch from a large page whose execute permission the
+ * iTLB-multihit mitigation withheld (vmx/ept.h, EPT_LARGE_NX): split it and
+ * let the guest fetch again. Returns false when the fault is not that.
+ */
+static bool split_for_exec(struct vcpu *v, uint64_t addr)
+{
+	struct partition *p = v->part;
+	int rc;
+
+	spin_lock(&p->lock);          /* the partition's vCPUs share its EPT */
+	rc = ept_split_exec(&p->ept, (gpa_t){ addr });
+	spin_unlock(&p->lock);
+	if (rc == -ENOENT)
+		return false;
+	if (rc) {
+		partition_stop(p, "out of Septum's memory splitting the large page at GPA 0x%llx for execution",
+			       (unsigned long long)addr);
+		return true;
+	}
+	vmx_hw_invept();              /* the non-executable large translation may be cached */
+	reinject_vectoring();
+	return true;
+}
+
 static bool handle_ept_violation(struct vcpu *v, struct guest_regs *r)
 {
 	uint64_t q = vmcs_read(EXIT_QUALIFICATION), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	const char *what = (q & BIT(1)) ? "write" : (q & BIT(2)) ? "instruction fetch" : "read";
 	char owner[96];
+
+	if ((q & BIT(2)) && split_for_exec(v, gpa))
+		return !partition_leaving(v->part);
 
 	if (ALIGN_DOWN(gpa, XAPIC_PAGE_SIZE) == (v->apic_base & APIC_BASE_ADDR_MASK) && !(q & BIT(2)) &&
 	    apic_mode_of(v->apic_base) != APIC_MODE_X2APIC)
@@ -544,13 +703,43 @@ static bool stop_unknown(struct vcpu *v, struct guest_regs *r, uint32_t reason)
 	return false;
 }
 
-bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
+/*
+ * A machine check while the guest ran (exception bitmap bit 18; the #MC is
+ * not delivered anywhere yet) or during VM entry (exit reason 41): Septum
+ * handles it as its own, with the guest as the interrupted context.
+ */
+static bool handle_machine_check(struct vcpu *v)
 {
-	uint32_t full = (uint32_t)vmcs_read(VM_EXIT_REASON), reason = full & 0xffff;
+	if (vmx_hw_machine_check(v->part->name) == MCE_CONTINUE) {
+		reinject_vectoring();
+		return true;
+	}
+	partition_stop(v->part, "machine check while it ran at RIP 0x%llx (banks logged above)",
+		       (unsigned long long)vmcs_read(GUEST_RIP));
+	return false;
+}
+
+static bool is_machine_check(uint32_t reason)
+{
+	uint32_t info = (uint32_t)vmcs_read(VM_EXIT_INTR_INFO);
+
+	return reason == EXIT_MACHINE_CHECK ||
+	       (reason == EXIT_EXCEPTION_NMI && (info & INTR_INFO_VALID) &&
+		INTR_INFO_TYPE(info) == 3 && (info & 0xff) == VECTOR_MC);
+}
+
+static bool handle_exit(struct vcpu *v, struct guest_regs *r, uint32_t full)
+{
+	uint32_t reason = full & 0xffff;
 
 	v->exits[reason < EXIT_REASON_OTHER ? reason : EXIT_REASON_OTHER]++;
-	if (reason == EXIT_EXCEPTION_NMI)
+	/* First, whatever else the exit means: MCIP must be cleared. */
+	if (is_machine_check(reason) && !handle_machine_check(v))
+		return false;
+	if (reason == EXIT_EXCEPTION_NMI && !is_machine_check(reason))
 		vmx_hw_nmi_unblock();
+	if (reason == EXIT_MACHINE_CHECK)
+		return !partition_leaving(v->part);   /* the entry is simply tried again */
 	if (full & EXIT_REASON_ENTRY_FAILURE) {
 		partition_stop(v->part, "VM entry failed: %s (exit reason %u, qualification 0x%llx)",
 			       exit_reason_name(reason), reason,
@@ -565,18 +754,36 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 
 	switch (reason) {
 	case EXIT_EXCEPTION_NMI:
-		/* Only NMIs exit (exception bitmap 0). Septum's kicks were
-		 * handled by the checks above; any other NMI is the guest's own
-		 * (an NMI IPI from a sibling vCPU): deliver it, unless the guest
-		 * is still blocking NMIs (SDM Vol. 3C §26.3.1.5: injecting then
-		 * would fail the VM entry), in which case it is lost, logged. */
-		if (vmcs_read(GUEST_INTERRUPTIBILITY) & BIT(3))
-			pr_debug("partition %s: NMI while the guest blocks NMIs dropped", v->part->name);
-		else
-			vmcs_write(VM_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
+		if (is_machine_check(reason))
+			return true;            /* handled above */
+		/* Only NMIs and #MC exit (exception bitmap), and every physical NMI
+		 * is Septum's (a kick; the checks above acted on it) or the
+		 * platform's: guest NMIs are virtual (send_guest_nmi), and
+		 * (vmx_nmi_deliver) injects them after the switch. */
+		reinject_vectoring();
+		return true;
+	case EXIT_NMI_WINDOW:
+		return true;        /* the guest can take its pending NMI now: vmx_nmi_deliver */
+	case EXIT_PREEMPTION_TIMER:
+		/* Armed at 0 by a kick that reached this CPU in root mode just
+		 * before VM entry (vmx/vcpu.c): the checks above did its work. */
+		reinject_vectoring();
 		return true;
 	case EXIT_EXTERNAL_INTR:
 		vmx_hw_eoi();       /* acknowledged on exit; Septum has no device interrupts */
+		reinject_vectoring();
+		return true;
+	case EXIT_WBINVD:
+	case EXIT_INVD:
+		/* WBINVD would write back and invalidate every cache level of
+		 * the package, the other partitions' shared L3 included (SDM
+		 * Vol. 2 WBINVD): a noisy neighbour's tool. x86 caches are
+		 * coherent with DMA and with each other, and no partition is
+		 * given a non-coherent device, so it is a no-op here (as KVM
+		 * does without non-coherent DMA). INVD, which would throw away
+		 * dirty lines of Septum and of every partition, is the same
+		 * no-op: it always exits (§26.1.2). */
+		skip_instruction();
 		return true;
 	case EXIT_TRIPLE_FAULT:
 		partition_crash(v->part, "triple fault at RIP 0x%llx", (unsigned long long)vmcs_read(GUEST_RIP));
@@ -623,4 +830,12 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 	default:
 		return stop_unknown(v, r, reason);
 	}
+}
+
+bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
+{
+	if (!handle_exit(v, r, (uint32_t)vmcs_read(VM_EXIT_REASON)))
+		return false;
+	vmx_nmi_deliver(v);
+	return true;
 }

@@ -6,11 +6,13 @@
  * partition with the control's name, before any VM entry.
  */
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
+#include <arch/traps.h>
 #include <septum/arch.h>
 #include <septum/heap.h>
 #include <septum/loader.h>
@@ -50,13 +52,37 @@ static bool host_has_xsave(void)
 	return cpuid(1, 0).ecx & BIT(26);
 }
 
+enum mce_action vmx_hw_machine_check(const char *who) { return machine_check_handle(true, who); }
+
+uint64_t vmx_hw_cr4_fixed1(void) { return vmx_caps.cr4_fixed1; }
+
 void vmx_hw_xsetbv(uint64_t xcr0)
 {
 	__asm__ volatile("xsetbv" :: "c"(0u), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)) : "memory");
 }
 
-uint64_t vmx_hw_apic_read(uint32_t msr) { return rdmsr(msr); }
-void vmx_hw_apic_write(uint32_t msr, uint64_t val) { wrmsr(msr, val); }
+/* The guest's xAPIC-mode accesses reach these with offsets it chose: an
+ * LVT this CPU lacks, or a value its APIC refuses, must not #GP in Septum
+ * (kernel/xapic.c checks what it can; these catch the rest). A failed read
+ * is 0, a failed write is dropped, as for a reserved xAPIC register. */
+uint64_t vmx_hw_apic_read(uint32_t msr)
+{
+	uint64_t val;
+
+	return rdmsr_safe(msr, &val) ? 0 : val;
+}
+
+uint32_t vmx_hw_apic_features(void)
+{
+	return (cpu_has_cmci() ? XAPIC_HW_CMCI : 0) |
+	       ((cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE) ? XAPIC_HW_TSC_DEADLINE : 0);
+}
+
+void vmx_hw_apic_write(uint32_t msr, uint64_t val)
+{
+	if (wrmsr_safe(msr, val))
+		pr_debug("x2APIC MSR 0x%x refused 0x%llx (#GP caught)", msr, (unsigned long long)val);
+}
 
 /*
  * After a VM exit caused by an NMI, NMIs stay blocked in VMX root operation
@@ -84,11 +110,15 @@ static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, b
 	static const char *const name[5] = { "pin-based", "processor-based", "secondary processor-based",
 					     "VM-exit", "VM-entry" };
 	const uint64_t msr[5] = { c->pin, c->proc, c->proc2, c->exit, c->entry };
+	/* Virtual NMIs and NMI-window exiting together, or neither: guest
+	 * NMIs are then refused (vmx/exit.c, send_guest_nmi). */
+	const uint32_t vnmi = ((c->pin >> 32) & PIN_VIRTUAL_NMIS) && ((c->proc >> 32) & CPU_NMI_WINDOW_EXITING) ?
+				      PIN_VIRTUAL_NMIS : 0;
 	/* A guest OS owns its CPU's interrupts (x2APIC passed through) and
 	 * HLT waits in hardware; the ELF test guests have neither, and a HLT
 	 * with interrupts off there is a bug to report, so it exits. */
 	const uint32_t required[5] = {
-		PIN_NMI_EXITING | (os_guest ? 0 : PIN_EXT_INTR_EXITING),
+		PIN_NMI_EXITING | vnmi | (os_guest ? 0 : PIN_EXT_INTR_EXITING),
 		(os_guest ? 0 : CPU_HLT_EXITING) | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS |
 			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING,
 		CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED,
@@ -98,7 +128,7 @@ static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, b
 	const uint32_t optional[5] = {
 		0,
 		0,
-		CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES,
+		CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES | CPU2_WBINVD_EXITING,
 		EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG,
 		ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG,
 	};
@@ -270,7 +300,9 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, ctl[2]);
 	vmcs_write(VM_EXIT_CONTROLS, ctl[3]);
 	vmcs_write(VM_ENTRY_CONTROLS, ctl[4]);
-	vmcs_write(EXCEPTION_BITMAP, 0);
+	/* #MC exits (vector 18): the machine's error, Septum's to handle
+	 * (vmx/exit.c), not the guest's IDT's. Nothing else does. */
+	vmcs_write(EXCEPTION_BITMAP, BIT(18));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -350,7 +382,11 @@ static void lapic_quiesce(void)
 void vmx_hw_apic_reset(void)
 {
 	lapic_quiesce();
-	wrmsr(MSR_X2APIC_LVT_CMCI, LVT_MASKED);
+	/* The LVT CMCI register exists only with MCG_CAP.MCG_CMCI_P (SDM
+	 * Vol. 3A §11.5.1, §16.3.1.1); writing it elsewhere is #GP in root
+	 * mode, which a guest could trigger at will by disabling its APIC. */
+	if (cpu_has_cmci())
+		wrmsr(MSR_X2APIC_LVT_CMCI, LVT_MASKED);
 	for (uint32_t lvt = MSR_X2APIC_LVT_TIMER; lvt <= MSR_X2APIC_LVT_ERROR; lvt++)
 		wrmsr(lvt, LVT_MASKED);
 	wrmsr(MSR_X2APIC_TDCR, 0);
@@ -360,6 +396,9 @@ void vmx_hw_apic_reset(void)
 static void vcpu_common_reset(struct vcpu *v)
 {
 	lapic_quiesce();
+	atomic_store(&v->nmi_pending, false);
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL,
+		   vmcs_read(CPU_BASED_VM_EXEC_CONTROL) & ~(uint64_t)CPU_NMI_WINDOW_EXITING);
 	memset(&v->regs, 0, sizeof(v->regs));
 	vcpu_power_on_state(v);
 	if (host_has_xsave())
@@ -438,6 +477,74 @@ static void invept_all(void)
 	__asm__ volatile("invept %0, %1" :: "m"(desc), "r"(2ull) : "cc", "memory");
 }
 
+/*
+ * A stop must always land (docs/security.md). Root mode runs with
+ * interrupts off; the only event that reaches it is an NMI, Septum's kick.
+ * A requester stores its request (partition state, restart, INIT, guest
+ * NMI) and only then kicks. So the last check before VM entry happens with
+ * percpu.entering set: a kick that arrived before it is seen by the check,
+ * and one that arrives after it, before the VMLAUNCH/VMRESUME, finds
+ * entering set and arms the VMX-preemption timer at 0, which makes the VM
+ * entry exit again before the guest runs one instruction (SDM Vol. 3C
+ * §27.7.4: a timer that expires during VM entry causes a VM exit after any
+ * event injection and before the first guest instruction). That exit runs
+ * the checks. Without the preemption timer (logged at boot) such a kick
+ * waits for the guest's next exit.
+ */
+static bool preemption_timer_usable(void)
+{
+	return (vmx_caps.pin >> 32) & PIN_PREEMPTION_TIMER;
+}
+
+/* VMWRITE without the failure log: called from the NMI handler, which must
+ * not take the console lock the interrupted code may hold. */
+static void vmwrite_quiet(enum vmcs_field f, uint64_t val)
+{
+	__asm__ volatile("vmwrite %1, %0" :: "r"((uint64_t)f), "rm"(val) : "cc");
+}
+
+void vcpu_nmi_in_root(void)
+{
+	struct percpu *pc = this_cpu();
+
+	if (!pc->entering || pc->kick_timer_armed || !preemption_timer_usable())
+		return;
+	vmwrite_quiet(VMX_PREEMPTION_TIMER_VALUE, 0);
+	vmwrite_quiet(PIN_BASED_VM_EXEC_CONTROL, vmcs_read(PIN_BASED_VM_EXEC_CONTROL) | PIN_PREEMPTION_TIMER);
+	pc->kick_timer_armed = true;
+}
+
+/* Right after a VM exit: the window is closed, an armed timer disarmed
+ * (the field keeps its value: "save preemption timer value" is off). */
+static void entry_window_close(void)
+{
+	struct percpu *pc = this_cpu();
+
+	pc->entering = false;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (pc->kick_timer_armed) {
+		vmcs_write(PIN_BASED_VM_EXEC_CONTROL,
+			   vmcs_read(PIN_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PIN_PREEMPTION_TIMER);
+		pc->kick_timer_armed = false;
+	}
+}
+
+/* The last check before VM entry; false (window closed) if the vCPU must
+ * leave guest mode instead. */
+static bool entry_allowed(struct vcpu *v)
+{
+	this_cpu()->entering = true;
+	atomic_signal_fence(memory_order_seq_cst);  /* the NMI handler runs on this CPU */
+	if (partition_leaving(v->part) || VCPU_RUN_STATE(atomic_load(&v->run)) != VCPU_RUNNING) {
+		entry_window_close();
+		return false;
+	}
+	vmx_nmi_deliver(v);
+	return true;
+}
+
+void vmx_hw_invept(void) { invept_all(); }
+
 void vcpu_enter(struct vcpu *v)
 {
 	this_cpu()->vcpu = v;
@@ -446,6 +553,8 @@ void vcpu_enter(struct vcpu *v)
 	flush_tlb();     /* the AP trampoline mapping changed after we loaded CR3 */
 	invept_all();    /* no stale guest-physical translations from earlier users of these pages */
 	spec_partition_start();  /* IBPB: nothing predicted from this CPU's previous guest (vmx/spec_hw.c) */
+	if (!entry_allowed(v))
+		return;
 	v->launched = true;
 	vmx_launch(&v->regs);
 }
@@ -470,8 +579,9 @@ void vmx_handle_exit(struct guest_regs *regs)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
+	entry_window_close();
 	ept_stale_check();
-	if (!vmx_exit_dispatch(v, regs))
+	if (!vmx_exit_dispatch(v, regs) || !entry_allowed(v))
 		vcpu_leave(v);
 	ept_stale_check();
 }
@@ -480,16 +590,21 @@ void vmx_entry_failed(void)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
+	entry_window_close();
 	partition_stop(v->part, "VM%s failed: VM-instruction error %llu (SDM Vol. 3C §31.4)",
 		       v->launched ? "LAUNCH/VMRESUME" : "LAUNCH",
 		       (unsigned long long)vmcs_read(VM_INSTRUCTION_ERROR));
 	vcpu_leave(v);
 }
 
+/* A WRMSR to the x2APIC ICR is not serializing (SDM Vol. 3A §11.12.3): the
+ * fence orders the caller's request before the NMI that announces it. */
 void vcpu_kick(cpuid_t cpu)
 {
-	if (cpu < ncpus)
-		x2apic_send_ipi(percpus[cpu]->apic_id, 4u << 8 /* NMI */);
+	if (cpu >= ncpus)
+		return;
+	__asm__ volatile("mfence" ::: "memory");
+	x2apic_send_ipi(percpus[cpu]->apic_id, 4u << 8 /* NMI */);
 }
 
 #define EPT_SHOOTDOWN_US 1000   /* how long to wait for a sibling's INVEPT */

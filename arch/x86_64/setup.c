@@ -74,6 +74,7 @@ void percpu_load_tables(struct percpu *pc)
 	pc->gdt[GDT_CODE64 / 8] = 0x00af9a000000ffffull; /* L=1, present, DPL 0, code */
 	pc->gdt[GDT_DATA / 8]   = 0x00cf92000000ffffull; /* present, DPL 0, data RW */
 	pc->tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(pc->ist_stack + STACK_SIZE);
+	pc->tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(pc->mc_stack + STACK_SIZE);
 	pc->tss.iomap_base = sizeof(pc->tss);
 	gdt_set_tss(pc);
 
@@ -145,7 +146,7 @@ struct percpu *percpu_alloc(cpuid_t id, uint32_t apic_id);
 struct percpu *percpu_alloc(cpuid_t id, uint32_t apic_id)
 {
 	struct percpu *pc = pages_alloc((sizeof(*pc) + PAGE_SIZE - 1) / PAGE_SIZE);
-	uint8_t *stacks = pages_alloc(3 * STACK_SIZE / PAGE_SIZE);
+	uint8_t *stacks = pages_alloc(4 * STACK_SIZE / PAGE_SIZE);
 
 	if (!pc || !stacks)
 		hv_panic("out of memory for CPU %u", (unsigned)id);
@@ -155,6 +156,7 @@ struct percpu *percpu_alloc(cpuid_t id, uint32_t apic_id)
 	pc->stack = stacks;
 	pc->ist_stack = stacks + STACK_SIZE;
 	pc->exit_stack = stacks + 2 * STACK_SIZE;
+	pc->mc_stack = stacks + 3 * STACK_SIZE;
 	return pc;
 }
 

@@ -445,7 +445,7 @@ static void test_init_rejects_unknown_large_bits(void **state)
 	struct ept ept;
 
 	(void)state;
-	assert_int_equal(ept_init(&ept, &tp->pool, 4), -EINVAL);
+	assert_int_equal(ept_init(&ept, &tp->pool, 8), -EINVAL);
 	assert_null(ept.pml4);
 	assert_int_equal(tp->allocs, 0);
 	free(tp);
@@ -583,6 +583,108 @@ static void test_unmap_partial_leaf_refused(void **state)
 	pool_done(&ept, tp);
 }
 
+/* ------------------------------------ iTLB multihit: EPT_LARGE_NX */
+
+#define EPT_RW (EPT_R | EPT_W)
+
+/* Large leaves are written without X (the wanted X kept in bit 52, which
+ * the CPU ignores); 4 KiB leaves keep what was asked. */
+static void test_large_nx_withholds_execute(void **state)
+{
+	struct test_pool *tp = pool_new(-1);
+	struct ept ept;
+	struct leaves *ls;
+	const uint64_t *pd;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept, &tp->pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&ept, gpa(0), hpa(PART_HPA), SZ_16M, EPT_RWX, EPT_MT_WB), 0);
+	assert_int_equal(ept_map(&ept, gpa(SZ_16M), hpa(PART_HPA + SZ_16M), PAGE_SIZE, EPT_RWX, EPT_MT_WB), 0);
+	ls = leaves_of(&ept);
+	assert_int_equal(expect_run(ls, 0, 0, PART_HPA, SZ_16M, SZ_2M, EPT_RW, EPT_MT_WB), 8);
+	expect_run(ls, 8, SZ_16M, PART_HPA + SZ_16M, PAGE_SIZE, PAGE_SIZE, EPT_RWX, EPT_MT_WB);
+	free(ls);
+	pd = (const uint64_t *)(uintptr_t)(((const uint64_t *)(uintptr_t)(((const uint64_t *)ept.pml4)[0] &
+									EPTE_ADDR_MASK))[0] & EPTE_ADDR_MASK);
+	assert_int_equal(pd[0], PART_HPA | EPT_RW | (EPT_MT_WB << 3) | EPTE_PS | EPTE_SW_EXEC);
+	pool_done(&ept, tp);
+}
+
+/* A large leaf that was not meant to be executable stays as it is. */
+static void test_large_nx_leaves_rw_mappings_alone(void **state)
+{
+	struct test_pool *tp = pool_new(-1);
+	struct ept ept;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept, &tp->pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&ept, gpa(0), hpa(PART_HPA), SZ_2M, EPT_RW, EPT_MT_UC), 0);
+	expect_mapped(&ept, 0, PART_HPA, EPT_RW, EPT_MT_UC, EPT_LEVEL_2M);
+	assert_int_equal(ept_split_exec(&ept, gpa(0x1000)), -ENOENT);     /* a real violation */
+	assert_int_equal(ept_split_exec(&ept, gpa(SZ_2M)), -ENOENT);      /* unmapped */
+	expect_mapped(&ept, 0, PART_HPA, EPT_RW, EPT_MT_UC, EPT_LEVEL_2M);
+	pool_done(&ept, tp);
+}
+
+/* An instruction fetch splits the 2 MiB page it hit, and only that one,
+ * into 512 executable 4 KiB pages; a second fault there changes nothing. */
+static void test_split_exec_2m(void **state)
+{
+	struct test_pool *tp = pool_new(-1);
+	struct ept ept;
+	struct leaves *ls;
+	unsigned before;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept, &tp->pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&ept, gpa(0), hpa(PART_HPA), SZ_16M, EPT_RWX, EPT_MT_WB), 0);
+	before = tp->nlive;
+	assert_int_equal(ept_split_exec(&ept, gpa(SZ_2M + 0x1234)), 0);
+	assert_int_equal(tp->nlive, before + 1);
+	expect_mapped(&ept, SZ_2M + 0x1234, PART_HPA + SZ_2M + 0x1234, EPT_RWX, EPT_MT_WB, EPT_LEVEL_4K);
+	expect_mapped(&ept, 0, PART_HPA, EPT_RW, EPT_MT_WB, EPT_LEVEL_2M);
+	expect_mapped(&ept, 2 * SZ_2M, PART_HPA + 2 * SZ_2M, EPT_RW, EPT_MT_WB, EPT_LEVEL_2M);
+	ls = leaves_of(&ept);
+	assert_int_equal(ls->n, 7 + 512);
+	expect_run(ls, 1, SZ_2M, PART_HPA + SZ_2M, SZ_2M, PAGE_SIZE, EPT_RWX, EPT_MT_WB);
+	free(ls);
+	assert_int_equal(ept_split_exec(&ept, gpa(SZ_2M + 0x5000)), 0);   /* another CPU's late fault */
+	assert_int_equal(tp->nlive, before + 1);
+	pool_done(&ept, tp);
+}
+
+/* 1 GiB: first to 2 MiB pages (still without X), then to 4 KiB. */
+static void test_split_exec_1g_in_two_steps(void **state)
+{
+	struct test_pool *tp = pool_new(-1);
+	struct ept ept;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept, &tp->pool, EPT_LARGE_2M | EPT_LARGE_1G | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&ept, gpa(SZ_1G), hpa(SZ_1G), SZ_1G, EPT_RWX, EPT_MT_WB), 0);
+	expect_mapped(&ept, SZ_1G, SZ_1G, EPT_RW, EPT_MT_WB, EPT_LEVEL_1G);
+	assert_int_equal(ept_split_exec(&ept, gpa(SZ_1G + 0x1000)), 0);
+	expect_mapped(&ept, SZ_1G + 0x1000, SZ_1G + 0x1000, EPT_RW, EPT_MT_WB, EPT_LEVEL_2M);
+	assert_int_equal(ept_split_exec(&ept, gpa(SZ_1G + 0x1000)), 0);
+	expect_mapped(&ept, SZ_1G + 0x1000, SZ_1G + 0x1000, EPT_RWX, EPT_MT_WB, EPT_LEVEL_4K);
+	expect_mapped(&ept, SZ_1G + SZ_2M, SZ_1G + SZ_2M, EPT_RW, EPT_MT_WB, EPT_LEVEL_2M);
+	pool_done(&ept, tp);
+}
+
+static void test_split_exec_pool_empty(void **state)
+{
+	struct test_pool *tp = pool_new(-1);
+	struct ept ept;
+
+	(void)state;
+	assert_int_equal(ept_init(&ept, &tp->pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&ept, gpa(0), hpa(PART_HPA), SZ_2M, EPT_RWX, EPT_MT_WB), 0);
+	tp->limit = 0;
+	assert_int_equal(ept_split_exec(&ept, gpa(0)), -ENOMEM);
+	expect_mapped(&ept, 0, PART_HPA, EPT_RW, EPT_MT_WB, EPT_LEVEL_2M);
+	pool_done(&ept, tp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +707,11 @@ int main(void)
 		cmocka_unit_test(test_destroy_returns_every_page),
 		cmocka_unit_test(test_unmap_and_remap),
 		cmocka_unit_test(test_unmap_partial_leaf_refused),
+		cmocka_unit_test(test_large_nx_withholds_execute),
+		cmocka_unit_test(test_large_nx_leaves_rw_mappings_alone),
+		cmocka_unit_test(test_split_exec_2m),
+		cmocka_unit_test(test_split_exec_1g_in_two_steps),
+		cmocka_unit_test(test_split_exec_pool_empty),
 	};
 
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);

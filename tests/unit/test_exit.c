@@ -18,6 +18,7 @@
 #include <septum/msr_policy.h>
 #include <septum/policy.h>
 #include <septum/xapic.h>
+#include <vmx/ept.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
 #include <fakes.h>
@@ -968,11 +969,268 @@ static void vcpu_with_pending_init_leaves_guest_mode(void **state)
 	assert_int_equal(fake_nmi_unblocks, 1);          /* NMIs unblocked before leaving */
 }
 
-static void guest_nmi_is_delivered(void **state)
+/* ------------------------------------------------ guest NMIs (virtual) */
+
+#define INJECT_NMI       0x80000202u      /* valid | NMI | vector 2 */
+#define PIN_NMI_EXIT     0x08u
+#define PIN_VNMI         0x20u
+#define CPU_NMI_WINDOW   0x400000u        /* primary control bit 22 */
+#define BLOCK_STI        0x1u
+#define BLOCK_MOV_SS     0x2u
+#define BLOCK_NMI        0x8u
+
+static void enable_virtual_nmis(void)
+{
+	vmcs_fake_set(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXIT | PIN_VNMI);
+}
+
+static bool nmi_window_on(void)
+{
+	return vmcs_read(CPU_BASED_VM_EXEC_CONTROL) & CPU_NMI_WINDOW;
+}
+
+/* A physical NMI is Septum's kick (or the platform's): never the guest's. */
+static void physical_nmi_injects_nothing(void **state)
 {
 	(void)state;
+	enable_virtual_nmis();
 	assert_true(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
-	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0x80000202u);   /* valid | NMI | vector 2 */
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	assert_int_equal(fake_nmi_unblocks, 1);
+}
+
+/* An NMI IPI to oneself is injected on the way back, no physical NMI. */
+static void nmi_ipi_to_self_is_injected(void **state)
+{
+	(void)state;
+	enable_virtual_nmis();
+	write_icr(fake_apic_id[CPU], 0x400);
+	assert_int_equal(fake_ipi_count, 0);
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_NMI);
+	assert_false(atomic_load(&v->nmi_pending));
+	assert_false(nmi_window_on());
+}
+
+/* To a sibling: pending there, and its CPU kicked; nothing sent raw. */
+static void nmi_ipi_to_sibling_pends_and_kicks(void **state)
+{
+	struct vcpu *ap = add_sibling(VCPU_RUNNING);
+
+	(void)state;
+	enable_virtual_nmis();
+	write_icr(fake_apic_id[2], 0x400);
+	assert_int_equal(fake_ipi_count, 0);
+	assert_true(atomic_load(&ap->nmi_pending));
+	assert_int_equal(fake_kick_count, 1);
+	assert_int_equal(fake_kicked[0], 2);
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);     /* not this vCPU's */
+}
+
+/* Blocked (in its NMI handler, STI or MOV SS shadow): NMI-window exiting,
+ * and the NMI goes in at the window exit: never nested, never dropped. */
+static void blocked_nmi_waits_for_window(uint32_t blocking)
+{
+	enable_virtual_nmis();
+	vmcs_fake_set(GUEST_INTERRUPTIBILITY, blocking);
+	atomic_store(&v->nmi_pending, true);
+	assert_true(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+	assert_true(nmi_window_on());
+	assert_true(atomic_load(&v->nmi_pending));
+
+	vmcs_fake_set(GUEST_INTERRUPTIBILITY, 0);
+	assert_true(do_exit(EXIT_NMI_WINDOW, 0, 0));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_NMI);
+	assert_false(nmi_window_on());
+	assert_false(atomic_load(&v->nmi_pending));
+	assert_int_equal(rip(), START_RIP);
+}
+
+static void nmi_blocked_by_nmi_waits(void **state) { (void)state; blocked_nmi_waits_for_window(BLOCK_NMI); }
+static void nmi_blocked_by_sti_waits(void **state) { (void)state; blocked_nmi_waits_for_window(BLOCK_STI); }
+static void nmi_blocked_by_mov_ss_waits(void **state) { (void)state; blocked_nmi_waits_for_window(BLOCK_MOV_SS); }
+
+/* Another event is being injected on this entry (#GP here): the NMI waits. */
+static void nmi_waits_behind_injected_exception(void **state)
+{
+	(void)state;
+	enable_virtual_nmis();
+	atomic_store(&v->nmi_pending, true);
+	r.rcx = 0x4b564d00;                      /* unknown MSR: #GP injected */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_true(nmi_window_on());
+	assert_true(atomic_load(&v->nmi_pending));
+}
+
+/* Without virtual NMIs an injected NMI would block the kicks for good:
+ * guest NMIs are refused, nothing pends, nothing is sent. */
+static void nmi_ipi_refused_without_virtual_nmis(void **state)
+{
+	struct vcpu *ap = add_sibling(VCPU_RUNNING);
+
+	(void)state;
+	vmcs_fake_set(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXIT);
+	write_icr(fake_apic_id[2], 0x400);
+	write_icr(fake_apic_id[CPU], 0x400);
+	assert_int_equal(fake_ipi_count, 0);
+	assert_int_equal(fake_kick_count, 0);
+	assert_false(atomic_load(&ap->nmi_pending));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+}
+
+/* An exit that cut the delivery of a guest event short re-injects it. */
+static void nmi_exit_during_delivery_reinjects(void **state)
+{
+	(void)state;
+	enable_virtual_nmis();
+	vmcs_fake_set(IDT_VECTORING_INFO, 0x80000b0eu);          /* #PF with error code */
+	vmcs_fake_set(IDT_VECTORING_ERROR_CODE, 2);
+	assert_true(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0x80000b0eu);
+	assert_int_equal(vmcs_read(VM_ENTRY_EXCEPTION_ERROR_CODE), 2);
+}
+
+static void soft_interrupt_reinjected_with_length(void **state)
+{
+	(void)state;
+	vmcs_fake_set(IDT_VECTORING_INFO, 0x80000480u);          /* INT 0x80 */
+	assert_true(do_exit(EXIT_PREEMPTION_TIMER, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0x80000480u);
+	assert_int_equal(vmcs_read(VM_ENTRY_INSTRUCTION_LEN), 2);
+}
+
+/* The preemption-timer exit a late kick arms: resumes, or leaves when the
+ * partition is leaving. */
+static void preemption_timer_exit_resumes(void **state)
+{
+	(void)state;
+	assert_true(do_exit(EXIT_PREEMPTION_TIMER, 0, 0));
+	assert_int_equal(rip(), START_RIP);
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
+}
+
+static void preemption_timer_exit_leaves_restarting_partition(void **state)
+{
+	(void)state;
+	atomic_store(&p->restarting, true);
+	assert_false(do_exit(EXIT_PREEMPTION_TIMER, 0, 0));
+}
+
+/* --------------------------------------------- iTLB multihit: EPT split */
+
+static void *page_alloc(struct page_pool *pool)
+{
+	void *pg = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	(void)pool;
+	if (pg)
+		memset(pg, 0, PAGE_SIZE);
+	return pg;
+}
+
+static void page_free(struct page_pool *pool, void *pg)
+{
+	(void)pool;
+	free(pg);
+}
+
+/* A fetch from a large page the mitigation made non-executable splits it,
+ * flushes cached translations and retries the instruction. */
+static void fetch_from_nx_large_page_splits_it(void **state)
+{
+	struct page_pool pool = { page_alloc, page_free };
+	unsigned perms, level;
+
+	(void)state;
+	assert_int_equal(ept_init(&p->ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&p->ept, gpa(0), p->ram, RAM_SIZE, EPT_RWX, EPT_MT_WB), 0);
+	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, START_RIP);
+	assert_true(do_exit(EXIT_EPT_VIOLATION, BIT(2) | BIT(3) | BIT(4), 0));   /* fetch; R, W allowed */
+	assert_int_equal(fake_invept_count, 1);
+	assert_int_equal(ept_lookup(&p->ept, gpa(START_RIP), NULL, &perms, NULL, &level), 0);
+	assert_int_equal(perms, EPT_RWX);
+	assert_int_equal(level, EPT_LEVEL_4K);
+	assert_int_equal(rip(), START_RIP);
+	assert_running();
+	ept_destroy(&p->ept);
+}
+
+/* A fetch from a page that was never executable is still a violation. */
+static void fetch_from_rw_large_page_crashes(void **state)
+{
+	struct page_pool pool = { page_alloc, page_free };
+
+	(void)state;
+	assert_int_equal(ept_init(&p->ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&p->ept, gpa(0), p->ram, RAM_SIZE, EPT_R | EPT_W, EPT_MT_WB), 0);
+	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, START_RIP);
+	assert_false(do_exit(EXIT_EPT_VIOLATION, BIT(2) | BIT(3) | BIT(4), 0));
+	assert_int_equal(fake_invept_count, 0);
+	assert_stopped_with("EPT violation (instruction fetch)");
+	ept_destroy(&p->ept);
+}
+
+/* ------------------------------------------------------- machine checks */
+
+#define EXIT_INFO_MC 0x80000312u                 /* valid | hardware exception | vector 18 */
+
+static void machine_check_corrected_resumes(void **state)
+{
+	(void)state;
+	vmcs_fake_set(VM_EXIT_INTR_INFO, EXIT_INFO_MC);
+	assert_true(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_int_equal(fake_mce_calls, 1);
+	assert_int_equal(fake_nmi_unblocks, 0);
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);   /* not given to the guest */
+	assert_running();
+}
+
+static void machine_check_stops_only_the_owner(void **state)
+{
+	(void)state;
+	fake_mce_action = MCE_STOP_OWNER;
+	vmcs_fake_set(VM_EXIT_INTR_INFO, EXIT_INFO_MC);
+	assert_false(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_stopped_with("machine check while it ran");
+}
+
+/* Handled even when the partition is leaving anyway: MCIP must go. */
+static void machine_check_handled_while_leaving(void **state)
+{
+	(void)state;
+	atomic_store(&p->restarting, true);
+	vmcs_fake_set(VM_EXIT_INTR_INFO, EXIT_INFO_MC);
+	assert_false(do_exit(EXIT_EXCEPTION_NMI, 0, 0));
+	assert_int_equal(fake_mce_calls, 1);
+}
+
+static void machine_check_during_entry_retries(void **state)
+{
+	(void)state;
+	assert_true(do_exit(0x80000000u | EXIT_MACHINE_CHECK, 0, 0));
+	assert_int_equal(fake_mce_calls, 1);
+	assert_running();
+}
+
+/* ------------------------------------------------------------ WBINVD/INVD */
+
+static void wbinvd_is_a_noop(void **state)
+{
+	(void)state;
+	assert_true(do_exit(EXIT_WBINVD, 0, 2));
+	assert_int_equal(rip(), START_RIP + 2);
+	assert_no_injection();
+	assert_running();
+}
+
+static void invd_is_a_noop(void **state)
+{
+	(void)state;
+	assert_true(do_exit(EXIT_INVD, 0, 2));
+	assert_int_equal(rip(), START_RIP + 2);
+	assert_no_injection();
+	assert_running();
 }
 
 static void wrmsr_unknown_injects_gp(void **state)
@@ -1399,6 +1657,52 @@ static void wrmsr_efer_keeps_lma_and_advances(void **state)
 	assert_int_equal(rip(), START_RIP + 2);
 }
 
+/* EFER reserved bits are #GP in the guest: stored, they would fail the
+ * next VM entry (SDM Vol. 3C §27.3.1.1) and end the partition outside its
+ * on_crash policy. */
+static void wrmsr_efer_reserved_bit_gp(void **state)
+{
+	(void)state;
+	r.rcx = 0xc0000080;
+	r.rax = EFER_LME | EFER_NXE | BIT(12);   /* SVME: reserved on Intel */
+	r.rdx = 0;
+	fake_cpuid_set(0x80000001u, 0, 0, 0, 0, BIT(20));
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(vmcs_read(GUEST_IA32_EFER), EFER_LME | EFER_LMA | EFER_NXE);
+	assert_int_equal(rip(), START_RIP);
+	assert_running();
+}
+
+static void wrmsr_efer_high_bit_gp(void **state)
+{
+	(void)state;
+	r.rcx = 0xc0000080;
+	r.rax = EFER_LME;
+	r.rdx = 1;                               /* bit 32 */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(vmcs_read(GUEST_IA32_EFER), EFER_LME | EFER_LMA | EFER_NXE);
+}
+
+static void wrmsr_efer_nxe_needs_nx(void **state)
+{
+	(void)state;
+	r.rcx = 0xc0000080;
+	r.rax = EFER_LME | EFER_NXE | 1;         /* SCE | LME | NXE */
+	r.rdx = 0;
+	fake_cpuid_set(0x80000001u, 0, 0, 0, 0, 0);   /* no NX */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+
+	fake_cpuid_set(0x80000001u, 0, 0, 0, 0, BIT(20));
+	vmcs_fake_set(VM_ENTRY_INTR_INFO, 0);
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_no_injection();
+	assert_int_equal(vmcs_read(GUEST_IA32_EFER), EFER_LME | EFER_LMA | EFER_NXE | 1);
+	assert_int_equal(rip(), START_RIP + 2);
+}
+
 static void wrmsr_efer_lme_with_paging_off_allowed(void **state)
 {
 	(void)state;
@@ -1463,6 +1767,42 @@ static void cr4_set_vmxe_injects_gp(void **state)
 	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
 	assert_int_equal(vmcs_read(CR4_READ_SHADOW), CR4_PAE);
 	assert_int_equal(rip(), START_RIP);
+}
+
+/* MOV to CR0/CR4 values the CPU would fault on are #GP in the guest,
+ * not a failed VM entry (SDM Vol. 2 MOV CR; Vol. 3C §27.3.1.1). */
+static void cr0_illegal_values_gp(void **state)
+{
+	static const uint64_t bad[] = {
+		CR0_PG | CR0_ET,                         /* PG without PE */
+		CR0_PE | CR0_ET | (1ull << 29),          /* NW without CD */
+		CR0_PE | CR0_ET | CR0_PG | (1ull << 32), /* a high bit */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vmcs_fake_set(VM_ENTRY_INTR_INFO, 0);
+		r.rbx = bad[i];
+		assert_true(do_exit(EXIT_CR_ACCESS, mov_to_cr_qual(0, 3), 3));
+		assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+		assert_int_equal(vmcs_read(CR0_READ_SHADOW), CR0_PE | CR0_ET | CR0_NE | CR0_PG);
+		assert_int_equal(rip(), START_RIP);
+	}
+}
+
+static void cr4_reserved_bit_gp(void **state)
+{
+	(void)state;
+	r.rdx = CR4_PAE | (1ull << 22);          /* PKE: not in this CPU's CR4_FIXED1 */
+	assert_true(do_exit(EXIT_CR_ACCESS, mov_to_cr_qual(4, 2), 3));
+	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+	assert_int_equal(vmcs_read(CR4_READ_SHADOW), CR4_PAE);
+
+	fake_cr4_fixed1 |= 1ull << 22;           /* a CPU with PKE takes it */
+	vmcs_fake_set(VM_ENTRY_INTR_INFO, 0);
+	assert_true(do_exit(EXIT_CR_ACCESS, mov_to_cr_qual(4, 2), 3));
+	assert_no_injection();
+	assert_int_equal(vmcs_read(CR4_READ_SHADOW), CR4_PAE | (1ull << 22));
 }
 
 /* BUG (see report): a MOV to CR0 that exits (it changes NE, which Septum
@@ -1651,7 +1991,26 @@ int main(void)
 		T(init_sipi_broadcast_excluding_self),
 		T(fixed_broadcast_sent_to_each_sibling),
 		T(vcpu_with_pending_init_leaves_guest_mode),
-		T(guest_nmi_is_delivered),
+		T(physical_nmi_injects_nothing),
+		T(nmi_ipi_to_self_is_injected),
+		T(nmi_ipi_to_sibling_pends_and_kicks),
+		T(nmi_blocked_by_nmi_waits),
+		T(nmi_blocked_by_sti_waits),
+		T(nmi_blocked_by_mov_ss_waits),
+		T(nmi_waits_behind_injected_exception),
+		T(nmi_ipi_refused_without_virtual_nmis),
+		T(nmi_exit_during_delivery_reinjects),
+		T(soft_interrupt_reinjected_with_length),
+		T(preemption_timer_exit_resumes),
+		T(preemption_timer_exit_leaves_restarting_partition),
+		T(fetch_from_nx_large_page_splits_it),
+		T(fetch_from_rw_large_page_crashes),
+		T(machine_check_corrected_resumes),
+		T(machine_check_stops_only_the_owner),
+		T(machine_check_handled_while_leaving),
+		T(machine_check_during_entry_retries),
+		T(wbinvd_is_a_noop),
+		T(invd_is_a_noop),
 		T(wrmsr_unknown_injects_gp),
 		T(rdmsr_unknown_injects_gp),
 		T(rdmsr_efer),
@@ -1690,6 +2049,11 @@ int main(void)
 		T(wrmsr_efer_lme_toggle_with_paging_gp),
 		T(wrmsr_efer_set_lme_with_paging_gp),
 		T(wrmsr_efer_keeps_lma_and_advances),
+		T(wrmsr_efer_reserved_bit_gp),
+		T(wrmsr_efer_high_bit_gp),
+		T(wrmsr_efer_nxe_needs_nx),
+		T(cr0_illegal_values_gp),
+		T(cr4_reserved_bit_gp),
 		T(wrmsr_efer_lme_with_paging_off_allowed),
 		T(cr0_write_through_mask),
 		T(cr0_write_from_rsp),

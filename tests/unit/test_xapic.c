@@ -40,7 +40,7 @@ static void fake_write(void *ctx, uint32_t m, uint64_t v)
 	last_val = v;
 }
 
-static const struct x2apic_ops hw = { fake_read, fake_write, NULL };
+static const struct x2apic_ops hw = { fake_read, fake_write, NULL, 0 };
 static struct xapic_state st;
 
 static int setup(void **state)
@@ -378,6 +378,78 @@ static void ff_reaches_everyone(void **state)
 	assert_true(xapic_logical_match(0x21u << 24, 0x0fffffffu, 0xff));
 }
 
+/* ------------------------------------ registers the CPU may not have */
+
+static uint64_t spare_icr;
+
+#define VERSION_MAXLVT(n) (0x14u | ((uint32_t)(n) << 16))
+
+static const struct x2apic_ops hw_cmci = { fake_read, fake_write, NULL, XAPIC_HW_CMCI };
+static const struct x2apic_ops hw_tscdl = { fake_read, fake_write, NULL, XAPIC_HW_TSC_DEADLINE };
+
+/* Without MCG_CAP.CMCI_P the LVT CMCI MSR (0x82f) does not exist: WRMSR/
+ * RDMSR would #GP in Septum. Reads 0, writes go nowhere. */
+static void cmci_absent_never_touched(void **state)
+{
+	(void)state;
+	msr[0x03] = VERSION_MAXLVT(6);
+	msr[0x2f] = 0x1234;
+	assert_int_equal(xapic_read(&st, &hw, 0x2f0), 0);
+	xapic_write(&st, &hw, 0x2f0, 0x10040, &spare_icr);
+	assert_int_equal(writes, 0);
+}
+
+static void cmci_present_passes(void **state)
+{
+	(void)state;
+	msr[0x03] = VERSION_MAXLVT(6);
+	msr[0x2f] = 0x10000;
+	assert_int_equal(xapic_read(&st, &hw_cmci, 0x2f0), 0x10000);
+	xapic_write(&st, &hw_cmci, 0x2f0, 0x10042, &spare_icr);
+	assert_int_equal(last_msr, 0x82f);
+	assert_int_equal(last_val, 0x10042);
+}
+
+/* CMCI_P with an APIC that counts fewer LVT entries: still absent. */
+static void cmci_needs_seventh_lvt(void **state)
+{
+	(void)state;
+	msr[0x03] = VERSION_MAXLVT(5);
+	xapic_write(&st, &hw_cmci, 0x2f0, 0x10042, &spare_icr);
+	assert_int_equal(writes, 0);
+	assert_int_equal(xapic_read(&st, &hw_cmci, 0x2f0), 0);
+}
+
+/* Max LVT 4: performance (0x340) exists, thermal (0x330) does not. */
+static void thermal_and_perf_follow_max_lvt(void **state)
+{
+	(void)state;
+	msr[0x03] = VERSION_MAXLVT(4);
+	msr[0x33] = 0x10000;
+	msr[0x34] = 0x10000;
+	assert_int_equal(xapic_read(&st, &hw, 0x330), 0);
+	assert_int_equal(xapic_read(&st, &hw, 0x340), 0x10000);
+	xapic_write(&st, &hw, 0x330, 0x20, &spare_icr);
+	assert_int_equal(writes, 0);
+	xapic_write(&st, &hw, 0x340, 0x20, &spare_icr);
+	assert_int_equal(last_msr, 0x834);
+	assert_int_equal(last_val, 0x20);
+}
+
+/* TSC-deadline mode (10b) only where CPUID.01H:ECX[24] says so; without
+ * it bit 18 is reserved and never reaches the x2APIC. */
+static void tsc_deadline_mode_needs_the_feature(void **state)
+{
+	(void)state;
+	xapic_write(&st, &hw, 0x320, (2u << 17) | 0xec, &spare_icr);
+	assert_int_equal(last_msr, 0x832);
+	assert_int_equal(last_val, 0xec);
+	xapic_write(&st, &hw, 0x320, (1u << 17) | 0xec, &spare_icr);
+	assert_int_equal(last_val, (1u << 17) | 0xec);
+	xapic_write(&st, &hw_tscdl, 0x320, (2u << 17) | 0xec, &spare_icr);
+	assert_int_equal(last_val, (2u << 17) | 0xec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +488,11 @@ int main(void)
 		cmocka_unit_test_setup(flat_matches_common_bit, setup),
 		cmocka_unit_test_setup(cluster_needs_same_cluster, setup),
 		cmocka_unit_test_setup(ff_reaches_everyone, setup),
+		cmocka_unit_test_setup(cmci_absent_never_touched, setup),
+		cmocka_unit_test_setup(cmci_present_passes, setup),
+		cmocka_unit_test_setup(cmci_needs_seventh_lvt, setup),
+		cmocka_unit_test_setup(thermal_and_perf_follow_max_lvt, setup),
+		cmocka_unit_test_setup(tsc_deadline_mode_needs_the_feature, setup),
 	};
 
 	return cmocka_run_group_tests_name("xapic", tests, NULL, NULL);

@@ -73,6 +73,11 @@ __attribute__((noreturn)) void arch_halt_cpu(void);
  * vcpu_ept_invalidate(): p's EPT lost mappings: drop the cached
  * translations on the calling CPU now and on p's other CPUs as their exit
  * begins (each is kicked), waiting for them (bounded).
+ * that it notices a stop request. The request (partition state, restart
+ * flag, run state, nmi_pending) must be stored before the kick.
+ * vcpu_nmi_in_root(): the NMI handler's call when an NMI (a kick) arrives
+ * while this CPU is in root mode: it must not be lost (docs/security.md,
+ * "A stop always lands").
  */
 int virt_check_cpu(char *why, size_t whylen);   /* does this CPU have what Septum needs? */
 int virt_enable_cpu(char *why, size_t whylen);  /* VMXON (or equivalent) on this CPU */
@@ -84,5 +89,6 @@ void vcpu_reset_sipi(struct vcpu *v, uint8_t vector);
 void vcpu_enter(struct vcpu *v);
 void vcpu_kick(cpuid_t cpu);
 void vcpu_ept_invalidate(struct partition *p);
+void vcpu_nmi_in_root(void);
 
 #endif /* SEPTUM_ARCH_H */

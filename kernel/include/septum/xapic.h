@@ -43,11 +43,16 @@ struct xapic_state {
 	uint32_t icr_high;  /* destination in bits 31:24 */
 };
 
-/* The x2APIC of the CPU the access happens on. */
+/* The x2APIC of the CPU the access happens on, and what it has beyond the
+ * version register's LVT count: an x2APIC MSR the CPU lacks, or a value it
+ * refuses, is #GP in Septum, so the emulation never passes one on. */
+#define XAPIC_HW_CMCI         BIT(0)   /* MCG_CAP.MCG_CMCI_P: LVT CMCI exists (SDM Vol. 3B §16.3.1.1) */
+#define XAPIC_HW_TSC_DEADLINE BIT(1)   /* CPUID.01H:ECX[24]: LVT timer mode 10b (§11.5.4.1) */
 struct x2apic_ops {
 	uint64_t (*read)(void *ctx, uint32_t msr);
 	void (*write)(void *ctx, uint32_t msr, uint64_t val);
 	void *ctx;
+	uint32_t features;             /* XAPIC_HW_* */
 };
 
 /*

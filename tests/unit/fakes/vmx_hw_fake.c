@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <septum/partition.h>
+#include <septum/xapic.h>
 #include <vmx/exit.h>
 #include <fakes.h>
 
@@ -36,6 +37,11 @@ void fake_hw_reset(void)
 	fake_xsetbv_count = 0;
 	fake_xcr0 = 1;
 	fake_nmi_unblocks = 0;
+	fake_cr4_fixed1 = 0x3767ffull;
+	fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
+	fake_mce_action = MCE_CONTINUE;
+	fake_mce_calls = 0;
+	fake_invept_count = 0;
 	fake_cpuid_calls = 0;
 	fake_describe_calls = 0;
 	fake_describe_last = 0;
@@ -99,6 +105,21 @@ void vmx_hw_apic_write(uint32_t msr, uint64_t val)
 
 void vmx_hw_apic_reset(void) { fake_apic_resets++; }
 
+unsigned fake_invept_count;
+void vmx_hw_invept(void) { fake_invept_count++; }
+
+enum mce_action fake_mce_action;
+unsigned fake_mce_calls;
+enum mce_action vmx_hw_machine_check(const char *who)
+{
+	(void)who;
+	fake_mce_calls++;
+	return fake_mce_action;
+}
+
+uint32_t fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
+uint32_t vmx_hw_apic_features(void) { return fake_apic_features; }
+
 unsigned fake_xsetbv_count;
 uint64_t fake_xcr0;
 
@@ -109,6 +130,10 @@ void vmx_hw_xsetbv(uint64_t xcr0)
 }
 
 void vmx_hw_nmi_unblock(void) { fake_nmi_unblocks++; }
+
+/* Skylake's IA32_VMX_CR4_FIXED1 without PKE (bit 22): a reserved bit to test. */
+uint64_t fake_cr4_fixed1 = 0x3767ffull;
+uint64_t vmx_hw_cr4_fixed1(void) { return fake_cr4_fixed1; }
 
 
 void describe_hpa(uint64_t addr, char *buf, size_t len)

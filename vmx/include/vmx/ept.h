@@ -39,6 +39,15 @@
  * IA32_VMX_EPT_VPID_CAP bit 16 (2 MiB) and bit 17 (1 GiB), SDM Vol. 3D A.10. */
 #define EPT_LARGE_2M 1u
 #define EPT_LARGE_1G 2u
+/* iTLB multihit (CVE-2018-12207, Intel "Machine Check Error Avoidance on
+ * Page Size Change"): on CPUs without IA32_ARCH_CAPABILITIES.PSCHANGE_MC_NO
+ * a guest that changes the size of a page it executes from can raise a #MC
+ * that takes down the machine. With EPT_LARGE_NX, large leaves are written
+ * without execute permission (what the caller asked for is kept in a bit
+ * the CPU ignores); the first instruction fetch from one faults and
+ * ept_split_exec() splits it into smaller, executable pages (the Linux/KVM
+ * approach). */
+#define EPT_LARGE_NX 4u
 
 /* Paging-structure entry bits (SDM Vol. 3C §29.3.2, one table per level). */
 #define EPTE_PERM_MASK 0x7ull                  /* bits 2:0: read, write, execute */
@@ -46,6 +55,7 @@
 #define EPTE_MT_MASK   (0x7ull << EPTE_MT_SHIFT)
 #define EPTE_IPAT      BIT(6)                  /* leaf: ignore guest PAT (kept clear) */
 #define EPTE_PS        BIT(7)                  /* PDPTE/PDE: maps a 1 GiB / 2 MiB page */
+#define EPTE_SW_EXEC   BIT(52)                 /* large leaf: execute wanted, withheld (EPT_LARGE_NX); bits 62:52 are ignored */
 #define EPTE_ADDR_MASK 0x000ffffffffff000ull   /* bits 51:12: next table or page frame */
 
 /* EPTP (SDM Vol. 3C §25.6.11, Table 25-9). */
@@ -66,7 +76,7 @@
 struct ept {
 	void *pml4;                 /* host-physical == pointer (page_pool contract) */
 	struct page_pool *pool;
-	unsigned large_pages;       /* EPT_LARGE_2M | EPT_LARGE_1G allowed */
+	unsigned large_pages;       /* EPT_LARGE_2M | EPT_LARGE_1G allowed, EPT_LARGE_NX */
 };
 
 /*
@@ -110,7 +120,9 @@ int ept_unmap(struct ept *ept, gpa_t gpa, uint64_t size);
 int ept_lookup(const struct ept *ept, gpa_t gpa, hpa_t *out, unsigned *perms,
 	       unsigned *memtype, unsigned *level);
 
-/* Calls cb once per leaf, in ascending GPA order, with its base and size. */
+/* Calls cb once per leaf, in ascending GPA order, with its base and size
+ * (perms as the entry has them: without X for a large leaf EPT_LARGE_NX
+ * withheld it from). */
 void ept_for_each_leaf(const struct ept *ept,
 		       void (*cb)(void *ctx, gpa_t gpa, hpa_t hpa, uint64_t size,
 				  unsigned perms, unsigned memtype),
@@ -119,6 +131,19 @@ void ept_for_each_leaf(const struct ept *ept,
 /* EPTP for the VMCS: PML4 address, WB paging-structure memory type, 4-level
  * walk, accessed/dirty flags disabled. */
 uint64_t ept_eptp(const struct ept *ept);
+
+/*
+ * An execute access at gpa faulted. If the leaf there is a large page whose
+ * execute permission EPT_LARGE_NX withheld, it is replaced by a table of
+ * 512 pages one level down (2 MiB -> 4 KiB pages with the wanted
+ * permissions; 1 GiB -> 2 MiB pages, still without execute, split in turn
+ * when fetched from), linked by one 64-bit store. Returns 0 when the fetch
+ * can be retried (split now, or another CPU split it already: the caller
+ * invalidates cached translations with INVEPT), -ENOENT when gpa is not such
+ * a page (a real violation), -ENOMEM when the pool is empty. The caller
+ * serialises calls for one EPT.
+ */
+int ept_split_exec(struct ept *ept, gpa_t gpa);
 
 /* Returns every table page (PML4 included) to the pool; ept->pml4 = NULL. */
 void ept_destroy(struct ept *ept);

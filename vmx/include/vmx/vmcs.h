@@ -46,7 +46,7 @@ enum vmcs_field {
 	GUEST_ES_AR = 0x4814, GUEST_CS_AR = 0x4816, GUEST_SS_AR = 0x4818, GUEST_DS_AR = 0x481a,
 	GUEST_FS_AR = 0x481c, GUEST_GS_AR = 0x481e, GUEST_LDTR_AR = 0x4820, GUEST_TR_AR = 0x4822,
 	GUEST_INTERRUPTIBILITY = 0x4824, GUEST_ACTIVITY_STATE = 0x4826,
-	GUEST_SYSENTER_CS = 0x482a,
+	GUEST_SYSENTER_CS = 0x482a, VMX_PREEMPTION_TIMER_VALUE = 0x482e,
 	HOST_IA32_SYSENTER_CS = 0x4c00,
 	/* natural width */
 	CR0_GUEST_HOST_MASK = 0x6000, CR4_GUEST_HOST_MASK = 0x6002,
@@ -74,6 +74,7 @@ int vmcs_write(enum vmcs_field f, uint64_t v);
 #define PIN_EXT_INTR_EXITING   BIT(0)
 #define PIN_NMI_EXITING        BIT(3)
 #define PIN_VIRTUAL_NMIS       BIT(5)
+#define PIN_PREEMPTION_TIMER   BIT(6)
 /* Primary processor-based controls (§25.6.2, Table 25-6) */
 #define CPU_HLT_EXITING        BIT(7)
 #define CPU_INVLPG_EXITING     BIT(9)
@@ -83,6 +84,7 @@ int vmcs_write(enum vmcs_field f, uint64_t v);
 #define CPU_CR3_STORE_EXITING  BIT(16)
 #define CPU_CR8_LOAD_EXITING   BIT(19)
 #define CPU_CR8_STORE_EXITING  BIT(20)
+#define CPU_NMI_WINDOW_EXITING BIT(22)
 #define CPU_MOV_DR_EXITING     BIT(23)
 #define CPU_UNCOND_IO_EXITING  BIT(24)
 #define CPU_USE_IO_BITMAPS     BIT(25)
@@ -93,6 +95,7 @@ int vmcs_write(enum vmcs_field f, uint64_t v);
 #define CPU2_ENABLE_EPT        BIT(1)
 #define CPU2_ENABLE_RDTSCP     BIT(3)
 #define CPU2_ENABLE_VPID       BIT(5)
+#define CPU2_WBINVD_EXITING    BIT(6)
 #define CPU2_UNRESTRICTED      BIT(7)
 #define CPU2_ENABLE_INVPCID    BIT(12)
 #define CPU2_ENABLE_XSAVES     BIT(20)
@@ -113,13 +116,14 @@ int vmcs_write(enum vmcs_field f, uint64_t v);
 /* Basic exit reasons (SDM Vol. 3D Appendix C) */
 enum vmx_exit_reason {
 	EXIT_EXCEPTION_NMI = 0, EXIT_EXTERNAL_INTR = 1, EXIT_TRIPLE_FAULT = 2, EXIT_INIT = 3,
-	EXIT_SIPI = 4, EXIT_CPUID = 10, EXIT_HLT = 12, EXIT_INVD = 13, EXIT_VMCALL = 18,
+	EXIT_SIPI = 4, EXIT_NMI_WINDOW = 8, EXIT_CPUID = 10, EXIT_HLT = 12, EXIT_INVD = 13, EXIT_VMCALL = 18,
 	EXIT_VMCLEAR = 19, EXIT_VMLAUNCH = 20, EXIT_VMPTRLD = 21, EXIT_VMPTRST = 22,
 	EXIT_VMREAD = 23, EXIT_VMRESUME = 24, EXIT_VMWRITE = 25, EXIT_VMXOFF = 26,
 	EXIT_VMXON = 27, EXIT_CR_ACCESS = 28, EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32,
 	EXIT_INVALID_GUEST_STATE = 33, EXIT_MSR_LOADING = 34, EXIT_MWAIT = 36,
 	EXIT_MONITOR = 39, EXIT_PAUSE = 40, EXIT_MACHINE_CHECK = 41, EXIT_EPT_VIOLATION = 48,
-	EXIT_EPT_MISCONFIG = 49, EXIT_INVEPT = 50, EXIT_INVVPID = 53, EXIT_XSETBV = 55,
+	EXIT_EPT_MISCONFIG = 49, EXIT_INVEPT = 50, EXIT_PREEMPTION_TIMER = 52, EXIT_INVVPID = 53,
+	EXIT_WBINVD = 54, EXIT_XSETBV = 55,
 	EXIT_VMFUNC = 59,
 };
 #define EXIT_REASON_ENTRY_FAILURE BIT(31)
@@ -130,9 +134,19 @@ enum vmx_exit_reason {
 #define INTR_TYPE_EXT_INTR     (0u << 8)
 #define INTR_TYPE_NMI          (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_INFO_TYPE(i)      (((i) >> 8) & 7u)
+#define INTR_TYPE_SW_INTR      4u
+#define INTR_TYPE_PRIV_SW_EXC  5u
+#define INTR_TYPE_SW_EXC       6u
 #define VECTOR_UD 6
 #define VECTOR_NMI 2
 #define VECTOR_GP 13
+#define VECTOR_MC 18
+
+/* Guest interruptibility state (§25.4.2, Table 25-3) */
+#define INTERRUPTIBILITY_STI    BIT(0)
+#define INTERRUPTIBILITY_MOV_SS BIT(1)
+#define INTERRUPTIBILITY_NMI    BIT(3)   /* virtual-NMI blocking with "virtual NMIs" */
 
 /* Segment access rights in the VMCS (§25.4.1, Table 25-2) */
 #define AR_TYPE_CODE_XRA 0x0b

@@ -22,6 +22,16 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+/*
+ * Fault-safe MSR accessors (arch/x86_64/traps.c): 0, or -1 when the
+ * instruction raised #GP (the MSR does not exist on this CPU, or the value
+ * is reserved there), which the #GP handler then turns into this return
+ * instead of a Septum fault. For every MSR access a guest's action can
+ * reach, where the MSR or the value is not known to be valid.
+ */
+int rdmsr_safe(uint32_t msr, uint64_t *val);
+int wrmsr_safe(uint32_t msr, uint64_t val);
+
 struct cpuid_regs { uint32_t eax, ebx, ecx, edx; };
 
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
@@ -64,6 +74,17 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 #define   APIC_BASE_EXTD          BIT(10)
 #define   APIC_BASE_EN            BIT(11)
 #define MSR_IA32_FEATURE_CONTROL  0x03a
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a
+#define MSR_IA32_MCG_CAP          0x179
+#define MCG_CAP_COUNT_MASK        0xffu
+#define MCG_CAP_CTL_P             BIT(8)
+#define MCG_CAP_CMCI_P            BIT(10)  /* LVT CMCI exists (SDM Vol. 3B §16.3.1.1) */
+#define MSR_IA32_MCG_STATUS       0x17a
+#define MSR_IA32_MC0_STATUS       0x401    /* bank i: 0x401 + 4i (CTL 0x400, ADDR 0x402, MISC 0x403) */
+#define CPUID1_EDX_MCE            BIT(7)
+#define CPUID1_EDX_MCA            BIT(14)
+#define CPUID1_ECX_TSC_DEADLINE   BIT(24)
+#define CPUID7_EDX_ARCH_CAPABILITIES BIT(29)
 #define   FEATURE_CONTROL_LOCK    BIT(0)
 #define   FEATURE_CONTROL_VMXON_OUTSIDE_SMX BIT(2)
 #define MSR_IA32_SYSENTER_CS      0x174
@@ -112,6 +133,7 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 #define CR0_CD  BIT(30)
 #define CR0_PG  BIT(31)
 #define CR4_PAE  BIT(5)
+#define CR4_MCE  BIT(6)
 #define CR4_PGE  BIT(7)
 #define CR4_VMXE BIT(13)
 #define CR4_OSXSAVE BIT(18)
@@ -125,5 +147,11 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 #define CPUID1_ECX_HYPERVISOR BIT(31)
 #define CPUID81_EDX_NX     BIT(20)
 #define CPUID81_EDX_PDPE1GB BIT(26)
+
+/* CMCI exists: MCA (CPUID.1:EDX.MCA) with MCG_CAP.MCG_CMCI_P. */
+static inline bool cpu_has_cmci(void)
+{
+	return (cpuid(1, 0).edx & CPUID1_EDX_MCA) && (rdmsr(MSR_IA32_MCG_CAP) & MCG_CAP_CMCI_P);
+}
 
 #endif /* ARCH_CPU_H */

@@ -30,7 +30,8 @@ _Static_assert(sizeof(struct tss64) == 104, "SDM Figure 8-11");
 #define GDT_ENTRIES  5
 
 #define STACK_SIZE   (16 * 1024)
-#define IST_NMI      1      /* NMI, #DF and #MC run on their own stack */
+#define IST_NMI      1      /* NMI and #DF run on their own stack */
+#define IST_MC       2      /* #MC on another: it returns now, and an NMI may come during it */
 
 struct vcpu;
 
@@ -52,6 +53,7 @@ struct percpu {
 	struct tss64 tss __attribute__((aligned(16)));
 	uint8_t *stack;                /* STACK_SIZE bytes: normal host stack */
 	uint8_t *ist_stack;            /* STACK_SIZE bytes: IST_NMI */
+	uint8_t *mc_stack;             /* STACK_SIZE bytes: IST_MC */
 	uint8_t *exit_stack;           /* STACK_SIZE bytes: VM-exit host stack */
 	void *vmxon_region;
 	struct vcpu *vcpu;             /* the vCPU this CPU runs, if any */
@@ -59,6 +61,11 @@ struct percpu {
 	atomic_int nmi_count;
 	atomic_bool ept_stale;         /* vcpu_ept_invalidate(): INVEPT before the next VM entry */
 	bool vmx_on;                   /* VMXON succeeded: VMX instructions are allowed */
+	/* Between the last pre-entry check and VM entry (vmx/vcpu.c): an NMI
+	 * (a kick) taken then arms an immediate VM exit. Only this CPU and
+	 * its own NMI handler touch these. */
+	volatile bool entering;
+	volatile bool kick_timer_armed;
 };
 
 extern struct percpu *percpus[BOOT_MAX_CPUS];

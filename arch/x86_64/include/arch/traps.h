@@ -3,6 +3,7 @@
 #define ARCH_TRAPS_H
 
 #include <septum/types.h>
+#include <septum/mce.h>
 
 /* What isr.S pushes, lowest address first. */
 struct trap_frame {
@@ -16,5 +17,11 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
 void idt_init(void);
 void idt_load(void);
 void trap_handler(struct trap_frame *f);
+
+/* A machine check on this CPU, taken in root mode or (in_guest) reported by
+ * a VM exit while who's guest ran: reads and logs the banks, decides
+ * (septum/mce.h), clears them and MCIP, or hv_panic()s with them logged.
+ * Returns MCE_CONTINUE or MCE_STOP_OWNER. */
+enum mce_action machine_check_handle(bool in_guest, const char *who);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <setjmp.h>
 #include <septum/types.h>
+#include <septum/mce.h>
 #include <vmx/vmcs.h>
 
 /* ------------------------------------------------------------ arch_fake.c */
@@ -89,6 +90,11 @@ extern unsigned fake_xsetbv_count;       /* vmx_hw_xsetbv() calls, and the last 
 extern uint64_t fake_xcr0;
 extern unsigned fake_eoi_count;
 extern unsigned fake_nmi_unblocks;
+extern uint64_t fake_cr4_fixed1;
+extern uint32_t fake_apic_features;
+extern enum mce_action fake_mce_action;
+extern unsigned fake_mce_calls;
+extern unsigned fake_invept_count;
 extern unsigned fake_cpuid_calls;
 extern unsigned fake_describe_calls;
 extern uint64_t fake_describe_last;            /* last address given to describe_hpa */

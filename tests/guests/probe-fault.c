@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe-fault (64-bit): guest actions that must neither fault Septum nor
+ * end the partition outside its policy (docs/security.md, "No guest action
+ * makes Septum fault").
+ *
+ *   op=regs    WRMSR IA32_EFER with a reserved bit (12, SVME: AMD only)
+ *              and with bit 63; MOV to CR0 of NW without CD: each must be
+ *              #GP in the guest, EFER/CR0 unchanged, and the guest runs on
+ *              (a value stored as is would fail the next VM entry instead).
+ *              NE is Septum's (guest/host mask): flipping it makes the
+ *              write exit.
+ *   op=flush   count=N rounds of WBINVD and INVD: each exits and is a
+ *              no-op for the rest of the machine (INVD used to be an
+ *              unhandled exit).
+ *   op=nmi     count=N NMI IPIs to itself, each taken once by its NMI
+ *              handler, never nested; the first handler sends one more
+ *              from inside (NMIs blocked there): it must arrive once the
+ *              handler returns (NMI-window exiting), not be dropped, not
+ *              nest. Expects N + 1 handler runs, depth never above 1.
+ *
+ * Exits 0 when every check passed.
+ */
+#include "guest.h"
+
+#define MSR_EFER   0xc0000080u
+#define CR0_NE     (1ul << 5)
+#define CR0_NW     (1ul << 29)
+#define CR0_CD     (1ul << 30)
+
+static volatile unsigned gp_count;
+
+/* #GP from "mov %rax, %cr0" (0f 22 c0): count it, skip the instruction. */
+static int cr0_gp(struct trap_frame *f)
+{
+	gp_count++;
+	f->rip += 3;
+	return 1;
+}
+
+static void write_cr0_raw(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr0" :: "a"(v) : "memory");
+}
+
+static void regs(void)
+{
+	uint64_t before = 0, after = 0;
+	unsigned long cr0 = read_cr0();
+
+	trap_set_handler(VEC_GP, trap_guard_handler);
+	guarded_rdmsr(MSR_EFER, &before);
+	guest_check(guarded_wrmsr(MSR_EFER, before | (1ull << 12)) == VEC_GP,
+		    "probe-fault: EFER with reserved bit 12: #GP");
+	guest_check(guarded_wrmsr(MSR_EFER, before | (1ull << 63)) == VEC_GP,
+		    "probe-fault: EFER with reserved bit 63: #GP");
+	guarded_rdmsr(MSR_EFER, &after);
+	guest_check(after == before, "probe-fault: EFER unchanged (0x%llx)", (unsigned long long)after);
+
+	trap_set_handler(VEC_GP, cr0_gp);
+	write_cr0_raw(((cr0 ^ CR0_NE) & ~CR0_CD) | CR0_NW);
+	guest_check(gp_count == 1, "probe-fault: CR0 with NW but not CD: #GP");
+	guest_check(read_cr0() == cr0, "probe-fault: CR0 unchanged (0x%lx)", read_cr0());
+	trap_set_handler(VEC_GP, NULL);
+}
+
+#define MSR_X2APIC_ID  0x802u
+#define MSR_X2APIC_ICR 0x830u
+#define ICR_NMI        0x400u
+
+static volatile unsigned nmi_runs, nmi_depth, nmi_max_depth;
+static uint64_t self_icr;
+
+static void send_self_nmi(void)
+{
+	wrmsr(MSR_X2APIC_ICR, self_icr);
+}
+
+static int nmi_handler(struct trap_frame *f)
+{
+	(void)f;
+	if (++nmi_depth > nmi_max_depth)
+		nmi_max_depth = nmi_depth;
+	if (nmi_runs++ == 0) {
+		send_self_nmi();             /* blocked here: must wait for our IRET */
+		delay_loops(10000);
+	}
+	nmi_depth--;
+	return 1;
+}
+
+static void nmi(unsigned long count)
+{
+	uint64_t id = 0;
+
+	guarded_rdmsr(MSR_X2APIC_ID, &id);
+	self_icr = (id << 32) | ICR_NMI;
+	trap_set_handler(2, nmi_handler);
+	for (unsigned long i = 0; i < count; i++)
+		send_self_nmi();
+	delay_loops(100000);
+	guest_check(nmi_runs == count + 1, "probe-fault: %lu NMI IPIs to self (one sent inside the handler): %u handler runs",
+		    count + 1, nmi_runs);
+	guest_check(nmi_max_depth == 1, "probe-fault: NMI handler never nested (depth %u)", nmi_max_depth);
+}
+
+static void flush(unsigned long count)
+{
+	for (unsigned long i = 0; i < count; i++) {
+		__asm__ volatile("wbinvd" ::: "memory");
+		if (i % 16 == 0)
+			__asm__ volatile("invd" ::: "memory");
+	}
+	gprintf("probe-fault: %lu WBINVD and %lu INVD done\n", count, (count + 15) / 16);
+}
+
+int main(void)
+{
+	char op[16] = "";
+
+	idt_install();
+	guest_arg("op", op, sizeof(op));
+	if (!strcmp(op, "regs"))
+		regs();
+	else if (!strcmp(op, "flush"))
+		flush((unsigned long)guest_arg_ulong("count", 20000));
+	else if (!strcmp(op, "nmi"))
+		nmi((unsigned long)guest_arg_ulong("count", 1000));
+	else
+		guest_fail("unknown op=%s", op);
+	gprintf("probe-fault: still running: %s\n", guest_failures ? "FAILED" : "all checks passed");
+	return guest_failures;
+}
