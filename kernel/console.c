@@ -92,7 +92,7 @@ void console_router_route(struct console_router *r)
 		} else if (arch_console_irq_route(want.apic_id, want.vector) != 0) {
 			/* Left masked; kept as asked, so that only a new
 			 * target tries (and logs) again. */
-			pr_warn("console: cannot route the console interrupt to vector %u on APIC id %u (partition %s); its input moves only while some partition uses its UART",
+			log_limited(&u->limit, u->tag, LOG_WARN, "console: cannot route the console interrupt to vector %u on APIC id %u (partition %s); its input moves only while some partition uses its UART",
 				want.vector, want.apic_id, u->tag);
 		}
 		r->routed = want;

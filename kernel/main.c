@@ -303,7 +303,7 @@ static bool restart_barrier(struct vcpu *v)
 			for (unsigned i = 0; i < p->nvcpus; i++)
 				atomic_store(&p->vcpu[i]->run, i == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI);
 			p->restarts++;
-			pr_info("partition %s: images reloaded, starting again (restart %u)", p->name, p->restarts);
+			log_guest(p, LOG_INFO, "partition %s: images reloaded, starting again (restart %u)", p->name, p->restarts);
 		}
 		atomic_store(&p->parked, 0);
 		atomic_store(&p->restarting, false);

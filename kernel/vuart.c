@@ -5,6 +5,7 @@
  * June 1995), cited by register: its register summary, Table IV (interrupt
  * control functions), and the sections on each register (FCR, LSR, MCR).
  */
+#include <stddef.h>
 #include <string.h>
 #include <drivers/uart16550.h>
 #include <septum/arch.h>
@@ -32,7 +33,7 @@ extern __typeof__(console_input_poll) console_input_poll __attribute__((weak));
 
 void vuart_init(struct vuart *u, const char *tag)
 {
-	memset(u, 0, sizeof(*u));
+	memset(u, 0, VUART_RESET_SIZE);
 	u->tag = tag;
 	u->lcr = 0x03;          /* 8N1, as firmware leaves COM1 */
 	if (console_attach)
@@ -60,12 +61,13 @@ static void put_byte(struct vuart *u, char c)
 {
 	u->ring[u->ring_written++ % VUART_RING_SIZE] = c;
 	if (c == '\n') {
+		/* CR LF ends a line as LF does; any other CR is shown (escaped). */
+		if (u->line_len && u->line[u->line_len - 1] == '\r')
+			u->line_len--;
 		console_line(u->tag, u->line, u->line_len);
 		u->line_len = 0;
 		return;
 	}
-	if (c == '\r')
-		return;
 	if (u->line_len == VUART_LINE_MAX)
 		flush_line(u);
 	u->line[u->line_len++] = c;

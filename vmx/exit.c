@@ -133,7 +133,7 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 	} else if (!in && p->os_guest && port == p->sleep_port &&
 		   (r->rax & VACPI_SLEEP_CTL_SLP_EN) &&
 		   ((r->rax & VACPI_SLEEP_CTL_SLP_TYP_MASK) >> VACPI_SLEEP_CTL_SLP_TYP_SHIFT) == VACPI_S5_SLP_TYP) {
-		pr_info("partition %s: ACPI power-off (S5)", p->name);
+		log_guest(p, LOG_INFO, "partition %s: ACPI power-off (S5)", p->name);
 		partition_exit(p, 0);
 		return false;
 	} else if (in) {
@@ -239,7 +239,7 @@ static bool handle_icr_write(struct vcpu *v, uint64_t val, bool xapic)
 					   icr_filter(p, v->cpu, val, &act, why, sizeof(why));
 
 	if (verdict == IPI_REFUSE) {
-		pr_warn("partition %s: %s", p->name, why);
+		log_guest(p, LOG_WARN, "partition %s: %s", p->name, why);
 		return true;
 	}
 	for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++) {
@@ -275,7 +275,7 @@ static bool write_apic_base(struct vcpu *v, uint64_t val)
 	char why[96];
 
 	if (apic_base_check(v->apic_base, val, v->part->cpu_apic_id[v->cpu], why, sizeof(why))) {
-		pr_debug("partition %s: vCPU %u: IA32_APIC_BASE 0x%llx refused: %s", v->part->name, v->index,
+		log_guest(v->part, LOG_DEBUG, "partition %s: vCPU %u: IA32_APIC_BASE 0x%llx refused: %s", v->part->name, v->index,
 			 (unsigned long long)val, why);
 		return false;
 	}
@@ -288,7 +288,7 @@ static bool write_apic_base(struct vcpu *v, uint64_t val)
 		xapic_reset(&v->xapic);
 	if (from == APIC_MODE_X2APIC || to == APIC_MODE_X2APIC)
 		msr_bitmap_build(v->msr_bitmap, to == APIC_MODE_X2APIC);
-	pr_info("partition %s: vCPU %u: APIC %s", v->part->name, v->index,
+	log_guest(v->part, LOG_INFO, "partition %s: vCPU %u: APIC %s", v->part->name, v->index,
 		to == APIC_MODE_X2APIC ? "in x2APIC mode" : to == APIC_MODE_XAPIC ? "in xAPIC mode" : "disabled");
 	return true;
 }
@@ -583,7 +583,7 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 		return false;
 	case EXIT_INIT:
 		/* Nobody may INIT a partition's CPU; record and carry on. */
-		pr_warn("partition %s: INIT signal on CPU %u ignored", v->part->name, (unsigned)v->cpu);
+		log_guest(v->part, LOG_WARN, "partition %s: INIT signal on CPU %u ignored", v->part->name, (unsigned)v->cpu);
 		return true;
 	case EXIT_CPUID:
 		return handle_cpuid(v, r);

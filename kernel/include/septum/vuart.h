@@ -29,6 +29,7 @@
 #ifndef SEPTUM_VUART_H
 #define SEPTUM_VUART_H
 
+#include <septum/log.h>
 #include <septum/spinlock.h>
 #include <septum/types.h>
 
@@ -98,7 +99,11 @@ struct vuart {
 	bool irq_line;                    /* the chip's INTR: some enabled condition pending */
 	struct vuart_irq irq;             /* where a rising edge of irq_line goes */
 	uint64_t irqs_sent;               /* edges sent as interrupts */
+	/* Kept across vuart_init() (a restart): what a guest can make Septum
+	 * log is limited per partition, not per boot of it. */
+	struct log_limit limit;
 };
+#define VUART_RESET_SIZE offsetof(struct vuart, limit)
 
 /* Reset state, 8N1; registers the vUART with the console router (config order). */
 void vuart_init(struct vuart *u, const char *tag);
