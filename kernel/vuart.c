@@ -5,6 +5,7 @@
  * June 1995), cited by register: its register summary, Table IV (interrupt
  * control functions), and the sections on each register (FCR, LSR, MCR).
  */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 #include <drivers/uart16550.h>
@@ -52,9 +53,9 @@ static void flush_line(struct vuart *u)
 
 void vuart_flush(struct vuart *u)
 {
-	spin_lock(&u->lock);
+	spin_lock(&u->out_lock);
 	flush_line(u);
-	spin_unlock(&u->lock);
+	spin_unlock(&u->out_lock);
 }
 
 static void put_byte(struct vuart *u, char c)
@@ -73,12 +74,21 @@ static void put_byte(struct vuart *u, char c)
 	u->line[u->line_len++] = c;
 }
 
+/* One line at a time, so that the partition's other vCPUs (a THR write
+ * holds lock and waits for out_lock) wait at most for one line, never for a
+ * whole SEPTUM_CONSOLE_MAX of them. */
 void vuart_put(struct vuart *u, const char *s, size_t n)
 {
-	spin_lock(&u->lock);
-	for (size_t i = 0; i < n; i++)
-		put_byte(u, s[i]);
-	spin_unlock(&u->lock);
+	size_t i = 0;
+
+	while (i < n) {
+		spin_lock(&u->out_lock);
+		while (i < n && s[i] != '\n')
+			put_byte(u, s[i++]);
+		if (i < n)
+			put_byte(u, s[i++]);
+		spin_unlock(&u->out_lock);
+	}
 }
 
 /* ------------------------------------------------------------- receiver */
@@ -240,12 +250,18 @@ static void unlock_raising(struct vuart *u)
 		raise(irq);
 }
 
+static uint64_t irq_pack(struct vuart_irq irq)
+{
+	return irq.on ? (1ull << 40) | ((uint64_t)irq.vector << 32) | irq.apic_id : 0;
+}
+
 void vuart_set_irq(struct vuart *u, struct vuart_irq irq)
 {
 	bool send;
 
 	spin_lock(&u->lock);
 	u->irq = irq.on ? irq : (struct vuart_irq){ 0 };
+	atomic_store(&u->irq_word, irq_pack(u->irq));
 	send = irq.on && u->irq_line;
 	if (send)
 		u->irqs_sent++;
@@ -256,12 +272,9 @@ void vuart_set_irq(struct vuart *u, struct vuart_irq irq)
 
 struct vuart_irq vuart_get_irq(struct vuart *u)
 {
-	struct vuart_irq irq;
+	uint64_t w = atomic_load(&u->irq_word);
 
-	spin_lock(&u->lock);
-	irq = u->irq;
-	spin_unlock(&u->lock);
-	return irq;
+	return (struct vuart_irq){ .on = (w >> 40) & 1, .apic_id = (uint32_t)w, .vector = (uint8_t)(w >> 32) };
 }
 
 static void write_ier(struct vuart *u, uint8_t val)
@@ -277,10 +290,13 @@ static void write_ier(struct vuart *u, uint8_t val)
 
 static void write_thr(struct vuart *u, uint8_t val)
 {
-	if (u->mcr & VUART_MCR_LOOP)
+	if (u->mcr & VUART_MCR_LOOP) {
 		rx_push_locked(u, val);     /* loopback: transmitter looped to receiver */
-	else
+	} else {
+		spin_lock(&u->out_lock);
 		put_byte(u, (char)val);
+		spin_unlock(&u->out_lock);
+	}
 	/* Sent at once: THR is empty again, which is a new THRE condition. */
 	u->thre_pending = true;
 }
@@ -358,16 +374,16 @@ static uint8_t read_locked(struct vuart *u, unsigned offset)
 }
 
 /* Each access is a VM exit anyway: the moment to move console input, before
- * our lock is taken (the router takes it to deliver). */
-static void poll_input(void)
+ * our lock is taken (the router takes it to deliver), when we have focus. */
+static void poll_input(const struct vuart *u)
 {
 	if (console_input_poll)
-		console_input_poll();
+		console_input_poll(u);
 }
 
 void vuart_write(struct vuart *u, unsigned offset, uint8_t val)
 {
-	poll_input();
+	poll_input(u);
 	spin_lock(&u->lock);
 	write_locked(u, offset, val);
 	unlock_raising(u);
@@ -377,7 +393,7 @@ uint8_t vuart_read(struct vuart *u, unsigned offset)
 {
 	uint8_t v;
 
-	poll_input();
+	poll_input(u);
 	spin_lock(&u->lock);
 	v = read_locked(u, offset);
 	unlock_raising(u);
