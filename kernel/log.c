@@ -4,48 +4,24 @@
 #include <stdbool.h>
 #include <string.h>
 #include <septum/arch.h>
+#include <septum/conout.h>
 #include <septum/log.h>
 #include <septum/partition.h>
 #include <septum/spinlock.h>
 
 enum log_level log_threshold = LOG_INFO;
 
-/* The console lock records its owner so that an exception taken while a CPU
- * prints (a Septum bug) can still print its dump on that CPU instead of
- * deadlocking on its own lock. */
-static spinlock_t console_lock = SPINLOCK_INIT;
-static atomic_uint console_owner = ~0u;
-
-static bool console_acquire(void)
-{
-	unsigned self = (unsigned)arch_cpu_id();
-
-	if (atomic_load(&console_owner) == self)
-		return false;             /* re-entered from an exception: print anyway */
-	spin_lock(&console_lock);
-	atomic_store(&console_owner, self);
-	return true;
-}
-
-static void console_release(bool locked)
-{
-	if (!locked)
-		return;
-	atomic_store(&console_owner, ~0u);
-	spin_unlock(&console_lock);
-}
 static const char *const level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 
 /* Long enough for any message the core formats; longer ones are cut and
  * marked, never silently. */
 #define LINE_MAX 512
 
+/* Septum's own lines go to Septum's own buffer: guests cannot crowd them
+ * out, and no caller waits on the wire (septum/conout.h). */
 static void emit(const char *buf, size_t len)
 {
-	bool locked = console_acquire();
-
-	arch_console_write(buf, len);
-	console_release(locked);
+	conout_put_line(conout_septum(), buf, len);
 }
 
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
@@ -105,9 +81,10 @@ size_t console_sanitise(char *dst, size_t cap, const char *src, size_t n)
 	return o;
 }
 
-void console_line(const char *tag, const char *text, size_t len)
+void console_line(struct conout *o, const char *text, size_t len)
 {
 	char line[LINE_MAX * 4];
+	const char *tag = o->tag;
 	size_t n = 0, t = strlen(tag);
 
 	/* The tag comes from the config (trusted); the text from the guest. */
@@ -120,7 +97,7 @@ void console_line(const char *tag, const char *text, size_t len)
 	line[n++] = ' ';
 	n += console_sanitise(line + n, sizeof(line) - n - 1, text, len);
 	line[n++] = '\n';
-	emit(line, n);
+	conout_put_line(o, line, n);
 }
 
 /* ------------------------------------------------------------ rate limit */
@@ -204,7 +181,7 @@ void log_guest(const struct partition *p, enum log_level lvl, const char *fmt, .
 
 void console_puts(const char *s)
 {
-	emit(s, strlen(s));
+	conout_write_sync(s, strlen(s));
 }
 
 void hv_panic(const char *fmt, ...)
@@ -215,5 +192,6 @@ void hv_panic(const char *fmt, ...)
 	log_vmsg(LOG_ERR, fmt, ap);
 	va_end(ap);
 	pr_err("Septum bug: CPU %u stopped", (unsigned)arch_cpu_id());
+	conout_flush_sync();            /* the reason must leave the machine */
 	arch_halt_cpu();
 }

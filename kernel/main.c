@@ -15,6 +15,7 @@
 #include <septum/arch.h>
 #include <septum/boot_info.h>
 #include <septum/config.h>
+#include <septum/conout.h>
 #include <septum/elf.h>
 #include <septum/heap.h>
 #include <septum/image.h>
@@ -253,7 +254,7 @@ static __attribute__((noreturn)) void cpu_finished(void)
 {
 	if (atomic_fetch_sub(&cpus_busy, 1) == 1)
 		all_done();
-	arch_halt_cpu();
+	conout_idle();                  /* an idle CPU feeds the console */
 }
 
 enum wait_result { WAIT_STARTED, WAIT_RESTART, WAIT_ENDED };

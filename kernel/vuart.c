@@ -36,6 +36,7 @@ void vuart_init(struct vuart *u, const char *tag)
 {
 	memset(u, 0, VUART_RESET_SIZE);
 	u->tag = tag;
+	conout_init(&u->out, tag, u->out_buf, CONOUT_PART_SIZE);
 	u->lcr = 0x03;          /* 8N1, as firmware leaves COM1 */
 	if (console_attach)
 		console_attach(u);
@@ -46,7 +47,7 @@ void vuart_init(struct vuart *u, const char *tag)
 static void flush_line(struct vuart *u)
 {
 	if (u->line_len) {
-		console_line(u->tag, u->line, u->line_len);
+		console_line(&u->out, u->line, u->line_len);
 		u->line_len = 0;
 	}
 }
@@ -65,7 +66,7 @@ static void put_byte(struct vuart *u, char c)
 		/* CR LF ends a line as LF does; any other CR is shown (escaped). */
 		if (u->line_len && u->line[u->line_len - 1] == '\r')
 			u->line_len--;
-		console_line(u->tag, u->line, u->line_len);
+		console_line(&u->out, u->line, u->line_len);
 		u->line_len = 0;
 		return;
 	}
@@ -379,6 +380,7 @@ static void poll_input(const struct vuart *u)
 {
 	if (console_input_poll)
 		console_input_poll(u);
+	conout_drain();                 /* and to move output along (never waits) */
 }
 
 void vuart_write(struct vuart *u, unsigned offset, uint8_t val)

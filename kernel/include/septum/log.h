@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hypervisor's log. Every line is written whole (under the console lock)
- * as "[septum t=<tsc> cpuN LEVEL] message", so lines from different CPUs never
- * interleave and tests can match on the message.
+ * The hypervisor's log. Every line is queued whole in Septum's own console
+ * buffer (septum/conout.h) as "[septum t=<tsc> cpuN LEVEL] message", so lines
+ * from different CPUs never interleave, no caller waits on the wire, and
+ * tests can match on the message.
  */
 #ifndef SEPTUM_LOG_H
 #define SEPTUM_LOG_H
@@ -19,9 +20,11 @@ extern enum log_level log_threshold;
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap);
-/* A guest console line, already tagged: "[name] text". */
-void console_line(const char *tag, const char *text, size_t len);
-/* Raw console output (exception dumps), under the console lock. */
+struct conout;
+/* A guest console line, queued as "[tag] text\n" in the guest's own buffer
+ * o (o->tag), text sanitised (console_sanitise()). */
+void console_line(struct conout *o, const char *text, size_t len);
+/* Raw console output (exception dumps), synchronous: after what is queued. */
 void console_puts(const char *s);
 
 /*

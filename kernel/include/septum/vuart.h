@@ -35,6 +35,7 @@
 #ifndef SEPTUM_VUART_H
 #define SEPTUM_VUART_H
 
+#include <septum/conout.h>
 #include <septum/log.h>
 #include <septum/spinlock.h>
 #include <septum/types.h>
@@ -110,6 +111,10 @@ struct vuart {
 	/* Kept across vuart_init() (a restart): what a guest can make Septum
 	 * log is limited per partition, not per boot of it. */
 	struct log_limit limit;
+	/* Its console output buffer (septum/conout.h): lines not yet sent
+	 * survive a restart. */
+	struct conout out;
+	char out_buf[CONOUT_PART_SIZE];
 };
 #define VUART_RESET_SIZE offsetof(struct vuart, limit)
 
