@@ -91,17 +91,23 @@ static bool append(struct conout *o, const char *line, size_t n)
 	char note[96];
 	int k = 0;
 
+	/* Once dropping, take lines again only when half the buffer is free:
+	 * otherwise every line the wire frees would cost a note. */
+	if (o->dropped && room < o->size / 2)
+		room = 0;
 	if (o->dropped)
 		k = snprintf(note, sizeof(note), "[%s] ... %llu bytes dropped\n", o->tag,
 			     (unsigned long long)o->dropped);
 	if (k < 0 || (size_t)k + n > room) {
 		o->dropped += n;
 		o->dropped_total += n;
+		atomic_store(&o->dropping, true);
 		return false;
 	}
 	copy_in(o, head, note, (size_t)k);
 	copy_in(o, head + (uint32_t)k, line, n);
 	o->dropped = 0;
+	atomic_store(&o->dropping, false);
 	atomic_store_explicit(&o->head, head + (uint32_t)k + (uint32_t)n, memory_order_release);
 	return true;
 }
@@ -122,7 +128,6 @@ bool conout_put_line(struct conout *o, const char *line, size_t n)
 	ok = append(o, line, n);
 	atomic_store(&o->lock_owner, 0);
 	spin_unlock(&o->lock);
-	conout_drain();
 	return ok;
 }
 
@@ -158,6 +163,20 @@ static size_t take(struct conout *o, char *out, size_t room, bool sync, bool *eo
 	return n;
 }
 
+/* A source that dropped and has drained to half: its note goes out now,
+ * not only before its next line. A trylock: the drain never waits on a
+ * producer. */
+static void note_drops(struct conout *o)
+{
+	if (!atomic_load(&o->dropping) || conout_pending(o) > o->size / 2 || !spin_trylock(&o->lock))
+		return;
+	atomic_store(&o->lock_owner, self());
+	if (o->dropped)
+		append(o, "", 0);
+	atomic_store(&o->lock_owner, 0);
+	spin_unlock(&o->lock);
+}
+
 /* The next source with something pending, after the current one (itself
  * last): round-robin, one line per turn. */
 static bool next_turn(void)
@@ -167,6 +186,7 @@ static bool next_turn(void)
 	for (unsigned i = 1; i <= n; i++) {
 		unsigned j = (drain_cur + i) % n;
 
+		note_drops(sources[j]);
 		if (conout_pending(sources[j])) {
 			drain_cur = j;
 			return true;

@@ -22,6 +22,7 @@ static const char *const level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 static void emit(const char *buf, size_t len)
 {
 	conout_put_line(conout_septum(), buf, len);
+	conout_drain();
 }
 
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)

@@ -57,6 +57,7 @@ void vuart_flush(struct vuart *u)
 	spin_lock(&u->out_lock);
 	flush_line(u);
 	spin_unlock(&u->out_lock);
+	conout_drain();
 }
 
 static void put_byte(struct vuart *u, char c)
@@ -90,6 +91,7 @@ void vuart_put(struct vuart *u, const char *s, size_t n)
 			put_byte(u, s[i++]);
 		spin_unlock(&u->out_lock);
 	}
+	conout_drain();                 /* once for the batch */
 }
 
 /* ------------------------------------------------------------- receiver */
@@ -389,6 +391,8 @@ void vuart_write(struct vuart *u, unsigned offset, uint8_t val)
 	spin_lock(&u->lock);
 	write_locked(u, offset, val);
 	unlock_raising(u);
+	if (offset == UART_THR && val == '\n')
+		conout_drain();         /* the line just completed */
 }
 
 uint8_t vuart_read(struct vuart *u, unsigned offset)

@@ -8,7 +8,8 @@
  * - A producer appends a whole line under its source's own lock (held for
  *   one copy, never across I/O). A line that does not fit is dropped and
  *   counted; the next line that fits is preceded by
- *   "[tag] ... N bytes dropped".
+ *   "[tag] ... N bytes dropped" once half the buffer is free again (the
+ *   drain adds it then if no line came).
  * - conout_drain() feeds the UART: it takes the drain lock with a trylock
  *   (another CPU draining does the work: return), writes only what the
  *   transmitter takes at once (arch_console_room(): one FIFO load on a
@@ -40,6 +41,7 @@ struct conout {
 	_Atomic uint32_t head;       /* next byte written (producers, under lock) */
 	_Atomic uint32_t tail;       /* next byte sent (the drainer) */
 	uint64_t dropped;            /* bytes dropped since the last note */
+	atomic_bool dropping;        /* dropped != 0, for the drain's look */
 	uint64_t dropped_total;
 };
 
@@ -50,9 +52,11 @@ void conout_init(struct conout *o, const char *tag, char *buf, uint32_t size);
 /* Septum's own source. */
 struct conout *conout_septum(void);
 /*
- * Appends one line (n bytes, the last a '\n') and drains. Returns false when
- * the line was dropped (no room: counted). A CPU that already holds o's lock
- * (an exception while copying) writes the line synchronously instead.
+ * Appends one line (n bytes, the last a '\n'); the caller drains after its
+ * batch (conout_drain()). Returns false when the line was dropped (no room:
+ * counted; after a drop, lines are taken again once half the buffer is
+ * free, the first preceded by the note). A CPU that already holds o's lock
+ * or the drain lock (an exception meanwhile) writes the line synchronously.
  */
 bool conout_put_line(struct conout *o, const char *line, size_t n);
 /* Feeds the UART what it takes now; never waits. */
