@@ -25,6 +25,7 @@ static atomic_uint drain_owner;
 static unsigned drain_cur;     /* the source whose turn it is */
 static bool drain_mid;         /* it is in the middle of a line */
 static bool drain_cr;          /* the CR before its '\n' is out */
+static unsigned drain_part;    /* the partition source that had the last turn */
 
 static unsigned self(void)
 {
@@ -177,20 +178,37 @@ static void note_drops(struct conout *o)
 	spin_unlock(&o->lock);
 }
 
-/* The next source with something pending, after the current one (itself
- * last): round-robin, one line per turn. */
+/* The next source with something pending: Septum's own log after every
+ * partition's line (it cannot be crowded out however many partitions
+ * flood), the partitions round-robin among themselves, one line a turn. */
 static bool next_turn(void)
 {
 	unsigned n = atomic_load(&nsources);
 
-	for (unsigned i = 1; i <= n; i++) {
-		unsigned j = (drain_cur + i) % n;
+	if (drain_cur != 0) {
+		drain_part = drain_cur;
+		note_drops(&septum_out);
+		if (conout_pending(&septum_out)) {
+			drain_cur = 0;
+			return true;
+		}
+	}
+	/* Partitions: sources[1..n-1], starting after the last one served. */
+	for (unsigned i = 1; i < n; i++) {
+		unsigned j = 1 + (drain_part - 1 + i) % (n - 1);
 
+		if (drain_part == 0)
+			j = i;
 		note_drops(sources[j]);
 		if (conout_pending(sources[j])) {
 			drain_cur = j;
 			return true;
 		}
+	}
+	note_drops(&septum_out);
+	if (conout_pending(&septum_out)) {
+		drain_cur = 0;
+		return true;
 	}
 	return false;
 }
@@ -280,12 +298,15 @@ void conout_write_sync(const char *s, size_t n)
 	release_sync(locked);
 }
 
+/* Spinning costs an emulator as much as a running guest, and a halted CPU
+ * has nothing to wake it: drain while anything is pending, then halt. */
 void conout_idle(void)
 {
-	for (;;) {
+	while (any_pending()) {
 		conout_drain();
 		arch_udelay(100);
 	}
+	arch_halt_cpu();
 }
 
 #ifdef SEPTUM_HOST_TEST
@@ -298,6 +319,7 @@ void conout_reset_all(void)
 	drain_cur = 0;
 	drain_mid = false;
 	drain_cr = false;
+	drain_part = 0;
 	memset(&drain_lock, 0, sizeof(drain_lock));
 	atomic_store(&drain_owner, 0);
 }

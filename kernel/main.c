@@ -254,7 +254,7 @@ static __attribute__((noreturn)) void cpu_finished(void)
 {
 	if (atomic_fetch_sub(&cpus_busy, 1) == 1)
 		all_done();
-	conout_idle();                  /* an idle CPU feeds the console */
+	conout_idle();                  /* feeds the console while output is pending, then halts */
 }
 
 enum wait_result { WAIT_STARTED, WAIT_RESTART, WAIT_ENDED };

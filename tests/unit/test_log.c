@@ -281,6 +281,40 @@ static void round_robin_gives_each_source_a_turn(void **state)
 	assert_int_equal(fake_uart_waited, 0);
 }
 
+/* Septum's log gets every other turn, however many partitions have lines
+ * waiting; the partitions take turns among themselves. */
+static void septum_gets_every_other_turn(void **state)
+{
+	char want[512] = "", *w = want;
+
+	(void)state;
+	fake_uart_fifo = 1;              /* the wire is busy: everything queues first */
+	for (int i = 1; i <= 4; i++) {
+		char line[16];
+
+		snprintf(line, sizeof(line), "a%d\n", i);
+		out_str(&p->uart, line);
+		snprintf(line, sizeof(line), "b%d\n", i);
+		out_str(&q->uart, line);
+	}
+	for (int i = 1; i <= 3; i++)
+		pr_info("s%d", i);
+	assert_int_equal(fake_console_len(), 0);
+	drain_all();
+	/* Drop the timestamps: "[septum t=1234 cpu1 INFO] sN" -> "sN". */
+	for (const char *l = fake_console(), *end; (end = strchr(l, '\n')) != NULL; l = end + 1) {
+		const char *text = strncmp(l, "[septum", 7) ? l : strstr(l, "] ") + 2;
+		size_t len = (size_t)(end - text);
+
+		memcpy(w, text, len);
+		w += len;
+		*w++ = '|';
+		*w = 0;
+	}
+	assert_string_equal(want, "[flood] a1|s1|[beat] b1|s2|[flood] a2|s3|[beat] b2|[flood] a3|[beat] b3|"
+				  "[flood] a4|[beat] b4|");
+}
+
 /* A full buffer drops whole lines and counts their bytes; once there is
  * room, one note says how many went. */
 static void full_buffer_drops_lines_with_one_counted_note(void **state)
@@ -375,6 +409,7 @@ int main(void)
 		T(partitions_limited_apart_septum_not),
 		T2(flood_never_makes_another_cpu_wait),
 		T2(round_robin_gives_each_source_a_turn),
+		T2(septum_gets_every_other_turn),
 		T2(full_buffer_drops_lines_with_one_counted_note),
 		T2(septum_lines_not_crowded_out),
 		T2(flush_sync_sends_everything),

@@ -13,12 +13,14 @@
  * - conout_drain() feeds the UART: it takes the drain lock with a trylock
  *   (another CPU draining does the work: return), writes only what the
  *   transmitter takes at once (arch_console_room(): one FIFO load on a
- *   16550A), and takes lines round-robin, one whole line per source per
- *   turn, so Septum's lines and every partition get their turn and no
- *   source's partial line is ever continued by another's bytes.
+ *   16550A), a whole line per turn: Septum's log gets every other turn,
+ *   the partitions round-robin in the rest, so Septum's lines and every
+ *   partition get their turn and no source's partial line is ever
+ *   continued by another's bytes.
  * - Every log call and every guest console write drains; so do vUART
- *   accesses while anything is pending, and CPUs with no vCPU left
- *   (conout_idle()). conout_flush_sync() empties everything, waiting on the
+ *   accesses while anything is pending, and a CPU whose vCPU has finished
+ *   until nothing is (conout_idle()). A line the wire could not take at
+ *   once waits for the next of these on any CPU. conout_flush_sync() empties everything, waiting on the
  *   wire: power-off, hv_panic, exception dumps.
  */
 #ifndef SEPTUM_CONOUT_H
@@ -29,7 +31,7 @@
 #include <septum/types.h>
 
 #define CONOUT_PART_SIZE   4096u     /* each partition's buffer (a power of two) */
-#define CONOUT_SEPTUM_SIZE 16384u    /* Septum's own log (a power of two) */
+#define CONOUT_SEPTUM_SIZE 32768u    /* Septum's own log (a power of two) */
 #define CONOUT_SOURCES     (1 + 2 * 16)
 
 struct conout {
@@ -65,7 +67,7 @@ void conout_drain(void);
 void conout_flush_sync(void);
 /* Raw bytes to the console now (exception dumps): after flushing the buffers. */
 void conout_write_sync(const char *s, size_t n);
-/* A CPU with nothing left to run: drain for ever. */
+/* A CPU with nothing left to run: drains while anything is pending, then halts. */
 __attribute__((noreturn)) void conout_idle(void);
 /* Bytes pending in o. */
 uint32_t conout_pending(const struct conout *o);
