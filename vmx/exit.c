@@ -164,7 +164,7 @@ static bool handle_xsetbv(struct vcpu *v, struct guest_regs *r)
 	vmx_hw_cpuid(0xd, 0, d0);
 	if (guest_cpl() != 0 || xcr != 0 || xcr0_check(((uint64_t)d0[3] << 32) | d0[0], val, why, sizeof(why))) {
 		if (xcr == 0 && guest_cpl() == 0)
-			pr_debug("partition %s: XSETBV refused (#GP): %s", v->part->name, why);
+			log_guest(v->part, LOG_DEBUG, "partition %s: XSETBV refused (#GP): %s", v->part->name, why);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
@@ -326,7 +326,7 @@ static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 		break;
 	}
 	if (!ok) {
-		pr_debug("partition %s: WRMSR 0x%x refused (#GP)", v->part->name, msr);
+		log_guest(v->part, LOG_DEBUG, "partition %s: WRMSR 0x%x refused (#GP)", v->part->name, msr);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
@@ -340,7 +340,7 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	uint64_t val;
 
 	if (msr_read_access(msr) != MSR_EMULATE) {
-		pr_debug("partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
+		log_guest(v->part, LOG_DEBUG, "partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
@@ -571,7 +571,7 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 		 * is still blocking NMIs (SDM Vol. 3C §26.3.1.5: injecting then
 		 * would fail the VM entry), in which case it is lost, logged. */
 		if (vmcs_read(GUEST_INTERRUPTIBILITY) & BIT(3))
-			pr_debug("partition %s: NMI while the guest blocks NMIs dropped", v->part->name);
+			log_guest(v->part, LOG_DEBUG, "partition %s: NMI while the guest blocks NMIs dropped", v->part->name);
 		else
 			vmcs_write(VM_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
 		return true;
