@@ -84,13 +84,15 @@ size_t console_sanitise(char *dst, size_t cap, const char *src, size_t n)
 
 void console_line(struct conout *o, const char *text, size_t len)
 {
-	char line[LINE_MAX * 4];
+	/* "[tag] ", the text escaped (4 bytes a byte at most), '\n' */
+	char line[CFG_NAME_MAX + 3 + 4 * VUART_LINE_MAX + 1];
 	const char *tag = o->tag;
 	size_t n = 0, t = strlen(tag);
 
-	/* The tag comes from the config (trusted); the text from the guest. */
-	if (t > LINE_MAX - 4)
-		t = LINE_MAX - 4;
+	/* The tag comes from the config (trusted); the text from the guest,
+	 * at most VUART_LINE_MAX bytes (longer is cut, never overrun). */
+	if (t > CFG_NAME_MAX - 1)
+		t = CFG_NAME_MAX - 1;
 	line[n++] = '[';
 	memcpy(line + n, tag, t);
 	n += t;
