@@ -30,7 +30,7 @@
 #include <septum/spinlock.h>
 #include <septum/types.h>
 
-#define CONOUT_PART_SIZE   4096u     /* each partition's buffer (a power of two) */
+#define CONOUT_PART_SIZE   16384u    /* each partition's buffer (a power of two) */
 #define CONOUT_SEPTUM_SIZE 32768u    /* Septum's own log (a power of two) */
 #define CONOUT_SOURCES     (1 + 2 * 16)
 
