@@ -27,12 +27,13 @@
 #define SEPTUM_CONOUT_H
 
 #include <stdatomic.h>
+#include <septum/config.h>
 #include <septum/spinlock.h>
 #include <septum/types.h>
 
 #define CONOUT_PART_SIZE   16384u    /* each partition's buffer (a power of two) */
 #define CONOUT_SEPTUM_SIZE 32768u    /* Septum's own log (a power of two) */
-#define CONOUT_SOURCES     (1 + 2 * 16)
+#define CONOUT_SOURCES     (1 + CFG_MAX_PARTITIONS)   /* Septum, then one per partition */
 
 struct conout {
 	spinlock_t lock;             /* producers: the source's own CPUs */
