@@ -252,6 +252,20 @@ static bool any_pending(void)
 	return false;
 }
 
+/* The idle drainer: a CPU with no vCPU to run (parked, or its partition
+ * ended) that feeds the wire while anything is pending and otherwise
+ * sleeps until a CPU that left output behind wakes it with an NMI. */
+static atomic_int drainer = -1;
+static atomic_bool drainer_asleep;
+
+static void wake_drainer(void)
+{
+	int d = atomic_load(&drainer);
+
+	if (d >= 0 && (unsigned)d + 1 != self() && atomic_load(&drainer_asleep))
+		vcpu_kick((cpuid_t)d);
+}
+
 void conout_drain(void)
 {
 	if (!any_pending() || !spin_trylock(&drain_lock))
@@ -260,6 +274,9 @@ void conout_drain(void)
 	drain_locked(false);
 	atomic_store(&drain_owner, 0);
 	spin_unlock(&drain_lock);
+	/* What the wire could not take yet: the idle drainer's job. */
+	if (any_pending())
+		wake_drainer();
 }
 
 /* Waits for the drain lock unless this CPU holds it already (an exception
@@ -298,15 +315,32 @@ void conout_write_sync(const char *s, size_t n)
 	release_sync(locked);
 }
 
-/* Spinning costs an emulator as much as a running guest, and a halted CPU
- * has nothing to wake it: drain while anything is pending, then halt. */
+/* The first idle CPU becomes the drainer; it spins only while output is
+ * pending (an emulator pays for a spinning CPU as for a running guest) and
+ * sleeps otherwise. Between its check and its HLT a wake-up can be missed;
+ * the next CPU to leave output behind sends another. Other idle CPUs
+ * drain what is pending, then halt. */
 void conout_idle(void)
 {
-	while (any_pending()) {
-		conout_drain();
-		arch_udelay(100);
+	int none = -1;
+
+	if (!atomic_compare_exchange_strong(&drainer, &none, (int)arch_cpu_id())) {
+		while (any_pending()) {
+			conout_drain();
+			arch_udelay(100);
+		}
+		arch_halt_cpu();
 	}
-	arch_halt_cpu();
+	for (;;) {
+		while (any_pending()) {
+			conout_drain();
+			arch_udelay(50);
+		}
+		atomic_store(&drainer_asleep, true);
+		if (!any_pending())
+			arch_cpu_sleep();
+		atomic_store(&drainer_asleep, false);
+	}
 }
 
 #ifdef SEPTUM_HOST_TEST
@@ -320,6 +354,8 @@ void conout_reset_all(void)
 	drain_mid = false;
 	drain_cr = false;
 	drain_part = 0;
+	atomic_store(&drainer, -1);
+	atomic_store(&drainer_asleep, false);
 	memset(&drain_lock, 0, sizeof(drain_lock));
 	atomic_store(&drain_owner, 0);
 }

@@ -254,7 +254,7 @@ static __attribute__((noreturn)) void cpu_finished(void)
 {
 	if (atomic_fetch_sub(&cpus_busy, 1) == 1)
 		all_done();
-	conout_idle();                  /* feeds the console while output is pending, then halts */
+	conout_idle();                  /* the console's idle drainer, or halted */
 }
 
 enum wait_result { WAIT_STARTED, WAIT_RESTART, WAIT_ENDED };
@@ -390,7 +390,7 @@ void kernel_cpu_main(void)
 	}
 	if (!v) {
 		pr_info("CPU %u: in VMX root mode, no partition: parked", (unsigned)cpu);
-		arch_halt_cpu();
+		conout_idle();          /* parked: the console's idle drainer, or halted */
 	}
 	if (vcpu_prepare(v, why, sizeof(why))) {
 		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);

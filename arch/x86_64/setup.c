@@ -67,6 +67,14 @@ void arch_halt_cpu(void)
 	cpu_halt_forever();
 }
 
+/* HLT with IF = 0 still ends on an NMI (SDM Vol. 3A §8.10.2 "HLT"); the
+ * root-mode NMI handler counts it and returns here. */
+void arch_cpu_sleep(void)
+{
+	cli();
+	hlt();
+}
+
 static void gdt_set_tss(struct percpu *pc)
 {
 	uint64_t base = (uint64_t)(uintptr_t)&pc->tss, limit = sizeof(pc->tss) - 1;

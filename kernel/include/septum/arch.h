@@ -49,6 +49,8 @@ void arch_send_ipi(uint32_t apic_id, uint8_t vector);
 __attribute__((noreturn)) void arch_poweroff(void);
 /* Stop the calling CPU for good (interrupts off, halted). */
 __attribute__((noreturn)) void arch_halt_cpu(void);
+/* Halt the calling CPU until an NMI (vcpu_kick()) wakes it; interrupts stay off. */
+void arch_cpu_sleep(void);
 
 /*
  * Virtualisation backend (vmx/ today, svm/ later).

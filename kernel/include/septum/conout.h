@@ -18,9 +18,10 @@
  *   partition get their turn and no source's partial line is ever
  *   continued by another's bytes.
  * - Every log call and every guest console write drains; so do vUART
- *   accesses while anything is pending, and a CPU whose vCPU has finished
- *   until nothing is (conout_idle()). A line the wire could not take at
- *   once waits for the next of these on any CPU. conout_flush_sync() empties everything, waiting on the
+ *   accesses while anything is pending; and the idle drainer, a CPU with no
+ *   vCPU to run, woken whenever a drain leaves output behind
+ *   (conout_idle()). Without an idle CPU, a line the wire could not take at
+ *   once waits for the next drain on any CPU. conout_flush_sync() empties everything, waiting on the
  *   wire: power-off, hv_panic, exception dumps.
  */
 #ifndef SEPTUM_CONOUT_H
@@ -68,7 +69,10 @@ void conout_drain(void);
 void conout_flush_sync(void);
 /* Raw bytes to the console now (exception dumps): after flushing the buffers. */
 void conout_write_sync(const char *s, size_t n);
-/* A CPU with nothing left to run: drains while anything is pending, then halts. */
+/* A CPU with nothing (left) to run. The first becomes the idle drainer:
+ * feeds the wire while output is pending, sleeps otherwise, woken by an NMI
+ * (vcpu_kick()) from a CPU whose drain left output behind. The others drain
+ * what is pending, then halt. */
 __attribute__((noreturn)) void conout_idle(void);
 /* Bytes pending in o. */
 uint32_t conout_pending(const struct conout *o);

@@ -186,6 +186,8 @@ void arch_halt_cpu(void)
 	stop_here();
 }
 
+void arch_cpu_sleep(void) {}
+
 void vcpu_kick(cpuid_t cpu)
 {
 	if (fake_kick_count < FAKE_KICKS_MAX)
