@@ -9,6 +9,9 @@
 /* A missing UART never sets THRE; give up after this many polls so a machine
  * without COM1 does not hang in the log path. */
 #define THRE_POLLS 100000
+#define TX_FIFO_DEPTH 16
+
+static unsigned tx_depth = 1;
 
 void uart16550_init(uint16_t port, unsigned baud)
 {
@@ -21,6 +24,9 @@ void uart16550_init(uint16_t port, unsigned baud)
 	outb(port + UART_LCR, 0x03);          /* 8N1 */
 	outb(port + UART_FCR, 0x07);          /* FIFO on, cleared */
 	outb(port + UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
+	/* IIR bits 7:6 = 11: FIFOs enabled, a 16550A (PC16550D, IIR). A
+	 * 16450 or 16550 without working FIFOs holds one byte. */
+	tx_depth = (inb(port + UART_IIR) & 0xc0) == 0xc0 ? TX_FIFO_DEPTH : 1;
 }
 
 void uart16550_rx_irq_enable(uint16_t port)
@@ -46,6 +52,19 @@ void uart16550_write(uint16_t port, const char *s, size_t n)
 			put(port, '\r');
 		put(port, s[i]);
 	}
+}
+
+/* PC16550D, LSR bit 5: in FIFO mode THRE is set when the transmitter FIFO
+ * is empty; it then takes a whole FIFO load. */
+size_t uart16550_tx_room(uint16_t port)
+{
+	return (inb(port + UART_LSR) & UART_LSR_THRE) ? tx_depth : 0;
+}
+
+void uart16550_write_nowait(uint16_t port, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		outb(port + UART_THR, (uint8_t)s[i]);
 }
 
 void uart16550_drain(uint16_t port)

@@ -4,15 +4,16 @@
  * view in docs/console.md.
  *
  * There is no polling thread: the physical receiver is drained whenever
- * some partition touches its vUART (an exit it takes anyway). A guest whose
+ * the focused partition touches its vUART (an exit it takes anyway); no
+ * other partition's exit ever reads it (docs/security.md). A guest whose
  * vUART interrupts by MSI (vPCI's serial function) touches it only when
  * interrupted, so the physical console's receive interrupt is pointed at
  * the focused partition's vUART interrupt, its own vector on its own CPU
  * (console_router_route()): a key then interrupts the guest directly, its
  * handler reads IIR (an exit), and that drains the receiver into its FIFO.
  * For a focused partition without such an interrupt the IRQ stays masked;
- * it receives input while some partition touches its UART, and with none
- * doing so input waits in the physical UART's own FIFO.
+ * it receives input while it touches its UART, and until it does input
+ * (Ctrl-A included) waits in the physical UART's own FIFO.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -24,11 +25,6 @@
 void console_router_init(struct console_router *r)
 {
 	memset(r, 0, sizeof(*r));
-}
-
-static bool trylock(spinlock_t *l)
-{
-	return !atomic_flag_test_and_set_explicit(&l->f, memory_order_acquire);
 }
 
 int console_router_attach(struct console_router *r, struct vuart *u)
@@ -92,7 +88,7 @@ void console_router_route(struct console_router *r)
 		} else if (arch_console_irq_route(want.apic_id, want.vector) != 0) {
 			/* Left masked; kept as asked, so that only a new
 			 * target tries (and logs) again. */
-			pr_warn("console: cannot route the console interrupt to vector %u on APIC id %u (partition %s); its input moves only while some partition uses its UART",
+			log_limited(&u->limit, u->tag, LOG_WARN, "console: cannot route the console interrupt to vector %u on APIC id %u (partition %s); its input moves only while some partition uses its UART",
 				want.vector, want.apic_id, u->tag);
 		}
 		r->routed = want;
@@ -191,13 +187,16 @@ void console_attach(struct vuart *u)
 			u->tag);
 }
 
-void console_input_poll(void)
+void console_input_poll(const struct vuart *from)
 {
 	struct console_router *r = &the_console;
 
-	if (!trylock(&r->lock))
+	/* Only the focused partition's own exits read COM1: another
+	 * partition's exit never takes bytes meant for someone else, nor the
+	 * focused vUART's lock to deliver them. */
+	if (console_router_focus(r) != from || !spin_trylock(&r->lock))
 		return;
-	for (int i = 0; i < CONSOLE_POLL_MAX; i++) {
+	for (int i = 0; i < CONSOLE_POLL_MAX && console_router_focus(r) == from; i++) {
 		int c = console_hw_getc();
 
 		if (c < 0)

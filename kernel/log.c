@@ -4,47 +4,25 @@
 #include <stdbool.h>
 #include <string.h>
 #include <septum/arch.h>
+#include <septum/conout.h>
 #include <septum/log.h>
+#include <septum/partition.h>
 #include <septum/spinlock.h>
 
 enum log_level log_threshold = LOG_INFO;
 
-/* The console lock records its owner so that an exception taken while a CPU
- * prints (a Septum bug) can still print its dump on that CPU instead of
- * deadlocking on its own lock. */
-static spinlock_t console_lock = SPINLOCK_INIT;
-static atomic_uint console_owner = ~0u;
-
-static bool console_acquire(void)
-{
-	unsigned self = (unsigned)arch_cpu_id();
-
-	if (atomic_load(&console_owner) == self)
-		return false;             /* re-entered from an exception: print anyway */
-	spin_lock(&console_lock);
-	atomic_store(&console_owner, self);
-	return true;
-}
-
-static void console_release(bool locked)
-{
-	if (!locked)
-		return;
-	atomic_store(&console_owner, ~0u);
-	spin_unlock(&console_lock);
-}
 static const char *const level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 
 /* Long enough for any message the core formats; longer ones are cut and
  * marked, never silently. */
 #define LINE_MAX 512
 
+/* Septum's own lines go to Septum's own buffer: guests cannot crowd them
+ * out, and no caller waits on the wire (septum/conout.h). */
 static void emit(const char *buf, size_t len)
 {
-	bool locked = console_acquire();
-
-	arch_console_write(buf, len);
-	console_release(locked);
+	conout_put_line(conout_septum(), buf, len);
+	conout_drain();
 }
 
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
@@ -80,21 +58,133 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
-void console_line(const char *tag, const char *text, size_t len)
+size_t console_sanitise(char *dst, size_t cap, const char *src, size_t n)
 {
-	bool locked = console_acquire();
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
 
-	arch_console_write("[", 1);
-	arch_console_write(tag, strlen(tag));
-	arch_console_write("] ", 2);
-	arch_console_write(text, len);
-	arch_console_write("\n", 1);
-	console_release(locked);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)src[i];
+
+		if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+			if (o + 1 > cap)
+				break;
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 > cap)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 15];
+	}
+	return o;
+}
+
+void console_line(struct conout *o, const char *text, size_t len)
+{
+	/* "[tag] ", the text escaped (4 bytes a byte at most), '\n' */
+	char line[CFG_NAME_MAX + 3 + 4 * VUART_LINE_MAX + 1];
+	const char *tag = o->tag;
+	size_t n = 0, t = strlen(tag);
+
+	/* The tag comes from the config (trusted); the text from the guest,
+	 * at most VUART_LINE_MAX bytes (longer is cut, never overrun). */
+	if (t > CFG_NAME_MAX - 1)
+		t = CFG_NAME_MAX - 1;
+	line[n++] = '[';
+	memcpy(line + n, tag, t);
+	n += t;
+	line[n++] = ']';
+	line[n++] = ' ';
+	n += console_sanitise(line + n, sizeof(line) - n - 1, text, len);
+	line[n++] = '\n';
+	conout_put_line(o, line, n);
+}
+
+/* ------------------------------------------------------------ rate limit */
+
+/* Timestamp ticks per token: arch_timestamp() counts TSC cycles. An unknown
+ * TSC rate is taken as 1 GHz, which only moves the refill, never the burst. */
+static uint64_t refill_ticks(void)
+{
+	uint64_t hz = arch_tsc_hz();
+
+	return (hz ? hz : 1000000000ull) / LOG_GUEST_PER_S;
+}
+
+bool log_limit_take(struct log_limit *l, uint64_t *summary)
+{
+	uint64_t now = arch_timestamp(), step = refill_ticks();
+	bool ok;
+
+	spin_lock(&l->lock);
+	if (!l->primed) {
+		l->primed = true;
+		l->tokens = LOG_GUEST_BURST;
+		l->last = now;
+	} else if (now > l->last) {
+		uint64_t add = (now - l->last) / step;
+
+		if (add >= LOG_GUEST_BURST - l->tokens) {
+			l->tokens = LOG_GUEST_BURST;
+			l->last = now;
+		} else {
+			l->tokens += (unsigned)add;
+			l->last += add * step;
+		}
+	}
+	ok = l->tokens > 0;
+	*summary = 0;
+	if (ok) {
+		l->tokens--;
+		*summary = l->suppressed;
+		l->suppressed = 0;
+	} else {
+		l->suppressed++;
+		l->suppressed_total++;
+	}
+	spin_unlock(&l->lock);
+	return ok;
+}
+
+static void log_vlimited(struct log_limit *l, const char *who, enum log_level lvl, const char *fmt, va_list ap)
+{
+	uint64_t summary;
+
+	if (lvl > log_threshold)
+		return;                   /* a line nobody sees costs no token */
+	if (!log_limit_take(l, &summary))
+		return;
+	if (summary)
+		log_msg(LOG_WARN, "partition %s: suppressed %llu log lines (rate limit: %u at once, then %u/s)",
+			who, (unsigned long long)summary, LOG_GUEST_BURST, LOG_GUEST_PER_S);
+	log_vmsg(lvl, fmt, ap);
+}
+
+void log_limited(struct log_limit *l, const char *who, enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vlimited(l, who, lvl, fmt, ap);
+	va_end(ap);
+}
+
+void log_guest(const struct partition *p, enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* The limit is the one piece of a partition logging changes. */
+	log_vlimited((struct log_limit *)&p->uart.limit, p->name, lvl, fmt, ap);
+	va_end(ap);
 }
 
 void console_puts(const char *s)
 {
-	emit(s, strlen(s));
+	conout_write_sync(s, strlen(s));
 }
 
 void hv_panic(const char *fmt, ...)
@@ -105,5 +195,6 @@ void hv_panic(const char *fmt, ...)
 	log_vmsg(LOG_ERR, fmt, ap);
 	va_end(ap);
 	pr_err("Septum bug: CPU %u stopped", (unsigned)arch_cpu_id());
+	conout_flush_sync();            /* the reason must leave the machine */
 	arch_halt_cpu();
 }

@@ -15,6 +15,7 @@
 #include <septum/arch.h>
 #include <septum/boot_info.h>
 #include <septum/config.h>
+#include <septum/conout.h>
 #include <septum/elf.h>
 #include <septum/heap.h>
 #include <septum/image.h>
@@ -355,7 +356,7 @@ static __attribute__((noreturn)) void cpu_finished(void)
 {
 	if (atomic_fetch_sub(&cpus_busy, 1) == 1)
 		all_done();
-	arch_halt_cpu();
+	conout_idle();                  /* the console's idle drainer, or halted */
 }
 
 enum wait_result { WAIT_STARTED, WAIT_RESTART, WAIT_ENDED };
@@ -405,7 +406,7 @@ static bool restart_barrier(struct vcpu *v)
 			for (unsigned i = 0; i < p->nvcpus; i++)
 				atomic_store(&p->vcpu[i]->run, i == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI);
 			p->restarts++;
-			pr_info("partition %s: images reloaded, starting again (restart %u)", p->name, p->restarts);
+			log_guest(p, LOG_INFO, "partition %s: images reloaded, starting again (restart %u)", p->name, p->restarts);
 		}
 		atomic_store(&p->parked, 0);
 		atomic_store(&p->restarting, false);
@@ -491,7 +492,7 @@ void kernel_cpu_main(void)
 	}
 	if (!v) {
 		pr_info("CPU %u: in VMX root mode, no partition: parked", (unsigned)cpu);
-		arch_halt_cpu();
+		conout_idle();          /* parked: the console's idle drainer, or halted */
 	}
 	if (vcpu_prepare(v, why, sizeof(why))) {
 		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);

@@ -138,7 +138,7 @@ static void begin_restart(struct partition *p, const char *what, const char *key
 			       what, CRASH_BURST + 1, CRASH_WINDOW_S);
 		return;
 	}
-	pr_warn("partition %s: %s; restarting it (%s = restart, restart %u)", p->name, what, key, p->restarts + 1);
+	log_guest(p, LOG_WARN, "partition %s: %s; restarting it (%s = restart, restart %u)", p->name, what, key, p->restarts + 1);
 	kick_others(p);
 }
 
@@ -237,7 +237,7 @@ void partition_log_exits(const struct partition *p, uint32_t label)
 	char counts[400];
 
 	format_exits(p, counts, sizeof(counts));
-	pr_info("partition %s: mark %u: exits: %s", p->name, label, counts);
+	log_guest(p, LOG_INFO, "partition %s: mark %u: exits: %s", p->name, label, counts);
 }
 
 void partitions_summary(void)

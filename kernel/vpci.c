@@ -133,7 +133,7 @@ static void refuse(const struct partition *p, struct vpci_dev *d, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pr_warn("partition %s: PCI " BDF_FMT ": refused %s%s", p->name, BDF_ARGS(d->bdf), msg,
+	log_guest(p, LOG_WARN, "partition %s: PCI " BDF_FMT ": refused %s%s", p->name, BDF_ARGS(d->bdf), msg,
 		d->refusals == VPCI_LOG_REFUSALS ? " (further refusals not logged)" : "");
 }
 
@@ -781,7 +781,7 @@ static void uart_refuse(const struct partition *p, struct vpci_uart *u, const ch
 {
 	if (u->refusals++ >= VPCI_LOG_REFUSALS)
 		return;
-	pr_warn("partition %s: PCI " BDF_FMT " (console): %s%s", p->name, BDF_ARGS(u->bdf), why,
+	log_guest(p, LOG_WARN, "partition %s: PCI " BDF_FMT " (console): %s%s", p->name, BDF_ARGS(u->bdf), why,
 		u->refusals == VPCI_LOG_REFUSALS ? " (further refusals not logged)" : "");
 }
 
@@ -1529,7 +1529,7 @@ void vpci_end(struct partition *p)
 		flrs += quiesce(p, &s->dev[i]);
 	spin_unlock(&s->lock);
 	if (s->ndevs)
-		pr_info("partition %s: %u PCI function(s) quiesced (bus mastering and MSI off), %u reset (FLR)", p->name,
+		log_guest(p, LOG_INFO, "partition %s: %u PCI function(s) quiesced (bus mastering and MSI off), %u reset (FLR)", p->name,
 			s->ndevs, flrs);
 }
 

@@ -5,6 +5,8 @@
  * June 1995), cited by register: its register summary, Table IV (interrupt
  * control functions), and the sections on each register (FCR, LSR, MCR).
  */
+#include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #include <drivers/uart16550.h>
 #include <septum/arch.h>
@@ -32,8 +34,9 @@ extern __typeof__(console_input_poll) console_input_poll __attribute__((weak));
 
 void vuart_init(struct vuart *u, const char *tag)
 {
-	memset(u, 0, sizeof(*u));
+	memset(u, 0, VUART_RESET_SIZE);
 	u->tag = tag;
+	conout_init(&u->out, tag, u->out_buf, CONOUT_PART_SIZE);
 	u->lcr = 0x03;          /* 8N1, as firmware leaves COM1 */
 	if (console_attach)
 		console_attach(u);
@@ -44,39 +47,51 @@ void vuart_init(struct vuart *u, const char *tag)
 static void flush_line(struct vuart *u)
 {
 	if (u->line_len) {
-		console_line(u->tag, u->line, u->line_len);
+		console_line(&u->out, u->line, u->line_len);
 		u->line_len = 0;
 	}
 }
 
 void vuart_flush(struct vuart *u)
 {
-	spin_lock(&u->lock);
+	spin_lock(&u->out_lock);
 	flush_line(u);
-	spin_unlock(&u->lock);
+	spin_unlock(&u->out_lock);
+	conout_drain();
 }
 
 static void put_byte(struct vuart *u, char c)
 {
 	u->ring[u->ring_written++ % VUART_RING_SIZE] = c;
 	if (c == '\n') {
-		console_line(u->tag, u->line, u->line_len);
+		/* CR LF ends a line as LF does; any other CR is shown (escaped). */
+		if (u->line_len && u->line[u->line_len - 1] == '\r')
+			u->line_len--;
+		console_line(&u->out, u->line, u->line_len);
 		u->line_len = 0;
 		return;
 	}
-	if (c == '\r')
-		return;
 	if (u->line_len == VUART_LINE_MAX)
 		flush_line(u);
 	u->line[u->line_len++] = c;
 }
 
+/* One line at a time, so that the partition's other vCPUs (a THR write
+ * holds lock and waits for out_lock) wait at most for one line, never for a
+ * whole SEPTUM_CONSOLE_MAX of them. */
 void vuart_put(struct vuart *u, const char *s, size_t n)
 {
-	spin_lock(&u->lock);
-	for (size_t i = 0; i < n; i++)
-		put_byte(u, s[i]);
-	spin_unlock(&u->lock);
+	size_t i = 0;
+
+	while (i < n) {
+		spin_lock(&u->out_lock);
+		while (i < n && s[i] != '\n')
+			put_byte(u, s[i++]);
+		if (i < n)
+			put_byte(u, s[i++]);
+		spin_unlock(&u->out_lock);
+	}
+	conout_drain();                 /* once for the batch */
 }
 
 /* ------------------------------------------------------------- receiver */
@@ -238,12 +253,18 @@ static void unlock_raising(struct vuart *u)
 		raise(irq);
 }
 
+static uint64_t irq_pack(struct vuart_irq irq)
+{
+	return irq.on ? (1ull << 40) | ((uint64_t)irq.vector << 32) | irq.apic_id : 0;
+}
+
 void vuart_set_irq(struct vuart *u, struct vuart_irq irq)
 {
 	bool send;
 
 	spin_lock(&u->lock);
 	u->irq = irq.on ? irq : (struct vuart_irq){ 0 };
+	atomic_store(&u->irq_word, irq_pack(u->irq));
 	send = irq.on && u->irq_line;
 	if (send)
 		u->irqs_sent++;
@@ -254,12 +275,9 @@ void vuart_set_irq(struct vuart *u, struct vuart_irq irq)
 
 struct vuart_irq vuart_get_irq(struct vuart *u)
 {
-	struct vuart_irq irq;
+	uint64_t w = atomic_load(&u->irq_word);
 
-	spin_lock(&u->lock);
-	irq = u->irq;
-	spin_unlock(&u->lock);
-	return irq;
+	return (struct vuart_irq){ .on = (w >> 40) & 1, .apic_id = (uint32_t)w, .vector = (uint8_t)(w >> 32) };
 }
 
 static void write_ier(struct vuart *u, uint8_t val)
@@ -275,10 +293,13 @@ static void write_ier(struct vuart *u, uint8_t val)
 
 static void write_thr(struct vuart *u, uint8_t val)
 {
-	if (u->mcr & VUART_MCR_LOOP)
+	if (u->mcr & VUART_MCR_LOOP) {
 		rx_push_locked(u, val);     /* loopback: transmitter looped to receiver */
-	else
+	} else {
+		spin_lock(&u->out_lock);
 		put_byte(u, (char)val);
+		spin_unlock(&u->out_lock);
+	}
 	/* Sent at once: THR is empty again, which is a new THRE condition. */
 	u->thre_pending = true;
 }
@@ -356,26 +377,29 @@ static uint8_t read_locked(struct vuart *u, unsigned offset)
 }
 
 /* Each access is a VM exit anyway: the moment to move console input, before
- * our lock is taken (the router takes it to deliver). */
-static void poll_input(void)
+ * our lock is taken (the router takes it to deliver), when we have focus. */
+static void poll_input(const struct vuart *u)
 {
 	if (console_input_poll)
-		console_input_poll();
+		console_input_poll(u);
+	conout_drain();                 /* and to move output along (never waits) */
 }
 
 void vuart_write(struct vuart *u, unsigned offset, uint8_t val)
 {
-	poll_input();
+	poll_input(u);
 	spin_lock(&u->lock);
 	write_locked(u, offset, val);
 	unlock_raising(u);
+	if (offset == UART_THR && val == '\n')
+		conout_drain();         /* the line just completed */
 }
 
 uint8_t vuart_read(struct vuart *u, unsigned offset)
 {
 	uint8_t v;
 
-	poll_input();
+	poll_input(u);
 	spin_lock(&u->lock);
 	v = read_locked(u, offset);
 	unlock_raising(u);

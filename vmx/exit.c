@@ -143,7 +143,7 @@ static bool handle_io(struct vcpu *v, struct guest_regs *r)
 	} else if (!in && p->os_guest && port == p->sleep_port &&
 		   (r->rax & VACPI_SLEEP_CTL_SLP_EN) &&
 		   ((r->rax & VACPI_SLEEP_CTL_SLP_TYP_MASK) >> VACPI_SLEEP_CTL_SLP_TYP_SHIFT) == VACPI_S5_SLP_TYP) {
-		pr_info("partition %s: ACPI power-off (S5)", p->name);
+		log_guest(p, LOG_INFO, "partition %s: ACPI power-off (S5)", p->name);
 		partition_exit(p, 0);
 		return false;
 	} else if (in) {
@@ -174,7 +174,7 @@ static bool handle_xsetbv(struct vcpu *v, struct guest_regs *r)
 	vmx_hw_cpuid(0xd, 0, d0);
 	if (guest_cpl() != 0 || xcr != 0 || xcr0_check(((uint64_t)d0[3] << 32) | d0[0], val, why, sizeof(why))) {
 		if (xcr == 0 && guest_cpl() == 0)
-			pr_debug("partition %s: XSETBV refused (#GP): %s", v->part->name, why);
+			log_guest(v->part, LOG_DEBUG, "partition %s: XSETBV refused (#GP): %s", v->part->name, why);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
@@ -258,7 +258,8 @@ static bool guest_nmis_virtual(void)
 static void send_guest_nmi(struct vcpu *from, struct vcpu *t)
 {
 	if (!guest_nmis_virtual()) {
-		pr_debug("partition %s: NMI IPI refused: the CPU has no virtual NMIs", from->part->name);
+		log_guest(from->part, LOG_DEBUG, "partition %s: NMI IPI refused: the CPU has no virtual NMIs",
+			  from->part->name);
 		return;
 	}
 	atomic_store(&t->nmi_pending, true);
@@ -330,7 +331,7 @@ static bool handle_icr_write(struct vcpu *v, uint64_t val, bool xapic)
 					   icr_filter(p, v->cpu, val, &act, why, sizeof(why));
 
 	if (verdict == IPI_REFUSE) {
-		pr_warn("partition %s: %s", p->name, why);
+		log_guest(p, LOG_WARN, "partition %s: %s", p->name, why);
 		return true;
 	}
 	for (cpuid_t c = 0; c < CFG_MAX_CPUS; c++) {
@@ -372,7 +373,7 @@ static bool write_apic_base(struct vcpu *v, uint64_t val)
 	char why[96];
 
 	if (apic_base_check(v->apic_base, val, v->part->cpu_apic_id[v->cpu], why, sizeof(why))) {
-		pr_debug("partition %s: vCPU %u: IA32_APIC_BASE 0x%llx refused: %s", v->part->name, v->index,
+		log_guest(v->part, LOG_DEBUG, "partition %s: vCPU %u: IA32_APIC_BASE 0x%llx refused: %s", v->part->name, v->index,
 			 (unsigned long long)val, why);
 		return false;
 	}
@@ -385,7 +386,7 @@ static bool write_apic_base(struct vcpu *v, uint64_t val)
 		xapic_reset(&v->xapic);
 	if (from == APIC_MODE_X2APIC || to == APIC_MODE_X2APIC)
 		msr_bitmap_build(v->msr_bitmap, to == APIC_MODE_X2APIC);
-	pr_info("partition %s: vCPU %u: APIC %s", v->part->name, v->index,
+	log_guest(v->part, LOG_INFO, "partition %s: vCPU %u: APIC %s", v->part->name, v->index,
 		to == APIC_MODE_X2APIC ? "in x2APIC mode" : to == APIC_MODE_XAPIC ? "in xAPIC mode" : "disabled");
 	return true;
 }
@@ -443,7 +444,7 @@ static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 		break;
 	}
 	if (!ok) {
-		pr_debug("partition %s: WRMSR 0x%x refused (#GP)", v->part->name, msr);
+		log_guest(v->part, LOG_DEBUG, "partition %s: WRMSR 0x%x refused (#GP)", v->part->name, msr);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
@@ -457,7 +458,7 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	uint64_t val;
 
 	if (msr_read_access(msr) != MSR_EMULATE) {
-		pr_debug("partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
+		log_guest(v->part, LOG_DEBUG, "partition %s: RDMSR 0x%x refused (#GP)", v->part->name, msr);
 		inject_exception(VECTOR_GP, true, 0);
 		return true;
 	}
@@ -790,7 +791,7 @@ static bool handle_exit(struct vcpu *v, struct guest_regs *r, uint32_t full)
 		return false;
 	case EXIT_INIT:
 		/* Nobody may INIT a partition's CPU; record and carry on. */
-		pr_warn("partition %s: INIT signal on CPU %u ignored", v->part->name, (unsigned)v->cpu);
+		log_guest(v->part, LOG_WARN, "partition %s: INIT signal on CPU %u ignored", v->part->name, (unsigned)v->cpu);
 		return true;
 	case EXIT_CPUID:
 		return handle_cpuid(v, r);

@@ -13,6 +13,7 @@
 #include <arch/ioapic.h>
 #include <arch/percpu.h>
 #include <drivers/uart16550.h>
+#include <septum/conout.h>
 #include <septum/arch.h>
 #include <septum/boot_info.h>
 #include <septum/log.h>
@@ -282,7 +283,8 @@ void arch_poweroff(void)
 	struct acpi_s5 s5;
 	char why[160];
 
-	uart16550_drain(COM1_PORT);     /* the last log line must leave the machine */
+	conout_flush_sync();            /* the last log lines must leave the machine */
+	uart16550_drain(COM1_PORT);
 	if (have_acpi && acpi_find_s5(&acpi, &s5, why, sizeof(why)) == 0) {
 		outw(s5.pm1a_cnt, acpi_pm1_cnt_sleep(s5.slp_typa));
 		if (s5.pm1b_cnt)

@@ -31,6 +31,18 @@ void arch_console_write(const char *s, size_t n)
 		uart16550_write(COM1_PORT, s, n);
 }
 
+/* Before the UART is set up nothing is taken: lines wait in the buffers. */
+size_t arch_console_room(void)
+{
+	return console_ready ? uart16550_tx_room(COM1_PORT) : 0;
+}
+
+void arch_console_put(const char *s, size_t n)
+{
+	if (console_ready)
+		uart16550_write_nowait(COM1_PORT, s, n);
+}
+
 uint64_t arch_timestamp(void) { return rdtsc(); }
 
 cpuid_t arch_cpu_id(void)
@@ -53,6 +65,14 @@ void arch_udelay(uint64_t us)
 void arch_halt_cpu(void)
 {
 	cpu_halt_forever();
+}
+
+/* HLT with IF = 0 still ends on an NMI (SDM Vol. 3A §8.10.2 "HLT"); the
+ * root-mode NMI handler counts it and returns here. */
+void arch_cpu_sleep(void)
+{
+	cli();
+	hlt();
 }
 
 static void gdt_set_tss(struct percpu *pc)

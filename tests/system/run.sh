@@ -82,6 +82,8 @@ split_args() {
 #   stopped NAME "REASON"        NAME was stopped, reason starting with REASON
 #   log "TEXT"                   some serial line contains TEXT
 #   logre "REGEX"                some serial line matches the extended REGEX
+#   logmax N "REGEX"             at most N serial lines match the extended REGEX
+#                                (a bound on what a flooding guest makes Septum log)
 #   order "A" "B"                a line with B comes after the first line with A
 #   forbid "TEXT"                no serial line contains TEXT
 #   type "AFTER" "BYTES"         once a serial line contains AFTER, send BYTES
@@ -120,7 +122,7 @@ parse_scenario() {
 		local kind=${ARGS[0]} want
 		case $kind in
 		engine | timeout | memory | done | abort | log | logre | forbid | bochs) want=1 ;;
-		expect | exited | stopped | order | type) want=2 ;;
+		expect | exited | stopped | order | type | logmax) want=2 ;;
 		config) want=0 ;;
 		*)
 			PARSE_ERROR="$file:$n: unknown directive '$kind'"
@@ -167,6 +169,13 @@ parse_scenario() {
 			;;
 		stopped)
 			ended[${ARGS[1]}]=1
+			CHECKS+=("$kind"$'\t'"${ARGS[1]}"$'\t'"${ARGS[2]}")
+			;;
+		logmax)
+			[[ ${ARGS[1]} =~ ^[0-9]+$ ]] || {
+				PARSE_ERROR="$file:$n: 'logmax' takes a number of lines, then a REGEX"
+				return 1
+			}
 			CHECKS+=("$kind"$'\t'"${ARGS[1]}"$'\t'"${ARGS[2]}")
 			;;
 		type)
@@ -356,6 +365,13 @@ judge() {
 		logre)
 			grep -qE -- "$a" "$CLEAN" || {
 				MISMATCH="no line matches /$a/"
+				return 1
+			}
+			;;
+		logmax)
+			n=$(grep -cE -- "$b" "$CLEAN" || true)
+			((n <= a)) || {
+				MISMATCH="logmax: $n lines match /$b/, at most $a allowed (first: $(grep -m1 -E -- "$b" "$CLEAN"))"
 				return 1
 			}
 			;;

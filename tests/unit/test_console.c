@@ -261,17 +261,31 @@ static void no_partition_no_crash(void **state)
 
 /* ------------------------------------------------ the polling path */
 
-/* Any vUART access drains the physical receiver into the router. */
-static void vuart_access_polls_physical_receiver(void **state)
+/* The focused partition's vUART access drains the physical receiver into
+ * the router; another partition's access never reads it (its exit must not
+ * take bytes, or the lock of a vUART, that are not its own). */
+static void only_focused_vuart_access_polls_physical_receiver(void **state)
 {
 	(void)state;
 	hw_type("hi", 2);
+	hw_calls = 0;
 	assert_int_equal(vuart_read(uart[2], 7), 0);    /* a scratch read by another partition */
+	vuart_write(uart[1], 7, 0x55);
+	assert_int_equal(hw_calls, 0);
+	assert_int_equal(hw_pos, 0);
+	assert_int_equal(vuart_read(uart[0], 7), 0);    /* the focused one */
 	assert_int_equal(hw_pos, 2);
 	assert_string_equal(received(uart[0]), "hi");
+	/* A focus switch stops the poll: "w" waits for partition 3's own exit. */
 	hw_type("\x01" "3w", 3);
+	vuart_write(uart[0], 7, 0x55);
+	assert_int_equal(hw_pos, 4);
 	vuart_write(uart[1], 7, 0x55);
+	assert_int_equal(hw_pos, 4);
+	vuart_write(uart[2], 7, 0x55);
+	assert_int_equal(hw_pos, 5);
 	assert_string_equal(received(uart[2]), "w");
+	assert_string_equal(received(uart[0]), "");
 }
 
 static void poll_takes_at_most_one_fifo(void **state)
@@ -281,9 +295,9 @@ static void poll_takes_at_most_one_fifo(void **state)
 	(void)state;
 	memset(many, 'm', sizeof(many));
 	hw_type(many, sizeof(many));
-	console_input_poll();
+	console_input_poll(uart[0]);
 	assert_int_equal(hw_pos, CONSOLE_POLL_MAX);
-	console_input_poll();
+	console_input_poll(uart[0]);
 	assert_int_equal(hw_pos, 2 * CONSOLE_POLL_MAX);
 }
 
@@ -292,9 +306,9 @@ static void escape_split_across_polls(void **state)
 {
 	(void)state;
 	hw_type("\x01", 1);
-	console_input_poll();
+	console_input_poll(uart[0]);
 	hw_type("2", 1);
-	console_input_poll();
+	console_input_poll(uart[0]);
 	assert_ptr_equal(console_router_focus(r), uart[1]);
 	assert_string_equal(received(uart[0]), "");
 }
@@ -306,10 +320,10 @@ static void poll_skips_when_busy(void **state)
 	hw_type("x", 1);
 	hw_calls = 0;
 	spin_lock(&r->lock);
-	console_input_poll();
+	console_input_poll(uart[0]);
 	spin_unlock(&r->lock);
 	assert_int_equal(hw_calls, 0);
-	console_input_poll();
+	console_input_poll(uart[0]);
 	assert_int_equal(hw_pos, 1);
 	assert_string_equal(received(uart[0]), "x");
 }
@@ -390,7 +404,7 @@ static void input_interrupts_focused_guest(void **state)
 	vuart_write(uart[0], IER, IER_RDI);
 	assert_int_equal(fake_send_ipi_count, 0);
 	hw_type("k", 1);
-	console_input_poll();
+	console_input_poll(uart[0]);
 	assert_int_equal(fake_send_ipi_count, 1);
 	assert_int_equal(fake_send_ipi_apic_id, 0);
 	assert_int_equal(fake_send_ipi_vector, 0x30);
@@ -439,7 +453,7 @@ int main(void)
 		T(plain_digits_are_data),
 		T(full_fifo_drops_counted_and_logged),
 		T(no_partition_no_crash),
-		T(vuart_access_polls_physical_receiver),
+		T(only_focused_vuart_access_polls_physical_receiver),
 		T(poll_takes_at_most_one_fifo),
 		T(escape_split_across_polls),
 		T(poll_skips_when_busy),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -101,11 +102,71 @@ static void empty_line_is_printed(void **state)
 	assert_string_equal(fake_console(), "[p1] \n");
 }
 
-static void carriage_return_dropped(void **state)
+/* CR LF ends a line like LF; a lone CR would move the cursor back over the
+ * tag, so it is shown escaped. */
+static void carriage_return_before_newline_dropped_lone_escaped(void **state)
 {
 	(void)state;
 	out_str("a\r\nb\rc\r\n");
-	assert_string_equal(fake_console(), "[p1] a\n[p1] bc\n");
+	assert_string_equal(fake_console(), "[p1] a\n[p1] b\\x0dc\n");
+}
+
+/* Every byte that is not printable ASCII, tab or newline is shown as \xHH:
+ * no terminal control reaches the physical console. */
+static void control_bytes_escaped(void **state)
+{
+	char want[16];
+
+	(void)state;
+	for (unsigned c = 0; c < 256; c++) {
+		if (c == '\n')
+			continue;
+		fake_console_clear();
+		vuart_write(u, THR, (uint8_t)c);
+		vuart_write(u, THR, '.');       /* so that CR is not the CR of CR LF */
+		vuart_write(u, THR, '\n');
+		if (c == '\t' || (c >= 0x20 && c < 0x7f))
+			snprintf(want, sizeof(want), "[p1] %c.\n", (char)c);
+		else
+			snprintf(want, sizeof(want), "[p1] \\x%02x.\n", c);
+		assert_string_equal(fake_console(), want);
+	}
+}
+
+/* An ESC sequence (erase line, cursor home, a device-status query whose
+ * answer would come back as input) and a forged Septum line: each stays
+ * behind the partition's own tag, inert. */
+static void escape_sequences_and_forged_lines_inert(void **state)
+{
+	(void)state;
+	out_str("\x1b[2K\x1b[H\x1b[6n\x9b" "6n\n");
+	out_str("\r[septum t=1 cpu0 ERROR] partition beat stopped: forged\n");
+	assert_string_equal(fake_console(),
+			    "[p1] \\x1b[2K\\x1b[H\\x1b[6n\\x9b6n\n"
+			    "[p1] \\x0d[septum t=1 cpu0 ERROR] partition beat stopped: forged\n");
+	assert_null(strstr(fake_console(), "\x1b"));
+	assert_null(strstr(fake_console(), "\n[septum"));
+}
+
+/* The ring keeps what the guest sent, unsanitised (its own bytes, for the
+ * tests and the stats; it never reaches a terminal). */
+static void ring_keeps_raw_control_bytes(void **state)
+{
+	(void)state;
+	out_str("\x1b[2J\n");
+	assert_memory_equal(u->ring, "\x1b[2J\n", 5);
+}
+
+static void sanitise_stops_before_escape_that_does_not_fit(void **state)
+{
+	char out[8];
+
+	(void)state;
+	memset(out, '#', sizeof(out));
+	assert_int_equal(console_sanitise(out, 5, "ab\x01", 3), 2);
+	assert_memory_equal(out, "ab", 2);
+	assert_int_equal(console_sanitise(out, 6, "ab\x01", 3), 6);
+	assert_memory_equal(out, "ab\\x01", 6);
 }
 
 /* One line of n copies of a changing letter, then '\n'; expects pieces of
@@ -730,7 +791,11 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(line_appears_only_at_newline),
 		T(empty_line_is_printed),
-		T(carriage_return_dropped),
+		T(carriage_return_before_newline_dropped_lone_escaped),
+		T(control_bytes_escaped),
+		T(escape_sequences_and_forged_lines_inert),
+		T(ring_keeps_raw_control_bytes),
+		T(sanitise_stops_before_escape_that_does_not_fit),
 		T(long_line_printed_in_pieces),
 		T(line_of_exactly_max_is_one_line),
 		T(line_of_max_plus_one_is_two_pieces),

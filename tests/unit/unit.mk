@@ -5,7 +5,7 @@
 
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
-UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DSEPTUM_HOST_TEST -O1 -g \
+UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DSEPTUM_HOST_TEST -O1 -g -pthread \
 	-Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
 	-fsanitize=address,undefined -fno-omit-frame-pointer \
 	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include \

@@ -30,6 +30,11 @@
 
 void uart16550_init(uint16_t port, unsigned baud);
 void uart16550_write(uint16_t port, const char *s, size_t n);
+/* Bytes the transmitter takes now without waiting: the FIFO depth (16 on a
+ * 16550A, 1 without FIFOs) when LSR.THRE says it is empty, else 0. */
+size_t uart16550_tx_room(uint16_t port);
+/* Writes n bytes as they are (no CR added) that fit in tx_room(), without polling. */
+void uart16550_write_nowait(uint16_t port, const char *s, size_t n);
 /* Wait until the transmitter is empty (LSR.TEMT), e.g. before power-off. */
 void uart16550_drain(uint16_t port);
 /*

@@ -16,8 +16,15 @@ struct vcpu;
 uint64_t arch_timestamp(void);
 /* Logical index of the calling CPU (0 = boot CPU). */
 cpuid_t arch_cpu_id(void);
-/* Write bytes to the physical console; the caller serialises. */
+/* Write bytes to the physical console, waiting on the wire as needed ('\n'
+ * goes out as CR LF); the caller serialises. */
 void arch_console_write(const char *s, size_t n);
+/* Bytes of wire the console's transmitter takes now without waiting (a
+ * 16550A with LSR.THRE: its 16-byte FIFO; busy: 0). */
+size_t arch_console_room(void);
+/* Write bytes that fit in arch_console_room() as they are (no CR added)
+ * without waiting; the caller serialises. */
+void arch_console_put(const char *s, size_t n);
 /* Physical (x2)APIC id of CPU cpu. */
 uint32_t arch_cpu_apic_id(cpuid_t cpu);
 /* Package/core/thread of CPU cpu (kernel/topo.c's meaning). False when
@@ -60,6 +67,8 @@ void arch_send_ipi(uint32_t apic_id, uint8_t vector);
 __attribute__((noreturn)) void arch_poweroff(void);
 /* Stop the calling CPU for good (interrupts off, halted). */
 __attribute__((noreturn)) void arch_halt_cpu(void);
+/* Halt the calling CPU until an NMI (vcpu_kick()) wakes it; interrupts stay off. */
+void arch_cpu_sleep(void);
 
 /*
  * Virtualisation backend (vmx/ today, svm/ later).

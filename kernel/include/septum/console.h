@@ -75,10 +75,13 @@ struct console_router *console_router_global(void);
 void console_attach(struct vuart *u);
 /*
  * Moves up to CONSOLE_POLL_MAX bytes from the physical receiver into the
- * global router. Called on vUART accesses from any CPU; when another CPU is
- * already polling it returns at once (that CPU does the work).
+ * global router, when from (the vUART whose access calls it) has focus;
+ * for any other vUART it does nothing, so one partition's exits never read
+ * or deliver another's input. When another CPU of the focused partition is
+ * already polling it returns at once (that CPU does the work). A focus
+ * switch stops the loop: later bytes wait for the new focus's own exits.
  */
-void console_input_poll(void);
+void console_input_poll(const struct vuart *from);
 /* An interrupt target changed (vPCI): console_router_route() on the global router. */
 void console_irq_update(void);
 /* A partition ended (partition.c): console_router_port_ended() on the global router. */

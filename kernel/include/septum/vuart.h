@@ -21,14 +21,22 @@
  * nothing is raised and the guest polls. The transmitter is infinitely
  * fast: THR empties at once, so LSR.THRE and LSR.TEMT always read 1.
  *
- * Locking: every entry point takes the vUART's own lock; callers may hold
- * their partition's lock (partition.c flushes under it). vuart_read() and
- * vuart_write() first poll the physical console's receiver (console.c), with
- * no lock held, so input moves whenever any partition touches its UART.
+ * Locking: lock guards the registers and the receiver; out_lock the
+ * output (line, ring, the console buffer), taken inside lock by a THR write
+ * and alone by the hypercall path, vuart_put(), one line at a time. Only the
+ * partition's own CPUs take either: console input reaches the receiver from
+ * the focused partition's own exits (console.c), and other CPUs read the
+ * interrupt target lock-free (vuart_get_irq()), so no other partition ever
+ * waits on them (docs/security.md). Callers may hold their partition's lock
+ * (partition.c flushes under it). vuart_read() and vuart_write() first poll
+ * the physical console's receiver (console.c), with no lock held, which
+ * moves input only when this vUART has focus.
  */
 #ifndef SEPTUM_VUART_H
 #define SEPTUM_VUART_H
 
+#include <septum/conout.h>
+#include <septum/log.h>
 #include <septum/spinlock.h>
 #include <septum/types.h>
 
@@ -82,6 +90,7 @@ static inline bool vuart_irq_equal(struct vuart_irq a, struct vuart_irq b)
 
 struct vuart {
 	spinlock_t lock;
+	spinlock_t out_lock;
 	const char *tag;                  /* partition name */
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
 	uint8_t lsr_err;                  /* LSR.OE until LSR is read */
@@ -97,8 +106,17 @@ struct vuart {
 	uint64_t ring_written;            /* total bytes ever written; ring holds the last 4 KiB */
 	bool irq_line;                    /* the chip's INTR: some enabled condition pending */
 	struct vuart_irq irq;             /* where a rising edge of irq_line goes */
+	_Atomic uint64_t irq_word;        /* irq packed, for lock-free readers */
 	uint64_t irqs_sent;               /* edges sent as interrupts */
+	/* Kept across vuart_init() (a restart): what a guest can make Septum
+	 * log is limited per partition, not per boot of it. */
+	struct log_limit limit;
+	/* Its console output buffer (septum/conout.h): lines not yet sent
+	 * survive a restart. */
+	struct conout out;
+	char out_buf[CONOUT_PART_SIZE];
 };
+#define VUART_RESET_SIZE offsetof(struct vuart, limit)
 
 /* Reset state, 8N1; registers the vUART with the console router (config order). */
 void vuart_init(struct vuart *u, const char *tag);
@@ -122,7 +140,7 @@ bool vuart_rx_push(struct vuart *u, uint8_t c);
  * MSI after the UART had something to say.
  */
 void vuart_set_irq(struct vuart *u, struct vuart_irq irq);
-/* The current target (a copy, taken under the lock). */
+/* The current target (a copy, read without any lock: any CPU may ask). */
 struct vuart_irq vuart_get_irq(struct vuart *u);
 
 #endif

@@ -5,10 +5,12 @@
  * the functions that never return either longjmp to the test or abort. IPIs
  * and the console interrupt's route are recorded for the test to check.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <septum/arch.h>
 #include <septum/partition.h>
+#include <septum/spinlock.h>
 #include <fakes.h>
 
 uint64_t fake_timestamp;
@@ -34,6 +36,15 @@ bool fake_console_irq_available;
 static char console[FAKE_CONSOLE_MAX + 1];
 static size_t console_len;
 
+bool fake_uart_slow;
+unsigned fake_uart_fifo;
+uint64_t fake_uart_ticks, fake_uart_waited;
+void (*fake_console_hook)(void);
+unsigned fake_spin_contended;
+
+/* kernel/conout.c's registry, when the program links it. */
+extern void conout_reset_all(void) __attribute__((weak));
+
 void fake_arch_reset(void)
 {
 	fake_timestamp = 1234;
@@ -54,7 +65,29 @@ void fake_arch_reset(void)
 	fake_console_irq_masked = true;
 	fake_console_irq_route_rc = 0;
 	fake_console_irq_available = true;
+	fake_uart_slow = false;
+	fake_uart_fifo = 0;
+	fake_uart_ticks = fake_uart_waited = 0;
+	fake_console_hook = NULL;
+	fake_spin_contended = 0;
 	fake_console_clear();
+	if (conout_reset_all)
+		conout_reset_all();
+}
+
+void fake_uart_tick(unsigned n)
+{
+	fake_uart_ticks += n;
+	fake_uart_fifo = n >= fake_uart_fifo ? 0 : fake_uart_fifo - n;
+}
+
+/* A single-threaded test that reaches here would spin for ever. */
+void spin_contended(spinlock_t *l)
+{
+	(void)l;
+	fake_spin_contended++;
+	fprintf(stderr, "spin_contended: this CPU would wait for a lock another holds\n");
+	abort();
 }
 
 void fake_console_clear(void)
@@ -82,13 +115,53 @@ uint64_t arch_timestamp(void) { return fake_timestamp; }
 cpuid_t arch_cpu_id(void) { return fake_cpu; }
 
 /* Overflowing the capture is a test bug, not something to truncate quietly. */
-void arch_console_write(const char *s, size_t n)
+static void capture(const char *s, size_t n)
 {
 	if (n > FAKE_CONSOLE_MAX - console_len)
 		abort();
 	memcpy(console + console_len, s, n);
 	console_len += n;
 	console[console_len] = 0;
+}
+
+/* Synchronous: on the slow UART the caller waits for the FIFO, one tick per
+ * byte, counted in fake_uart_waited. */
+void arch_console_write(const char *s, size_t n)
+{
+	for (size_t i = 0; fake_uart_slow && i < n; i++) {
+		while (fake_uart_fifo >= FAKE_UART_FIFO) {
+			fake_uart_tick(1);
+			fake_uart_waited++;
+		}
+		fake_uart_fifo++;
+	}
+	capture(s, n);
+	if (fake_console_hook)
+		fake_console_hook();
+}
+
+/* THRE semantics of a 16550A in FIFO mode: a whole FIFO once it is empty. */
+size_t arch_console_room(void)
+{
+	if (!fake_uart_slow)
+		return FAKE_CONSOLE_MAX;
+	return fake_uart_fifo ? 0 : FAKE_UART_FIFO;
+}
+
+/* What does not fit would be a wait: a bug the test must see. The CR the
+ * drain puts before each LF is not captured (the capture is the text). */
+void arch_console_put(const char *s, size_t n)
+{
+	if (fake_uart_slow) {
+		if (n > FAKE_UART_FIFO - fake_uart_fifo)
+			abort();
+		fake_uart_fifo += (unsigned)n;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\r')
+			capture(s + i, 1);
+	if (fake_console_hook)
+		fake_console_hook();
 }
 
 void arch_udelay(uint64_t us)
@@ -115,6 +188,8 @@ void arch_halt_cpu(void)
 	fake_halt_calls++;
 	stop_here();
 }
+
+void arch_cpu_sleep(void) {}
 
 void vcpu_kick(cpuid_t cpu)
 {

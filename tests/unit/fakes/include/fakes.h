@@ -51,6 +51,21 @@ extern bool fake_console_irq_masked;
 extern int fake_console_irq_route_rc;
 extern bool fake_console_irq_available;
 
+/* The console UART. Default: takes everything at once (output appears
+ * synchronously). fake_uart_slow: a 16550A at one byte per tick with a
+ * FIFO_DEPTH FIFO; time passes only through fake_uart_tick() and through
+ * synchronous writes waiting for room (fake_uart_waited counts those
+ * ticks); arch_console_put() beyond the room aborts. fake_console_hook runs
+ * after every write (the writer's locks still held): a test runs "another
+ * CPU" there. fake_spin_contended: spin_lock() would have waited (aborts). */
+#define FAKE_UART_FIFO 16
+extern bool fake_uart_slow;
+extern unsigned fake_uart_fifo;
+extern uint64_t fake_uart_ticks, fake_uart_waited;
+extern void (*fake_console_hook)(void);
+extern unsigned fake_spin_contended;
+void fake_uart_tick(unsigned n);
+
 void fake_arch_reset(void);
 /* Everything arch_console_write() received since the last reset, NUL terminated. */
 const char *fake_console(void);
