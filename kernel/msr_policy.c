@@ -58,6 +58,31 @@ enum msr_access msr_write_access(uint32_t msr)
 	return r ? (enum msr_access)r->write : MSR_GP;
 }
 
+static bool mtrr_type_ok(uint64_t type)
+{
+	return type == 0 || type == 1 || type == 4 || type == 5 || type == 6;
+}
+
+bool msr_mtrr_write_ok(uint32_t msr, uint64_t val, unsigned maxphyaddr)
+{
+	uint64_t above = maxphyaddr >= 64 ? 0 : ~0ull << maxphyaddr;
+
+	if (msr == 0x2ff)                                       /* IA32_MTRR_DEF_TYPE: type, FE, E */
+		return !(val & ~0xcffull) && mtrr_type_ok(val & 0xff);
+	if (msr == 0x250 || msr == 0x258 || msr == 0x259 || (msr >= 0x268 && msr <= 0x26f)) {
+		for (unsigned i = 0; i < 8; i++)                /* eight types, one per byte */
+			if (!mtrr_type_ok((val >> (8 * i)) & 0xff))
+				return false;
+		return true;
+	}
+	if (msr >= 0x200 && msr <= 0x21f) {
+		if (msr & 1)                                    /* PHYSMASKn: mask, valid (bit 11) */
+			return !(val & (0x7ffull | above));
+		return !(val & (0xf00ull | above)) && mtrr_type_ok(val & 0xff);
+	}
+	return true;
+}
+
 /* Bitmap layout (SDM Vol. 3C §25.6.9): read-low (MSRs 0-0x1fff) at 0,
  * read-high (0xc0000000-0xc0001fff) at 1024, write-low at 2048, write-high
  * at 3072. MSRs outside both ranges always exit. */

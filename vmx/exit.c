@@ -41,6 +41,7 @@
 #define EFER_LMA       BIT(10)
 #define EFER_NXE       BIT(11)
 #define CPUID_EXT1_EDX_NX BIT(20)   /* CPUID.80000001H:EDX.NX: EFER.NXE exists */
+#define RFLAGS_RF      BIT(16)  /* resume flag (SDM Vol. 3B §19.3.1.1) */
 #define CR0_PE         BIT(0)
 #define CR0_NW         BIT(29)
 #define CR0_CD         BIT(30)
@@ -57,8 +58,19 @@ static void skip_instruction(void)
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/*
+ * A fault Septum raises for the guest (a refused MSR, a bad CR or EFER
+ * value, a VMX instruction) must look like the CPU's own: for every
+ * fault-class exception the RFLAGS image pushed has RF set (SDM Vol. 3A
+ * §7.6 and Vol. 3B §19.3.1.1: so that an instruction breakpoint on the
+ * faulting instruction does not fire again after IRET). VM entry pushes
+ * GUEST_RFLAGS as it is (Vol. 3C §27.6.1.1), so RF is set there; delivery
+ * then clears it in the handler's RFLAGS, as the CPU does. Septum only
+ * injects #UD and #GP, both faults.
+ */
 static void inject_exception(unsigned vector, bool has_code, uint32_t code)
 {
+	vmcs_write(GUEST_RFLAGS, vmcs_read(GUEST_RFLAGS) | RFLAGS_RF);
 	vmcs_write(VM_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector |
 		   (has_code ? INTR_INFO_DELIVER_CODE : 0));
 	if (has_code)
@@ -412,6 +424,18 @@ static bool efer_write_ok(uint64_t old, uint64_t val, uint64_t cr0)
 	return !(((old ^ val) & EFER_LME) && (cr0 & CR0_PG));
 }
 
+/* CPUID.80000008H:EAX[7:0], 36 where the leaf is missing (SDM Vol. 3A §4.1.4). */
+static unsigned maxphyaddr(void)
+{
+	uint32_t out[4];
+
+	vmx_hw_cpuid(0x80000000, 0, out);
+	if (out[0] < 0x80000008)
+		return 36;
+	vmx_hw_cpuid(0x80000008, 0, out);
+	return out[0] & 0xff;
+}
+
 static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 {
 	uint32_t msr = (uint32_t)r->rcx;
@@ -421,6 +445,7 @@ static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 	switch (msr_is_x2apic(msr) && apic_mode_of(v->apic_base) != APIC_MODE_X2APIC ? MSR_GP :
 		msr_write_access(msr)) {
 	case MSR_ABSORB:
+		ok = msr_mtrr_write_ok(msr, val, maxphyaddr());
 		break;
 	case MSR_EMULATE:
 		if (msr == MSR_X2APIC_ICR) {
@@ -491,7 +516,13 @@ static bool long_mode(const struct guest_regs *r)
  * §26.3.2.1). Returns false when an exception was injected instead. */
 static bool set_cr0(uint64_t val)
 {
-	uint64_t old = vmcs_read(CR0_READ_SHADOW), efer = vmcs_read(GUEST_IA32_EFER);
+	/* The guest's CR0 before the write: the read shadow only holds the
+	 * bits Septum owns (the mask); the others (PG, PE, ...) the guest
+	 * changes without an exit, so they are in GUEST_CR0. Same for CR4.PAE. */
+	uint64_t mask = vmcs_read(CR0_GUEST_HOST_MASK), mask4 = vmcs_read(CR4_GUEST_HOST_MASK);
+	uint64_t old = (vmcs_read(GUEST_CR0) & ~mask) | (vmcs_read(CR0_READ_SHADOW) & mask);
+	uint64_t cr4 = (vmcs_read(GUEST_CR4) & ~mask4) | (vmcs_read(CR4_READ_SHADOW) & mask4);
+	uint64_t efer = vmcs_read(GUEST_IA32_EFER);
 	uint64_t entry = vmcs_read(VM_ENTRY_CONTROLS);
 
 	/* The MOV-to-CR0 faults (SDM Vol. 2 MOV CR, Vol. 3A §2.5): bits 63:32
@@ -502,7 +533,7 @@ static bool set_cr0(uint64_t val)
 		return false;
 	}
 	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
-		if (!(vmcs_read(CR4_READ_SHADOW) & CR4_PAE)) {
+		if (!(cr4 & CR4_PAE)) {
 			inject_exception(VECTOR_GP, true, 0);
 			return false;
 		}
@@ -513,7 +544,7 @@ static bool set_cr0(uint64_t val)
 		vmcs_write(VM_ENTRY_CONTROLS, entry & ~(uint64_t)ENTRY_IA32E_MODE);
 	}
 	vmcs_write(CR0_READ_SHADOW, val);
-	vmcs_write(GUEST_CR0, val | vmcs_read(CR0_GUEST_HOST_MASK));
+	vmcs_write(GUEST_CR0, val | mask);
 	return true;
 }
 

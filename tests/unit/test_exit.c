@@ -1257,6 +1257,44 @@ static void rdmsr_unknown_injects_gp(void **state)
 	assert_int_equal(vmcs_read(VM_ENTRY_EXCEPTION_ERROR_CODE), 0);
 	assert_int_equal(r.rax, 0x99);
 	assert_int_equal(rip(), START_RIP);
+	/* A fault: RF set in the RFLAGS image the delivery pushes (SDM Vol. 3B §19.3.1.1). */
+	assert_true(vmcs_read(GUEST_RFLAGS) & (1ull << 16));
+}
+
+/* MTRR writes are absorbed, but a value the CPU refuses is #GP, as on the CPU. */
+static void wrmsr_mtrr_reserved_bits_inject_gp(void **state)
+{
+	static const struct { uint32_t msr; uint64_t val; bool ok; } cases[] = {
+		{ 0x2ff, 0xc06, true },                  /* E|FE|WB */
+		{ 0x2ff, 0x10006, false },               /* bit 16 reserved */
+		{ 0x2ff, 0xc02, false },                 /* type 2 reserved */
+		{ 0x250, 0x0606060606060606ull, true },
+		{ 0x250, 0x0606060606060607ull, false }, /* type 7 in a byte */
+		{ 0x200, 0x80000006ull, true },          /* PHYSBASE0 WB at 2 GiB */
+		{ 0x200, 0x80000106ull, false },         /* bit 8 reserved */
+		{ 0x201, 0xff80000800ull, true },        /* PHYSMASK0 valid, 2 GiB */
+		{ 0x201, 0xff80000801ull, false },       /* bit 0 reserved */
+		{ 0x201, 1ull << 52 | 0x800, false },    /* above MAXPHYADDR (fake: 40) */
+	};
+
+	(void)state;
+	fake_cpuid_set(0x80000000, 0, 0x80000008, 0, 0, 0);
+	fake_cpuid_set(0x80000008, 0, 40, 0, 0, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		vmcs_fake_set(VM_ENTRY_INTR_INFO, 0);
+		vmcs_fake_set(GUEST_RIP, START_RIP);
+		r.rcx = cases[i].msr;
+		r.rax = (uint32_t)cases[i].val;
+		r.rdx = cases[i].val >> 32;
+		assert_true(do_exit(EXIT_WRMSR, 0, 2));
+		if (cases[i].ok) {
+			assert_no_injection();
+			assert_int_equal(rip(), START_RIP + 2);
+		} else {
+			assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), INJECT_GP);
+			assert_int_equal(rip(), START_RIP);
+		}
+	}
 }
 
 
@@ -1728,6 +1766,29 @@ static void cr0_write_through_mask(void **state)
 	assert_no_injection();
 }
 
+/* A kernel that turned paging on itself (PG is not Septum's: no exit, so
+ * the read shadow still says PG=0) then clears NE: the write exits for NE
+ * only and must not be taken for a paging switch, which would #GP for
+ * CR4.PAE, itself unowned and so only right in GUEST_CR4. Found by the
+ * conf-cr differential test. */
+static void cr0_write_after_unowned_pg_change(void **state)
+{
+	(void)state;
+	vmcs_fake_set(GUEST_IA32_EFER, EFER_LME | EFER_LMA);
+	vmcs_fake_set(GUEST_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_PG);
+	vmcs_fake_set(CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_NE);     /* stale PG */
+	vmcs_fake_set(GUEST_CR4, 0x20 | 0x2000);                        /* PAE, VMXE */
+	vmcs_fake_set(CR4_READ_SHADOW, 0);                              /* stale PAE */
+	vmcs_fake_set(CR4_GUEST_HOST_MASK, 0x2000);
+	r.rdi = CR0_PE | CR0_ET | CR0_PG;
+	assert_true(do_exit(EXIT_CR_ACCESS, mov_to_cr_qual(0, 7), 3));
+	assert_no_injection();
+	assert_int_equal(vmcs_read(CR0_READ_SHADOW), CR0_PE | CR0_ET | CR0_PG);
+	assert_int_equal(vmcs_read(GUEST_CR0), CR0_PE | CR0_ET | CR0_PG | CR0_NE);
+	assert_int_equal(vmcs_read(GUEST_IA32_EFER), EFER_LME | EFER_LMA);
+	assert_int_equal(rip(), START_RIP + 3);
+}
+
 static void cr0_write_from_rsp(void **state)
 {
 	(void)state;
@@ -2056,6 +2117,8 @@ int main(void)
 		T(cr4_reserved_bit_gp),
 		T(wrmsr_efer_lme_with_paging_off_allowed),
 		T(cr0_write_through_mask),
+		T(cr0_write_after_unowned_pg_change),
+		T(wrmsr_mtrr_reserved_bits_inject_gp),
 		T(cr0_write_from_rsp),
 		T(cr0_write_from_r15),
 		T(cr4_write_through_mask),

@@ -44,6 +44,15 @@ static inline bool msr_is_x2apic(uint32_t msr)
 /* Fill a VMX MSR bitmap (SDM Vol. 3C §25.6.9): a set bit makes the access
  * exit. Only MSR_PASS accesses are left clear, and the x2APIC range only
  * when @x2apic (the guest's APIC is in x2APIC mode). */
+/*
+ * Whether a WRMSR of val to an MTRR (IA32_MTRR_DEF_TYPE, the fixed-range
+ * MTRRs, IA32_MTRR_PHYSBASEn/PHYSMASKn) is one the CPU accepts (Intel SDM
+ * Vol. 3A §13.11.2-§13.11.2.3): memory types 0, 1, 4, 5, 6 only, no
+ * reserved bit set, no address bit at or above maxphyaddr. The writes are
+ * absorbed, but one the CPU would refuse must still be #GP. Other MSRs: true.
+ */
+bool msr_mtrr_write_ok(uint32_t msr, uint64_t val, unsigned maxphyaddr);
+
 void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE], bool x2apic);
 
 /* Value guests read from IA32_BIOS_SIGN_ID (0x8b), the microcode revision.
