@@ -4,9 +4,12 @@
 
 /* Sorted by first; ranges do not overlap. MSR numbers: SDM Vol. 4. */
 static const struct msr_rule rules[] = {
-	{ 0x00000010, 0x00000010, MSR_PASS,    MSR_GP,      "IA32_TIME_STAMP_COUNTER" },
+	/* Reads return TSC + TSC_OFFSET without an exit (TSC offsetting, SDM
+	 * Vol. 3C §26.3); a write moves this vCPU's offset (vmx/exit.c). */
+	{ 0x00000010, 0x00000010, MSR_PASS,    MSR_EMULATE, "IA32_TIME_STAMP_COUNTER" },
 	{ 0x0000001b, 0x0000001b, MSR_EMULATE, MSR_EMULATE, "IA32_APIC_BASE" },
 	{ 0x0000003a, 0x0000003a, MSR_EMULATE, MSR_GP,      "IA32_FEATURE_CONTROL" },
+	{ 0x0000003b, 0x0000003b, MSR_EMULATE, MSR_EMULATE, "IA32_TSC_ADJUST" },
 	{ 0x00000048, 0x00000048, MSR_PASS,    MSR_PASS,    "IA32_SPEC_CTRL" },
 	{ 0x00000049, 0x00000049, MSR_GP,      MSR_PASS,    "IA32_PRED_CMD" },
 	{ 0x0000008b, 0x0000008b, MSR_EMULATE, MSR_ABSORB,  "IA32_BIOS_SIGN_ID" },

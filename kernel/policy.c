@@ -55,10 +55,10 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 		break;
 	case 7:
 		if (subleaf == 0) {
-			/* No IA32_TSC_ADJUST (the TSC is the host's, per CPU); the
+			/* IA32_TSC_ADJUST is emulated per vCPU (vmx/exit.c); the
 			 * ARCH_CAPABILITIES MSR exists on every host and claims
 			 * nothing (msr_policy.h). */
-			r->ebx &= ~CPUID7_EBX_TSC_ADJUST;
+			r->ebx |= CPUID7_EBX_TSC_ADJUST;
 			r->edx |= CPUID7_EDX_ARCH_CAPABILITIES;
 		}
 		break;

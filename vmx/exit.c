@@ -29,6 +29,8 @@
 #define MSR_BIOS_SIGN_ID 0x08bu
 #define MSR_DEBUGCTL   0x1d9u
 #define MSR_ARCH_CAPABILITIES 0x10au
+#define MSR_TSC        0x010u
+#define MSR_TSC_ADJUST 0x03bu
 /* Ways a PC resets itself: the chipset's Reset Control register (0xcf9,
  * bit 2 starts the reset; also the vACPI FADT's RESET_REG) and the
  * keyboard controller's "pulse output port" command 0xfe on port 0x64. */
@@ -424,6 +426,29 @@ static bool efer_write_ok(uint64_t old, uint64_t val, uint64_t cr0)
 	return !(((old ^ val) & EFER_LME) && (cr0 & CR0_PG));
 }
 
+/*
+ * The guest's TSC is the host's plus this vCPU's TSC_OFFSET (TSC
+ * offsetting on: RDTSC, RDTSCP and RDMSR of the TSC add it without an
+ * exit). The two MSRs keep their SDM meaning (Vol. 3B §19.17.3): a write
+ * to IA32_TIME_STAMP_COUNTER sets this vCPU's counter and adds the same
+ * step to IA32_TSC_ADJUST; a write to IA32_TSC_ADJUST moves the counter by
+ * the change. Per vCPU, as per logical processor on hardware; the other
+ * vCPUs and the host's own TSC_ADJUST are untouched.
+ */
+static void write_tsc(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t offset = vmcs_read(TSC_OFFSET), step;
+
+	if (msr == MSR_TSC) {
+		step = val - (arch_timestamp() + offset);
+		v->tsc_adjust += step;
+	} else {
+		step = val - v->tsc_adjust;
+		v->tsc_adjust = val;
+	}
+	vmcs_write(TSC_OFFSET, offset + step);
+}
+
 /* CPUID.80000008H:EAX[7:0], 36 where the leaf is missing (SDM Vol. 3A §4.1.4). */
 static unsigned maxphyaddr(void)
 {
@@ -452,6 +477,8 @@ static bool handle_wrmsr(struct vcpu *v, struct guest_regs *r)
 			ok = handle_icr_write(v, val, false);
 		} else if (msr == MSR_APIC_BASE) {
 			ok = write_apic_base(v, val);
+		} else if (msr == MSR_TSC || msr == MSR_TSC_ADJUST) {
+			write_tsc(v, msr, val);
 		} else if (msr == MSR_EFER) {
 			uint64_t old = vmcs_read(GUEST_IA32_EFER);
 
@@ -494,6 +521,7 @@ static bool handle_rdmsr(struct vcpu *v, struct guest_regs *r)
 	case MSR_BIOS_SIGN_ID:    val = SEPTUM_GUEST_UCODE_REV << 32; break;
 	case MSR_DEBUGCTL:        val = 0; break;
 	case MSR_ARCH_CAPABILITIES: val = SEPTUM_GUEST_ARCH_CAPABILITIES; break;
+	case MSR_TSC_ADJUST:      val = v->tsc_adjust; break;
 	default:
 		inject_exception(VECTOR_GP, true, 0);
 		return true;

@@ -125,7 +125,7 @@ static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, b
 	const uint32_t required[5] = {
 		PIN_NMI_EXITING | vnmi | (os_guest ? 0 : PIN_EXT_INTR_EXITING),
 		(os_guest ? 0 : CPU_HLT_EXITING) | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS |
-			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING,
+			CPU_MWAIT_EXITING | CPU_MONITOR_EXITING | CPU_USE_TSC_OFFSETTING,
 		CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED,
 		EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 		ENTRY_LOAD_EFER | (long_mode ? ENTRY_IA32E_MODE : 0),
@@ -258,7 +258,7 @@ static void guest_state(struct vcpu *v)
 /* What Septum keeps of a vCPU's architectural state at power-on and after
  * every reset: the APIC enabled in x2APIC mode (BSP flag on vCPU 0), the
  * xAPIC-only registers cleared, x2APIC MSRs passed through, XCR0 = x87 only
- * (SDM Vol. 1 §13.3). Set when the vCPU is built, so that a vCPU never
+ * (SDM Vol. 1 §13.3), IA32_TSC_ADJUST 0. Set when the vCPU is built, so that a vCPU never
  * started still answers the logical-IPI match, and again at every reset. */
 static void vcpu_power_on_state(struct vcpu *v)
 {
@@ -266,6 +266,7 @@ static void vcpu_power_on_state(struct vcpu *v)
 	xapic_reset(&v->xapic);
 	msr_bitmap_build(v->msr_bitmap, true);
 	v->xcr0 = 1;
+	v->tsc_adjust = 0;            /* TSC_OFFSET back to 0 with the VMCS state (guest_state) */
 }
 
 int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)

@@ -1261,6 +1261,37 @@ static void rdmsr_unknown_injects_gp(void **state)
 	assert_true(vmcs_read(GUEST_RFLAGS) & (1ull << 16));
 }
 
+/* IA32_TIME_STAMP_COUNTER and IA32_TSC_ADJUST (SDM Vol. 3B §19.17.3):
+ * writing the TSC sets the counter through the offset and adds the step to
+ * TSC_ADJUST; writing TSC_ADJUST moves the counter by the change. */
+static void wrmsr_tsc_and_tsc_adjust(void **state)
+{
+	(void)state;
+	fake_timestamp = 1000000;
+	vmcs_fake_set(TSC_OFFSET, 0);
+	v->tsc_adjust = 0;
+	r.rcx = 0x10;
+	r.rax = 0;
+	r.rdx = 1;                               /* TSC := 2^32 */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_no_injection();
+	assert_int_equal(fake_timestamp + vmcs_read(TSC_OFFSET), 1ull << 32);
+	assert_int_equal(v->tsc_adjust, (1ull << 32) - 1000000);
+
+	r.rcx = 0x3b;                            /* RDMSR TSC_ADJUST */
+	assert_true(do_exit(EXIT_RDMSR, 0, 2));
+	assert_int_equal(((uint64_t)r.rdx << 32) | (uint32_t)r.rax, (1ull << 32) - 1000000);
+
+	fake_timestamp = 2000000;                /* time passes: the counter runs on */
+	r.rcx = 0x3b;
+	r.rax = 0;
+	r.rdx = 0;                               /* TSC_ADJUST := 0: back to the host's count */
+	assert_true(do_exit(EXIT_WRMSR, 0, 2));
+	assert_no_injection();
+	assert_int_equal(v->tsc_adjust, 0);
+	assert_int_equal(fake_timestamp + vmcs_read(TSC_OFFSET), 2000000);
+}
+
 /* MTRR writes are absorbed, but a value the CPU refuses is #GP, as on the CPU. */
 static void wrmsr_mtrr_reserved_bits_inject_gp(void **state)
 {
@@ -2119,6 +2150,7 @@ int main(void)
 		T(cr0_write_through_mask),
 		T(cr0_write_after_unowned_pg_change),
 		T(wrmsr_mtrr_reserved_bits_inject_gp),
+		T(wrmsr_tsc_and_tsc_adjust),
 		T(cr0_write_from_rsp),
 		T(cr0_write_from_r15),
 		T(cr4_write_through_mask),

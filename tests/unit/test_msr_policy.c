@@ -67,9 +67,11 @@ static void emulated_msrs_exit_both_ways(void **state)
 static void read_only_pass_msrs_trap_writes(void **state)
 {
 	(void)state;
-	assert_false(exits(0x10, false));        /* TSC readable */
-	assert_true(exits(0x10, true));          /* ... not writable */
-	assert_int_equal(msr_write_access(0x10), MSR_GP);
+	assert_false(exits(0x10, false));        /* TSC readable (TSC offsetting applies) */
+	assert_true(exits(0x10, true));          /* ... a write moves the vCPU's offset */
+	assert_int_equal(msr_write_access(0x10), MSR_EMULATE);
+	assert_true(exits(0x3b, false) && exits(0x3b, true));   /* TSC_ADJUST emulated */
+	assert_int_equal(msr_read_access(0x3b), MSR_EMULATE);
 	assert_false(exits(0x2ff, false));       /* MTRR readable */
 	assert_true(exits(0x2ff, true));
 	assert_int_equal(msr_write_access(0x2ff), MSR_ABSORB);

@@ -72,6 +72,7 @@ struct vcpu {
 	uint64_t apic_base;           /* IA32_APIC_BASE as the guest sees it */
 	struct xapic_state xapic;     /* registers only xAPIC mode has (septum/xapic.h) */
 	uint64_t xcr0;                /* the guest's XCR0 (loaded in the CPU too) */
+	uint64_t tsc_adjust;          /* the guest's IA32_TSC_ADJUST (its TSC = host TSC + TSC_OFFSET) */
 	struct guest_regs regs;       /* initial GPRs */
 	_Atomic uint32_t run;         /* enum vcpu_run_state | SIPI vector << 8 */
 	atomic_bool nmi_pending;      /* a guest NMI (NMI IPI) not yet injected (vmx/exit.c) */

@@ -76,6 +76,7 @@ int vmcs_write(enum vmcs_field f, uint64_t v);
 #define PIN_VIRTUAL_NMIS       BIT(5)
 #define PIN_PREEMPTION_TIMER   BIT(6)
 /* Primary processor-based controls (§25.6.2, Table 25-6) */
+#define CPU_USE_TSC_OFFSETTING BIT(3)
 #define CPU_HLT_EXITING        BIT(7)
 #define CPU_INVLPG_EXITING     BIT(9)
 #define CPU_MWAIT_EXITING      BIT(10)
