@@ -12,7 +12,7 @@ static const char *const vector_names[32] = {
 
 void conf_begin(const char *guest)
 {
-	static const unsigned caught[] = { 0, 6, 13, 14, 16, 17, 19 };
+	static const unsigned caught[] = { 0, 6, 7, 13, 14, 16, 17, 19 };
 
 	guest_name = guest;
 	idt_install();

@@ -17,7 +17,7 @@
 
 #include "guest.h"
 
-/* Starts the guest's output; installs the trap handlers that turn #GP, #UD,
+/* Starts the guest's output; installs the trap handlers that turn #GP, #UD, #NM,
  * #PF, #DE, #AC and #MF in guarded instructions into results. */
 void conf_begin(const char *guest);
 /* One result line: "conf GUEST: ID = " + the formatted value. */
