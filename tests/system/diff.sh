@@ -42,6 +42,7 @@ while (($#)); do
 done
 cd "$REPO"
 BUILD=$(cd "$BUILD" && pwd)
+[[ -f $ALLOWED ]] || { echo "diff.sh: $ALLOWED missing" >&2; exit 2; }
 if ((${#guests[@]} == 0)); then
 	for f in tests/guests/conformance/conf-*.c; do
 		g=${f##*/}; guests+=("${g%.c}")

@@ -6,7 +6,7 @@
 
 CONF_DIR    := tests/guests/conformance
 CONF_OUT    := $(GUEST_DIR)/conformance
-CONF_GUESTS := conf-cr conf-msr conf-exc conf-fpu conf-dbg
+CONF_GUESTS := conf-cr conf-msr conf-exc conf-fpu conf-dbg conf-pf conf-insn conf-cpuid conf-seg conf-tsc
 CONF_ELFS   := $(patsubst %,$(GUEST_DIR)/%.elf,$(CONF_GUESTS))
 CONF_LIB    := $(filter-out %/entry64.S.o,$(GUEST_LIB64)) $(CONF_OUT)/entry.S.o $(CONF_OUT)/conf.o
 
