@@ -57,6 +57,8 @@ if [ -f guest/Makefile ]; then
 	stage compart-cgroup2 $MAKE -C guest check-qemu; count_plain "$BUILD/check/compart-cgroup2.log" compart-cgroup2
 fi
 stage system $MAKE system; count_plain "$BUILD/check/system.log" system
+# Conformance guests bare and partitioned, in the same emulator (issue 12).
+stage diff $MAKE system-diff; count_plain "$BUILD/check/diff.log" diff
 
 echo "=== make check took $(( $(date +%s) - start )) s"
 [ "$failed" = 0 ] || rc=1

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # Why each package is here: README.md, "Dependencies".
 PKGS="make gcc libc6-dev binutils xz-utils
 gnu-efi newlib-source libcmocka-dev clang libclang-rt-14-dev
-bochs bochsbios vgabios bochs-sdl qemu-system-x86 ovmf mtools dosfstools
+bochs bochsbios vgabios bochs-sdl qemu-system-x86 ovmf mtools dosfstools grub-efi-amd64-bin grub-common
 busybox-static cpio libseccomp-dev libjansson-dev libcap-dev pkg-config iproute2 python3
 podman conmon crun containerd runc"
 

@@ -60,3 +60,4 @@ guests: $(GUEST_ELFS)
 
 .PHONY: guests
 include tests/guests/multiboot/multiboot.mk
+include tests/guests/conformance/conformance.mk

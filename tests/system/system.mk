@@ -4,6 +4,9 @@
 #   make system-bochs   the Bochs scenarios only
 #   make system-qemu    the QEMU (no VT-x) scenario only
 #   make run            boot $(CONFIG) in Bochs and stream the consoles live
+#   make system-diff    the differential tests: each conformance guest booted
+#                       bare (GRUB) and as a partition, results compared
+#                       (tests/system/diff.sh; GUESTS="conf-cr" limits it)
 #   make system-selftest  the harness judged on canned serial logs (no emulator,
 #                       a few seconds); `system` runs it first
 #
@@ -22,6 +25,10 @@ system-selftest:
 system: $(SYSTEM_PREREQS) system-selftest
 	tests/system/run.sh --build $(BUILD) -j $(SYSTEM_JOBS) $(SCENARIOS)
 
+GUESTS ?=
+system-diff: $(SYSTEM_PREREQS)
+	tests/system/diff.sh --build $(BUILD) -j $(SYSTEM_JOBS) $(GUESTS)
+
 system-bochs: $(SYSTEM_PREREQS)
 	tests/system/run.sh --build $(BUILD) -j $(SYSTEM_JOBS) --engine bochs $(SCENARIOS)
 
@@ -31,4 +38,4 @@ system-qemu: $(SYSTEM_PREREQS)
 run: $(SYSTEM_PREREQS)
 	tests/system/boot.sh --build $(BUILD) --config $(CONFIG)
 
-.PHONY: system system-bochs system-qemu system-selftest run
+.PHONY: system system-diff system-bochs system-qemu system-selftest run

@@ -110,6 +110,8 @@ void delay_loops(unsigned long loops);
 /* Stops this partition with @status: port 0xf4 first (the documented test
  * exit), then PARTITION_EXIT in case the port was ignored, then halts. */
 __attribute__((noreturn)) void guest_exit(unsigned int status);
+/* Writes "Shutdown" to Bochs' port 0x8900, which ends a bare Bochs run. */
+void bochs_shutdown(void);
 
 /* ------------------------------------------------------------ hypercalls */
 
@@ -231,6 +233,18 @@ int guarded_rdmsr(uint32_t msr, uint64_t *val);
 int guarded_wrmsr(uint32_t msr, uint64_t val);
 int guarded_xsetbv(uint32_t xcr, uint64_t val);
 int guarded_vzeroupper(void);     /* an AVX instruction touching no memory */
+int guarded_write_cr0(uint64_t val);
+int guarded_write_cr4(uint64_t val);
+
+/* What the last fault caught by trap_guard_handler() pushed: vector, error
+ * code, the saved RFLAGS (RF and the rest, as the CPU delivered them) and RIP. */
+struct guard_fault {
+	uint64_t vector, error_code, rflags, rip;
+};
+extern struct guard_fault guard_last;
+/* Where a guarded fault resumes (0: no guard armed); for guarded sequences
+ * written outside lib/trap64.c. */
+extern volatile uint64_t guard_resume;
 
 /* Loads an IDT descriptor with the given base and limit as they are. */
 void idt_load_raw(uint64_t base, uint16_t limit);

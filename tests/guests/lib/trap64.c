@@ -107,14 +107,16 @@ void trap_dispatch(struct trap_frame *frame)
  * there. guard_resume is cleared afterwards, so an unexpected fault
  * elsewhere still gets the default report.
  */
-static volatile uint64_t guard_resume;
+volatile uint64_t guard_resume;
 static volatile int guard_vector;
+struct guard_fault guard_last;
 
 int trap_guard_handler(struct trap_frame *frame)
 {
 	if (!guard_resume)
 		return 0;
 	guard_vector = (int)frame->vector;
+	guard_last = (struct guard_fault){ frame->vector, frame->error_code, frame->rflags, frame->rip };
 	frame->rip = guard_resume;
 	guard_resume = 0;
 	return 1;
@@ -153,6 +155,24 @@ int guarded_xsetbv(uint32_t xcr, uint64_t val)
 	__asm__ volatile(GUARD_BEGIN "xsetbv" GUARD_END
 			 : [resume] "=m"(guard_resume)
 			 : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "r11", "memory");
+	guard_resume = 0;
+	return guard_vector;
+}
+
+int guarded_write_cr0(uint64_t val)
+{
+	guard_vector = 0;
+	__asm__ volatile(GUARD_BEGIN "mov %[v], %%cr0" GUARD_END
+			 : [resume] "=m"(guard_resume) : [v] "r"(val) : "r11", "memory");
+	guard_resume = 0;
+	return guard_vector;
+}
+
+int guarded_write_cr4(uint64_t val)
+{
+	guard_vector = 0;
+	__asm__ volatile(GUARD_BEGIN "mov %[v], %%cr4" GUARD_END
+			 : [resume] "=m"(guard_resume) : [v] "r"(val) : "r11", "memory");
 	guard_resume = 0;
 	return guard_vector;
 }
