@@ -201,6 +201,32 @@ static int load_images(struct partition *p, char *why, size_t whylen)
 	return rc;
 }
 
+/*
+ * After set-up the only pages a partition's EPT still takes are those a
+ * guest causes: with EPT_LARGE_NX (iTLB multihit), one per large leaf it
+ * first executes from (vmx/ept.c, ept_split_exec). Their most is known now:
+ * a 1 GiB leaf splits into 2 MiB ones, each of which splits again. They
+ * are set aside from the heap here, and the EPT allocates from that stock
+ * alone from now on: a guest executing everywhere exhausts nothing its
+ * neighbours need (docs/security.md).
+ */
+static int ept_reserve(struct partition *p, char *why, size_t whylen)
+{
+	size_t n;
+
+	p->ept_reserve = (struct page_reserve){ .list = NULL, .count = 0 };
+	if (!(p->ept.large_pages & EPT_LARGE_NX))
+		n = 0;
+	else
+		n = (size_t)(p->ram_size / SZ_2M + p->ram_size / SZ_1G + 1);
+	if (page_reserve_fill(&p->ept_reserve, &heap_pool, n)) {
+		snprintf(why, whylen, "out of hypervisor memory for the EPT's split reserve (%zu pages)", n);
+		return -1;
+	}
+	p->ept.pool = &p->ept_reserve.pool;
+	return 0;
+}
+
 static uint16_t next_vpid = 1;
 
 static int setup_partition(unsigned id, char *why, size_t whylen)
@@ -231,6 +257,8 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 		return -1;
 	}
 	if (vpci_init(p, why, whylen))
+		return -1;
+	if (ept_reserve(p, why, whylen))
 		return -1;
 	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
 		struct vcpu *v;

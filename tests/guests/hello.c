@@ -145,6 +145,15 @@ static void check_bad_calls(uint64_t ram_size)
 				      sizeof(struct septum_partition_info), 0),
 			    -SEPTUM_EFAULT);
 	bad |= expect_error("call 999", hypercall(999, 0, 0, 0), -SEPTUM_ENOSYS);
+	bad |= expect_error("call ~0", hypercall(~0ul, 0, 0, 0), -SEPTUM_ENOSYS);
+	/* Bad values (docs/hypercalls.md): too long a console write, too small
+	 * an info buffer, an exit status above 255 (which must not end us). */
+	bad |= expect_error("CONSOLE_WRITE of SEPTUM_CONSOLE_MAX + 1 bytes",
+			    hypercall(SEPTUM_HC_CONSOLE_WRITE, 0x100000, SEPTUM_CONSOLE_MAX + 1, 0), -SEPTUM_EINVAL);
+	bad |= expect_error("PARTITION_INFO into 8 bytes", hypercall(SEPTUM_HC_PARTITION_INFO, 0x100000, 8, 0),
+			    -SEPTUM_EINVAL);
+	bad |= expect_error("PARTITION_EXIT with status 256", hypercall(SEPTUM_HC_PARTITION_EXIT, 256, 0, 0),
+			    -SEPTUM_EINVAL);
 	if (!bad)
 		gprintf("bad hypercalls refused\n");
 }

@@ -17,6 +17,25 @@ struct page_pool {
 	void (*free)(struct page_pool *pool, void *page);
 };
 
+/*
+ * A reserve: pages taken from another pool up front (at set-up) and handed
+ * out later only from that stock. A partition's run-time table growth
+ * (EPT splits for execution) comes from its own reserve, so a guest that
+ * makes Septum allocate can exhaust only what was set aside for it, never
+ * the heap its neighbours' restarts and splits need. Pages freed to a
+ * reserve go back to its stock. Not locked: its user serialises (the EPT
+ * is changed under the partition's lock).
+ */
+struct page_reserve {
+	struct page_pool pool;       /* first: a struct page_pool * to it is a reserve */
+	void *list;                  /* stocked pages, linked through their first word */
+	size_t count;
+};
+
+/* Takes n pages from `from` into r (r starts empty or keeps what it has).
+ * Returns 0, or -1 when `from` ran out: the pages taken so far stay in r. */
+int page_reserve_fill(struct page_reserve *r, struct page_pool *from, size_t n);
+
 static inline hpa_t page_hpa(const void *page) { return hpa((uint64_t)(uintptr_t)page); }
 static inline void *hpa_ptr(hpa_t pa) { return (void *)(uintptr_t)pa.v; }
 

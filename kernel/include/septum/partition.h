@@ -98,6 +98,7 @@ struct partition {
 	uint64_t ram_size;
 	uint8_t *ram_hva;             /* where the core reaches that RAM (identity map) */
 	struct ept ept;
+	struct page_reserve ept_reserve; /* the EPT's pool after set-up: its run-time splits (main.c) */
 	unsigned entry_bits;          /* 32 or 64: mode the boot vCPU starts in */
 	uint64_t entry_rip;
 	uint64_t entry_cr3;           /* 64-bit entry: guest page tables */
