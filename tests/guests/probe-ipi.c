@@ -14,6 +14,10 @@
 #define MSR_X2APIC_ICR      0x830u
 #define ICR_VECTOR(v)       ((uint64_t)(v) & 0xff)
 #define ICR_DM_FIXED        (0ull << 8)
+#define ICR_DM_LOWPRI       (1ull << 8)
+#define ICR_DM_SMI          (2ull << 8)
+#define ICR_DM_NMI          (4ull << 8)
+#define ICR_LOGICAL         (1ull << 11)
 #define ICR_DM_INIT         (5ull << 8)
 #define ICR_DM_STARTUP      (6ull << 8)
 #define ICR_LEVEL_ASSERT    (1ull << 14)
@@ -44,6 +48,14 @@ int main(void)
 	     (unsigned long)target);
 	send("fixed IPI", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_FIXED | ICR_VECTOR(FIXED_VECTOR),
 	     (unsigned long)target);
+	send("NMI", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_NMI, (unsigned long)target);
+	send("SMI", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_SMI, (unsigned long)target);
+	send("lowest-priority IPI", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_LOWPRI | ICR_VECTOR(FIXED_VECTOR),
+	     (unsigned long)target);
+	/* x2APIC logical destination of the target: cluster id >> 4, bit id & 15 (SDM Vol. 3A §11.12.10.2). */
+	send("logical fixed IPI", ((uint64_t)((target >> 4) << 16 | (1u << (target & 15))) << 32) | ICR_LOGICAL |
+	     ICR_LEVEL_ASSERT | ICR_DM_FIXED | ICR_VECTOR(FIXED_VECTOR), (unsigned long)target);
+	send("broadcast INIT", ICR_DEST(0xffffffffu) | ICR_LEVEL_ASSERT | ICR_DM_INIT, 0xffffffffu);
 	gprintf("probe-ipi: ICR writes returned\n");
 	return 0;
 }
