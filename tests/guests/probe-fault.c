@@ -13,6 +13,8 @@
  *   op=flush   count=N rounds of WBINVD and INVD: each exits and is a
  *              no-op for the rest of the machine (INVD used to be an
  *              unhandled exit).
+ *   op=strio   one OUTSB: string I/O is not emulated, the partition is
+ *              crashed (on_crash), the rest of the machine runs on.
  *   op=nmi     count=N NMI IPIs to itself, each taken once by its NMI
  *              handler, never nested; the first handler sends one more
  *              from inside (NMIs blocked there): it must arrive once the
@@ -56,6 +58,11 @@ static void regs(void)
 		    "probe-fault: EFER with reserved bit 63: #GP");
 	guarded_rdmsr(MSR_EFER, &after);
 	guest_check(after == before, "probe-fault: EFER unchanged (0x%llx)", (unsigned long long)after);
+
+	/* VMX is hidden: its capability MSRs and a write to IA32_FEATURE_CONTROL
+	 * are #GP, as on a CPU without VMX (SDM Vol. 3D App. A). */
+	guest_check(guarded_rdmsr(0x480, &after) == VEC_GP, "probe-fault: RDMSR IA32_VMX_BASIC: #GP");
+	guest_check(guarded_wrmsr(0x3a, 5) == VEC_GP, "probe-fault: WRMSR IA32_FEATURE_CONTROL (lock, VMX on): #GP");
 
 	trap_set_handler(VEC_GP, cr0_gp);
 	write_cr0_raw(((cr0 ^ CR0_NE) & ~CR0_CD) | CR0_NW);
@@ -114,6 +121,17 @@ static void flush(unsigned long count)
 	gprintf("probe-fault: %lu WBINVD and %lu INVD done\n", count, (count + 15) / 16);
 }
 
+/* String I/O is not emulated: the partition is crashed (its on_crash
+ * applies), nothing else happens. */
+static void strio(void)
+{
+	static const char msg[] = "x";
+
+	gprintf("probe-fault: OUTSB to the console port\n");
+	__asm__ volatile("rep outsb" : : "S"(msg), "c"(1ul), "d"(0x3f8) : "memory");
+	guest_fail("string I/O returned");
+}
+
 int main(void)
 {
 	char op[16] = "";
@@ -124,6 +142,8 @@ int main(void)
 		regs();
 	else if (!strcmp(op, "flush"))
 		flush((unsigned long)guest_arg_ulong("count", 20000));
+	else if (!strcmp(op, "strio"))
+		strio();
 	else if (!strcmp(op, "nmi"))
 		nmi((unsigned long)guest_arg_ulong("count", 1000));
 	else
