@@ -18,16 +18,6 @@
 
 static uint8_t area[4096] __attribute__((aligned(64)));
 
-/* One guarded instruction, as in lib/trap64.c: label 1 is where a fault resumes. */
-#define GUARDED(insn, ...)                                                                  \
-	({                                                                                  \
-		guard_last = (struct guard_fault){ 0, 0, 0, 0 };                            \
-		__asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, guard_resume(%%rip)\n\t" \
-				 insn "\n1:" : : __VA_ARGS__ : "r11", "memory");            \
-		guard_resume = 0;                                                           \
-		(int)guard_last.vector == 0 && !guard_last.rip ? 0 : (int)guard_last.vector; \
-	})
-
 static int guarded_xgetbv0(void)
 {
 	uint32_t lo = 0, hi = 0;

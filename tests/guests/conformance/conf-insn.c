@@ -8,15 +8,6 @@
  */
 #include "conf.h"
 
-#define GUARDED(insn, ...)                                                                  \
-	({                                                                                  \
-		guard_last = (struct guard_fault){ 0, 0, 0, 0 };                            \
-		__asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, guard_resume(%%rip)\n\t" \
-				 insn "\n1:" : : __VA_ARGS__ : "r11", "memory");            \
-		guard_resume = 0;                                                           \
-		guard_last.rip ? (int)guard_last.vector : 0;                                \
-	})
-
 /* The same, for instructions that write RAX, RCX and RDX. */
 #define GUARDED_ACD(insn, A_, C_)                                                           \
 	({                                                                                  \

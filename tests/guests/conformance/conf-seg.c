@@ -9,15 +9,6 @@
  */
 #include "conf.h"
 
-#define GUARDED(insn, ...)                                                                  \
-	({                                                                                  \
-		guard_last = (struct guard_fault){ 0, 0, 0, 0 };                            \
-		__asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, guard_resume(%%rip)\n\t" \
-				 insn "\n1:" : : __VA_ARGS__ : "r11", "memory");            \
-		guard_resume = 0;                                                           \
-		guard_last.rip ? (int)guard_last.vector : 0;                                \
-	})
-
 static uint64_t lar_lsl(int lsl, uint64_t sel, unsigned *zf)
 {
 	uint64_t v = 0, fl;

@@ -26,6 +26,20 @@ void conf_result(const char *id, const char *fmt, ...) __attribute__((format(pri
 const char *conf_id(const char *a, const char *b, const char *c);
 /* "ok" or the exception's name ("#GP(0)"): the outcome of a guarded instruction. */
 const char *conf_outcome(int vector);
+/*
+ * Runs one instruction (or a short sequence) under the fault guard of
+ * lib/trap64.c and yields 0, or the vector of the exception it raised; the
+ * guest then resumes after it. Operands follow as extended-asm inputs.
+ */
+#define GUARDED(insn, ...)                                                                  \
+	({                                                                                  \
+		guard_last = (struct guard_fault){ 0, 0, 0, 0 };                            \
+		__asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, guard_resume(%%rip)\n\t" \
+				 insn "\n1:" : : __VA_ARGS__ : "r11", "memory");            \
+		guard_resume = 0;                                                           \
+		guard_last.rip ? (int)guard_last.vector : 0;                                \
+	})
+
 /* Prints the closing line and ends the run: the test exit port 0xf4 (a
  * Septum partition ends there), Bochs' shutdown port 0x8900 (a bare Bochs
  * run ends there; Septum drops writes to ports it does not emulate), then halts. */
