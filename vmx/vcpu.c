@@ -19,6 +19,7 @@
 #include <septum/log.h>
 #include <septum/msr_policy.h>
 #include <septum/partition.h>
+#include <septum/exit.h>
 #include <vmx/exit.h>
 #include <vmx/spec_hw.h>
 #include <vmx/vmcs.h>
@@ -38,14 +39,14 @@ void vmx_handle_exit(struct guest_regs *regs);
 #define AR_DATA   (AR_TYPE_DATA_RWA | AR_S | AR_P | AR_DB | AR_G)
 #define AR_TR     (AR_TYPE_TSS_BUSY | AR_P)
 
-void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+void hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	struct cpuid_regs r = cpuid(leaf, subleaf);
 
 	out[0] = r.eax; out[1] = r.ebx; out[2] = r.ecx; out[3] = r.edx;
 }
 
-void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
+void hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
 void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
 static bool host_has_xsave(void)
 {
@@ -56,7 +57,7 @@ enum mce_action vmx_hw_machine_check(const char *who) { return machine_check_han
 
 uint64_t vmx_hw_cr4_fixed1(void) { return vmx_caps.cr4_fixed1; }
 
-void vmx_hw_xsetbv(uint64_t xcr0)
+void hw_xsetbv(uint64_t xcr0)
 {
 	__asm__ volatile("xsetbv" :: "c"(0u), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)) : "memory");
 }
@@ -65,20 +66,20 @@ void vmx_hw_xsetbv(uint64_t xcr0)
  * LVT this CPU lacks, or a value its APIC refuses, must not #GP in Septum
  * (kernel/xapic.c checks what it can; these catch the rest). A failed read
  * is 0, a failed write is dropped, as for a reserved xAPIC register. */
-uint64_t vmx_hw_apic_read(uint32_t msr)
+uint64_t hw_apic_read(uint32_t msr)
 {
 	uint64_t val;
 
 	return rdmsr_safe(msr, &val) ? 0 : val;
 }
 
-uint32_t vmx_hw_apic_features(void)
+uint32_t hw_apic_features(void)
 {
 	return (cpu_has_cmci() ? XAPIC_HW_CMCI : 0) |
 	       ((cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE) ? XAPIC_HW_TSC_DEADLINE : 0);
 }
 
-void vmx_hw_apic_write(uint32_t msr, uint64_t val)
+void hw_apic_write(uint32_t msr, uint64_t val)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
@@ -385,7 +386,7 @@ static void lapic_quiesce(void)
 #define MSR_X2APIC_TDCR     0x83eu
 #define LVT_MASKED          BIT(16)
 
-void vmx_hw_apic_reset(void)
+void hw_apic_reset(void)
 {
 	lapic_quiesce();
 	/* The LVT CMCI register exists only with MCG_CAP.MCG_CMCI_P (SDM
@@ -408,7 +409,7 @@ static void vcpu_common_reset(struct vcpu *v)
 	memset(&v->regs, 0, sizeof(v->regs));
 	vcpu_power_on_state(v);
 	if (host_has_xsave())
-		vmx_hw_xsetbv(v->xcr0);
+		hw_xsetbv(v->xcr0);
 	vmcs_write(VM_ENTRY_INTR_INFO, 0);
 	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);

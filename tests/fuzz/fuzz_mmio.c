@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The path an xAPIC-page access takes in Septum (vmx/exit.c): the guest's
+ * The path an xAPIC-page access takes in Septum (kernel/exit/lapic.c): the guest's
  * RIP is translated through the guest's own page tables (guest_walk.c),
  * at most 15 instruction bytes are fetched, and mmio_insn.c decodes them.
  * Everything here is guest-controlled: the input is the guest's control

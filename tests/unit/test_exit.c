@@ -38,16 +38,6 @@
 #define AR_CS_64   0xa09bu
 #define AR_CS_32   0xc09bu
 
-#define CR0_PE 0x1ull
-#define CR0_NE 0x20ull
-#define CR0_ET 0x10ull
-#define CR0_PG 0x80000000ull
-#define CR4_PAE 0x20ull
-#define CR4_VMXE 0x2000ull
-#define EFER_LME 0x100ull
-#define EFER_LMA 0x400ull
-#define EFER_NXE 0x800ull
-#define RFLAGS_IF 0x200ull
 
 static struct partition *p;
 static struct vcpu *v;
@@ -467,8 +457,6 @@ static void mwait_ud_consistent_with_cpuid(void **state)
 }
 
 /* ---------------------------------------------------------------- XSAVE */
-
-#define CR4_OSXSAVE (1ull << 18)
 
 static void xsave_guest(void)
 {

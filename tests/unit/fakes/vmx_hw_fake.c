@@ -7,6 +7,7 @@
 #include <string.h>
 #include <septum/partition.h>
 #include <septum/xapic.h>
+#include <septum/exit.h>
 #include <vmx/exit.h>
 #include <fakes.h>
 
@@ -68,7 +69,7 @@ void fake_cpuid_default(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	out[3] = leaf ^ 0x44444444u;
 }
 
-void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+void hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	fake_cpuid_calls++;
 	for (unsigned i = 0; i < cpuid_n; i++)
@@ -79,7 +80,7 @@ void vmx_hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	fake_cpuid_default(leaf, subleaf, out);
 }
 
-void vmx_hw_send_ipi(uint32_t apic_id, uint64_t icr_low)
+void hw_send_ipi(uint32_t apic_id, uint64_t icr_low)
 {
 	if (fake_ipi_count < FAKE_IPIS_MAX)
 		fake_ipis[fake_ipi_count] = (struct fake_ipi){ apic_id, icr_low };
@@ -92,18 +93,18 @@ void vmx_hw_eoi(void) { fake_eoi_count++; }
 uint64_t fake_apic_msr[0x100];
 unsigned fake_apic_resets;
 
-uint64_t vmx_hw_apic_read(uint32_t msr)
+uint64_t hw_apic_read(uint32_t msr)
 {
 	return msr >= 0x800 && msr <= 0x8ff ? fake_apic_msr[msr - 0x800] : 0;
 }
 
-void vmx_hw_apic_write(uint32_t msr, uint64_t val)
+void hw_apic_write(uint32_t msr, uint64_t val)
 {
 	if (msr >= 0x800 && msr <= 0x8ff)
 		fake_apic_msr[msr - 0x800] = val;
 }
 
-void vmx_hw_apic_reset(void) { fake_apic_resets++; }
+void hw_apic_reset(void) { fake_apic_resets++; }
 
 unsigned fake_invept_count;
 void vmx_hw_invept(void) { fake_invept_count++; }
@@ -118,12 +119,12 @@ enum mce_action vmx_hw_machine_check(const char *who)
 }
 
 uint32_t fake_apic_features = XAPIC_HW_CMCI | XAPIC_HW_TSC_DEADLINE;
-uint32_t vmx_hw_apic_features(void) { return fake_apic_features; }
+uint32_t hw_apic_features(void) { return fake_apic_features; }
 
 unsigned fake_xsetbv_count;
 uint64_t fake_xcr0;
 
-void vmx_hw_xsetbv(uint64_t xcr0)
+void hw_xsetbv(uint64_t xcr0)
 {
 	fake_xsetbv_count++;
 	fake_xcr0 = xcr0;

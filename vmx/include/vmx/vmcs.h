@@ -8,6 +8,7 @@
 #define VMX_VMCS_H
 
 #include <septum/types.h>
+#include <hw/x86.h>
 
 enum vmcs_field {
 	/* 16-bit */
@@ -139,10 +140,6 @@ enum vmx_exit_reason {
 #define INTR_TYPE_SW_INTR      4u
 #define INTR_TYPE_PRIV_SW_EXC  5u
 #define INTR_TYPE_SW_EXC       6u
-#define VECTOR_UD 6
-#define VECTOR_NMI 2
-#define VECTOR_GP 13
-#define VECTOR_MC 18
 
 /* Guest interruptibility state (§25.4.2, Table 25-3) */
 #define INTERRUPTIBILITY_STI    BIT(0)

@@ -4,6 +4,7 @@
 #define ARCH_CPU_H
 
 #include <septum/types.h>
+#include <hw/x86.h>
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
@@ -69,12 +70,9 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 }
 
 /* MSRs (Intel SDM Vol. 4, chapter 2) */
-#define MSR_IA32_APIC_BASE        0x01b
 #define   APIC_BASE_BSP           BIT(8)
 #define   APIC_BASE_EXTD          BIT(10)
 #define   APIC_BASE_EN            BIT(11)
-#define MSR_IA32_FEATURE_CONTROL  0x03a
-#define MSR_IA32_ARCH_CAPABILITIES 0x10a
 #define MSR_IA32_MCG_CAP          0x179
 #define MCG_CAP_COUNT_MASK        0xffu
 #define MCG_CAP_CTL_P             BIT(8)
@@ -111,35 +109,13 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 #define MSR_X2APIC_ID             0x802
 #define MSR_X2APIC_EOI            0x80b
 #define MSR_X2APIC_SIVR           0x80f
-#define MSR_X2APIC_ICR            0x830
 #define MSR_X2APIC_LVT_TIMER      0x832
 #define   LVT_MASKED              BIT(16)
 #define MSR_X2APIC_LAST           0x8ff
-#define MSR_EFER                  0xc0000080
-#define   EFER_SCE                BIT(0)
-#define   EFER_LME                BIT(8)
-#define   EFER_LMA                BIT(10)
-#define   EFER_NXE                BIT(11)
 #define MSR_FS_BASE               0xc0000100
 #define MSR_GS_BASE               0xc0000101
 
-/* Control register bits (SDM Vol. 3A §2.5) */
-#define CR0_PE  BIT(0)
-#define CR0_MP  BIT(1)
-#define CR0_ET  BIT(4)
-#define CR0_NE  BIT(5)
-#define CR0_WP  BIT(16)
-#define CR0_NW  BIT(29)
-#define CR0_CD  BIT(30)
-#define CR0_PG  BIT(31)
-#define CR4_PAE  BIT(5)
-#define CR4_MCE  BIT(6)
-#define CR4_PGE  BIT(7)
-#define CR4_VMXE BIT(13)
-#define CR4_OSXSAVE BIT(18)
 
-#define RFLAGS_RESERVED1 BIT(1)
-#define RFLAGS_IF        BIT(9)
 
 /* CPUID feature bits used by the core */
 #define CPUID1_ECX_VMX     BIT(5)

@@ -6,7 +6,7 @@
  *
  *   arch_fake.c    arch_* (console captured in a buffer), vcpu_kick
  *   vmcs_fake.c    vmcs_read/vmcs_write over an array keyed by field encoding
- *   vmx_hw_fake.c  vmx_hw_cpuid/send_ipi/eoi/apic_id, describe_hpa
+ *   vmx_hw_fake.c  hw_cpuid/send_ipi/eoi/apic_id, describe_hpa
  *   heap_fake.c    pages_alloc/page_free over aligned_alloc
  *
  * Every fake has a reset function; call it from each test's setup.
@@ -101,7 +101,7 @@ extern unsigned fake_ipi_count;
 extern struct fake_ipi fake_ipis[FAKE_IPIS_MAX];
 extern uint64_t fake_apic_msr[0x100];   /* MSRs 0x800-0x8ff of the CPU handling the exit */
 extern unsigned fake_apic_resets;
-extern unsigned fake_xsetbv_count;       /* vmx_hw_xsetbv() calls, and the last value */
+extern unsigned fake_xsetbv_count;       /* hw_xsetbv() calls, and the last value */
 extern uint64_t fake_xcr0;
 extern unsigned fake_eoi_count;
 extern unsigned fake_nmi_unblocks;
@@ -115,7 +115,7 @@ extern unsigned fake_describe_calls;
 extern uint64_t fake_describe_last;            /* last address given to describe_hpa */
 
 void fake_hw_reset(void);
-/* What vmx_hw_cpuid(leaf, subleaf) answers; unset leaves answer
+/* What hw_cpuid(leaf, subleaf) answers; unset leaves answer
  * fake_cpuid_default(leaf, subleaf). */
 void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx);
 void fake_cpuid_default(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
