@@ -553,8 +553,8 @@ void kernel_main(const struct boot_info *bi)
 		SEPTUM_ABI_MINOR, bi->nmem, bi->nfiles, (unsigned long long)bi->config.size);
 	cpus_discover(bi);
 
-	if (virt_check_cpu(why, sizeof(why))) {
-		pr_err("CPU 0: %s", why);
+	if (backend_choose()) {
+		pr_err("CPU 0: no virtualisation backend can run partitions here");
 		halt_boot();
 	}
 	build_machine(ncpus);

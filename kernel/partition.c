@@ -175,34 +175,7 @@ void partition_crash(struct partition *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *const reason_names[EXIT_REASON_SLOTS] = {
-	[0] = "exception/NMI", [1] = "external interrupt", [2] = "triple fault", [3] = "INIT",
-	[4] = "SIPI", [7] = "interrupt window", [8] = "NMI window", [9] = "task switch",
-	[10] = "CPUID", [11] = "GETSEC", [12] = "HLT", [13] = "INVD", [14] = "INVLPG",
-	[15] = "RDPMC", [16] = "RDTSC", [17] = "RSM", [18] = "VMCALL", [19] = "VMCLEAR",
-	[20] = "VMLAUNCH", [21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD", [24] = "VMRESUME",
-	[25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON", [28] = "CR access", [29] = "MOV DR",
-	[30] = "I/O", [31] = "RDMSR", [32] = "WRMSR", [33] = "invalid guest state",
-	[34] = "MSR loading", [36] = "MWAIT", [37] = "monitor trap flag", [39] = "MONITOR",
-	[40] = "PAUSE", [41] = "machine check", [43] = "TPR below threshold", [44] = "APIC access",
-	[45] = "virtualized EOI", [46] = "GDTR/IDTR access", [47] = "LDTR/TR access",
-	[48] = "EPT violation", [49] = "EPT misconfiguration", [50] = "INVEPT", [51] = "RDTSCP",
-	[52] = "preemption timer", [53] = "INVVPID", [54] = "WBINVD", [55] = "XSETBV",
-	[56] = "APIC write", [57] = "RDRAND", [58] = "INVPCID", [59] = "VMFUNC", [60] = "ENCLS",
-	[61] = "RDSEED", [62] = "PML full", [63] = "XSAVES", [64] = "XRSTORS",
-	[EXIT_REASON_OTHER] = "other",
-};
-
-const char *exit_reason_name(unsigned reason)
-{
-	if (reason < EXIT_REASON_SLOTS && reason_names[reason])
-		return reason_names[reason];
-	return "unknown";
-}
-
-/* "CPUID 12, I/O 40" for the exits of all of p's vCPUs; "none" if there were none. */
-#define EXIT_REASON_IO 30    /* SDM Vol. 3D App. C: I/O instruction */
-
+/* "CPUID 12, I/O 40" for the exits of all of p's vCPUs, named by the backend; "none" if there were none. */
 static void format_exits(const struct partition *p, char *buf, size_t len)
 {
 	uint64_t total[EXIT_REASON_SLOTS] = { 0 };
@@ -215,9 +188,9 @@ static void format_exits(const struct partition *p, char *buf, size_t len)
 	for (unsigned r = 0; r < EXIT_REASON_SLOTS && n < len; r++) {
 		if (!total[r])
 			continue;
-		n += (size_t)snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "", exit_reason_name(r),
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "", backend->exit_name(r),
 				      (unsigned long long)total[r]);
-		if (r == EXIT_REASON_IO && n < len) {
+		if (r == backend->io_slot && n < len) {
 			uint64_t io[IO_GROUPS] = { 0 };
 
 			for (unsigned v = 0; v < p->nvcpus; v++)

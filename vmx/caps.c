@@ -211,9 +211,8 @@ int vmx_enable_cpu(char *why, size_t whylen)
 	return 0;
 }
 
-/* The arch.h seam (kernel/ does not include vmx/ headers). */
-int virt_check_cpu(char *why, size_t whylen) { return vmx_check_cpu(why, whylen); }
-int virt_enable_cpu(char *why, size_t whylen)
+/* VMXON and the mitigations, struct backend.enable_cpu (vmx/vcpu.c). */
+int vmx_backend_enable_cpu(char *why, size_t whylen)
 {
 	int rc = vmx_enable_cpu(why, whylen);
 
@@ -221,4 +220,4 @@ int virt_enable_cpu(char *why, size_t whylen)
 		spec_cpu_init();    /* transient-execution mitigations (vmx/spec_hw.c) */
 	return rc;
 }
-unsigned virt_ept_large_pages(void) { return vmx_caps.ept_large; }
+unsigned vmx_large_pages(void) { return vmx_caps.ept_large; }

@@ -29,9 +29,9 @@
 #define EPT_QUAL_WRITE    BIT(1)                       /* Table 28-7 */
 #define EPT_QUAL_FETCH    BIT(2)
 
-/* ---- the vendor_*() accessors over the current VMCS ---- */
+/* ---- septum/exit.h's vendor_ops over the current VMCS ---- */
 
-uint64_t vendor_reg(struct vcpu *v, enum vreg reg)
+static uint64_t vmx_reg(struct vcpu *v, enum vreg reg)
 {
 	uint64_t mask;
 
@@ -56,7 +56,7 @@ uint64_t vendor_reg(struct vcpu *v, enum vreg reg)
 	return 0;
 }
 
-void vendor_set_reg(struct vcpu *v, enum vreg reg, uint64_t val)
+static void vmx_set_reg(struct vcpu *v, enum vreg reg, uint64_t val)
 {
 	(void)v;
 	if (reg == VREG_RIP)
@@ -65,14 +65,14 @@ void vendor_set_reg(struct vcpu *v, enum vreg reg, uint64_t val)
 		vmcs_write(GUEST_RSP, val);
 }
 
-unsigned vendor_cpl(struct vcpu *v)
+static unsigned vmx_cpl(struct vcpu *v)
 {
 	(void)v;
 	/* CPL is SS.DPL (SDM Vol. 3C §27.3.1.5 "Checks on Guest Segment Registers"). */
 	return (unsigned)((vmcs_read(GUEST_SS_AR) >> 5) & 3);
 }
 
-unsigned vendor_code_bits(struct vcpu *v)
+static unsigned vmx_code_bits(struct vcpu *v)
 {
 	uint64_t ar = vmcs_read(GUEST_CS_AR);
 
@@ -90,7 +90,7 @@ unsigned vendor_code_bits(struct vcpu *v)
  * then clears it in the handler's RFLAGS, as the CPU does. Septum only
  * injects #UD and #GP, both faults.
  */
-void vendor_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_t code)
+static void vmx_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_t code)
 {
 	(void)v;
 	vmcs_write(GUEST_RFLAGS, vmcs_read(GUEST_RFLAGS) | RFLAGS_RF);
@@ -105,9 +105,9 @@ void vendor_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_
  * mode guest" entry control follow CR0.PG (SDM Vol. 3A §9.8.5, Vol. 3C
  * §26.3.2.1). The real register keeps the bits VMX requires (the mask);
  * the guest reads what it wrote (the shadow). */
-void vendor_write_cr0(struct vcpu *v, uint64_t val)
+static void vmx_write_cr0(struct vcpu *v, uint64_t val)
 {
-	uint64_t old = vendor_reg(v, VREG_CR0), efer = vmcs_read(GUEST_IA32_EFER);
+	uint64_t old = vmx_reg(v, VREG_CR0), efer = vmcs_read(GUEST_IA32_EFER);
 	uint64_t entry = vmcs_read(VM_ENTRY_CONTROLS);
 
 	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
@@ -121,14 +121,14 @@ void vendor_write_cr0(struct vcpu *v, uint64_t val)
 	vmcs_write(GUEST_CR0, val | vmcs_read(CR0_GUEST_HOST_MASK));
 }
 
-void vendor_write_cr4(struct vcpu *v, uint64_t val)
+static void vmx_write_cr4(struct vcpu *v, uint64_t val)
 {
 	(void)v;
 	vmcs_write(CR4_READ_SHADOW, val);
 	vmcs_write(GUEST_CR4, val | vmcs_read(CR4_GUEST_HOST_MASK));
 }
 
-void vendor_write_efer(struct vcpu *v, uint64_t val)
+static void vmx_write_efer(struct vcpu *v, uint64_t val)
 {
 	(void)v;
 	vmcs_write(GUEST_IA32_EFER, val);
@@ -137,25 +137,25 @@ void vendor_write_efer(struct vcpu *v, uint64_t val)
 /* A bit this CPU does not allow in CR4 in VMX operation (IA32_VMX_CR4_FIXED1
  * clear, SDM Vol. 3D §A.8) is reserved: #GP(0), as MOV to CR4 raises,
  * rather than a VM entry that fails its CR4 check. */
-uint64_t vendor_cr4_reserved(struct vcpu *v)
+static uint64_t vmx_cr4_reserved(struct vcpu *v)
 {
 	(void)v;
 	return ~vmx_hw_cr4_fixed1();
 }
 
-uint64_t vendor_tsc_offset(struct vcpu *v)
+static uint64_t vmx_tsc_offset(struct vcpu *v)
 {
 	(void)v;
 	return vmcs_read(TSC_OFFSET);
 }
 
-void vendor_set_tsc_offset(struct vcpu *v, uint64_t offset)
+static void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
 {
 	(void)v;
 	vmcs_write(TSC_OFFSET, offset);
 }
 
-void vendor_apic_mode_changed(struct vcpu *v, bool x2apic)
+static void vmx_apic_mode_changed(struct vcpu *v, bool x2apic)
 {
 	msr_bitmap_build(v->msr_bitmap, x2apic);
 }
@@ -167,13 +167,13 @@ void vendor_apic_mode_changed(struct vcpu *v, bool x2apic)
  * kicks would then never land. On such a CPU vcpu_prepare leaves the
  * control off and guest NMIs are refused (kernel/exit/lapic.c).
  */
-bool vendor_guest_nmis(struct vcpu *v)
+static bool vmx_guest_nmis(struct vcpu *v)
 {
 	(void)v;
 	return vmcs_read(PIN_BASED_VM_EXEC_CONTROL) & PIN_VIRTUAL_NMIS;
 }
 
-int vendor_split_exec(struct vcpu *v, uint64_t gpa)
+static int vmx_split_exec(struct vcpu *v, uint64_t gpa)
 {
 	int rc = ept_split_exec(&v->part->ept, (gpa_t){ gpa });
 
@@ -182,9 +182,38 @@ int vendor_split_exec(struct vcpu *v, uint64_t gpa)
 	return rc;
 }
 
-const char *vendor_npf_name(void)
+const struct vendor_ops vmx_exit_ops = {
+	.reg = vmx_reg, .set_reg = vmx_set_reg, .cpl = vmx_cpl, .code_bits = vmx_code_bits,
+	.inject_fault = vmx_inject_fault, .write_cr0 = vmx_write_cr0, .write_cr4 = vmx_write_cr4,
+	.write_efer = vmx_write_efer, .cr4_reserved = vmx_cr4_reserved, .tsc_offset = vmx_tsc_offset,
+	.set_tsc_offset = vmx_set_tsc_offset, .apic_mode_changed = vmx_apic_mode_changed,
+	.guest_nmis = vmx_guest_nmis, .split_exec = vmx_split_exec, .npf_name = "EPT violation",
+};
+
+/* Basic exit reasons (SDM Vol. 3D App. C), for the exit counts and logs. */
+static const char *const reason_names[EXIT_REASON_SLOTS] = {
+	[0] = "exception/NMI", [1] = "external interrupt", [2] = "triple fault", [3] = "INIT",
+	[4] = "SIPI", [7] = "interrupt window", [8] = "NMI window", [9] = "task switch",
+	[10] = "CPUID", [11] = "GETSEC", [12] = "HLT", [13] = "INVD", [14] = "INVLPG",
+	[15] = "RDPMC", [16] = "RDTSC", [17] = "RSM", [18] = "VMCALL", [19] = "VMCLEAR",
+	[20] = "VMLAUNCH", [21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD", [24] = "VMRESUME",
+	[25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON", [28] = "CR access", [29] = "MOV DR",
+	[30] = "I/O", [31] = "RDMSR", [32] = "WRMSR", [33] = "invalid guest state",
+	[34] = "MSR loading", [36] = "MWAIT", [37] = "monitor trap flag", [39] = "MONITOR",
+	[40] = "PAUSE", [41] = "machine check", [43] = "TPR below threshold", [44] = "APIC access",
+	[45] = "virtualized EOI", [46] = "GDTR/IDTR access", [47] = "LDTR/TR access",
+	[48] = "EPT violation", [49] = "EPT misconfiguration", [50] = "INVEPT", [51] = "RDTSCP",
+	[52] = "preemption timer", [53] = "INVVPID", [54] = "WBINVD", [55] = "XSETBV",
+	[56] = "APIC write", [57] = "RDRAND", [58] = "INVPCID", [59] = "VMFUNC", [60] = "ENCLS",
+	[61] = "RDSEED", [62] = "PML full", [63] = "XSAVES", [64] = "XRSTORS",
+	[EXIT_REASON_OTHER] = "other",
+};
+
+const char *vmx_exit_name(unsigned reason)
 {
-	return "EPT violation";
+	if (reason < EXIT_REASON_SLOTS && reason_names[reason])
+		return reason_names[reason];
+	return "unknown";
 }
 
 /* ---- NMIs and event re-injection ---- */
@@ -247,11 +276,11 @@ static bool stop_unknown(struct vcpu *v, struct guest_regs *r, uint32_t reason)
 {
 	pr_err("partition %s: unhandled exit %u (%s): qualification 0x%llx RIP 0x%llx RSP 0x%llx "
 	       "RAX 0x%llx RCX 0x%llx RDX 0x%llx RBX 0x%llx", v->part->name, reason,
-	       exit_reason_name(reason), (unsigned long long)vmcs_read(EXIT_QUALIFICATION),
+	       vmx_exit_name(reason), (unsigned long long)vmcs_read(EXIT_QUALIFICATION),
 	       (unsigned long long)vmcs_read(GUEST_RIP), (unsigned long long)vmcs_read(GUEST_RSP),
 	       (unsigned long long)r->rax, (unsigned long long)r->rcx, (unsigned long long)r->rdx,
 	       (unsigned long long)r->rbx);
-	partition_crash(v->part, "unhandled VM exit %u (%s) at RIP 0x%llx", reason, exit_reason_name(reason),
+	partition_crash(v->part, "unhandled VM exit %u (%s) at RIP 0x%llx", reason, vmx_exit_name(reason),
 		       (unsigned long long)vmcs_read(GUEST_RIP));
 	return false;
 }
@@ -376,7 +405,7 @@ static bool handle_exit(struct vcpu *v, struct guest_regs *r, uint32_t full)
 		return !partition_leaving(v->part);   /* the entry is simply tried again */
 	if (full & EXIT_REASON_ENTRY_FAILURE) {
 		partition_stop(v->part, "VM entry failed: %s (exit reason %u, qualification 0x%llx)",
-			       exit_reason_name(reason), reason,
+			       vmx_exit_name(reason), reason,
 			       (unsigned long long)vmcs_read(EXIT_QUALIFICATION));
 		return false;
 	}

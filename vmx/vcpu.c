@@ -270,7 +270,7 @@ static void vcpu_power_on_state(struct vcpu *v)
 	v->tsc_adjust = 0;            /* TSC_OFFSET back to 0 with the VMCS state (guest_state) */
 }
 
-int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
+static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 {
 	uint32_t ctl[5];
 	uint64_t pa;
@@ -416,7 +416,7 @@ static void vcpu_common_reset(struct vcpu *v)
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
-void vcpu_reset_boot(struct vcpu *v)
+static void vmx_vcpu_reset_boot(struct vcpu *v)
 {
 	vmcs_relaunchable(v);
 	vcpu_common_reset(v);
@@ -437,7 +437,7 @@ static void real_mode_segment(enum vmcs_field sel, uint16_t selector, uint32_t a
  * real mode, CS = V << 8 (base V << 12), IP = 0 (SDM Vol. 3A §9.1.1 Table
  * 9-1, §9.4.4.1). Unrestricted guest lets VMX run it as is.
  */
-void vcpu_reset_sipi(struct vcpu *v, uint8_t vector)
+static void vmx_vcpu_reset_sipi(struct vcpu *v, uint8_t vector)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	const uint64_t cr0 = CR0_ET | CR0_CD | CR0_NW;   /* 0x60000010 */
@@ -510,7 +510,7 @@ static void vmwrite_quiet(enum vmcs_field f, uint64_t val)
 	__asm__ volatile("vmwrite %1, %0" :: "r"((uint64_t)f), "rm"(val) : "cc");
 }
 
-void vcpu_nmi_in_root(void)
+static void vmx_vcpu_nmi_in_root(void)
 {
 	struct percpu *pc = this_cpu();
 
@@ -552,7 +552,7 @@ static bool entry_allowed(struct vcpu *v)
 
 void vmx_hw_invept(void) { invept_all(); }
 
-void vcpu_enter(struct vcpu *v)
+static void vmx_vcpu_enter(struct vcpu *v)
 {
 	this_cpu()->vcpu = v;
 	if (setjmp(v->leave))
@@ -606,7 +606,7 @@ void vmx_entry_failed(void)
 
 /* A WRMSR to the x2APIC ICR is not serializing (SDM Vol. 3A §11.12.3): the
  * fence orders the caller's request before the NMI that announces it. */
-void vcpu_kick(cpuid_t cpu)
+static void vmx_vcpu_kick(cpuid_t cpu)
 {
 	if (cpu >= ncpus)
 		return;
@@ -633,7 +633,7 @@ static bool sibling_cpu(const struct vcpu *o, cpuid_t self, cpuid_t *cpu)
  * other CPUs at the exit the kick (an NMI, which exits) forces, waited for
  * (bounded: a sibling parked in root never answers, and needs nothing).
  */
-void vcpu_ept_invalidate(struct partition *p)
+static void vmx_vcpu_ept_invalidate(struct partition *p)
 {
 	cpuid_t self = arch_cpu_id(), cpu;
 	uint64_t deadline;
@@ -654,3 +654,20 @@ void vcpu_ept_invalidate(struct partition *p)
 		       rdtsc() < deadline)
 			__builtin_ia32_pause();
 }
+
+const struct backend vmx_backend = {
+	.name = "VT-x",
+	.check_cpu = vmx_check_cpu,
+	.enable_cpu = vmx_backend_enable_cpu,
+	.large_pages = vmx_large_pages,
+	.vcpu_prepare = vmx_vcpu_prepare,
+	.vcpu_reset_boot = vmx_vcpu_reset_boot,
+	.vcpu_reset_sipi = vmx_vcpu_reset_sipi,
+	.vcpu_enter = vmx_vcpu_enter,
+	.vcpu_kick = vmx_vcpu_kick,
+	.s2_invalidate = vmx_vcpu_ept_invalidate,
+	.nmi_in_root = vmx_vcpu_nmi_in_root,
+	.exit_name = vmx_exit_name,
+	.io_slot = EXIT_IO,
+	.exit = &vmx_exit_ops,
+};

@@ -48,6 +48,8 @@ static int setup(void **state)
 	(void)state;
 	vmcs_fake_reset();
 	fake_arch_reset();
+	fake_backend.exit = &vmx_exit_ops;
+	fake_backend.exit_name = vmx_exit_name;
 	fake_hw_reset();
 	p = calloc(1, sizeof(*p));
 	v = calloc(1, sizeof(*v));

@@ -38,6 +38,7 @@ static int setup(void **state)
 	fake_arch_reset();
 	fake_hw_reset();
 	fake_vendor_reset();
+	fake_backend.exit = &fake_vendor_ops;
 	p = calloc(1, sizeof(*p));
 	v = calloc(1, sizeof(*v));
 	if (!p || !v || !(p->ram_hva = calloc(1, RAM_SIZE)))

@@ -71,33 +71,69 @@ __attribute__((noreturn)) void arch_halt_cpu(void);
 void arch_cpu_sleep(void);
 
 /*
- * Virtualisation backend (vmx/ today, svm/ later).
- * vcpu_prepare(): build the VMCS for vCPU index of p on the calling CPU.
+ * The virtualisation backend (vmx/ for VT-x, later svm/ for AMD-V), chosen
+ * at boot (backend_choose) and called only through this table, so that one
+ * image carries both and the core knows neither.
+ * check_cpu(): does this CPU have what the backend needs? (named refusal)
+ * enable_cpu(): VMXON (or equivalent) on this CPU.
+ * large_pages(): EPT_LARGE_* the second-level tables may use.
+ * vcpu_prepare(): build the vCPU's control structure on the calling CPU.
  * vcpu_reset_boot(): guest state for the partition's entry (boot vCPU).
  * vcpu_reset_sipi(): guest state after INIT + SIPI with that vector.
  * vcpu_enter(): enter the guest; returns when the vCPU leaves guest mode for
  * good (partition ended) or until started again (INIT, restart).
- * vcpu_kick(): make the CPU running that vCPU leave guest mode soon (NMI) so
- * that it notices a stop request.
- * vcpu_ept_invalidate(): p's EPT lost mappings: drop the cached
+ * vcpu_kick(): make the CPU running that vCPU leave guest mode soon (NMI)
+ * so that it notices a stop request. The request (partition state, restart
+ * flag, run state, nmi_pending) must be stored before the kick.
+ * s2_invalidate(): p's second-level tables lost mappings: drop the cached
  * translations on the calling CPU now and on p's other CPUs as their exit
  * begins (each is kicked), waiting for them (bounded).
- * that it notices a stop request. The request (partition state, restart
- * flag, run state, nmi_pending) must be stored before the kick.
- * vcpu_nmi_in_root(): the NMI handler's call when an NMI (a kick) arrives
- * while this CPU is in root mode: it must not be lost (docs/security.md,
- * "A stop always lands").
+ * nmi_in_root(): the NMI handler's call when an NMI (a kick) arrives while
+ * this CPU is in root mode: it must not be lost (docs/security.md, "A stop
+ * always lands").
+ * exit_name(), io_slot: names of the backend's exit-count slots
+ * (struct vcpu.exits), and the slot of I/O instructions.
+ * exit: the accessors kernel/exit/ uses (septum/exit.h).
  */
-int virt_check_cpu(char *why, size_t whylen);   /* does this CPU have what Septum needs? */
-int virt_enable_cpu(char *why, size_t whylen);  /* VMXON (or equivalent) on this CPU */
-unsigned virt_ept_large_pages(void);            /* EPT_LARGE_* the second-level tables may use */
+struct vendor_ops;
+struct backend {
+	const char *name;                      /* "VT-x", "AMD-V" */
+	int (*check_cpu)(char *why, size_t whylen);
+	int (*enable_cpu)(char *why, size_t whylen);
+	unsigned (*large_pages)(void);
+	int (*vcpu_prepare)(struct vcpu *v, char *why, size_t whylen);
+	void (*vcpu_reset_boot)(struct vcpu *v);
+	void (*vcpu_reset_sipi)(struct vcpu *v, uint8_t vector);
+	void (*vcpu_enter)(struct vcpu *v);
+	void (*vcpu_kick)(cpuid_t cpu);
+	void (*s2_invalidate)(struct partition *p);
+	void (*nmi_in_root)(void);
+	const char *(*exit_name)(unsigned slot);
+	unsigned io_slot;
+	const struct vendor_ops *exit;
+};
 
-int vcpu_prepare(struct vcpu *v, char *why, size_t whylen);
-void vcpu_reset_boot(struct vcpu *v);
-void vcpu_reset_sipi(struct vcpu *v, uint8_t vector);
-void vcpu_enter(struct vcpu *v);
-void vcpu_kick(cpuid_t cpu);
-void vcpu_ept_invalidate(struct partition *p);
-void vcpu_nmi_in_root(void);
+/* The backend in use; NULL until backend_choose() found one. */
+extern const struct backend *backend;
+/* The backends this image has, in the order they are tried. */
+extern const struct backend *const backends[];
+/* Pick the first backend whose check_cpu() accepts the boot CPU (logged);
+ * -1 when none does, each refusal logged. */
+int backend_choose(void);
+
+static inline int virt_check_cpu(char *why, size_t whylen) { return backend->check_cpu(why, whylen); }
+static inline int virt_enable_cpu(char *why, size_t whylen) { return backend->enable_cpu(why, whylen); }
+static inline unsigned virt_ept_large_pages(void) { return backend->large_pages(); }
+static inline int vcpu_prepare(struct vcpu *v, char *why, size_t whylen) { return backend->vcpu_prepare(v, why, whylen); }
+static inline void vcpu_reset_boot(struct vcpu *v) { backend->vcpu_reset_boot(v); }
+static inline void vcpu_reset_sipi(struct vcpu *v, uint8_t vector) { backend->vcpu_reset_sipi(v, vector); }
+static inline void vcpu_enter(struct vcpu *v) { backend->vcpu_enter(v); }
+static inline void vcpu_kick(cpuid_t cpu) { backend->vcpu_kick(cpu); }
+static inline void vcpu_ept_invalidate(struct partition *p) { backend->s2_invalidate(p); }
+static inline void vcpu_nmi_in_root(void)
+{
+	if (backend)            /* an NMI before a backend was chosen is nobody's kick */
+		backend->nmi_in_root();
+}
 
 #endif /* SEPTUM_ARCH_H */

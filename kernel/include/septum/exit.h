@@ -15,6 +15,7 @@
 #ifndef SEPTUM_EXIT_H
 #define SEPTUM_EXIT_H
 
+#include <septum/arch.h>
 #include <septum/partition.h>
 
 enum exit_kind {
@@ -66,46 +67,68 @@ enum exit_result {
 
 enum exit_result exit_handle(struct vcpu *v, struct guest_regs *r, const struct exit_info *e);
 
-/* Inject a pending guest NMI if v can take one: see vendor_nmi_deliver(). */
-void exit_count(struct vcpu *v, const struct exit_info *e);
-
 /*
- * The vendor backend's side of the seam: v is the calling CPU's current
- * vCPU. Registers the core reads are the guest's own view (CR0/CR4 as the
- * guest wrote them, EFER without a vendor's hidden bits).
+ * The vendor backend's side of the seam (struct backend.exit): v is the
+ * calling CPU's current vCPU. Registers the core reads are the guest's own
+ * view (CR0/CR4 as the guest wrote them, EFER without a vendor's hidden
+ * bits).
+ * reg(), set_reg(): guest registers; only RIP and RSP are written.
+ * cpl(), code_bits(): CPL (SS.DPL); the code size of CS: 16, 32 or 64.
+ * inject_fault(): deliver a fault (#UD, #GP) for the current instruction on
+ *   the next entry, as the CPU would: RF set in the pushed RFLAGS.
+ * write_cr0/cr4/efer(): load a value the core checked: the backend keeps
+ *   what its hardware needs (bits it forces, long-mode activation) out of
+ *   the guest's view.
+ * cr4_reserved(): CR4 bits a guest may not set on this CPU (those it does
+ *   not have, and those the backend cannot let a guest own).
+ * tsc_offset(), set_tsc_offset(): what is added to the host TSC for v.
+ * apic_mode_changed(): the guest's APIC entered or left x2APIC mode: x2APIC
+ *   registers pass through only in that mode.
+ * guest_nmis(): whether guest NMIs can be injected and tracked (VT-x:
+ *   virtual NMIs).
+ * split_exec(): the second-level tables refused a fetch from a large page
+ *   (iTLB-multihit mitigation): split it and flush; 0, -ENOENT (not that
+ *   case), -ENOMEM. The caller holds the partition's lock.
+ * npf_name: "EPT violation" / "NPT fault", how logs name a nested-page fault.
  */
 enum vreg { VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR3, VREG_CR4, VREG_EFER, VREG_CS_BASE };
-uint64_t vendor_reg(struct vcpu *v, enum vreg reg);
-/* Only RIP and RSP are written through this. */
-void vendor_set_reg(struct vcpu *v, enum vreg reg, uint64_t val);
-/* CPL (SS.DPL) and the code size of CS: 16, 32 or 64. */
-unsigned vendor_cpl(struct vcpu *v);
-unsigned vendor_code_bits(struct vcpu *v);
-/* Deliver a fault (#UD, #GP) for the current instruction on the next
- * entry, as the CPU would: RF set in the pushed RFLAGS. */
-void vendor_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_t code);
-/* Load a CR0/CR4/EFER value the core checked: the backend keeps what its
- * hardware needs (bits it forces, long-mode activation) out of the guest's
- * view. */
-void vendor_write_cr0(struct vcpu *v, uint64_t val);
-void vendor_write_cr4(struct vcpu *v, uint64_t val);
-void vendor_write_efer(struct vcpu *v, uint64_t val);
-/* CR4 bits a guest may not set on this CPU (those it does not have, and
- * those the backend cannot let a guest own). */
-uint64_t vendor_cr4_reserved(struct vcpu *v);
-/* The offset added to the host TSC for this vCPU. */
-uint64_t vendor_tsc_offset(struct vcpu *v);
-void vendor_set_tsc_offset(struct vcpu *v, uint64_t offset);
-/* The guest's APIC entered or left x2APIC mode: x2APIC registers pass
- * through only in that mode. */
-void vendor_apic_mode_changed(struct vcpu *v, bool x2apic);
-/* Whether guest NMIs can be injected and tracked (VT-x: virtual NMIs). */
-bool vendor_guest_nmis(struct vcpu *v);
-/* The nested page tables refused a fetch from a large page (iTLB-multihit
- * mitigation): split it and flush. 0, -ENOENT (not that case), -ENOMEM. */
-int vendor_split_exec(struct vcpu *v, uint64_t gpa);
-/* "EPT violation" / "NPT fault": how the logs name a nested-page fault. */
-const char *vendor_npf_name(void);
+
+struct vendor_ops {
+	uint64_t (*reg)(struct vcpu *v, enum vreg reg);
+	void (*set_reg)(struct vcpu *v, enum vreg reg, uint64_t val);
+	unsigned (*cpl)(struct vcpu *v);
+	unsigned (*code_bits)(struct vcpu *v);
+	void (*inject_fault)(struct vcpu *v, unsigned vector, bool has_code, uint32_t code);
+	void (*write_cr0)(struct vcpu *v, uint64_t val);
+	void (*write_cr4)(struct vcpu *v, uint64_t val);
+	void (*write_efer)(struct vcpu *v, uint64_t val);
+	uint64_t (*cr4_reserved)(struct vcpu *v);
+	uint64_t (*tsc_offset)(struct vcpu *v);
+	void (*set_tsc_offset)(struct vcpu *v, uint64_t offset);
+	void (*apic_mode_changed)(struct vcpu *v, bool x2apic);
+	bool (*guest_nmis)(struct vcpu *v);
+	int (*split_exec)(struct vcpu *v, uint64_t gpa);
+	const char *npf_name;
+};
+
+static inline uint64_t vendor_reg(struct vcpu *v, enum vreg reg) { return backend->exit->reg(v, reg); }
+static inline void vendor_set_reg(struct vcpu *v, enum vreg reg, uint64_t val) { backend->exit->set_reg(v, reg, val); }
+static inline unsigned vendor_cpl(struct vcpu *v) { return backend->exit->cpl(v); }
+static inline unsigned vendor_code_bits(struct vcpu *v) { return backend->exit->code_bits(v); }
+static inline void vendor_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_t code)
+{
+	backend->exit->inject_fault(v, vector, has_code, code);
+}
+static inline void vendor_write_cr0(struct vcpu *v, uint64_t val) { backend->exit->write_cr0(v, val); }
+static inline void vendor_write_cr4(struct vcpu *v, uint64_t val) { backend->exit->write_cr4(v, val); }
+static inline void vendor_write_efer(struct vcpu *v, uint64_t val) { backend->exit->write_efer(v, val); }
+static inline uint64_t vendor_cr4_reserved(struct vcpu *v) { return backend->exit->cr4_reserved(v); }
+static inline uint64_t vendor_tsc_offset(struct vcpu *v) { return backend->exit->tsc_offset(v); }
+static inline void vendor_set_tsc_offset(struct vcpu *v, uint64_t offset) { backend->exit->set_tsc_offset(v, offset); }
+static inline void vendor_apic_mode_changed(struct vcpu *v, bool x2apic) { backend->exit->apic_mode_changed(v, x2apic); }
+static inline bool vendor_guest_nmis(struct vcpu *v) { return backend->exit->guest_nmis(v); }
+static inline int vendor_split_exec(struct vcpu *v, uint64_t gpa) { return backend->exit->split_exec(v, gpa); }
+static inline const char *vendor_npf_name(void) { return backend->exit->npf_name; }
 
 /*
  * Hardware the exit handlers use on the calling CPU, which is the

@@ -19,8 +19,10 @@
 #include <septum/xapic.h>
 #include <vmx/ept.h>
 
-#define EXIT_REASON_SLOTS 81     /* VMX basic exit reasons are < 80 (SDM Vol. 3D App. C) ... */
-#define EXIT_REASON_OTHER 80     /* ... and any larger one is counted here */
+/* Exit counts per vCPU, in the backend's numbering (struct backend.exit_name;
+ * VT-x: basic exit reasons, which are < 80, any larger one in the last slot). */
+#define EXIT_REASON_SLOTS 81
+#define EXIT_REASON_OTHER 80
 #define MAX_VCPUS         CFG_MAX_CPUS
 #define REASON_MAX        240
 
@@ -165,8 +167,6 @@ void describe_hpa(uint64_t addr, char *buf, size_t len);
  * host tests.)
  */
 bool host_range_used(const struct partition *p, bool io, uint64_t base, uint64_t size, char *buf, size_t len);
-/* Human name of a VMX basic exit reason. */
-const char *exit_reason_name(unsigned reason);
 
 /* One log line with the exits of p's vCPUs so far, labelled (SEPTUM_MARK_PORT). */
 void partition_log_exits(const struct partition *p, uint32_t label);

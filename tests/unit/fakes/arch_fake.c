@@ -45,8 +45,11 @@ unsigned fake_spin_contended;
 /* kernel/conout.c's registry, when the program links it. */
 extern void conout_reset_all(void) __attribute__((weak));
 
+static void fake_backend_reset(void);
+
 void fake_arch_reset(void)
 {
+	fake_backend_reset();
 	fake_timestamp = 1234;
 	fake_cpu = 0;
 	fake_udelay_calls = 0;
@@ -191,17 +194,42 @@ void arch_halt_cpu(void)
 
 void arch_cpu_sleep(void) {}
 
-void vcpu_kick(cpuid_t cpu)
+static void fake_vcpu_kick(cpuid_t cpu)
 {
 	if (fake_kick_count < FAKE_KICKS_MAX)
 		fake_kicked[fake_kick_count] = cpu;
 	fake_kick_count++;
 }
 
-void vcpu_ept_invalidate(struct partition *p)
+static void fake_s2_invalidate(struct partition *p)
 {
 	(void)p;
 	fake_ept_invalidations++;
+}
+
+static const char *fake_exit_name(unsigned slot)
+{
+	static char name[16];
+
+	snprintf(name, sizeof(name), "slot%u", slot);
+	return name;
+}
+
+/* The backend the tests run over: kicks and invalidations recorded; exit
+ * accessors set by the test (vmx_exit_ops over the fake VMCS, or
+ * fake_vendor_ops). */
+struct backend fake_backend;
+const struct backend *backend = &fake_backend;
+
+static void fake_backend_reset(void)
+{
+	const struct vendor_ops *exit = fake_backend.exit;
+
+	fake_backend = (struct backend){
+		.name = "fake", .vcpu_kick = fake_vcpu_kick, .s2_invalidate = fake_s2_invalidate,
+		.exit_name = fake_exit_name, .io_slot = 30, .exit = exit,
+	};
+	backend = &fake_backend;
 }
 
 uint64_t fake_tsc_hz = 2000000000ull;

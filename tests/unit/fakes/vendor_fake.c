@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A fake vendor backend for kernel/exit/ (septum/exit.h's vendor_*()):
+ * A fake vendor backend for kernel/exit/ (septum/exit.h's struct vendor_ops):
  * guest state in plain fields of fake_guest, injected faults and the calls
  * the core made recorded, so the vendor-neutral exit layer is tested with
  * no VMCS or VMCB at all.
@@ -19,7 +19,7 @@ void fake_vendor_reset(void)
 	fake_guest.guest_nmis = true;
 }
 
-uint64_t vendor_reg(struct vcpu *v, enum vreg reg)
+static uint64_t fake_reg(struct vcpu *v, enum vreg reg)
 {
 	(void)v;
 	switch (reg) {
@@ -35,7 +35,7 @@ uint64_t vendor_reg(struct vcpu *v, enum vreg reg)
 	return 0;
 }
 
-void vendor_set_reg(struct vcpu *v, enum vreg reg, uint64_t val)
+static void fake_set_reg(struct vcpu *v, enum vreg reg, uint64_t val)
 {
 	(void)v;
 	if (reg == VREG_RIP)
@@ -46,10 +46,10 @@ void vendor_set_reg(struct vcpu *v, enum vreg reg, uint64_t val)
 		fake_guest.bad_set_reg++;
 }
 
-unsigned vendor_cpl(struct vcpu *v) { (void)v; return fake_guest.cpl; }
-unsigned vendor_code_bits(struct vcpu *v) { (void)v; return fake_guest.code_bits; }
+static unsigned fake_cpl(struct vcpu *v) { (void)v; return fake_guest.cpl; }
+static unsigned fake_code_bits(struct vcpu *v) { (void)v; return fake_guest.code_bits; }
 
-void vendor_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_t code)
+static void fake_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_t code)
 {
 	(void)v;
 	fake_guest.faults++;
@@ -58,23 +58,23 @@ void vendor_inject_fault(struct vcpu *v, unsigned vector, bool has_code, uint32_
 	fake_guest.fault_code = code;
 }
 
-void vendor_write_cr0(struct vcpu *v, uint64_t val) { (void)v; fake_guest.cr0 = val; fake_guest.cr0_writes++; }
-void vendor_write_cr4(struct vcpu *v, uint64_t val) { (void)v; fake_guest.cr4 = val; fake_guest.cr4_writes++; }
-void vendor_write_efer(struct vcpu *v, uint64_t val) { (void)v; fake_guest.efer = val; fake_guest.efer_writes++; }
-uint64_t vendor_cr4_reserved(struct vcpu *v) { (void)v; return fake_guest.cr4_reserved; }
-uint64_t vendor_tsc_offset(struct vcpu *v) { (void)v; return fake_guest.tsc_offset; }
-void vendor_set_tsc_offset(struct vcpu *v, uint64_t offset) { (void)v; fake_guest.tsc_offset = offset; }
+static void fake_write_cr0(struct vcpu *v, uint64_t val) { (void)v; fake_guest.cr0 = val; fake_guest.cr0_writes++; }
+static void fake_write_cr4(struct vcpu *v, uint64_t val) { (void)v; fake_guest.cr4 = val; fake_guest.cr4_writes++; }
+static void fake_write_efer(struct vcpu *v, uint64_t val) { (void)v; fake_guest.efer = val; fake_guest.efer_writes++; }
+static uint64_t fake_cr4_reserved(struct vcpu *v) { (void)v; return fake_guest.cr4_reserved; }
+static uint64_t fake_tsc_offset(struct vcpu *v) { (void)v; return fake_guest.tsc_offset; }
+static void fake_set_tsc_offset(struct vcpu *v, uint64_t offset) { (void)v; fake_guest.tsc_offset = offset; }
 
-void vendor_apic_mode_changed(struct vcpu *v, bool x2apic)
+static void fake_apic_mode_changed(struct vcpu *v, bool x2apic)
 {
 	(void)v;
 	fake_guest.apic_mode_changes++;
 	fake_guest.last_x2apic = x2apic;
 }
 
-bool vendor_guest_nmis(struct vcpu *v) { (void)v; return fake_guest.guest_nmis; }
+static bool fake_guest_nmis(struct vcpu *v) { (void)v; return fake_guest.guest_nmis; }
 
-int vendor_split_exec(struct vcpu *v, uint64_t gpa)
+static int fake_split_exec(struct vcpu *v, uint64_t gpa)
 {
 	(void)v;
 	fake_guest.split_calls++;
@@ -82,4 +82,10 @@ int vendor_split_exec(struct vcpu *v, uint64_t gpa)
 	return fake_guest.split_rc;
 }
 
-const char *vendor_npf_name(void) { return "nested-page fault"; }
+const struct vendor_ops fake_vendor_ops = {
+	.reg = fake_reg, .set_reg = fake_set_reg, .cpl = fake_cpl, .code_bits = fake_code_bits,
+	.inject_fault = fake_inject_fault, .write_cr0 = fake_write_cr0, .write_cr4 = fake_write_cr4,
+	.write_efer = fake_write_efer, .cr4_reserved = fake_cr4_reserved, .tsc_offset = fake_tsc_offset,
+	.set_tsc_offset = fake_set_tsc_offset, .apic_mode_changed = fake_apic_mode_changed,
+	.guest_nmis = fake_guest_nmis, .split_exec = fake_split_exec, .npf_name = "nested-page fault",
+};

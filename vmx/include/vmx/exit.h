@@ -3,6 +3,7 @@
 #define VMX_EXIT_H
 
 #include <septum/mce.h>
+#include <septum/exit.h>
 #include <septum/partition.h>
 
 /* Handle one VM exit of v (VMCS current, guest GPRs in regs): decoded
@@ -14,6 +15,10 @@ bool vmx_exit_dispatch(struct vcpu *v, struct guest_regs *regs);
 /* Inject v's pending guest NMI if the guest can take it now, else turn on
  * NMI-window exiting; called again right before every VM entry. */
 void vmx_nmi_deliver(struct vcpu *v);
+/* kernel/exit/'s accessors over the current VMCS (struct backend.exit). */
+extern const struct vendor_ops vmx_exit_ops;
+/* The name of a basic exit reason (EXIT_REASON_OTHER: "other"). */
+const char *vmx_exit_name(unsigned reason);
 
 /* VT-x's own hardware hooks (vmx/vcpu.c; fakes in the tests). */
 void vmx_hw_eoi(void);

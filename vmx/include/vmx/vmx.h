@@ -4,6 +4,8 @@
 
 #include <septum/types.h>
 
+struct backend;
+
 /* What the CPU offers, read once from the IA32_VMX_* MSRs (SDM Vol. 3D App. A). */
 struct vmx_caps {
 	uint32_t revision;                  /* VMCS revision identifier, IA32_VMX_BASIC[30:0] */
@@ -23,6 +25,12 @@ extern struct vmx_caps vmx_caps;
 int vmx_check_cpu(char *why, size_t whylen);
 /* IA32_FEATURE_CONTROL, CR0/CR4 fixed bits, VMXON on the calling CPU. */
 int vmx_enable_cpu(char *why, size_t whylen);
+/* vmx_enable_cpu() and the transient-execution mitigations (struct backend.enable_cpu). */
+int vmx_backend_enable_cpu(char *why, size_t whylen);
+/* EPT_LARGE_* the EPT may use on this CPU. */
+unsigned vmx_large_pages(void);
+/* The VT-x backend (septum/arch.h, vmx/vcpu.c). */
+extern const struct backend vmx_backend;
 
 /* A control word: (wanted | allowed-0) & allowed-1; fails if a required bit
  * cannot be set. Exposed for the unit tests. */

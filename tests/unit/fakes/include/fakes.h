@@ -66,6 +66,9 @@ extern void (*fake_console_hook)(void);
 extern unsigned fake_spin_contended;
 void fake_uart_tick(unsigned n);
 
+/* The backend the tests run over (septum/arch.h); fake_arch_reset() keeps
+ * its .exit, which each test sets to the accessors it runs over. */
+extern struct backend fake_backend;
 void fake_arch_reset(void);
 /* Everything arch_console_write() received since the last reset, NUL terminated. */
 const char *fake_console(void);

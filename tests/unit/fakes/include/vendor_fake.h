@@ -3,7 +3,7 @@
 #ifndef SEPTUM_VENDOR_FAKE_H
 #define SEPTUM_VENDOR_FAKE_H
 
-#include <septum/types.h>
+#include <septum/exit.h>
 
 struct fake_guest {
 	uint64_t rip, rsp, rflags, cr0, cr3, cr4, efer, cs_base;
@@ -23,6 +23,7 @@ struct fake_guest {
 };
 
 extern struct fake_guest fake_guest;
+extern const struct vendor_ops fake_vendor_ops;
 void fake_vendor_reset(void);
 
 #endif

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: MIT
+/* The virtualisation backends this image carries, in the order boot tries them. */
+#include <septum/arch.h>
+#include <vmx/vmx.h>
+
+const struct backend *const backends[] = { &vmx_backend, NULL };
