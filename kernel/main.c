@@ -227,8 +227,6 @@ static int ept_reserve(struct partition *p, char *why, size_t whylen)
 	return 0;
 }
 
-static uint16_t next_vpid = 1;
-
 static int setup_partition(unsigned id, char *why, size_t whylen)
 {
 	struct partition *p = &partitions[id];
@@ -273,7 +271,6 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 		v->part = p;
 		v->index = idx++;
 		v->cpu = cpu;
-		v->vpid = next_vpid++;
 		atomic_store(&v->run, v->index == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI);
 		p->vcpu[v->index] = v;
 		cpu_vcpu[cpu] = v;

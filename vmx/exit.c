@@ -17,6 +17,7 @@
 #include <vmx/ept.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
+#include <vmx/vmx.h>
 
 /* Exit qualification layouts (SDM Vol. 3C §28.2.1) */
 #define IO_QUAL_SIZE(q)   ((unsigned)((q) & 7) + 1)   /* Table 28-5: 0=1, 1=2, 3=4 bytes */
@@ -157,7 +158,7 @@ static void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
 
 static void vmx_apic_mode_changed(struct vcpu *v, bool x2apic)
 {
-	msr_bitmap_build(v->msr_bitmap, x2apic);
+	msr_bitmap_build(vmx_of(v)->msr_bitmap, x2apic);
 }
 
 /*

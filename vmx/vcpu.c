@@ -265,10 +265,13 @@ static void vcpu_power_on_state(struct vcpu *v)
 {
 	v->apic_base = X2APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD | (v->index == 0 ? APIC_BASE_BSP : 0);
 	xapic_reset(&v->xapic);
-	msr_bitmap_build(v->msr_bitmap, true);
+	msr_bitmap_build(vmx_of(v)->msr_bitmap, true);
 	v->xcr0 = 1;
 	v->tsc_adjust = 0;            /* TSC_OFFSET back to 0 with the VMCS state (guest_state) */
 }
+
+/* VPIDs: one per vCPU, never 0 (the host's, SDM Vol. 3C §29.1). */
+static atomic_uint next_vpid = 1;
 
 static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 {
@@ -276,24 +279,32 @@ static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	uint64_t pa;
 	uint8_t fail;
 
+	struct vmx_vcpu *x;
+
 	if (controls(why, whylen, ctl, v->part->entry_bits == 64, v->part->os_guest))
 		return -1;
-	v->vmcs = pages_alloc(1);
-	v->msr_bitmap = pages_alloc(1);
-	v->io_bitmaps = pages_alloc(2);
-	if (!v->vmcs || !v->msr_bitmap || !v->io_bitmaps) {
+	_Static_assert(sizeof(struct vmx_vcpu) <= PAGE_SIZE, "one page");
+	x = v->arch = pages_alloc(1);
+	if (x) {
+		x->vmcs = pages_alloc(1);
+		x->msr_bitmap = pages_alloc(1);
+		x->io_bitmaps = pages_alloc(2);
+	}
+	if (!x || !x->vmcs || !x->msr_bitmap || !x->io_bitmaps) {
 		snprintf(why, whylen, "out of hypervisor memory for the VMCS");
 		return -1;
 	}
+	x->launched = false;
+	x->vpid = (uint16_t)atomic_fetch_add(&next_vpid, 1);
 	/* Every port exits: the partition sees only the devices Septum
 	 * emulates (SDM Vol. 3C §25.6.4), and the ports of the I/O BARs of
 	 * devices assigned to it. MSRs follow the policy table. */
 	vcpu_power_on_state(v);
-	memset(v->io_bitmaps, 0xff, 2 * PAGE_SIZE);
-	vpci_io_bitmap_open(v->part, v->io_bitmaps, (uint8_t *)v->io_bitmaps + PAGE_SIZE);
-	*(uint32_t *)v->vmcs = vmx_caps.revision;
+	memset(vmx_of(v)->io_bitmaps, 0xff, 2 * PAGE_SIZE);
+	vpci_io_bitmap_open(v->part, vmx_of(v)->io_bitmaps, (uint8_t *)vmx_of(v)->io_bitmaps + PAGE_SIZE);
+	*(uint32_t *)vmx_of(v)->vmcs = vmx_caps.revision;
 
-	pa = (uint64_t)(uintptr_t)v->vmcs;
+	pa = (uint64_t)(uintptr_t)vmx_of(v)->vmcs;
 	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
 	if (!fail)
 		__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
@@ -317,11 +328,11 @@ static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO, 0);
-	vmcs_write(VIRTUAL_PROCESSOR_ID, v->vpid);
+	vmcs_write(VIRTUAL_PROCESSOR_ID, vmx_of(v)->vpid);
 	vmcs_write(EPT_POINTER, ept_eptp(&v->part->ept));
-	vmcs_write(MSR_BITMAP, (uint64_t)(uintptr_t)v->msr_bitmap);
-	vmcs_write(IO_BITMAP_A, (uint64_t)(uintptr_t)v->io_bitmaps);
-	vmcs_write(IO_BITMAP_B, (uint64_t)(uintptr_t)v->io_bitmaps + PAGE_SIZE);
+	vmcs_write(MSR_BITMAP, (uint64_t)(uintptr_t)vmx_of(v)->msr_bitmap);
+	vmcs_write(IO_BITMAP_A, (uint64_t)(uintptr_t)vmx_of(v)->io_bitmaps);
+	vmcs_write(IO_BITMAP_B, (uint64_t)(uintptr_t)vmx_of(v)->io_bitmaps + PAGE_SIZE);
 	vmcs_write(TSC_OFFSET, 0);
 	vmcs_write(VMCS_LINK_POINTER, ~0ull);     /* no shadow VMCS (SDM Vol. 3C §26.3.1.5) */
 	/* Bits VMX operation pins (fixed-0 = 1) are owned by Septum in every
@@ -338,12 +349,12 @@ static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
  * §24.1: VMCLEAR sets the launch state to clear) and current. */
 static void vmcs_relaunchable(struct vcpu *v)
 {
-	uint64_t pa = (uint64_t)(uintptr_t)v->vmcs;
+	uint64_t pa = (uint64_t)(uintptr_t)vmx_of(v)->vmcs;
 
-	if (!v->launched)
+	if (!vmx_of(v)->launched)
 		return;
 	__asm__ volatile("vmclear %0; vmptrld %0" :: "m"(pa) : "cc", "memory");
-	v->launched = false;
+	vmx_of(v)->launched = false;
 }
 
 /*
@@ -562,7 +573,7 @@ static void vmx_vcpu_enter(struct vcpu *v)
 	spec_partition_start();  /* IBPB: nothing predicted from this CPU's previous guest (vmx/spec_hw.c) */
 	if (!entry_allowed(v))
 		return;
-	v->launched = true;
+	vmx_of(v)->launched = true;
 	vmx_launch(&v->regs);
 }
 
@@ -599,7 +610,7 @@ void vmx_entry_failed(void)
 
 	entry_window_close();
 	partition_stop(v->part, "VM%s failed: VM-instruction error %llu (SDM Vol. 3C §31.4)",
-		       v->launched ? "LAUNCH/VMRESUME" : "LAUNCH",
+		       vmx_of(v)->launched ? "LAUNCH/VMRESUME" : "LAUNCH",
 		       (unsigned long long)vmcs_read(VM_INSTRUCTION_ERROR));
 	vcpu_leave(v);
 }

@@ -21,6 +21,7 @@
 #include <vmx/ept.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
+#include <vmx/vmx.h>
 #include <fakes.h>
 
 #define RAM_SIZE   (2ull << 20)
@@ -72,10 +73,13 @@ static int setup(void **state)
 	v->index = 0;
 	v->cpu = CPU;
 	v->apic_base = 0xfee00000ull | BIT(11) | BIT(10) | BIT(8);   /* x2APIC, as vcpu_prepare() */
-	v->msr_bitmap = calloc(1, MSR_BITMAP_SIZE);
-	if (!v->msr_bitmap)
+	v->arch = calloc(1, sizeof(struct vmx_vcpu));
+	if (!v->arch)
 		return -1;
-	msr_bitmap_build(v->msr_bitmap, true);
+	vmx_of(v)->msr_bitmap = calloc(1, MSR_BITMAP_SIZE);
+	if (!vmx_of(v)->msr_bitmap)
+		return -1;
+	msr_bitmap_build(vmx_of(v)->msr_bitmap, true);
 	xapic_reset(&v->xapic);
 	v->xcr0 = 1;
 	fake_cpu = CPU;
@@ -106,7 +110,8 @@ static int teardown(void **state)
 	/* No handler may try to VMWRITE an exit-information field. */
 	assert_int_equal(vmcs_fake_bad_writes(), 0);
 	free(p->ram_hva);
-	free(v->msr_bitmap);
+	free(vmx_of(v)->msr_bitmap);
+	free(v->arch);
 	free(p);
 	free(v);
 	return 0;
@@ -1348,8 +1353,8 @@ static void wrmsr_apic_base_disable_resets_and_hides(void **state)
 	assert_int_equal(vmcs_read(VM_ENTRY_INTR_INFO), 0);
 	assert_int_equal(v->apic_base, 0xfee00000ull);
 	assert_int_equal(fake_apic_resets, 1);
-	assert_int_equal(((uint8_t *)v->msr_bitmap)[0x808 / 8] & 1, 1);            /* TPR read exits */
-	assert_int_equal(((uint8_t *)v->msr_bitmap)[2048 + 0x80b / 8] & 8, 8);     /* EOI write exits */
+	assert_int_equal(((uint8_t *)vmx_of(v)->msr_bitmap)[0x808 / 8] & 1, 1);            /* TPR read exits */
+	assert_int_equal(((uint8_t *)vmx_of(v)->msr_bitmap)[2048 + 0x80b / 8] & 8, 8);     /* EOI write exits */
 	fake_cpuid_set(1, 0, 0, 0, 0, 0xffffffffu);
 	r.rax = 1;
 	assert_true(do_exit(EXIT_CPUID, 0, 2));
@@ -1377,7 +1382,7 @@ static void wrmsr_apic_base_disabled_to_xapic_to_x2apic(void **state)
 {
 	(void)state;
 	v->apic_base = 0xfee00000ull;
-	msr_bitmap_build(v->msr_bitmap, false);
+	msr_bitmap_build(vmx_of(v)->msr_bitmap, false);
 	v->xapic.ldr = 0x5u << 24;
 	r.rcx = 0x1b;
 	r.rax = 0xfee00000u | APIC_EN;
@@ -1389,8 +1394,8 @@ static void wrmsr_apic_base_disabled_to_xapic_to_x2apic(void **state)
 	r.rax = 0xfee00000u | APIC_EN | APIC_EXTD;
 	assert_true(do_exit(EXIT_WRMSR, 0, 2));
 	assert_int_equal(v->apic_base, 0xfee00000ull | APIC_EN | APIC_EXTD);
-	assert_int_equal(((uint8_t *)v->msr_bitmap)[0x808 / 8] & 1, 0);            /* TPR passes again */
-	assert_int_equal(((uint8_t *)v->msr_bitmap)[2048 + 0x830 / 8] & 1, 1);     /* the ICR still exits */
+	assert_int_equal(((uint8_t *)vmx_of(v)->msr_bitmap)[0x808 / 8] & 1, 0);            /* TPR passes again */
+	assert_int_equal(((uint8_t *)vmx_of(v)->msr_bitmap)[2048 + 0x830 / 8] & 1, 1);     /* the ICR still exits */
 	assert_int_equal(fake_apic_resets, 0);
 }
 

@@ -24,6 +24,7 @@
 #include <septum/xapic.h>
 #include <vmx/exit.h>
 #include <vmx/vmcs.h>
+#include <vmx/vmx.h>
 #include <fakes.h>
 
 #define RAM_SIZE  (1ull << 20)
@@ -50,8 +51,11 @@ static int setup(void **state)
 	if (!p || !beat || !v)
 		return -1;
 	p->ram_hva = calloc(1, RAM_SIZE);
-	v->msr_bitmap = calloc(1, MSR_BITMAP_SIZE);
-	if (!p->ram_hva || !v->msr_bitmap)
+	v->arch = calloc(1, sizeof(struct vmx_vcpu));
+	if (!v->arch)
+		return -1;
+	vmx_of(v)->msr_bitmap = calloc(1, MSR_BITMAP_SIZE);
+	if (!p->ram_hva || !vmx_of(v)->msr_bitmap)
 		return -1;
 	p->name = "flood";
 	p->cpus = BIT(CPU);
@@ -63,7 +67,7 @@ static int setup(void **state)
 	v->part = p;
 	v->cpu = CPU;
 	v->apic_base = 0xfee00000ull | BIT(11) | BIT(10) | BIT(8);
-	msr_bitmap_build(v->msr_bitmap, true);
+	msr_bitmap_build(vmx_of(v)->msr_bitmap, true);
 	xapic_reset(&v->xapic);
 	v->xcr0 = 1;
 	fake_cpu = CPU;
@@ -82,7 +86,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	free(p->ram_hva);
-	free(v->msr_bitmap);
+	free(vmx_of(v)->msr_bitmap);
+	free(v->arch);
 	free(p);
 	free(beat);
 	free(v);

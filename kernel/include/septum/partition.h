@@ -66,11 +66,7 @@ struct vcpu {
 	struct partition *part;
 	unsigned index;               /* 0 = the partition's boot vCPU */
 	cpuid_t cpu;                  /* physical CPU it is pinned to */
-	uint16_t vpid;
-	void *vmcs;                   /* VMX-owned pages */
-	void *msr_bitmap;
-	void *io_bitmaps;             /* two pages: A (0-0x7fff), B (0x8000-0xffff) */
-	bool launched;
+	void *arch;                   /* the backend's state of this vCPU (vmx/vmx.h: struct vmx_vcpu) */
 	uint64_t apic_base;           /* IA32_APIC_BASE as the guest sees it */
 	struct xapic_state xapic;     /* registers only xAPIC mode has (septum/xapic.h) */
 	uint64_t xcr0;                /* the guest's XCR0 (loaded in the CPU too) */

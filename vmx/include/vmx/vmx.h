@@ -3,6 +3,7 @@
 #define VMX_VMX_H
 
 #include <septum/types.h>
+#include <septum/partition.h>
 
 struct backend;
 
@@ -18,6 +19,20 @@ struct vmx_caps {
 };
 
 extern struct vmx_caps vmx_caps;
+
+/* A vCPU's VT-x state (struct vcpu.arch), allocated by vcpu_prepare. */
+struct vmx_vcpu {
+	void *vmcs;                   /* the VMCS region (one page) */
+	uint8_t *msr_bitmap;          /* one page (SDM Vol. 3C §25.6.9) */
+	uint8_t *io_bitmaps;          /* two pages: A (0-0x7fff), B (0x8000-0xffff) */
+	bool launched;
+	uint16_t vpid;
+};
+
+static inline struct vmx_vcpu *vmx_of(const struct vcpu *v)
+{
+	return (struct vmx_vcpu *)v->arch;
+}
 
 /* Check, on the calling CPU, everything Septum needs from VT-x; on failure
  * why says what is missing ("VT-x not available (CPUID.1:ECX.VMX = 0)"). The
