@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <arch/percpu.h>
 #include <arch/traps.h>
 #include <septum/arch.h>
@@ -46,8 +47,11 @@ void hw_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	out[0] = r.eax; out[1] = r.ebx; out[2] = r.ecx; out[3] = r.edx;
 }
 
-void hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { x2apic_send_ipi(apic_id, icr_low); }
-void vmx_hw_eoi(void) { wrmsr(MSR_X2APIC_EOI, 0); }
+/* The host APIC helpers below go through arch/x86_64/lapic.c. VT-x needs
+ * the x2APIC (vmx_check_cpu() refuses a CPU without it), so under VT-x
+ * they are the x2APIC MSR accesses they always were. */
+void hw_send_ipi(uint32_t apic_id, uint64_t icr_low) { lapic_send_ipi(apic_id, (uint32_t)icr_low); }
+void vmx_hw_eoi(void) { lapic_eoi(); }
 static bool host_has_xsave(void)
 {
 	return cpuid(1, 0).ecx & BIT(26);
@@ -70,7 +74,7 @@ uint64_t hw_apic_read(uint32_t msr)
 {
 	uint64_t val;
 
-	return rdmsr_safe(msr, &val) ? 0 : val;
+	return lapic_read_safe(msr, &val) ? 0 : val;
 }
 
 uint32_t hw_apic_features(void)
@@ -85,7 +89,7 @@ void hw_apic_write(uint32_t msr, uint64_t val)
 
 	/* Guest-driven (an x2APIC register write Septum makes for the guest):
 	 * rate-limited with the partition's other lines. */
-	if (wrmsr_safe(msr, val) && v)
+	if (lapic_write_safe(msr, val) && v)
 		log_guest(v->part, LOG_DEBUG, "x2APIC MSR 0x%x refused 0x%llx (#GP caught)", msr,
 			  (unsigned long long)val);
 }
@@ -365,24 +369,21 @@ static void vmcs_relaunchable(struct vcpu *v)
  * SDM Vol. 3A §11.12.1 (x2APIC MSRs), §11.8.4-5 (ISR, EOI).
  */
 #define MSR_TSC_DEADLINE  0x6e0u
-#define MSR_X2APIC_TPR    0x808u
-#define MSR_X2APIC_ISR0   0x810u
-#define MSR_X2APIC_TMICT  0x838u
 
 static void lapic_quiesce(void)
 {
 	wrmsr(MSR_TSC_DEADLINE, 0);
-	wrmsr(MSR_X2APIC_TMICT, 0);      /* initial count 0: one-shot/periodic timer off */
-	wrmsr(MSR_X2APIC_LVT_TIMER, BIT(16));  /* masked */
-	wrmsr(MSR_X2APIC_TPR, 0);
+	lapic_write(LAPIC_TMICT, 0);      /* initial count 0: one-shot/periodic timer off */
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_write(LAPIC_TPR, 0);
 	for (int i = 0; i < 256; i++) {
 		bool busy = false;
 
 		for (unsigned r = 0; r < 8 && !busy; r++)
-			busy = (uint32_t)rdmsr(MSR_X2APIC_ISR0 + r) != 0;   /* ISR bits 32r..32r+31 */
+			busy = (uint32_t)lapic_read(LAPIC_ISR0 + r) != 0;   /* ISR bits 32r..32r+31 */
 		if (!busy)
 			break;
-		wrmsr(MSR_X2APIC_EOI, 0);
+		lapic_eoi();
 	}
 }
 
@@ -392,11 +393,6 @@ static void lapic_quiesce(void)
  * as the guest can tell (SDM Vol. 3A §11.4.7.1): LVTs masked, software
  * disabled (SVR 0xff), nothing in service, timers off, divide 0.
  */
-#define MSR_X2APIC_LVT_CMCI 0x82fu
-#define MSR_X2APIC_LVT_ERROR 0x837u
-#define MSR_X2APIC_TDCR     0x83eu
-#define LVT_MASKED          BIT(16)
-
 void hw_apic_reset(void)
 {
 	lapic_quiesce();
@@ -404,11 +400,11 @@ void hw_apic_reset(void)
 	 * Vol. 3A §11.5.1, §16.3.1.1); writing it elsewhere is #GP in root
 	 * mode, which a guest could trigger at will by disabling its APIC. */
 	if (cpu_has_cmci())
-		wrmsr(MSR_X2APIC_LVT_CMCI, LVT_MASKED);
-	for (uint32_t lvt = MSR_X2APIC_LVT_TIMER; lvt <= MSR_X2APIC_LVT_ERROR; lvt++)
-		wrmsr(lvt, LVT_MASKED);
-	wrmsr(MSR_X2APIC_TDCR, 0);
-	wrmsr(MSR_X2APIC_SIVR, 0xff);
+		lapic_write(LAPIC_LVT_CMCI, LVT_MASKED);
+	for (uint32_t lvt = LAPIC_LVT_TIMER; lvt <= LAPIC_LVT_ERROR; lvt++)
+		lapic_write(lvt, LVT_MASKED);
+	lapic_write(LAPIC_TDCR, 0);
+	lapic_write(LAPIC_SVR, 0xff);
 }
 
 static void vcpu_common_reset(struct vcpu *v)
@@ -622,7 +618,7 @@ static void vmx_vcpu_kick(cpuid_t cpu)
 	if (cpu >= ncpus)
 		return;
 	__asm__ volatile("mfence" ::: "memory");
-	x2apic_send_ipi(percpus[cpu]->apic_id, 4u << 8 /* NMI */);
+	lapic_send_ipi(percpus[cpu]->apic_id, ICR_DM_NMI);
 }
 
 #define EPT_SHOOTDOWN_US 1000   /* how long to wait for a sibling's INVEPT */

@@ -11,6 +11,7 @@
 #include <arch/arch.h>
 #include <arch/cpu.h>
 #include <arch/ioapic.h>
+#include <arch/lapic.h>
 #include <arch/percpu.h>
 #include <drivers/uart16550.h>
 #include <septum/conout.h>
@@ -244,11 +245,21 @@ int cpus_discover(const struct boot_info *bi)
 			pr_warn("CPU with APIC id %u is disabled or unhealthy (MP services): not used", c->apic_id);
 			continue;
 		}
+		/* Septum could neither start nor signal it (xAPIC: 8-bit ids). */
+		if (lapic_check_id(c->apic_id, why, sizeof(why))) {
+			pr_warn("CPU not used: %s", why);
+			continue;
+		}
 		percpus[ncpus] = percpu_alloc(ncpus, c->apic_id);
 		set_topology(percpus[ncpus], c, s);
 		ncpus++;
 	}
 	set_topology(percpus[0], &bi->cpus[0], s);
+	if (lapic_check_id(percpus[0]->apic_id, why, sizeof(why))) {
+		pr_err("CPU 0 (boot CPU): %s: other CPUs could not signal it", why);
+		pr_err("halted");
+		cpu_halt_forever();
+	}
 	/* Cross-check: every CPU we will start must be an enabled MADT CPU. */
 	if (enabled) {
 		for (unsigned i = 0; i < ncpus; i++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/traps.h>
@@ -213,8 +214,10 @@ void arch_boot(struct boot_info *bi)
 	percpu_load_tables(bsp);
 	percpu_ready = true;
 	atomic_store(&bsp->online, 1);
-	if (cpuid(1, 0).ecx & CPUID1_ECX_X2APIC)
-		x2apic_enable();   /* IPIs go through the x2APIC ICR MSR */
+	lapic_init();      /* x2APIC or xAPIC: how Septum signals CPUs */
+	if (lapic_id() != bsp->apic_id)
+		pr_warn("CPU 0: the local APIC says APIC id %u, the firmware %u; IPIs to CPU 0 use %u",
+			lapic_id(), bsp->apic_id, bsp->apic_id);
 	tsc_calibrate();
 	pr_info("own page tables, GDT/IDT/TSS loaded; TSC %llu MHz; heap %llu KiB free",
 		(unsigned long long)(tsc_hz / 1000000), (unsigned long long)heap_free_pages() * 4);
@@ -231,7 +234,7 @@ void arch_ap_main(struct percpu *pc)
 {
 	write_cr0(read_cr0() | CR0_WP);
 	percpu_load_tables(pc);
-	x2apic_enable();
+	lapic_cpu_enable();
 	atomic_store(&pc->online, 1);
 	kernel_cpu_main();
 }

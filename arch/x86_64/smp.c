@@ -3,11 +3,16 @@
  * AP start-up. After ExitBootServices() the firmware no longer runs the APs,
  * so Septum starts each one itself with INIT-SIPI-SIPI (SDM Vol. 3A §9.4.4,
  * "MP Initialization Example") through the trampoline below 1 MiB, one AP at
- * a time: the trampoline's stack/percpu slots are shared.
+ * a time: the trampoline's stack/percpu slots are shared. The IPIs go
+ * through the local APIC in either mode (arch/x86_64/lapic.c): the same
+ * sequence of INIT, 10 ms, SIPI, 200 us, SIPI as the universal start-up
+ * algorithm (SDM Vol. 3A §9.4.4.1; §8.4.4.1 in older editions), addressed
+ * to one AP instead of broadcast.
  */
 #include <string.h>
 #include <arch/arch.h>
 #include <arch/cpu.h>
+#include <arch/lapic.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
 #include <septum/arch.h>
@@ -19,41 +24,15 @@ extern const char tr_gdtr_base[], tr_far32[], tr_far64[], tr_cr3[], tr_stack[], 
 extern const char tr_gdt[], tr_pm32[], tr_lm64[];
 extern char ap_entry64[];
 
-/* ICR fields (SDM Vol. 3A §11.6.1, Figure 11-12; x2APIC: §11.12.9) */
-#define ICR_DM_FIXED   (0u << 8)
-#define ICR_DM_INIT    (5u << 8)
-#define ICR_DM_STARTUP (6u << 8)
-#define ICR_ASSERT     (1u << 14)
-#define ICR_LEVEL      (1u << 15)
-
-void x2apic_enable(void)
-{
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-
-	/* xAPIC -> x2APIC needs EN first, then EN|EXTD (SDM §11.12.5). */
-	if (!(base & APIC_BASE_EN))
-		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
-	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
-	/* Software-enable, spurious vector 0xff; Septum itself runs with IF=0.
-	 * A timer the firmware left armed would interrupt whichever partition
-	 * gets this CPU: mask it (LVT timer, SDM Vol. 3A §11.5.1). */
-	wrmsr(MSR_X2APIC_SIVR, 0x1ff);
-	wrmsr(MSR_X2APIC_LVT_TIMER, LVT_MASKED);
-}
-
-void x2apic_send_ipi(uint32_t apic_id, uint64_t icr_low)
-{
-	wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << 32) | icr_low);
-}
-
 /*
  * Fixed delivery (000), physical destination (bit 11 clear), assert, edge
- * (bit 15 clear), no shorthand: SDM Vol. 3A §11.12.9. An MSI a partition's
- * virtual device raises is this IPI to the CPU and vector the guest chose.
+ * (bit 15 clear), no shorthand: SDM Vol. 3A §11.6.1 (x2APIC §11.12.9). An
+ * MSI a partition's virtual device raises is this IPI to the CPU and vector
+ * the guest chose.
  */
 void arch_send_ipi(uint32_t apic_id, uint8_t vector)
 {
-	x2apic_send_ipi(apic_id, ICR_DM_FIXED | ICR_ASSERT | vector);
+	lapic_send_ipi(apic_id, ICR_DM_FIXED | ICR_ASSERT | vector);
 }
 
 static void patch32(uint8_t *page, const char *field, uint32_t v)
@@ -105,10 +84,14 @@ void smp_start_aps(const struct boot_info *bi)
 		patch64(tp, tr_percpu, (uint64_t)(uintptr_t)pc);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-		x2apic_send_ipi(pc->apic_id, ICR_DM_INIT | ICR_ASSERT | ICR_LEVEL);
+		if (lapic_send_ipi(pc->apic_id, ICR_DM_INIT | ICR_ASSERT | ICR_LEVEL)) {
+			pr_err("CPU %u (APIC id %u) cannot be addressed in %s mode; its partitions cannot run",
+			       i, pc->apic_id, lapic_mode_name());
+			continue;
+		}
 		arch_udelay(10000);
 		for (int sipi = 0; sipi < 2 && !atomic_load(&pc->online); sipi++) {
-			x2apic_send_ipi(pc->apic_id, ICR_DM_STARTUP | vector);
+			lapic_send_ipi(pc->apic_id, ICR_DM_STARTUP | vector);
 			arch_udelay(200);
 		}
 		/* Generous: emulators run APs slowly. */
@@ -118,7 +101,7 @@ void smp_start_aps(const struct boot_info *bi)
 		if (!atomic_load(&pc->online))
 			pr_err("CPU %u (APIC id %u) did not start; its partitions cannot run", i, pc->apic_id);
 		else
-			pr_info("CPU %u (APIC id %u) online", i, pc->apic_id);
+			pr_info("CPU %u (APIC id %u) online (%s)", i, pc->apic_id, lapic_mode_name());
 	}
 	/* W^X again: the trampoline page is data from now on. */
 	paging_set_page(host_cr3, page, PTE_P | PTE_W | PTE_NX);

@@ -17,9 +17,6 @@ extern unsigned ncpus;        /* CPUs Septum will use, 0 = boot CPU */
 int cpus_discover(const struct boot_info *bi);
 /* Start every AP (INIT-SIPI-SIPI); each calls kernel_cpu_main(). */
 void smp_start_aps(const struct boot_info *bi);
-/* x2APIC ICR write (SDM Vol. 3A §11.12.9). */
-void x2apic_send_ipi(uint32_t apic_id, uint64_t icr_low);
-void x2apic_enable(void);
 /* Did CPU cpu answer the start-up IPIs? */
 bool ap_online(cpuid_t cpu);
 

@@ -105,13 +105,8 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS      0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS     0x490
-#define MSR_X2APIC_BASE           0x800
-#define MSR_X2APIC_ID             0x802
-#define MSR_X2APIC_EOI            0x80b
-#define MSR_X2APIC_SIVR           0x80f
-#define MSR_X2APIC_LVT_TIMER      0x832
-#define   LVT_MASKED              BIT(16)
-#define MSR_X2APIC_LAST           0x8ff
+/* Local APIC registers: arch/lapic.h (x2APIC numbering, either mode). */
+#define   LVT_MASKED              BIT(16)  /* any LVT entry (SDM Vol. 3A §11.5.1) */
 #define MSR_FS_BASE               0xc0000100
 #define MSR_GS_BASE               0xc0000101
 
