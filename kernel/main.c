@@ -555,8 +555,10 @@ void kernel_main(const struct boot_info *bi)
 
 	if (virt_check_cpu(why, sizeof(why))) {
 		pr_err("CPU 0: %s", why);
+		virt_report_amdv(false);
 		halt_boot();
 	}
+	virt_report_amdv(true);
 	build_machine(ncpus);
 	read_config();
 

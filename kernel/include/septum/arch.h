@@ -91,6 +91,7 @@ void arch_cpu_sleep(void);
 int virt_check_cpu(char *why, size_t whylen);   /* does this CPU have what Septum needs? */
 int virt_enable_cpu(char *why, size_t whylen);  /* VMXON (or equivalent) on this CPU */
 unsigned virt_ept_large_pages(void);            /* EPT_LARGE_* the second-level tables may use */
+void virt_report_amdv(bool vtx_usable);         /* log what AMD-V offers here (svm/report.c) */
 
 int vcpu_prepare(struct vcpu *v, char *why, size_t whylen);
 void vcpu_reset_boot(struct vcpu *v);
