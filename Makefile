@@ -28,11 +28,11 @@ CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdinc -mno-red-zo
 	-fpie -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-fno-strict-aliasing -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem $(NEWLIB)/include \
-	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include -Idrivers/include
+	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include -Isvm/include -Idrivers/include
 CORE_ASFLAGS := $(filter-out -std=c11,$(CORE_CFLAGS)) -D__ASSEMBLY__
 
 CORE_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/exit/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S) \
-	$(wildcard vmx/*.c) $(wildcard vmx/*.S) $(wildcard drivers/*.c)
+	$(wildcard vmx/*.c) $(wildcard vmx/*.S) $(wildcard svm/*.c) $(wildcard drivers/*.c)
 CORE_OBJS := $(patsubst %,$(BUILD)/core/%.o,$(CORE_SRCS))
 
 # flock: several make invocations may want it at once; one builds, the rest wait.

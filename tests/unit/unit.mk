@@ -8,12 +8,12 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DSEPTUM_HOST_TEST -O1 -g -pthread \
 	-Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
 	-fsanitize=address,undefined -fno-omit-frame-pointer \
-	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include \
+	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include -Isvm/include \
 	-Idrivers/include -Itests/unit/fakes/include
 
 unit_deps = $(shell cat tests/unit/$(1).deps 2>/dev/null)
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/%.deps $$(call unit_deps,%) $(wildcard include/septum/*.h kernel/include/septum/*.h tests/unit/*.h vmx/include/vmx/*.h arch/x86_64/include/arch/*.h tests/unit/fakes/include/*.h configs/*.cfg)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/%.deps $$(call unit_deps,%) $(wildcard include/septum/*.h include/hw/*.h kernel/exit/*.h kernel/include/septum/*.h tests/unit/*.h vmx/include/vmx/*.h svm/include/svm/*.h arch/x86_64/include/arch/*.h tests/unit/fakes/include/*.h configs/*.cfg)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(call unit_deps,$*) -lcmocka

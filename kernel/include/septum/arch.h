@@ -113,6 +113,10 @@ struct backend {
 	const struct vendor_ops *exit;
 };
 
+/* Log what AMD-V offers on this CPU (svm/report.c) until the AMD-V backend
+ * exists: vtx_usable says whether VT-x runs the partitions instead. */
+void virt_report_amdv(bool vtx_usable);
+
 /* The backend in use; NULL until backend_choose() found one. */
 extern const struct backend *backend;
 /* The backends this image has, in the order they are tried. */
