@@ -157,7 +157,7 @@ static int load_images_mapped(struct partition *p, char *why, size_t whylen)
 					     why, whylen))
 			return -1;
 	} else if (kind == GUEST_ELF) {
-		if (partition_load_elf(p, kdata, (size_t)k->size, virt_ept_large_pages() & EPT_LARGE_1G,
+		if (partition_load_elf(p, kdata, (size_t)k->size, virt_ept_large_pages() & S2_LARGE_1G,
 				       why, whylen))
 			return -1;
 	} else {
@@ -165,7 +165,7 @@ static int load_images_mapped(struct partition *p, char *why, size_t whylen)
 
 		if (partition_load_linux(p, kdata, (size_t)k->size,
 					 rd ? (const void *)(uintptr_t)rd->addr : NULL, rd ? (size_t)rd->size : 0,
-					 apic_ids, n, virt_ept_large_pages() & EPT_LARGE_1G, why, whylen))
+					 apic_ids, n, virt_ept_large_pages() & S2_LARGE_1G, why, whylen))
 			return -1;
 	}
 	return 0;
@@ -201,32 +201,6 @@ static int load_images(struct partition *p, char *why, size_t whylen)
 	return rc;
 }
 
-/*
- * After set-up the only pages a partition's EPT still takes are those a
- * guest causes: with EPT_LARGE_NX (iTLB multihit), one per large leaf it
- * first executes from (vmx/ept.c, ept_split_exec). Their most is known now:
- * a 1 GiB leaf splits into 2 MiB ones, each of which splits again. They
- * are set aside from the heap here, and the EPT allocates from that stock
- * alone from now on: a guest executing everywhere exhausts nothing its
- * neighbours need (docs/security.md).
- */
-static int ept_reserve(struct partition *p, char *why, size_t whylen)
-{
-	size_t n;
-
-	p->ept_reserve = (struct page_reserve){ .list = NULL, .count = 0 };
-	if (!(p->ept.large_pages & EPT_LARGE_NX))
-		n = 0;
-	else
-		n = (size_t)(p->ram_size / SZ_2M + p->ram_size / SZ_1G + 1);
-	if (page_reserve_fill(&p->ept_reserve, &heap_pool, n)) {
-		snprintf(why, whylen, "out of hypervisor memory for the EPT's split reserve (%zu pages)", n);
-		return -1;
-	}
-	p->ept.pool = &p->ept_reserve.pool;
-	return 0;
-}
-
 static int setup_partition(unsigned id, char *why, size_t whylen)
 {
 	struct partition *p = &partitions[id];
@@ -249,14 +223,11 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 
 	if (load_images(p, why, whylen))
 		return -1;
-	if (ept_init(&p->ept, &heap_pool, virt_ept_large_pages()) ||
-	    ept_map(&p->ept, gpa(0), p->ram, p->ram_size, EPT_RWX, EPT_MT_WB)) {
-		snprintf(why, whylen, "out of hypervisor memory for the EPT");
+	if (backend->s2_create(p, why, whylen))
 		return -1;
-	}
 	if (vpci_init(p, why, whylen))
 		return -1;
-	if (ept_reserve(p, why, whylen))
+	if (backend->s2_seal(p, why, whylen))
 		return -1;
 	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
 		struct vcpu *v;

@@ -45,7 +45,6 @@
 #include <septum/vpci.h>
 #include <septum/vuart.h>
 #include <septum/xapic.h>
-#include <vmx/ept.h>
 
 _Static_assert(VPCI_MAX_DEVS == CFG_MAX_PCI, "one vpci_dev per pci = entry");
 
@@ -470,7 +469,7 @@ static bool unmap_bars(struct partition *p, const struct vpci_dev *d)
 
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 		if (d->bar_size[i] && d->bar[i].kind != VPCI_BAR_IO) {
-			ept_unmap(&p->ept, gpa(d->bar_base[i]), d->bar_size[i]);
+			backend->s2_unmap(p, d->bar_base[i], d->bar_size[i]);
 			any = true;
 		}
 	return any;
@@ -1087,7 +1086,7 @@ static int check_mem_bar(const struct partition *p, pci_bdf_t bdf, unsigned i, u
 		return failf(why, whylen, bdf,
 			     "BAR %u (0x%llx, %llu bytes) is smaller than a 4 KiB page: mapping its page could expose another device",
 			     i, (unsigned long long)base, (unsigned long long)size);
-	if (base + size < base || base + size > EPT_GPA_LIMIT)
+	if (base + size < base || base + size > S2_GPA_LIMIT)
 		return failf(why, whylen, bdf, "BAR %u (0x%llx) is beyond the 48-bit guest-physical space", i,
 			     (unsigned long long)base);
 	if (base < p->ram_size)
@@ -1460,7 +1459,7 @@ static int map_bars(struct partition *p, const struct vpci_dev *d, bool verbose,
 			continue;      /* vpci_io_bitmap_open(), at each vCPU's set-up */
 		}
 		/* Uncached, no execute: device registers, never code. */
-		rc = ept_map(&p->ept, gpa(base), hpa(base), size, EPT_R | EPT_W, EPT_MT_UC);
+		rc = backend->s2_map_mmio(p, base, size);
 		if (rc == -ENOMEM)
 			return failf(why, whylen, d->bdf, "out of hypervisor memory for the EPT mapping BAR %u", i);
 		if (rc == -EEXIST)

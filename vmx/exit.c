@@ -176,7 +176,7 @@ static bool vmx_guest_nmis(struct vcpu *v)
 
 static int vmx_split_exec(struct vcpu *v, uint64_t gpa)
 {
-	int rc = ept_split_exec(&v->part->ept, (gpa_t){ gpa });
+	int rc = ept_split_exec(&vmx_s2(v->part)->ept, (gpa_t){ gpa });
 
 	if (!rc)
 		vmx_hw_invept();      /* the non-executable large translation may be cached */

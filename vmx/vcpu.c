@@ -333,7 +333,7 @@ static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO, 0);
 	vmcs_write(VIRTUAL_PROCESSOR_ID, vmx_of(v)->vpid);
-	vmcs_write(EPT_POINTER, ept_eptp(&v->part->ept));
+	vmcs_write(EPT_POINTER, ept_eptp(&vmx_s2(v->part)->ept));
 	vmcs_write(MSR_BITMAP, (uint64_t)(uintptr_t)vmx_of(v)->msr_bitmap);
 	vmcs_write(IO_BITMAP_A, (uint64_t)(uintptr_t)vmx_of(v)->io_bitmaps);
 	vmcs_write(IO_BITMAP_B, (uint64_t)(uintptr_t)vmx_of(v)->io_bitmaps + PAGE_SIZE);
@@ -673,6 +673,10 @@ const struct backend vmx_backend = {
 	.vcpu_enter = vmx_vcpu_enter,
 	.vcpu_kick = vmx_vcpu_kick,
 	.s2_invalidate = vmx_vcpu_ept_invalidate,
+	.s2_create = vmx_s2_create,
+	.s2_seal = vmx_s2_seal,
+	.s2_map_mmio = vmx_s2_map_mmio,
+	.s2_unmap = vmx_s2_unmap,
 	.nmi_in_root = vmx_vcpu_nmi_in_root,
 	.exit_name = vmx_exit_name,
 	.io_slot = EXIT_IO,

@@ -43,6 +43,7 @@
 static struct partition *p;
 static struct vcpu *v;
 static struct guest_regs r;
+static struct vmx_s2 empty_s2;     /* an EPT with nothing mapped: splits find nothing */
 
 static int setup(void **state)
 {
@@ -69,6 +70,8 @@ static int setup(void **state)
 	p->entry_bits = 64;
 	for (unsigned c = 0; c < CFG_MAX_CPUS; c++)    /* as kernel/main.c fills it */
 		p->cpu_apic_id[c] = (p->cpus & BIT(c)) && c < FAKE_MAX_CPUS ? fake_apic_id[c] : 0xffffffffu;
+	memset(&empty_s2, 0, sizeof(empty_s2));
+	p->s2 = &empty_s2;
 	v->part = p;
 	v->index = 0;
 	v->cpu = CPU;
@@ -1135,35 +1138,39 @@ static void page_free(struct page_pool *pool, void *pg)
 static void fetch_from_nx_large_page_splits_it(void **state)
 {
 	struct page_pool pool = { page_alloc, page_free };
+	struct vmx_s2 s2 = { 0 };
 	unsigned perms, level;
 
 	(void)state;
-	assert_int_equal(ept_init(&p->ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
-	assert_int_equal(ept_map(&p->ept, gpa(0), p->ram, RAM_SIZE, EPT_RWX, EPT_MT_WB), 0);
+	p->s2 = &s2;
+	assert_int_equal(ept_init(&s2.ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&s2.ept, gpa(0), p->ram, RAM_SIZE, EPT_RWX, EPT_MT_WB), 0);
 	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, START_RIP);
 	assert_true(do_exit(EXIT_EPT_VIOLATION, BIT(2) | BIT(3) | BIT(4), 0));   /* fetch; R, W allowed */
 	assert_int_equal(fake_invept_count, 1);
-	assert_int_equal(ept_lookup(&p->ept, gpa(START_RIP), NULL, &perms, NULL, &level), 0);
+	assert_int_equal(ept_lookup(&s2.ept, gpa(START_RIP), NULL, &perms, NULL, &level), 0);
 	assert_int_equal(perms, EPT_RWX);
 	assert_int_equal(level, EPT_LEVEL_4K);
 	assert_int_equal(rip(), START_RIP);
 	assert_running();
-	ept_destroy(&p->ept);
+	ept_destroy(&s2.ept);
 }
 
 /* A fetch from a page that was never executable is still a violation. */
 static void fetch_from_rw_large_page_crashes(void **state)
 {
 	struct page_pool pool = { page_alloc, page_free };
+	struct vmx_s2 s2 = { 0 };
 
 	(void)state;
-	assert_int_equal(ept_init(&p->ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
-	assert_int_equal(ept_map(&p->ept, gpa(0), p->ram, RAM_SIZE, EPT_R | EPT_W, EPT_MT_WB), 0);
+	p->s2 = &s2;
+	assert_int_equal(ept_init(&s2.ept, &pool, EPT_LARGE_2M | EPT_LARGE_NX), 0);
+	assert_int_equal(ept_map(&s2.ept, gpa(0), p->ram, RAM_SIZE, EPT_R | EPT_W, EPT_MT_WB), 0);
 	vmcs_fake_set(GUEST_PHYSICAL_ADDRESS, START_RIP);
 	assert_false(do_exit(EXIT_EPT_VIOLATION, BIT(2) | BIT(3) | BIT(4), 0));
 	assert_int_equal(fake_invept_count, 0);
 	assert_stopped_with("EPT violation (instruction fetch)");
-	ept_destroy(&p->ept);
+	ept_destroy(&s2.ept);
 }
 
 /* ------------------------------------------------------- machine checks */

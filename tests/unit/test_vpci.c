@@ -21,6 +21,8 @@
 #include <septum/vpci.h>
 #include <septum/xapic.h>
 #include <vmx/ept.h>
+#include <vmx/vmx.h>
+#include <septum/arch.h>
 
 #define RAM_SIZE   0x10000000ull          /* 256 MiB at GPA 0 ... */
 #define RAM_HPA    0x40000000ull          /* ... backed here */
@@ -68,6 +70,7 @@ static struct page_pool pool = { pool_alloc, pool_free };
 /* ------------------------------------------------------------ fixture */
 
 static struct partition part;
+static struct vmx_s2 s2;       /* part's EPT */
 static struct cfg_partition pcfg;
 static char why[200];
 
@@ -132,15 +135,18 @@ static int setup(void **state)
 		part.cpu_apic_id[c] = 0xffffffffu;
 	part.cpu_apic_id[1] = 2;
 	part.cpu_apic_id[2] = 4;
-	assert_int_equal(ept_init(&part.ept, &pool, EPT_LARGE_2M | EPT_LARGE_1G), 0);
-	assert_int_equal(ept_map(&part.ept, gpa(0), hpa(RAM_HPA), RAM_SIZE, EPT_RWX, EPT_MT_WB), 0);
+	assert_int_equal(ept_init(&s2.ept, &pool, EPT_LARGE_2M | EPT_LARGE_1G), 0);
+	assert_int_equal(ept_map(&s2.ept, gpa(0), hpa(RAM_HPA), RAM_SIZE, EPT_RWX, EPT_MT_WB), 0);
+	part.s2 = &s2;
+	fake_backend.s2_map_mmio = vmx_s2_map_mmio;      /* the EPT as VT-x keeps it */
+	fake_backend.s2_unmap = vmx_s2_unmap;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ept_destroy(&part.ept);
+	ept_destroy(&s2.ept);
 	return 0;
 }
 
@@ -187,7 +193,7 @@ static void expect_mapped_to(uint64_t g, uint64_t h_want, unsigned memtype, unsi
 	hpa_t h;
 	unsigned pm, mt;
 
-	assert_int_equal(ept_lookup(&part.ept, gpa(g), &h, &pm, &mt, NULL), 0);
+	assert_int_equal(ept_lookup(&s2.ept, gpa(g), &h, &pm, &mt, NULL), 0);
 	assert_int_equal(h.v, h_want);
 	assert_int_equal(mt, memtype);
 	assert_int_equal(pm, perms);
@@ -200,7 +206,7 @@ static void expect_mapped(uint64_t g, unsigned memtype, unsigned perms)
 
 static void expect_unmapped(uint64_t g)
 {
-	assert_int_equal(ept_lookup(&part.ept, gpa(g), NULL, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(ept_lookup(&s2.ept, gpa(g), NULL, NULL, NULL, NULL), -ENOENT);
 }
 
 /* ------------------------------------------------------------ mechanism #1 */
@@ -1060,7 +1066,7 @@ static void test_refuse_bars_overlap_each_other(void **state)
 static void test_refuse_bar_already_mapped(void **state)
 {
 	(void)state;
-	assert_int_equal(ept_map(&part.ept, gpa(GPU_BAR0), hpa(0x50000000), PAGE_SIZE, EPT_R | EPT_W, EPT_MT_WB), 0);
+	assert_int_equal(ept_map(&s2.ept, gpa(GPU_BAR0), hpa(0x50000000), PAGE_SIZE, EPT_R | EPT_W, EPT_MT_WB), 0);
 	assign(1, GPU);
 	init_refused("PCI 00:03.0: BAR 0 (0xfe000000) overlaps memory already mapped");
 }

@@ -93,8 +93,17 @@ void arch_cpu_sleep(void);
  * always lands").
  * exit_name(), io_slot: names of the backend's exit-count slots
  * (struct vcpu.exits), and the slot of I/O instructions.
+ * s2_create(): p's second-level address translation (EPT, NPT) with its RAM
+ * at guest-physical 0 (write-back, read/write/execute); s2_seal(): set-up is
+ * over: set aside what run-time splits may take, from then on their only
+ * source; s2_map_mmio(): [gpa, gpa+size) to the same host-physical range,
+ * uncached, read/write (a device's BAR); s2_unmap(): remove a range. Each
+ * returns 0, or -1 with why / -errno.
  * exit: the accessors kernel/exit/ uses (septum/exit.h).
  */
+#define S2_LARGE_2M   1u                       /* large_pages(): 2 MiB leaves usable */
+#define S2_LARGE_1G   2u                       /* 1 GiB leaves usable */
+#define S2_GPA_LIMIT  (1ull << 48)             /* guest-physical addresses a 4-level walk translates */
 struct vendor_ops;
 struct backend {
 	const char *name;                      /* "VT-x", "AMD-V" */
@@ -107,6 +116,10 @@ struct backend {
 	void (*vcpu_enter)(struct vcpu *v);
 	void (*vcpu_kick)(cpuid_t cpu);
 	void (*s2_invalidate)(struct partition *p);
+	int (*s2_create)(struct partition *p, char *why, size_t whylen);
+	int (*s2_seal)(struct partition *p, char *why, size_t whylen);
+	int (*s2_map_mmio)(struct partition *p, uint64_t gpa, uint64_t size);
+	int (*s2_unmap)(struct partition *p, uint64_t gpa, uint64_t size);
 	void (*nmi_in_root)(void);
 	const char *(*exit_name)(unsigned slot);
 	unsigned io_slot;

@@ -17,7 +17,6 @@
 #include <septum/vpci.h>
 #include <septum/vuart.h>
 #include <septum/xapic.h>
-#include <vmx/ept.h>
 
 /* Exit counts per vCPU, in the backend's numbering (struct backend.exit_name;
  * VT-x: basic exit reasons, which are < 80, any larger one in the last slot). */
@@ -95,8 +94,7 @@ struct partition {
 	hpa_t ram;                    /* host-physical base */
 	uint64_t ram_size;
 	uint8_t *ram_hva;             /* where the core reaches that RAM (identity map) */
-	struct ept ept;
-	struct page_reserve ept_reserve; /* the EPT's pool after set-up: its run-time splits (main.c) */
+	void *s2;                     /* the backend's second-level tables (EPT, NPT): struct backend.s2_* */
 	unsigned entry_bits;          /* 32 or 64: mode the boot vCPU starts in */
 	uint64_t entry_rip;
 	uint64_t entry_cr3;           /* 64-bit entry: guest page tables */

@@ -25,3 +25,18 @@ void page_free(void *page)
 {
 	free(page);
 }
+
+static void *fake_pool_alloc(struct page_pool *pool)
+{
+	(void)pool;
+	return pages_alloc(1);
+}
+
+static void fake_pool_free(struct page_pool *pool, void *page)
+{
+	(void)pool;
+	page_free(page);
+}
+
+/* Septum's heap as a page pool (septum/heap.h), over the same allocator. */
+struct page_pool heap_pool = { fake_pool_alloc, fake_pool_free };

@@ -39,6 +39,7 @@
  * IA32_VMX_EPT_VPID_CAP bit 16 (2 MiB) and bit 17 (1 GiB), SDM Vol. 3D A.10. */
 #define EPT_LARGE_2M 1u
 #define EPT_LARGE_1G 2u
+_Static_assert(EPT_LARGE_2M == 1 && EPT_LARGE_1G == 2, "septum/arch.h S2_LARGE_*");
 /* iTLB multihit (CVE-2018-12207, Intel "Machine Check Error Avoidance on
  * Page Size Change"): on CPUs without IA32_ARCH_CAPABILITIES.PSCHANGE_MC_NO
  * a guest that changes the size of a page it executes from can raise a #MC

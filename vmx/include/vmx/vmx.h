@@ -4,6 +4,7 @@
 
 #include <septum/types.h>
 #include <septum/partition.h>
+#include <vmx/ept.h>
 
 struct backend;
 
@@ -33,6 +34,27 @@ static inline struct vmx_vcpu *vmx_of(const struct vcpu *v)
 {
 	return (struct vmx_vcpu *)v->arch;
 }
+
+/*
+ * A partition's EPT as the VT-x backend's second-level tables (struct
+ * partition.s2; vmx/s2.c): the tables, and the reserve run-time splits draw
+ * from once vmx_s2_seal() set it aside.
+ */
+struct vmx_s2 {
+	struct ept ept;
+	struct page_reserve reserve;
+};
+
+static inline struct vmx_s2 *vmx_s2(const struct partition *p)
+{
+	return (struct vmx_s2 *)p->s2;
+}
+
+/* struct backend.s2_create, .s2_seal, .s2_map_mmio, .s2_unmap */
+int vmx_s2_create(struct partition *p, char *why, size_t whylen);
+int vmx_s2_seal(struct partition *p, char *why, size_t whylen);
+int vmx_s2_map_mmio(struct partition *p, uint64_t gpa, uint64_t size);
+int vmx_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size);
 
 /* Check, on the calling CPU, everything Septum needs from VT-x; on failure
  * why says what is missing ("VT-x not available (CPUID.1:ECX.VMX = 0)"). The
