@@ -215,3 +215,13 @@ void console_port_ended(struct vuart *u)
 {
 	console_router_port_ended(&the_console, u);
 }
+
+static const struct console_hooks router_hooks = {
+	.attach = console_attach, .input_poll = console_input_poll,
+	.irq_update = console_irq_update, .port_ended = console_port_ended,
+};
+
+void console_start(void)
+{
+	console_hooks = &router_hooks;
+}

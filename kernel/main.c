@@ -15,6 +15,7 @@
 #include <septum/arch.h>
 #include <septum/boot_info.h>
 #include <septum/config.h>
+#include <septum/console.h>
 #include <septum/conout.h>
 #include <septum/elf.h>
 #include <septum/heap.h>
@@ -23,6 +24,7 @@
 #include <septum/log.h>
 #include <septum/partition.h>
 #include <septum/plan.h>
+#include <septum/vdev.h>
 #include <septum/vpci.h>
 
 #define CONFIG_NAME "septum.cfg"
@@ -395,7 +397,7 @@ static bool restart_barrier(struct vcpu *v)
 	if (atomic_fetch_add(&p->parked, 1) + 1 == p->nvcpus) {
 		/* Assigned devices first: bus mastering off, so no DMA lands in
 		 * the fresh images (docs/pci.md). */
-		vpci_reset(p);
+		vdevs_reset(p);
 		if (load_images(p, why, sizeof(why))) {
 			partition_stop(p, "restart failed: %s", why);
 		} else {
@@ -519,6 +521,7 @@ void kernel_main(const struct boot_info *bi)
 	boot = bi;
 	pr_info("Septum %d.%d: %u memory regions, %u files, config %llu bytes", SEPTUM_ABI_MAJOR,
 		SEPTUM_ABI_MINOR, bi->nmem, bi->nfiles, (unsigned long long)bi->config.size);
+	console_start();
 	cpus_discover(bi);
 
 	if (backend_choose()) {

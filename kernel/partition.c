@@ -6,10 +6,7 @@
 #include <septum/console.h>
 #include <septum/log.h>
 #include <septum/partition.h>
-
-/* The console router (console.c); weak as in vuart.c, for host tests that
- * link no router. */
-extern __typeof__(console_port_ended) console_port_ended __attribute__((weak));
+#include <septum/vdev.h>
 
 struct partition partitions[CFG_MAX_PARTITIONS];
 unsigned npartitions;
@@ -50,10 +47,9 @@ static bool end_once(struct partition *p, enum partition_state to)
  * CPU nobody runs on) and, if it had focus, focus moves on. */
 static void console_release(struct partition *p)
 {
-	vpci_end(p);      /* and no more DMA or MSIs from its devices (docs/pci.md) */
-	vuart_set_irq(&p->uart, (struct vuart_irq){ 0 });
-	if (console_port_ended)
-		console_port_ended(&p->uart);
+	vdevs_end(p);     /* and no more DMA or MSIs from its devices (docs/pci.md) */
+	if (console_hooks)
+		console_hooks->port_ended(&p->uart);
 }
 
 static void kick_others(struct partition *p)

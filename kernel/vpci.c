@@ -90,10 +90,6 @@ _Static_assert(VPCI_MAX_DEVS == CFG_MAX_PCI, "one vpci_dev per pci = entry");
 #define MSI_DATA_VECTOR_MASK 0xffu
 #define FIRST_VALID_VECTOR   16u        /* SDM Vol. 3A §11.5.2: 0-15 are illegal vectors */
 
-/* The console router's IO-APIC route follows the focused partition's
- * interrupt target (console.c). Weak, as in vuart.c: the host tests of
- * vPCI and of the exit handlers link no router. */
-extern __typeof__(console_irq_update) console_irq_update __attribute__((weak));
 
 /* ------------------------------------------------------------ helpers */
 
@@ -866,8 +862,8 @@ static void uart_update(struct partition *p)
 	if (vuart_irq_equal(now, was))
 		return;
 	vuart_set_irq(&p->uart, now);
-	if (console_irq_update)
-		console_irq_update();
+	if (console_hooks)      /* the console's IO-APIC route follows the focus's target */
+		console_hooks->irq_update();
 }
 
 static void uart_bar_write(const struct partition *p, struct vpci_uart *u, uint32_t v)

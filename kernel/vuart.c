@@ -14,14 +14,9 @@
 #include <septum/log.h>
 #include <septum/vuart.h>
 
-/*
- * The console router lives in console.c. It is referenced weakly so that a
- * program linking vuart.c without it (the host tests of the exit handlers
- * and of the hypercalls) needs nothing more; the core links every kernel/
- * file, so there both are always present.
- */
-extern __typeof__(console_attach) console_attach __attribute__((weak));
-extern __typeof__(console_input_poll) console_input_poll __attribute__((weak));
+/* The console router (console.c) registers itself here at boot
+ * (console_start); programs without one (host tests) leave it NULL. */
+const struct console_hooks *console_hooks;
 
 /* Modem inputs of a line with a terminal attached: carrier, data set ready,
  * clear to send; no ring. What MSR shows outside loopback. */
@@ -38,8 +33,8 @@ void vuart_init(struct vuart *u, const char *tag)
 	u->tag = tag;
 	conout_init(&u->out, tag, u->out_buf, CONOUT_PART_SIZE);
 	u->lcr = 0x03;          /* 8N1, as firmware leaves COM1 */
-	if (console_attach)
-		console_attach(u);
+	if (console_hooks)
+		console_hooks->attach(u);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -380,8 +375,8 @@ static uint8_t read_locked(struct vuart *u, unsigned offset)
  * our lock is taken (the router takes it to deliver), when we have focus. */
 static void poll_input(const struct vuart *u)
 {
-	if (console_input_poll)
-		console_input_poll(u);
+	if (console_hooks)
+		console_hooks->input_poll(u);
 	conout_drain();                 /* and to move output along (never waits) */
 }
 

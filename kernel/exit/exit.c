@@ -13,8 +13,7 @@
 #include <septum/exit.h>
 #include <septum/log.h>
 #include <septum/policy.h>
-#include <septum/vacpi.h>
-#include <septum/vpci.h>
+#include <septum/vdev.h>
 #include <septum/xapic.h>
 #include "exit_internal.h"
 
@@ -64,58 +63,33 @@ static void set_in_result(struct guest_regs *r, unsigned size, uint32_t val)
 		r->rax = (r->rax & ~(uint64_t)((1u << (size * 8)) - 1)) | val;
 }
 
-static bool is_reset(uint16_t port, unsigned size, uint64_t val)
-{
-	return (port == RESET_CONTROL_PORT && size == 1 && (val & RESET_CONTROL_RST_CPU)) ||
-	       (port == KBC_COMMAND_PORT && (uint8_t)val == KBC_PULSE_RESET);
-}
-
-static bool is_s5(const struct partition *p, uint16_t port, uint64_t val)
-{
-	return p->os_guest && port == p->sleep_port && (val & VACPI_SLEEP_CTL_SLP_EN) &&
-	       ((val & VACPI_SLEEP_CTL_SLP_TYP_MASK) >> VACPI_SLEEP_CTL_SLP_TYP_SHIFT) == VACPI_S5_SLP_TYP;
-}
-
 static enum exit_result handle_io(struct vcpu *v, struct guest_regs *r, const struct exit_info *e)
 {
 	struct partition *p = v->part;
 	unsigned size = e->io.size;
-	bool in = e->io.in;
-	uint16_t port = e->io.port;
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
-	bool uart = port >= VUART_BASE && port < VUART_BASE + VUART_PORTS;
+	struct vdev_io io = { .port = e->io.port, .size = (uint8_t)size, .in = e->io.in,
+			      .val = e->io.in ? 0 : (uint32_t)(r->rax & mask) };
+	enum io_group group;
+	enum vdev_result res;
 
-	v->io_exits[uart ? IO_VUART : vpci_port(port) ? IO_PCI : IO_OTHER]++;
+	/* Counted before it is handled (the mark port's log line includes its
+	 * own exit), as "other" until a device takes it. */
+	v->io_exits[IO_OTHER]++;
 	if (e->io.string) {
 		partition_crash(p, "string I/O (%s port 0x%x) is not supported, RIP 0x%llx",
-			       in ? "in from" : "out to", port, (unsigned long long)vendor_reg(v, VREG_RIP));
+			       io.in ? "in from" : "out to", io.port, (unsigned long long)vendor_reg(v, VREG_RIP));
 		return EXIT_LEAVE;
 	}
-	if (uart) {
-		if (in)
-			set_in_result(r, size, vuart_read(&p->uart, port - VUART_BASE));
-		else
-			vuart_write(&p->uart, port - VUART_BASE, (uint8_t)r->rax);
-	} else if (!in && is_reset(port, size, r->rax)) {
-		partition_reset(p, "the guest reset itself (port 0x%x, value 0x%x)", port, (unsigned)(uint8_t)r->rax);
-		return EXIT_LEAVE;
-	} else if (vpci_port(port)) {
-		if (in)
-			set_in_result(r, size, vpci_in(p, port, size));
-		else
-			vpci_out(p, port, size, (uint32_t)(r->rax & mask));
-	} else if (port == SEPTUM_MARK_PORT && !in) {
-		partition_log_exits(p, (uint32_t)(r->rax & mask));
-	} else if (port == SEPTUM_TEST_EXIT_PORT && !in) {
-		partition_exit(p, (int)(r->rax & mask));
-		return EXIT_LEAVE;
-	} else if (!in && is_s5(p, port, r->rax)) {
-		log_guest(p, LOG_INFO, "partition %s: ACPI power-off (S5)", p->name);
-		partition_exit(p, 0);
-		return EXIT_LEAVE;
-	} else if (in) {
-		set_in_result(r, size, mask);  /* nothing there: all ones */
+	res = vdev_io(p, &io, &group);
+	if (group != IO_OTHER) {
+		v->io_exits[IO_OTHER]--;
+		v->io_exits[group]++;
 	}
+	if (res == VDEV_LEAVE)
+		return EXIT_LEAVE;
+	if (io.in)
+		set_in_result(r, size, res == VDEV_PASS ? mask : io.val & mask);  /* nothing there: all ones */
 	exit_skip(v, e);
 	return EXIT_RESUME;
 }

@@ -53,6 +53,7 @@ static int setup(void **state)
 {
 	(void)state;
 	fake_arch_reset();
+	console_start();       /* the router registers with the devices, as at boot */
 	hw_len = hw_pos = 0;
 	hw_calls = 0;
 	r = console_router_global();

@@ -20,6 +20,7 @@
 #include <septum/abi.h>
 #include <septum/exit.h>
 #include <septum/msr_policy.h>
+#include <septum/vacpi.h>
 #include <septum/xapic.h>
 #include <fakes.h>
 #include <vendor_fake.h>
@@ -228,6 +229,37 @@ static void kbc_pulse_reset_restarts(void **state)
 	r.rax = KBC_PULSE_RESET;
 	assert_int_equal(run_io(KBC_COMMAND_PORT, 1, false, false), EXIT_LEAVE);
 	assert_true(atomic_load(&p->restarting) || atomic_load(&p->state) != PART_RUNNING);
+}
+
+static void cf9_without_reset_bit_is_vpcis(void **state)
+{
+	(void)state;
+	r.rax = 0x02;                                   /* bit 1 only: no reset */
+	assert_int_equal(run_io(RESET_CONTROL_PORT, 1, false, false), EXIT_RESUME);
+	assert_int_equal(atomic_load(&p->state), PART_RUNNING);
+	assert_false(atomic_load(&p->restarting));
+	assert_int_equal(v->io_exits[IO_PCI], 1);
+	r.rax = RESET_CONTROL_RST_CPU;
+	assert_int_equal(run_io(RESET_CONTROL_PORT, 1, false, false), EXIT_LEAVE);
+	assert_int_equal(v->io_exits[IO_OTHER], 1);
+}
+
+static void s5_needs_slp_en_and_the_s5_type(void **state)
+{
+	(void)state;
+	p->os_guest = true;
+	p->sleep_port = 0x404;
+	r.rax = VACPI_S5_SLP_TYP << VACPI_SLEEP_CTL_SLP_TYP_SHIFT;       /* no SLP_EN */
+	assert_int_equal(run_io(0x404, 1, false, false), EXIT_RESUME);
+	r.rax = VACPI_SLEEP_CTL_SLP_EN | (1u << VACPI_SLEEP_CTL_SLP_TYP_SHIFT);   /* S1: not offered, absorbed */
+	assert_int_equal(run_io(0x404, 1, false, false), EXIT_RESUME);
+	assert_int_equal(atomic_load(&p->state), PART_RUNNING);
+	r.rax = 0;
+	assert_int_equal(run_io(0x404, 1, true, false), EXIT_RESUME);
+	assert_int_equal(r.rax, 0xff);                                    /* reads: nothing there */
+	r.rax = VACPI_SLEEP_CTL_SLP_EN | (VACPI_S5_SLP_TYP << VACPI_SLEEP_CTL_SLP_TYP_SHIFT);
+	assert_int_equal(run_io(0x404, 1, false, false), EXIT_LEAVE);
+	assert_int_equal(atomic_load(&p->state), PART_EXITED);
 }
 
 /* ------------------------------------------------------------ MSRs */
@@ -479,6 +511,8 @@ int main(void)
 		T(string_io_crashes),
 		T(test_exit_port_ends_with_status),
 		T(kbc_pulse_reset_restarts),
+		T(cf9_without_reset_bit_is_vpcis),
+		T(s5_needs_slp_en_and_the_s5_type),
 		T(efer_reserved_bit_is_gp_and_not_loaded),
 		T(efer_write_keeps_the_cpus_lma),
 		T(tsc_write_moves_the_offset_and_tsc_adjust),

@@ -71,6 +71,20 @@ void console_router_port_ended(struct console_router *r, struct vuart *u);
 
 /* The hypervisor's router (one physical console). */
 struct console_router *console_router_global(void);
+/*
+ * What the virtual devices and partitions tell the router: registered by
+ * console_start() at boot, before any partition is set up. NULL (no
+ * router: the host tests of the devices and exit handlers) makes them
+ * no-ops. The four calls below are its entries.
+ */
+struct console_hooks {
+	void (*attach)(struct vuart *u);
+	void (*input_poll)(const struct vuart *from);
+	void (*irq_update)(void);
+	void (*port_ended)(struct vuart *u);
+};
+extern const struct console_hooks *console_hooks;
+void console_start(void);
 /* vuart_init() attaches every partition's vUART here. */
 void console_attach(struct vuart *u);
 /*
