@@ -63,19 +63,6 @@ int partition_load_elf(struct partition *p, const void *image, size_t size, bool
 	return 0;
 }
 
-enum guest_kind guest_kind_of(const void *image, size_t size)
-{
-	static const unsigned char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
-
-	/* First: a multiboot kernel is usually an ELF file too, and its
-	 * header says it wants the multiboot entry state. */
-	if (mb_detect(image, size))
-		return GUEST_MULTIBOOT;
-	if (size >= 4 && !memcmp(image, elf_magic, 4))
-		return GUEST_ELF;
-	return GUEST_LINUX;     /* linux_parse_bzimage() says why if it is not one either */
-}
-
 /* Low memory of a guest-OS partition, Linux and multiboot alike: Septum's
  * boot structures (GDT, zero page or boot information, command line), the
  * ACPI tables, RAM the guest may use (Linux puts its real-mode trampoline

@@ -139,7 +139,7 @@ static int load_images_mapped(struct partition *p, char *why, size_t whylen)
 			apic_ids[n++] = p->cpu_apic_id[cpu];
 	/* cfg_check_images() refuses this already when its caller asks
 	 * (takes_modules); never drop modules silently either way. */
-	if (c->nmodules && kind != GUEST_MULTIBOOT) {
+	if (c->nmodules && !guest_formats[kind].takes_modules) {
 		snprintf(why, whylen, "kernel '%s' is not a multiboot kernel: it cannot take modules", c->kernel);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 
 #include <septum/elf.h>
 #include <septum/multiboot.h>
+#include <septum/image.h>
 #include <septum/partition.h>
 
 /* Guest-physical layout below 1 MiB for ELF test guests (docs/guests.md). */
@@ -28,10 +29,6 @@
  * GUEST_ACPI_GPA as above; no page tables, paging is off at entry): */
 #define GUEST_MB_INFO_GPA   0x1000ull /* boot information, up to GUEST_ACPI_GPA */
 
-enum guest_kind { GUEST_ELF, GUEST_LINUX, GUEST_MULTIBOOT };
-
-/* What the loader found out about the kernel image without loading it. */
-enum guest_kind guest_kind_of(const void *image, size_t size);
 
 /* Load an ELF kernel into p (RAM must be mapped at p->ram_hva); gbpages: the
  * CPU has 1 GiB pages, so map 4 GiB..512 GiB with them too. */
