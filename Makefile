@@ -98,7 +98,20 @@ check-no-sse: $(BUILD)/septum.elf
 	@if objdump -d $< | grep -qE '%[xyz]mm[0-9]'; then \
 		echo "septum.elf uses SSE registers:"; objdump -d $< | grep -E '%[xyz]mm[0-9]' | head; exit 1; fi
 
+# The layers as the architecture draws them: kernel/ (the vendor-neutral
+# core) compiles with its own headers and the shared spec layouts in
+# include/ only, never arch/, vmx/, svm/ or drivers/ headers; one check per
+# file. Then check-no-sse. Last line: "layers: N passed, N failed".
+LAYER_CFLAGS := $(filter-out -I%,$(CORE_CFLAGS)) -Iinclude -Ikernel/include
+check-layers: | $(NEWLIB)/libc.a
+	@p=0; f=0; for src in $(sort $(wildcard kernel/*.c kernel/*/*.c)); do \
+		if $(CC) $(LAYER_CFLAGS) -fsyntax-only $$src; then p=$$((p+1)); \
+		else f=$$((f+1)); echo "FAIL $$src: needs a header outside include/ and kernel/include/"; fi; \
+	done; \
+	if $(MAKE) --no-print-directory -s check-no-sse; then p=$$((p+1)); else f=$$((f+1)); fi; \
+	echo "layers: $$p passed, $$f failed"; [ $$f = 0 ]
+
 clean:
 	rm -rf $(BUILD)/core $(BUILD)/unit $(BUILD)/septum.elf
 
-.PHONY: all clean check check-no-sse bench-compart images compart-static
+.PHONY: all clean check check-layers check-no-sse bench-compart images compart-static

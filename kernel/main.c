@@ -10,7 +10,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <arch/arch.h>
 #include <septum/abi.h>
 #include <septum/arch.h>
 #include <septum/boot_info.h>

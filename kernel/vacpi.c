@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <arch/acpi.h>
+#include <hw/acpi.h>
 #include <septum/vacpi.h>
 #include <septum/vuart.h>
 #include <septum/why.h>

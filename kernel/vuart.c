@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
-#include <drivers/uart16550.h>
+#include <hw/uart16550.h>
 #include <septum/arch.h>
 #include <septum/console.h>
 #include <septum/log.h>

@@ -47,6 +47,7 @@ count_plain() {
 }
 
 stage build $MAKE all guests tools || { echo "check: 0 passed, 1 failed"; exit 1; }
+stage layers $MAKE check-layers; count_plain "$BUILD/check/layers.log" layers
 stage unit $MAKE unit; count_cmocka "$BUILD/check/unit.log"
 # Each libFuzzer harness for a few seconds (make fuzz runs them for longer).
 stage fuzz-smoke $MAKE fuzz-smoke; count_plain "$BUILD/check/fuzz-smoke.log" fuzz-smoke

@@ -29,16 +29,6 @@ static unsigned long ul(uint64_t v)
 	return (unsigned long)v;
 }
 
-uint8_t acpi_sum8(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum = (uint8_t)(sum + b[i]);
-	return sum;
-}
-
 /* §5.2.5.3, §5.2.6: the bytes of a structure sum to 0 modulo 256. */
 static bool sum_ok(const void *p, size_t len)
 {

@@ -4,27 +4,7 @@
 
 #include <septum/types.h>
 
-/* 16550 register offsets (PC16550D data sheet) — also used by the vUART. */
-#define UART_THR 0  /* transmit holding (write, DLAB=0) */
-#define UART_RBR 0  /* receive buffer (read, DLAB=0) */
-#define UART_DLL 0  /* divisor latch low (DLAB=1) */
-#define UART_IER 1
-#define UART_DLM 1  /* divisor latch high (DLAB=1) */
-#define UART_IIR 2  /* read */
-#define UART_FCR 2  /* write */
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define UART_MSR 6
-#define UART_SCR 7
-#define   UART_IER_ERBFI 0x01  /* received data available interrupt */
-#define   UART_MCR_DTR   0x01
-#define   UART_MCR_RTS   0x02
-#define   UART_MCR_OUT2  0x08  /* PC boards: gates INTR onto the IRQ line */
-#define   UART_LCR_DLAB  0x80
-#define   UART_LSR_DR    0x01
-#define   UART_LSR_THRE  0x20
-#define   UART_LSR_TEMT  0x40
+#include <hw/uart16550.h>
 
 #define COM1_PORT 0x3f8
 

@@ -12,6 +12,19 @@ struct boot_info;
 struct partition;
 struct vcpu;
 
+/*
+ * Boot (arch/x86_64/setup.c, smp.c): cpus_discover() finds the CPUs Septum
+ * will use (ncpus of them, CPU 0 the boot CPU); smp_start_aps() starts the
+ * others, each of which enters kernel_cpu_main(); ap_online() says whether
+ * one came up. kernel_main() is the core's entry on the boot CPU.
+ */
+extern unsigned ncpus;
+int cpus_discover(const struct boot_info *bi);
+void smp_start_aps(const struct boot_info *bi);
+bool ap_online(cpuid_t cpu);
+__attribute__((noreturn)) void kernel_cpu_main(void);
+__attribute__((noreturn)) void kernel_main(const struct boot_info *bi);
+
 /* Timestamp for log lines (TSC cycles on x86). */
 uint64_t arch_timestamp(void);
 /* Logical index of the calling CPU (0 = boot CPU). */

@@ -3,6 +3,7 @@
 #ifndef ARCH_ARCH_H
 #define ARCH_ARCH_H
 
+#include <septum/arch.h>
 #include <septum/types.h>
 
 struct boot_info;
@@ -10,19 +11,11 @@ struct percpu;
 
 extern uint64_t tsc_hz;
 extern uint64_t host_cr3;
-extern unsigned ncpus;        /* CPUs Septum will use, 0 = boot CPU */
 
-/* Discover CPUs (MP services list from the loader, cross-checked with the
- * ACPI MADT when there is an RSDP); allocates every CPU's struct percpu. */
-int cpus_discover(const struct boot_info *bi);
-/* Start every AP (INIT-SIPI-SIPI); each calls kernel_cpu_main(). */
-void smp_start_aps(const struct boot_info *bi);
-/* Did CPU cpu answer the start-up IPIs? */
-bool ap_online(cpuid_t cpu);
-
-/* Entered on every CPU once it runs on Septum's own tables (kernel/main.c). */
-__attribute__((noreturn)) void kernel_cpu_main(void);
-/* The boot CPU, once the arch layer is up. */
-__attribute__((noreturn)) void kernel_main(const struct boot_info *bi);
+/* cpus_discover(), smp_start_aps(), ap_online(), kernel_cpu_main() and
+ * kernel_main() are declared in the seam, septum/arch.h. cpus_discover
+ * reads the MP services list from the loader, cross-checked with the ACPI
+ * MADT when there is an RSDP, and allocates every CPU's struct percpu;
+ * smp_start_aps sends INIT-SIPI-SIPI to every AP. */
 
 #endif
