@@ -31,7 +31,7 @@ CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdinc -mno-red-zo
 	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include -Isvm/include -Idrivers/include
 CORE_ASFLAGS := $(filter-out -std=c11,$(CORE_CFLAGS)) -D__ASSEMBLY__
 
-CORE_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/exit/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S) \
+CORE_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S) \
 	$(wildcard vmx/*.c) $(wildcard vmx/*.S) $(wildcard svm/*.c) $(wildcard drivers/*.c)
 CORE_OBJS := $(patsubst %,$(BUILD)/core/%.o,$(CORE_SRCS))
 

@@ -3,7 +3,7 @@
  * septum-check: checks a septum.cfg on the host with the very parser and
  * planner the hypervisor runs at boot (kernel/config.c, kernel/plan.c), plans
  * it against a model machine, optionally validates the images with the core's
- * ELF loader checks (kernel/elf.c), and prints the plan.
+ * ELF loader checks (kernel/guest/elf.c), and prints the plan.
  *
  *   septum-check [--cpus N] [--threads-per-core T] [--ram SIZE[@BASE]]... [--images DIR] FILE.cfg
  *

@@ -1,5 +1,5 @@
 # Host tools. septum-check links the hypervisor's own config parser, planner
-# and ELF checks (kernel/config.c, kernel/plan.c, kernel/elf.c), compiled for
+# and ELF checks (kernel/config.c, kernel/plan.c, kernel/guest/elf.c), compiled for
 # the host with the unit tests' warning flags, so the checker and the core
 # cannot disagree about a config.
 
@@ -7,8 +7,8 @@ TOOLS_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O2 -g \
 	-Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
 	-Iinclude -Ikernel/include
 
-SEPTUM_CHECK_SRCS := tools/septum-check.c kernel/config.c kernel/plan.c kernel/elf.c kernel/why.c \
-	kernel/image.c kernel/linux_boot.c kernel/multiboot.c
+SEPTUM_CHECK_SRCS := tools/septum-check.c kernel/config.c kernel/plan.c kernel/guest/elf.c kernel/lib/why.c \
+	kernel/guest/image.c kernel/guest/linux_boot.c kernel/guest/multiboot.c
 
 $(BUILD)/septum-check: $(SEPTUM_CHECK_SRCS) $(wildcard include/septum/*.h kernel/include/septum/*.h)
 	@mkdir -p $(@D)

@@ -31,7 +31,7 @@ void vmx_exit_stub(void);
 __attribute__((noreturn)) void vmx_entry_failed(void);
 void vmx_handle_exit(struct guest_regs *regs);
 
-/* Guest boot layout shared with kernel/loader.c (docs/guests.md). */
+/* Guest boot layout shared with kernel/guest/loader.c (docs/guests.md). */
 #define X2APIC_BASE_DEFAULT 0xfee00000ull
 #define GUEST_PAT_DEFAULT 0x0007040600070406ull   /* power-on PAT (SDM Vol. 3A §13.12.4) */
 
@@ -68,7 +68,7 @@ void hw_xsetbv(uint64_t xcr0)
 
 /* The guest's xAPIC-mode accesses reach these with offsets it chose: an
  * LVT this CPU lacks, or a value its APIC refuses, must not #GP in Septum
- * (kernel/xapic.c checks what it can; these catch the rest). A failed read
+ * (kernel/dev/xapic.c checks what it can; these catch the rest). A failed read
  * is 0, a failed write is dropped, as for a reserved xAPIC register. */
 uint64_t hw_apic_read(uint32_t msr)
 {

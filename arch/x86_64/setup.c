@@ -121,7 +121,7 @@ void percpu_load_tables(struct percpu *pc)
 
 /* Calibrate the TSC against the 8254 PIT channel 2 (10 ms one-shot). Used
  * for delays (AP start-up) and, when the CPU does not enumerate its TSC
- * frequency, told to guests in CPUID 0x15 (kernel/policy.c); log timestamps
+ * frequency, told to guests in CPUID 0x15 (kernel/exit/policy.c); log timestamps
  * are raw TSC cycles. */
 static void tsc_calibrate(void)
 {

@@ -2,7 +2,7 @@
 /*
  * ACPI table layouts (ACPI 6.5 §5.2): the host's tables as Septum reads
  * them (arch/x86_64/acpi.c) and the partitions' tables as it writes them
- * (kernel/vacpi.c). Layouts and constants only.
+ * (kernel/dev/vacpi.c). Layouts and constants only.
  */
 #ifndef HW_ACPI_H
 #define HW_ACPI_H

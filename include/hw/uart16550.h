@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The 16550 UART's registers (PC16550D data sheet): Septum's console driver
- * (drivers/uart16550.c) and the partitions' vUART (kernel/vuart.c). */
+ * (drivers/uart16550.c) and the partitions' vUART (kernel/dev/vuart.c). */
 #ifndef HW_UART16550_H
 #define HW_UART16550_H
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Console input router (kernel/console.c) over real vUARTs (kernel/vuart.c):
+ * Console input router (kernel/console.c) over real vUARTs (kernel/dev/vuart.c):
  * the focus keys, the literal escape, which partition gets each byte, and
  * drops counted and logged when the focused receiver is full. The physical
  * receiver, console_hw_getc(), is faked here as a queue of bytes.

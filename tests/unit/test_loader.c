@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * kernel/loader.c: partition_load_elf() on a malloc'd guest RAM. The ELF
+ * kernel/guest/loader.c: partition_load_elf() on a malloc'd guest RAM. The ELF
  * images are assembled byte by byte here (ELF gABI layouts), and the guest
  * page tables are checked by walking them as the CPU would (SDM Vol. 3A
  * §4.5, 4-level paging), not by re-running the builder's own loop.

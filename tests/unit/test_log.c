@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Septum's log (kernel/log.c): the per-partition rate limit on lines a guest
+ * Septum's log (kernel/lib/log.c): the per-partition rate limit on lines a guest
  * can cause, and (later sections) the console buffers and their drain.
  */
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmocka tests of the page reserve (kernel/page_reserve.c): a partition's
+ * cmocka tests of the page reserve (kernel/lib/page_reserve.c): a partition's
  * run-time EPT pages come from a stock set aside at set-up, so exhausting
  * it takes nothing from the pool the stock came from.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * kernel/policy.c: what a partition sees through CPUID, the hypercall ABI
+ * kernel/exit/policy.c: what a partition sees through CPUID, the hypercall ABI
  * (include/septum/abi.h) and the x2APIC ICR filter. Expected values are
  * spelled out from the ABI text and the SDM, not recomputed with the code's
  * own macros where that would make a wrong macro pass.

@@ -914,7 +914,7 @@ static void test_dsdt_pci0_resources(void **state)
 	assert_int_equal(g.l.pci_mem64.len, 0xffff00000000ull);
 }
 
-/* The whole PCI0 AML byte for byte (the ASL in kernel/vacpi.c): two-byte
+/* The whole PCI0 AML byte for byte (the ASL in kernel/dev/vacpi.c): two-byte
  * PkgLengths for the Scope, the Device and the Buffer. */
 static void test_dsdt_pci0_exact_bytes(void **state)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Virtual PCI configuration space (kernel/vpci.c) over a fake host
+ * Virtual PCI configuration space (kernel/dev/vpci.c) over a fake host
  * (tests/unit/fakes/pci_fake.c): configuration mechanism #1 as the guest
  * drives it (PCI Local Bus Specification 3.0 §3.2.2.3.2), what a partition
  * sees, the write rules for an assigned function, the EPT mappings and

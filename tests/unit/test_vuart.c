@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Virtual 16550 (kernel/vuart.c): line buffering onto the console as
+ * Virtual 16550 (kernel/dev/vuart.c): line buffering onto the console as
  * "[tag] text\n", the 4 KiB ring, and the register model. Register offsets
  * and bit values are written out from the PC16550D data sheet here rather
  * than taken from the driver header, so a wrong constant there is caught.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * kernel/xapic.c: IA32_APIC_BASE transitions (SDM Vol. 3A §11.12.5) and the
+ * kernel/dev/xapic.c: IA32_APIC_BASE transitions (SDM Vol. 3A §11.12.5) and the
  * xAPIC register page over a fake x2APIC register file.
  */
 #include <setjmp.h>

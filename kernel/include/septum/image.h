@@ -10,13 +10,13 @@
 #include <septum/types.h>
 
 /*
- * The guest formats Septum boots, in one table (kernel/image.c) in the
+ * The guest formats Septum boots, in one table (kernel/guest/image.c) in the
  * order they are recognised: a multiboot kernel is usually an ELF file
  * too, and its header says it wants the multiboot entry state; anything
  * else is taken for a Linux bzImage, whose parser says why when it is not
  * one either. The core's loader (kernel/main.c, by kind) and septum-check
  * both recognise images through it. A new format: an entry here, its
- * check, and its loader in kernel/loader.c.
+ * check, and its loader in kernel/guest/loader.c.
  */
 enum guest_kind { GUEST_MULTIBOOT, GUEST_ELF, GUEST_LINUX, GUEST_KINDS };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host PCI configuration space: the seam between kernel/vpci.c and the
+ * Host PCI configuration space: the seam between kernel/dev/vpci.c and the
  * hardware. The core implements it in arch/x86_64/pci.c with configuration
  * mechanism #1 (ports 0xcf8/0xcfc, PCI Local Bus Specification 3.0
  * §3.2.2.3.2); host unit tests link tests/unit/fakes/pci_fake.c instead.

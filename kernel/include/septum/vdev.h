@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Virtual devices of a partition, in one table (kernel/vdev.c): what port
+ * Virtual devices of a partition, in one table (kernel/dev/vdev.c): what port
  * I/O reaches each, and what each does when the partition restarts or
  * ends. A new device is one entry here and one file; the exit layer, the
  * restart barrier and the end of a partition find it through the table.

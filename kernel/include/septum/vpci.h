@@ -79,7 +79,7 @@ struct vpci_cap {
 };
 
 /* Device-specific configuration registers a driver must write, allowed
- * per vendor:device (kernel/vpci.c, docs/pci.md): [off, off + len). */
+ * per vendor:device (kernel/dev/vpci.c, docs/pci.md): [off, off + len). */
 struct vpci_quirk {
 	uint16_t vendor, device;
 	uint8_t off, len;

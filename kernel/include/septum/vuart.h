@@ -14,7 +14,7 @@
  * status) exactly as the chip would, and the chip's INTR output is the OR
  * of them (irq_line). The partition has no I/O APIC and no PIC, so that
  * output can only reach it as an MSI: the vPCI serial function
- * (kernel/vpci.c) sets an interrupt target with vuart_set_irq(), and every
+ * (kernel/dev/vpci.c) sets an interrupt target with vuart_set_irq(), and every
  * rising edge of irq_line then sends one fixed IPI with the guest's vector
  * to the guest's CPU, as a PCI UART with MSI would. Without a target
  * (no MSI, or a guest that uses the UART at its legacy address only)

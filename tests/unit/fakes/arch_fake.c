@@ -42,7 +42,7 @@ uint64_t fake_uart_ticks, fake_uart_waited;
 void (*fake_console_hook)(void);
 unsigned fake_spin_contended;
 
-/* kernel/conout.c's registry, when the program links it. */
+/* kernel/lib/conout.c's registry, when the program links it. */
 extern void conout_reset_all(void) __attribute__((weak));
 
 static void fake_backend_reset(void);
