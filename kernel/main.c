@@ -417,7 +417,7 @@ static bool restart_barrier(struct vcpu *v)
 
 /*
  * One vCPU's life on its CPU: the boot vCPU starts at the partition's entry,
- * the others wait for the guest's INIT/SIPI (vmx/exit.c emulates both).
+ * the others wait for the guest's INIT/SIPI (kernel/exit/lapic.c emulates both).
  * A vCPU that gets an INIT leaves guest mode and waits for a SIPI again; a
  * restart sends every vCPU through restart_barrier() and back to the start.
  */

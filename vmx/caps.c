@@ -189,7 +189,7 @@ int vmx_enable_cpu(char *why, size_t whylen)
 	/* §24.8: CR0/CR4 must honour the fixed-0/fixed-1 MSRs in VMX operation. */
 	cr0 = (read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1;
 	cr4 = (read_cr4() | vmx_caps.cr4_fixed0 | CR4_VMXE) & vmx_caps.cr4_fixed1;
-	/* OSXSAVE lets Septum carry out a guest's XSETBV (vmx/exit.c); XCR0
+	/* OSXSAVE lets Septum carry out a guest's XSETBV (kernel/exit/exit.c); XCR0
 	 * itself stays at x87 until a guest sets it. */
 	if (cpuid(1, 0).ecx & BIT(26))
 		cr4 |= CR4_OSXSAVE;

@@ -121,7 +121,7 @@ static int controls(char *why, size_t whylen, uint32_t ctl[5], bool long_mode, b
 					     "VM-exit", "VM-entry" };
 	const uint64_t msr[5] = { c->pin, c->proc, c->proc2, c->exit, c->entry };
 	/* Virtual NMIs and NMI-window exiting together, or neither: guest
-	 * NMIs are then refused (vmx/exit.c, send_guest_nmi). */
+	 * NMIs are then refused (kernel/exit/lapic.c, send_guest_nmi). */
 	const uint32_t vnmi = ((c->pin >> 32) & PIN_VIRTUAL_NMIS) && ((c->proc >> 32) & CPU_NMI_WINDOW_EXITING) ?
 				      PIN_VIRTUAL_NMIS : 0;
 	/* A guest OS owns its CPU's interrupts (x2APIC passed through) and

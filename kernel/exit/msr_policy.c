@@ -5,7 +5,7 @@
 /* Sorted by first; ranges do not overlap. MSR numbers: SDM Vol. 4. */
 static const struct msr_rule rules[] = {
 	/* Reads return TSC + TSC_OFFSET without an exit (TSC offsetting, SDM
-	 * Vol. 3C §26.3); a write moves this vCPU's offset (vmx/exit.c). */
+	 * Vol. 3C §26.3); a write moves this vCPU's offset (kernel/exit/regs.c). */
 	{ 0x00000010, 0x00000010, MSR_PASS,    MSR_EMULATE, "IA32_TIME_STAMP_COUNTER" },
 	{ 0x0000001b, 0x0000001b, MSR_EMULATE, MSR_EMULATE, "IA32_APIC_BASE" },
 	{ 0x0000003a, 0x0000003a, MSR_EMULATE, MSR_GP,      "IA32_FEATURE_CONTROL" },

@@ -55,7 +55,7 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 		break;
 	case 7:
 		if (subleaf == 0) {
-			/* IA32_TSC_ADJUST is emulated per vCPU (vmx/exit.c); the
+			/* IA32_TSC_ADJUST is emulated per vCPU (kernel/exit/regs.c); the
 			 * ARCH_CAPABILITIES MSR exists on every host and claims
 			 * nothing (msr_policy.h). */
 			r->ebx |= CPUID7_EBX_TSC_ADJUST;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * VM-exit dispatch (vmx/exit.c) over the array-backed fake VMCS: each test
+ * VM exits through VT-x's decoder (vmx/exit.c) and the vendor-neutral
+ * handlers (kernel/exit/) over the array-backed fake VMCS: each test
  * sets the exit-information fields the CPU would, calls vmx_exit_dispatch()
  * and checks the guest state it leaves behind (RIP, GPRs, the event to
  * inject, CR/EFER fields) and the partition's fate. Field encodings and bit

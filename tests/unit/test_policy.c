@@ -88,7 +88,7 @@ static void cpuid1_hides_vmx_smx_sets_hypervisor(void **state)
 	assert_int_equal(r.ecx & (1u << 6), 0);           /* SMX */
 	assert_int_equal(r.ecx & (1u << 31), 1u << 31);   /* hypervisor present */
 	assert_int_equal(r.ecx & (1u << 26), 1u << 26);   /* XSAVE: XSETBV is checked and carried out */
-	assert_int_equal(r.ecx & (1u << 27), 0);          /* OSXSAVE: from the guest's CR4, in vmx/exit.c */
+	assert_int_equal(r.ecx & (1u << 27), 0);          /* OSXSAVE: from the guest's CR4, in kernel/exit/exit.c */
 	assert_int_equal(r.ecx, (0x7ffafbffu & ~HIDDEN_LEAF1_ECX) | 0x80000000u);  /* nothing else changed */
 	assert_int_equal(r.eax, 0x000906ea);
 	assert_int_equal(r.ebx, 0x01020800);

@@ -72,7 +72,7 @@ struct vcpu {
 	uint64_t tsc_adjust;          /* the guest's IA32_TSC_ADJUST (its TSC = host TSC + TSC_OFFSET) */
 	struct guest_regs regs;       /* initial GPRs */
 	_Atomic uint32_t run;         /* enum vcpu_run_state | SIPI vector << 8 */
-	atomic_bool nmi_pending;      /* a guest NMI (NMI IPI) not yet injected (vmx/exit.c) */
+	atomic_bool nmi_pending;      /* a guest NMI (NMI IPI) not yet injected (kernel/exit/lapic.c sets it, the backend injects it) */
 	jmp_buf leave;                /* vcpu_enter() returns through this */
 	uint64_t exits[EXIT_REASON_SLOTS];
 	uint64_t io_exits[IO_GROUPS];  /* I/O exits by device (enum io_group) */
