@@ -101,7 +101,8 @@ check-no-sse: $(BUILD)/septum.elf
 # The layers as the architecture draws them: kernel/ (the vendor-neutral
 # core) compiles with its own headers and the shared spec layouts in
 # include/ only, never arch/, vmx/, svm/ or drivers/ headers; one check per
-# file. Then check-no-sse. Last line: "layers: N passed, N failed".
+# file. Then check-no-sse, and docs-check (the generated tables of docs/
+# match the code). Last line: "layers: N passed, N failed".
 LAYER_CFLAGS := $(filter-out -I%,$(CORE_CFLAGS)) -Iinclude -Ikernel/include
 check-layers: | $(NEWLIB)/libc.a
 	@p=0; f=0; for src in $(sort $(wildcard kernel/*.c kernel/*/*.c)); do \
@@ -109,6 +110,7 @@ check-layers: | $(NEWLIB)/libc.a
 		else f=$$((f+1)); echo "FAIL $$src: needs a header outside include/ and kernel/include/"; fi; \
 	done; \
 	if $(MAKE) --no-print-directory -s check-no-sse; then p=$$((p+1)); else f=$$((f+1)); fi; \
+	if $(MAKE) --no-print-directory -s docs-check; then p=$$((p+1)); else f=$$((f+1)); fi; \
 	echo "layers: $$p passed, $$f failed"; [ $$f = 0 ]
 
 clean:

@@ -6,38 +6,70 @@
 static const struct msr_rule rules[] = {
 	/* Reads return TSC + TSC_OFFSET without an exit (TSC offsetting, SDM
 	 * Vol. 3C §26.3); a write moves this vCPU's offset (kernel/exit/regs.c). */
-	{ 0x00000010, 0x00000010, MSR_PASS,    MSR_EMULATE, "IA32_TIME_STAMP_COUNTER" },
-	{ 0x0000001b, 0x0000001b, MSR_EMULATE, MSR_EMULATE, "IA32_APIC_BASE" },
-	{ 0x0000003a, 0x0000003a, MSR_EMULATE, MSR_GP,      "IA32_FEATURE_CONTROL" },
-	{ 0x0000003b, 0x0000003b, MSR_EMULATE, MSR_EMULATE, "IA32_TSC_ADJUST" },
-	{ 0x00000048, 0x00000048, MSR_PASS,    MSR_PASS,    "IA32_SPEC_CTRL" },
-	{ 0x00000049, 0x00000049, MSR_GP,      MSR_PASS,    "IA32_PRED_CMD" },
-	{ 0x0000008b, 0x0000008b, MSR_EMULATE, MSR_ABSORB,  "IA32_BIOS_SIGN_ID" },
-	{ 0x000000fe, 0x000000fe, MSR_PASS,    MSR_GP,      "IA32_MTRRCAP" },
-	{ 0x0000010a, 0x0000010a, MSR_EMULATE, MSR_GP,      "IA32_ARCH_CAPABILITIES" },
-	{ 0x00000174, 0x00000176, MSR_PASS,    MSR_PASS,    "IA32_SYSENTER_CS/ESP/EIP" },
-	{ 0x000001a0, 0x000001a0, MSR_PASS,    MSR_ABSORB,  "IA32_MISC_ENABLE" },
-	{ 0x000001d9, 0x000001d9, MSR_EMULATE, MSR_ABSORB,  "IA32_DEBUGCTL" },
+	{ 0x00000010, 0x00000010, MSR_PASS,    MSR_EMULATE, "IA32_TIME_STAMP_COUNTER",
+	  "hardware plus the vCPU's TSC offset (TSC offsetting)", "sets this vCPU's counter through its TSC offset and adds the step to TSC_ADJUST (SDM Vol. 3B §19.17.3)" },
+	{ 0x0000001b, 0x0000001b, MSR_EMULATE, MSR_EMULATE, "IA32_APIC_BASE",
+	  "virtual: starts at 0xfee00000, enabled, x2APIC, BSP on vCPU 0", "the SDM's transitions (Local APIC modes, below); #GP for the invalid ones, a new base address, a BSP flag change or reserved bits" },
+	{ 0x0000003a, 0x0000003a, MSR_EMULATE, MSR_GP,      "IA32_FEATURE_CONTROL",
+	  "1 (locked, VMX off)", NULL },
+	{ 0x0000003b, 0x0000003b, MSR_EMULATE, MSR_EMULATE, "IA32_TSC_ADJUST",
+	  "the vCPU's value (0 at power-on and reset)", "moves this vCPU's counter by the change" },
+	{ 0x00000048, 0x00000048, MSR_PASS,    MSR_PASS,    "IA32_SPEC_CTRL",
+	  NULL, NULL },
+	{ 0x00000049, 0x00000049, MSR_GP,      MSR_PASS,    "IA32_PRED_CMD",
+	  NULL, NULL },
+	{ 0x0000008b, 0x0000008b, MSR_EMULATE, MSR_ABSORB,  "IA32_BIOS_SIGN_ID",
+	  "0x7fffffff in EDX (Bochs reports 0, which makes Linux disable TSC-deadline)", NULL },
+	{ 0x000000fe, 0x000000fe, MSR_PASS,    MSR_GP,      "IA32_MTRRCAP",
+	  NULL, NULL },
+	{ 0x0000010a, 0x0000010a, MSR_EMULATE, MSR_GP,      "IA32_ARCH_CAPABILITIES",
+	  "0: no CPU-bug immunity claimed, no x2APIC lock", NULL },
+	{ 0x00000174, 0x00000176, MSR_PASS,    MSR_PASS,    "IA32_SYSENTER_CS/ESP/EIP",
+	  NULL, NULL },
+	{ 0x000001a0, 0x000001a0, MSR_PASS,    MSR_ABSORB,  "IA32_MISC_ENABLE",
+	  NULL, NULL },
+	{ 0x000001d9, 0x000001d9, MSR_EMULATE, MSR_ABSORB,  "IA32_DEBUGCTL",
+	  "0", NULL },
 	/* MTRRs are the host's too (with EPT they do not apply to guest
 	 * accesses, SDM Vol. 3C §29.3.7.2): guests read them, writes are absorbed. */
-	{ 0x00000200, 0x0000021f, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_PHYSBASE/MASK" },
-	{ 0x00000250, 0x00000250, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX64K" },
-	{ 0x00000258, 0x00000259, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX16K" },
-	{ 0x00000268, 0x0000026f, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX4K" },
-	{ 0x00000277, 0x00000277, MSR_PASS,    MSR_PASS,    "IA32_PAT" },
-	{ 0x000002ff, 0x000002ff, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_DEF_TYPE" },
-	{ 0x000006e0, 0x000006e0, MSR_PASS,    MSR_PASS,    "IA32_TSC_DEADLINE" },
+	{ 0x00000200, 0x0000021f, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_PHYSBASE/MASK",
+	  NULL, "absorbed (with second-level paging guest MTRRs would not apply anyway); a value the CPU would refuse (reserved bits, a reserved memory type, an address bit at or above MAXPHYADDR) is #GP" },
+	{ 0x00000250, 0x00000250, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX64K",
+	  NULL, "absorbed (with second-level paging guest MTRRs would not apply anyway); a value the CPU would refuse (reserved bits, a reserved memory type, an address bit at or above MAXPHYADDR) is #GP" },
+	{ 0x00000258, 0x00000259, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX16K",
+	  NULL, "absorbed (with second-level paging guest MTRRs would not apply anyway); a value the CPU would refuse (reserved bits, a reserved memory type, an address bit at or above MAXPHYADDR) is #GP" },
+	{ 0x00000268, 0x0000026f, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX4K",
+	  NULL, "absorbed (with second-level paging guest MTRRs would not apply anyway); a value the CPU would refuse (reserved bits, a reserved memory type, an address bit at or above MAXPHYADDR) is #GP" },
+	{ 0x00000277, 0x00000277, MSR_PASS,    MSR_PASS,    "IA32_PAT",
+	  NULL, NULL },
+	{ 0x000002ff, 0x000002ff, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_DEF_TYPE",
+	  NULL, "absorbed (with second-level paging guest MTRRs would not apply anyway); a value the CPU would refuse (reserved bits, a reserved memory type, an address bit at or above MAXPHYADDR) is #GP" },
+	{ 0x000006e0, 0x000006e0, MSR_PASS,    MSR_PASS,    "IA32_TSC_DEADLINE",
+	  NULL, NULL },
 	/* x2APIC: the partition's CPUs are its own; only the ICR is filtered.
 	 * In xAPIC mode or with the APIC disabled the whole range exits and
 	 * is #GP (msr_bitmap_build(, false)). */
-	{ 0x00000800, 0x0000082f, MSR_PASS,    MSR_PASS,    "x2APIC" },
-	{ 0x00000830, 0x00000830, MSR_PASS,    MSR_EMULATE, "x2APIC ICR" },
-	{ 0x00000831, 0x000008ff, MSR_PASS,    MSR_PASS,    "x2APIC" },
-	{ 0xc0000080, 0xc0000080, MSR_EMULATE, MSR_EMULATE, "IA32_EFER" },
-	{ 0xc0000081, 0xc0000084, MSR_PASS,    MSR_PASS,    "STAR/LSTAR/CSTAR/FMASK" },
-	{ 0xc0000100, 0xc0000102, MSR_PASS,    MSR_PASS,    "FS/GS/KERNEL_GS_BASE" },
-	{ 0xc0000103, 0xc0000103, MSR_PASS,    MSR_PASS,    "IA32_TSC_AUX" },
+	{ 0x00000800, 0x0000082f, MSR_PASS,    MSR_PASS,    "x2APIC",
+	  "hardware, no exit, in x2APIC mode; #GP in xAPIC mode or with the APIC disabled", "as reads" },
+	{ 0x00000830, 0x00000830, MSR_PASS,    MSR_EMULATE, "x2APIC ICR",
+	  "hardware, no exit, in x2APIC mode; #GP otherwise", "the IPI filter (IPIs, below)" },
+	{ 0x00000831, 0x000008ff, MSR_PASS,    MSR_PASS,    "x2APIC",
+	  "hardware, no exit, in x2APIC mode; #GP in xAPIC mode or with the APIC disabled", "as reads" },
+	{ 0xc0000080, 0xc0000080, MSR_EMULATE, MSR_EMULATE, "IA32_EFER",
+	  "the guest's EFER (a backend's own bits hidden)", "only SCE, LME and NXE (where CPUID.80000001H:EDX.NX) are writable: any other bit is #GP, never stored (it would fail the next VM entry); LME may not change while paging is on (#GP); LMA follows CR0.PG, a written value is ignored" },
+	{ 0xc0000081, 0xc0000084, MSR_PASS,    MSR_PASS,    "STAR/LSTAR/CSTAR/FMASK",
+	  NULL, NULL },
+	{ 0xc0000100, 0xc0000102, MSR_PASS,    MSR_PASS,    "FS/GS/KERNEL_GS_BASE",
+	  NULL, NULL },
+	{ 0xc0000103, 0xc0000103, MSR_PASS,    MSR_PASS,    "IA32_TSC_AUX",
+	  NULL, NULL },
 };
+
+size_t msr_rules(const struct msr_rule **out)
+{
+	*out = rules;
+	return ARRAY_SIZE(rules);
+}
 
 const struct msr_rule *msr_rule_find(uint32_t msr)
 {

@@ -23,7 +23,13 @@ struct msr_rule {
 	uint32_t first, last;     /* inclusive range */
 	uint8_t read, write;      /* enum msr_access */
 	const char *name;
+	/* What the guest gets, for docs/platform.md (tools/gen-platform.c);
+	 * NULL: the access kind says it all. */
+	const char *read_doc, *write_doc;
 };
+
+/* The whole table, sorted by first (for the generated documentation). */
+size_t msr_rules(const struct msr_rule **out);
 
 #define MSR_BITMAP_SIZE 4096
 
