@@ -374,6 +374,7 @@ static enum wait_result wait_for_sipi(struct vcpu *v, uint8_t *vector)
 			*vector = VCPU_RUN_VECTOR(r);
 			return WAIT_STARTED;
 		}
+		conout_drain();         /* idle in root mode: feed the console meanwhile */
 		__builtin_ia32_pause();
 	}
 }

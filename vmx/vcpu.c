@@ -15,6 +15,7 @@
 #include <arch/percpu.h>
 #include <arch/traps.h>
 #include <septum/arch.h>
+#include <septum/conout.h>
 #include <septum/heap.h>
 #include <septum/loader.h>
 #include <septum/log.h>
@@ -299,6 +300,7 @@ static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 		return -1;
 	}
 	x->launched = false;
+	x->drain_timer = false;
 	x->vpid = (uint16_t)atomic_fetch_add(&next_vpid, 1);
 	/* Every port exits: the partition sees only the devices Septum
 	 * emulates (SDM Vol. 3C §25.6.4), and the ports of the I/O BARs of
@@ -530,7 +532,7 @@ static void vmx_vcpu_nmi_in_root(void)
 
 /* Right after a VM exit: the window is closed, an armed timer disarmed
  * (the field keeps its value: "save preemption timer value" is off). */
-static void entry_window_close(void)
+static void entry_window_close(struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();
 
@@ -540,17 +542,48 @@ static void entry_window_close(void)
 		vmcs_write(PIN_BASED_VM_EXEC_CONTROL,
 			   vmcs_read(PIN_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PIN_PREEMPTION_TIMER);
 		pc->kick_timer_armed = false;
+		vmx_of(v)->drain_timer = false;
 	}
+}
+
+/*
+ * Console output nobody will drain (conout_backlog(): pending, and no idle
+ * CPU to feed the wire): the VMX-preemption timer brings this CPU back in
+ * about a millisecond, and the exit layer drains what the wire takes then
+ * (EXIT_KIND_NONE). Without it an exit-free partition on every CPU would
+ * keep the tail of a line off the wire for ever. The timer counts down in
+ * non-root operation at the TSC rate divided by 2^IA32_VMX_MISC[4:0] (SDM
+ * Vol. 3C §26.5.1). Set before the entry window opens, so a kick's timer
+ * (value 0, vmx_vcpu_nmi_in_root) armed inside the window is never
+ * overwritten.
+ */
+static void drain_timer_update(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	bool want = preemption_timer_usable() && conout_backlog();
+	uint64_t pin, hz = arch_tsc_hz() ? arch_tsc_hz() : 1000000000ull;
+
+	if (want) {
+		uint64_t ticks = (hz / 1000) >> (vmx_caps.misc & 0x1f);
+
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, ticks ? (uint32_t)ticks : 1);
+	}
+	if (want == x->drain_timer)
+		return;
+	pin = vmcs_read(PIN_BASED_VM_EXEC_CONTROL);
+	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, want ? pin | PIN_PREEMPTION_TIMER : pin & ~(uint64_t)PIN_PREEMPTION_TIMER);
+	x->drain_timer = want;
 }
 
 /* The last check before VM entry; false (window closed) if the vCPU must
  * leave guest mode instead. */
 static bool entry_allowed(struct vcpu *v)
 {
+	drain_timer_update(v);
 	this_cpu()->entering = true;
 	atomic_signal_fence(memory_order_seq_cst);  /* the NMI handler runs on this CPU */
 	if (partition_leaving(v->part) || VCPU_RUN_STATE(atomic_load(&v->run)) != VCPU_RUNNING) {
-		entry_window_close();
+		entry_window_close(v);
 		return false;
 	}
 	vmx_nmi_deliver(v);
@@ -593,7 +626,7 @@ void vmx_handle_exit(struct guest_regs *regs)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
-	entry_window_close();
+	entry_window_close(v);
 	ept_stale_check();
 	if (!vmx_exit_dispatch(v, regs) || !entry_allowed(v))
 		vcpu_leave(v);
@@ -604,7 +637,7 @@ void vmx_entry_failed(void)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
-	entry_window_close();
+	entry_window_close(v);
 	partition_stop(v->part, "VM%s failed: VM-instruction error %llu (SDM Vol. 3C §31.4)",
 		       vmx_of(v)->launched ? "LAUNCH/VMRESUME" : "LAUNCH",
 		       (unsigned long long)vmcs_read(VM_INSTRUCTION_ERROR));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <hw/x86.h>
 #include <septum/abi.h>
+#include <septum/conout.h>
 #include <septum/exit.h>
 #include <septum/log.h>
 #include <septum/policy.h>
@@ -210,6 +211,10 @@ enum exit_result exit_handle(struct vcpu *v, struct guest_regs *r, const struct 
 
 	switch (e->kind) {
 	case EXIT_KIND_NONE:
+		/* A kick, an interrupt, a backend's own timer: nothing the guest
+		 * asked. The console takes what the wire takes now (conout_backlog:
+		 * the backend's timer may have brought this CPU back for it). */
+		conout_drain();
 		return EXIT_RETRY;
 	case EXIT_KIND_CPUID:
 		return handle_cpuid(v, r, e);

@@ -266,6 +266,11 @@ static void wake_drainer(void)
 		vcpu_kick((cpuid_t)d);
 }
 
+bool conout_backlog(void)
+{
+	return atomic_load(&drainer) < 0 && any_pending();
+}
+
 void conout_drain(void)
 {
 	if (!any_pending() || !spin_trylock(&drain_lock))

@@ -7,7 +7,7 @@
 # SSE state set up and takes exceptions on its own stack at CPL 0: hence
 # -mgeneral-regs-only and -mno-red-zone.
 
-GUESTS64 := hello heartbeat probe-mem probe-vmx probe-ipi probe-triple reboot smp probe-pci probe-apic probe-xsave stop-spin probe-fault probe-decode probe-flood
+GUESTS64 := hello heartbeat probe-mem probe-vmx probe-ipi probe-triple reboot smp probe-pci probe-apic probe-xsave stop-spin probe-fault probe-decode probe-flood burst
 GUESTS32 := hello32
 GUEST_DIR := $(BUILD)/guests
 GUEST_ELFS := $(patsubst %,$(GUEST_DIR)/%.elf,$(GUESTS64) $(GUESTS32))

@@ -65,6 +65,13 @@ struct conout *conout_septum(void);
 bool conout_put_line(struct conout *o, const char *line, size_t n);
 /* Feeds the UART what it takes now; never waits. */
 void conout_drain(void);
+/*
+ * Output is pending and no idle drainer will feed it: a CPU about to enter
+ * a guest should come back soon to call conout_drain() (VT-x: the
+ * VMX-preemption timer), or the tail waits for the next exit anywhere,
+ * which an exit-free partition may never make.
+ */
+bool conout_backlog(void);
 /* Sends everything pending, waiting on the wire. */
 void conout_flush_sync(void);
 /* Raw bytes to the console now (exception dumps): after flushing the buffers. */

@@ -27,6 +27,7 @@ struct vmx_vcpu {
 	uint8_t *msr_bitmap;          /* one page (SDM Vol. 3C §25.6.9) */
 	uint8_t *io_bitmaps;          /* two pages: A (0-0x7fff), B (0x8000-0xffff) */
 	bool launched;
+	bool drain_timer;              /* preemption timer armed for the console (vcpu.c) */
 	uint16_t vpid;
 };
 
