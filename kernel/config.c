@@ -851,3 +851,12 @@ int cfg_check_images(const struct cfg *cfg, const struct cfg_image_ops *ops,
 	}
 	return 0;
 }
+
+void cfg_reserve_parts(const struct cfg *cfg, struct reserve_in *in)
+{
+	in->nparts = cfg->npartitions;
+	for (unsigned i = 0; i < cfg->npartitions; i++)
+		in->part[i] = (struct reserve_part){ .ram = cfg->part[i].memory,
+						     .ncpus = (unsigned)__builtin_popcountll(cfg->part[i].cpus),
+						     .npci = cfg->part[i].npci };
+}

@@ -11,7 +11,7 @@
  * link no router. */
 extern __typeof__(console_port_ended) console_port_ended __attribute__((weak));
 
-struct partition partitions[CFG_MAX_PARTITIONS];
+struct partition *partitions;      /* npartitions of them, from the heap (kernel/main.c) */
 unsigned npartitions;
 
 /* Guest RAM is reached only through the calling CPU's window (<septum/arch.h>):

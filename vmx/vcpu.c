@@ -15,6 +15,7 @@
 #include <arch/traps.h>
 #include <septum/arch.h>
 #include <septum/heap.h>
+#include <septum/reserve.h>
 #include <septum/loader.h>
 #include <septum/log.h>
 #include <septum/msr_policy.h>
@@ -277,6 +278,7 @@ int vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 
 	if (controls(why, whylen, ctl, v->part->entry_bits == 64, v->part->os_guest))
 		return -1;
+	_Static_assert(RESERVE_VCPU_HW_PAGES == 1 + 1 + 2, "septum/reserve.h: VMCS + MSR + I/O bitmaps");
 	v->vmcs = pages_alloc(1);
 	v->msr_bitmap = pages_alloc(1);
 	v->io_bitmaps = pages_alloc(2);

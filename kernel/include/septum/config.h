@@ -30,9 +30,11 @@
 
 #include <septum/abi.h>
 #include <septum/boot_info.h>
+#include <septum/reserve.h>
 #include <septum/types.h>
 
 #define CFG_MAX_PARTITIONS 16
+_Static_assert(CFG_MAX_PARTITIONS == RESERVE_MAX_PARTS, "septum/reserve.h sizes every partition");
 #define CFG_MAX_CPUS       64                 /* CPU indices 0..63: one uint64_t mask */
 #define CFG_NAME_MAX       SEPTUM_NAME_MAX    /* 31 characters + NUL */
 #define CFG_FILE_MAX       BOOT_NAME_MAX      /* 63 characters + NUL */
@@ -227,5 +229,10 @@ struct cfg_image_ops {
  */
 int cfg_check_images(const struct cfg *cfg, const struct cfg_image_ops *ops,
 		     struct cfg_error *err);
+
+/* The partitions' part of Septum's reservation (septum/reserve.h): RAM,
+ * vCPUs and assigned PCI functions of each, in config order. Sets
+ * in->nparts and in->part[]; leaves the rest of *in alone. */
+void cfg_reserve_parts(const struct cfg *cfg, struct reserve_in *in);
 
 #endif /* SEPTUM_CONFIG_H */
