@@ -45,6 +45,7 @@ _Static_assert(sizeof(struct partition) <= RESERVE_PART_BYTES, "septum/reserve.h
 __attribute__((noreturn)) static void halt_boot(void)
 {
 	pr_err("halted");
+	conout_flush_sync();            /* the reason must leave the machine */
 	arch_halt_cpu();
 }
 
@@ -240,9 +241,9 @@ static struct reserve_out reserve;
 /*
  * What this config needs of Septum's heap, by the same model the loader
  * sized it with (septum/reserve.h), now with the parsed config and the CPU's
- * real EPT capabilities. Septum's page tables and the boot CPU's own block
- * are taken already; if the rest does not fit what is left, no partition is
- * started (nothing is half set up).
+ * real EPT capabilities. Septum's page tables and every CPU's block and
+ * stacks (cpus_discover) are taken already; if the rest does not fit what
+ * is left, no partition is started (nothing is half set up).
  */
 static void check_reservation(void)
 {
@@ -259,7 +260,7 @@ static void check_reservation(void)
 	reserve_compute(&in, &reserve);
 	for (unsigned i = 0; i < in.nparts; i++)
 		parts += reserve.part[i];
-	rest = reserve.need - reserve.paging - (RESERVE_PERCPU_PAGES + RESERVE_STACK_PAGES);
+	rest = reserve.need - reserve.paging - (size_t)ncpus * (RESERVE_PERCPU_PAGES + RESERVE_STACK_PAGES);
 	pr_info("memory: Septum reserved %llu KiB: image %llu KiB + heap %llu KiB; this config needs %zu KiB of heap "
 		"(page tables %zu, %u CPUs x %zu, %u partition(s) %zu + state %zu KiB) + margin %zu KiB",
 		(unsigned long long)((boot->image_size + boot->heap_size) >> 10),
