@@ -99,6 +99,7 @@ enum cfg_key {
 	CFG_KEY_MODULE,              /* may repeat: key_line holds the first one */
 	CFG_KEY_DMA,
 	CFG_KEY_SMT,
+	CFG_KEY_CRASH_LOOP,
 	CFG_KEY_COUNT
 };
 
@@ -115,6 +116,8 @@ struct cfg_partition {
 	enum cfg_role role;
 	enum cfg_on_event on_reboot;          /* default CFG_ON_RESTART */
 	enum cfg_on_event on_crash;           /* default CFG_ON_STOP */
+	enum cfg_on_event crash_loop;         /* on_crash = restart in a crash loop: default
+	                                       * CFG_ON_STOP; restart = no limit (soak tests) */
 	enum cfg_smt smt;                     /* default CFG_SMT_EXCLUSIVE */
 	unsigned npci;
 	struct cfg_pci pci[CFG_MAX_PCI];
