@@ -287,7 +287,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 {
 	struct partition *p = &partitions[id];
 	const struct cfg_partition *c = &config.part[id];
-	size_t heap_before = heap_free_pages(), ept_before;
+	size_t heap_before = heap_free_pages(), ept_pages;
 	unsigned idx = 0;
 
 	p->id = id;
@@ -305,7 +305,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 
 	if (load_images(p, why, whylen))
 		return -1;
-	ept_before = heap_free_pages();
+	ept_pages = heap_free_pages();
 	if (ept_init(&p->ept, &heap_pool, virt_ept_large_pages()) ||
 	    ept_map(&p->ept, gpa(0), p->ram, p->ram_size, EPT_RWX, EPT_MT_WB)) {
 		snprintf(why, whylen, "out of hypervisor memory for the EPT");
@@ -315,7 +315,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 		return -1;
 	if (ept_reserve(p, why, whylen))
 		return -1;
-	ept_before -= heap_free_pages();
+	ept_pages -= heap_free_pages();       /* now what the EPT took */
 	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
 		struct vcpu *v;
 
@@ -339,7 +339,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 	 * reserve) and vCPU structures here, each vCPU's VMCS and bitmaps at
 	 * launch; beside it the model the loader reserved by. */
 	pr_info("partition %s: Septum's memory for it: %zu KiB now (EPT %zu KiB of which split reserve %zu KiB, vCPUs), + %u KiB per vCPU at launch (VMCS, MSR and I/O bitmaps); reserved for it %zu KiB",
-		p->name, (size_t)((heap_before - heap_free_pages()) * 4), ept_before * 4,
+		p->name, (size_t)((heap_before - heap_free_pages()) * 4), ept_pages * 4,
 		p->ept_reserve.count * 4, RESERVE_VCPU_HW_PAGES * 4, reserve.part[id] * 4);
 	return 0;
 }
