@@ -172,6 +172,11 @@ static EFI_STATUS heap_bytes(struct boot_info *bi, UINT64 image_size, UINT64 *by
 	in.nmem = bi->nmem;
 	in.image_size = image_size;
 	reserve_compute(&in, &out);
+#ifdef BOOT_TEST_HEAP_PAGES
+	/* Test-only build: a reservation too small for the config, so the
+	 * core's refusal can be seen (docs/boot.md, "Debugging"). */
+	out.total = BOOT_TEST_HEAP_PAGES;
+#endif
 	bi->nmem = 0; /* exit_boot_services() fills the final map */
 	Print(L"septum-boot: reserving %ld KiB for Septum's heap: page tables %ld, %d CPUs x %ld, "
 	      L"%d partition(s) %ld, margin %ld (4 KiB pages)\n", (UINT64)out.total * 4,
