@@ -22,9 +22,14 @@ BOOT_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-pr
 	-fno-strict-aliasing -Ikernel/include $(BOOT_EXTRA_CFLAGS)
 
 BOOT_SRCS := $(wildcard boot/*.c)
-BOOT_OBJS := $(patsubst boot/%.c,$(BUILD)/boot/%.o,$(BOOT_SRCS))
+# The reservation's sizing is the core's own pure code (septum/reserve.h).
+BOOT_OBJS := $(patsubst boot/%.c,$(BUILD)/boot/%.o,$(BOOT_SRCS)) $(BUILD)/boot/kernel_reserve.o
 
 $(BUILD)/boot/%.o: boot/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BOOT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/boot/kernel_reserve.o: kernel/lib/reserve.c
 	@mkdir -p $(@D)
 	$(CC) $(BOOT_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -67,9 +72,9 @@ BOOT_UNIT_SRCS := $(wildcard boot/tests/test_boot_*.c)
 BOOT_UNIT_BINS := $(patsubst boot/tests/%.c,$(BUILD)/unit/boot/%,$(BOOT_UNIT_SRCS))
 
 $(BUILD)/unit/boot/test_boot_%: boot/tests/test_boot_%.c boot/%.c boot/%.h \
-		kernel/include/septum/boot_info.h
+		kernel/include/septum/boot_info.h kernel/include/septum/reserve.h kernel/lib/reserve.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(UNIT_CFLAGS) -Iboot -o $@ $< boot/$*.c -lcmocka
+	$(HOSTCC) $(UNIT_CFLAGS) -Iboot -o $@ $< boot/$*.c kernel/lib/reserve.c -lcmocka
 
 boot-unit: $(BOOT_UNIT_BINS)
 	@rc=0; for t in $^; do echo "== $$t"; $$t || rc=1; done; exit $$rc

@@ -131,3 +131,128 @@ int cfg_scan_images(const char *text, size_t len, char names[][BOOT_NAME_MAX], u
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------ sizes */
+
+static bool is_digit(char c, unsigned base)
+{
+	return (c >= '0' && c <= '9') ||
+	       (base == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+}
+
+static unsigned digit_value(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+/* kernel/config.c, cfg_parse_size(): digits, or 0x and hex digits, then at
+ * most one of K, M, G. 0 for anything else or beyond 2^52. */
+static uint64_t scan_size(struct span v)
+{
+	unsigned base = 10, shift = 0;
+	uint64_t n = 0;
+	size_t i = 0;
+
+	if (v.n > 2 && v.p[0] == '0' && (v.p[1] == 'x' || v.p[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == v.n || !is_digit(v.p[i], base))
+		return 0;
+	for (; i < v.n && is_digit(v.p[i], base); i++) {
+		n = n * base + digit_value(v.p[i]);
+		if (n > (1ull << 52))
+			return 0;
+	}
+	if (i + 1 == v.n) {
+		switch (v.p[i] | 0x20) {
+		case 'k': shift = 10; break;
+		case 'm': shift = 20; break;
+		case 'g': shift = 30; break;
+		default: return 0;
+		}
+	} else if (i != v.n) {
+		return 0;
+	}
+	return n > ((1ull << 52) >> shift) ? 0 : n << shift;
+}
+
+/* Items of a comma-separated list; an "N-M" item counts M - N + 1 when
+ * both are numbers in order (cpus =), else 1. */
+static unsigned scan_count(struct span v, bool ranges)
+{
+	unsigned total = 0;
+	size_t i = 0;
+
+	while (i <= v.n) {
+		struct span item = { v.p + i, 0 };
+		unsigned lo = 0, hi = 0, *cur = &lo;
+		bool range = false;
+
+		while (i + item.n < v.n && v.p[i + item.n] != ',')
+			item.n++;
+		i += item.n + 1;
+		item = trim(item);
+		if (item.n == 0)
+			continue;
+		for (size_t k = 0; ranges && k < item.n; k++) {
+			if (item.p[k] == '-') {
+				range = true;
+				cur = &hi;
+			} else if (is_digit(item.p[k], 10) && *cur < 1000) {
+				*cur = *cur * 10 + (unsigned)(item.p[k] - '0');
+			}
+		}
+		total += range && hi >= lo ? hi - lo + 1 : 1;
+	}
+	return total;
+}
+
+static void scan_size_line(struct span line, struct reserve_part *p)
+{
+	struct span key = line, val;
+	size_t i;
+
+	for (i = 0; i < line.n && line.p[i] != '='; i++)
+		;
+	if (i == line.n)
+		return;
+	key.n = i;
+	key = trim(key);
+	val = trim((struct span){ line.p + i + 1, line.n - i - 1 });
+	if (span_is(key, "memory"))
+		p->ram = scan_size(val);
+	else if (span_is(key, "cpus"))
+		p->ncpus = scan_count(val, true);
+	else if (span_is(key, "pci"))
+		p->npci += scan_count(val, false);
+}
+
+void cfg_scan_sizes(const char *text, size_t len, struct reserve_in *in)
+{
+	struct reserve_part *cur = NULL;
+	size_t pos = 0;
+
+	in->nparts = 0;
+	while (pos < len) {
+		struct span line = { text + pos, 0 };
+
+		while (pos + line.n < len && text[pos + line.n] != '\n')
+			line.n++;
+		pos += line.n + 1;
+		line = trim(line);
+		if (line.n == 0 || line.p[0] == '#')
+			continue;
+		if (line.p[0] == '[') {
+			cur = NULL;
+			if (line.n > 10 && span_is((struct span){ line.p + 1, 9 }, "partition") &&
+			    in->nparts < RESERVE_MAX_PARTS) {
+				cur = &in->part[in->nparts++];
+				*cur = (struct reserve_part){ 0 };
+			}
+			continue;
+		}
+		if (cur)
+			scan_size_line(line, cur);
+	}
+}

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <septum/boot_info.h>
+#include <septum/reserve.h>
 
 struct cfg_scan_error {
 	unsigned    line;   /* 1-based line of the offending key, 0 for the whole file */
@@ -29,5 +30,16 @@ struct cfg_scan_error {
  */
 int cfg_scan_images(const char *text, size_t len, char names[][BOOT_NAME_MAX], unsigned max,
 		    unsigned *count, struct cfg_scan_error *err);
+
+/*
+ * The partitions' sizes for Septum's reservation (septum/reserve.h): sets
+ * in->nparts and, for each [partition NAME] section in order (at most
+ * RESERVE_MAX_PARTS), part[].ram from `memory = ` (the core's syntax:
+ * decimal or 0x hex, optional K, M or G), part[].ncpus from `cpus = `
+ * (N and N-M items) and part[].npci from the items of `pci = `. A value it
+ * cannot read counts as 0: the core's parser refuses that config anyway,
+ * and the core checks its real needs against what was reserved.
+ */
+void cfg_scan_sizes(const char *text, size_t len, struct reserve_in *in);
 
 #endif /* SEPTUM_BOOT_CFG_SCAN_H */

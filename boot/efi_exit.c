@@ -68,6 +68,34 @@ static EFI_STATUS get_map(void *map, UINTN *size, UINTN *key, UINTN *dsize)
 	return uefi_call_wrapper(BS->GetMemoryMap, 5, size, map, key, dsize, &dver);
 }
 
+EFI_STATUS memmap_now(struct boot_info *bi)
+{
+	UINTN size = 0, key = 0, dsize = 0;
+	const char *why = NULL;
+	EFI_STATUS st;
+	void *map;
+	int n;
+
+	st = get_map(NULL, &size, &key, &dsize);
+	if (st != EFI_BUFFER_TOO_SMALL || dsize == 0)
+		return boot_fail(EFI_ERROR(st) ? st : EFI_DEVICE_ERROR,
+				 L"GetMemoryMap did not report the map size: %r", st);
+	size += MAP_SLACK_DESCS * dsize;
+	map = AllocatePool(size);
+	if (!map)
+		return boot_fail(EFI_OUT_OF_RESOURCES, L"no memory for the memory map (%ld bytes)",
+				 (UINT64)size);
+	st = get_map(map, &size, &key, &dsize);
+	n = EFI_ERROR(st) ? -1 : memmap_convert(map, size, dsize, bi->mem, BOOT_MAX_MEM, &why);
+	FreePool(map);
+	if (EFI_ERROR(st))
+		return boot_fail(st, L"GetMemoryMap: %r", st);
+	if (n < 0)
+		return boot_fail(EFI_BUFFER_TOO_SMALL, L"%a", why);
+	bi->nmem = (uint32_t)n;
+	return EFI_SUCCESS;
+}
+
 EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi)
 {
 	UINTN size = 0, cap, key = 0, dsize = 0;

@@ -19,9 +19,6 @@
 #define CONFIG_NAME "septum.cfg"
 #define CORE_NAME   "septum.elf"
 
-/* Heap sizing: page tables, stacks, VMCS and EPT pools (boot_info.h). */
-#define HEAP_BASE_BYTES (16ull << 20)
-#define HEAP_PER_CPU    (256ull << 10)
 #define SZ_2MIB         (2ull << 20)
 #define BELOW_4G        0xffffffffull
 #define BELOW_1M        0xfffffull
@@ -153,11 +150,40 @@ static EFI_STATUS load_config_and_images(EFI_FILE_HANDLE root, struct boot_info 
 	return EFI_SUCCESS;
 }
 
-static UINT64 heap_bytes(UINT32 ncpus)
+/*
+ * Septum's heap, sized for this config on this machine (septum/reserve.h):
+ * the partitions from a scan of septum.cfg, the CPUs from MP services, the
+ * identity map from the memory map as it is now. The large-page EPT split
+ * reserve is always counted: the loader cannot ask the CPU whether the
+ * core will need it. The core checks its real needs against this figure.
+ */
+static EFI_STATUS heap_bytes(struct boot_info *bi, UINT64 image_size, UINT64 *bytes)
 {
-	UINT64 h = HEAP_BASE_BYTES + HEAP_PER_CPU * ncpus;
+	struct reserve_in in = { 0 };
+	struct reserve_out out;
+	EFI_STATUS st = memmap_now(bi);
 
-	return (h + SZ_2MIB - 1) & ~(SZ_2MIB - 1);
+	if (EFI_ERROR(st))
+		return st;
+	cfg_scan_sizes((const char *)(UINTN)bi->config.addr, bi->config.size, &in);
+	in.ncpus = bi->ncpus;
+	in.ept_split = true;
+	in.mem = bi->mem;
+	in.nmem = bi->nmem;
+	in.image_size = image_size;
+	reserve_compute(&in, &out);
+#ifdef BOOT_TEST_HEAP_PAGES
+	/* Test-only build: a reservation too small for the config, so the
+	 * core's refusal can be seen (docs/boot.md, "Debugging"). */
+	out.total = BOOT_TEST_HEAP_PAGES;
+#endif
+	bi->nmem = 0; /* exit_boot_services() fills the final map */
+	Print(L"septum-boot: reserving %ld KiB for Septum's heap: page tables %ld, %d CPUs x %ld, "
+	      L"%d partition(s) %ld, margin %ld (4 KiB pages)\n", (UINT64)out.total * 4,
+	      (UINT64)out.paging, in.ncpus, (UINT64)out.cpu_each, in.nparts,
+	      (UINT64)(out.need - out.paging - out.cpus), (UINT64)out.margin);
+	*bytes = (UINT64)out.total * BOOT_PAGE;
+	return EFI_SUCCESS;
 }
 
 /*
@@ -208,8 +234,9 @@ static EFI_STATUS load_core(EFI_FILE_HANDLE root, struct boot_info *bi, UINT64 *
 		st = elf_fail(&err);
 		goto out;
 	}
-	heap = heap_bytes(bi->ncpus);
-	st = alloc_core_block(info.span + heap, &base);
+	st = heap_bytes(bi, info.span, &heap);
+	if (!EFI_ERROR(st))
+		st = alloc_core_block(info.span + heap, &base);
 	if (EFI_ERROR(st))
 		goto out;
 	if (elf_place((const void *)(UINTN)file.addr, file.size, &info, base, &err)) {
@@ -320,7 +347,7 @@ static EFI_STATUS gather(EFI_HANDLE image, struct boot_info **bip, UINT64 *entry
 	if (!EFI_ERROR(st))
 		st = load_config_and_images(root, bi);
 	if (!EFI_ERROR(st))
-		st = cpus_enumerate(bi); /* before load_core: the heap scales with CPUs */
+		st = cpus_enumerate(bi); /* before load_core: the heap is sized from the CPUs */
 	if (!EFI_ERROR(st))
 		st = load_core(root, bi, entry);
 	if (!EFI_ERROR(st))

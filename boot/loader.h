@@ -51,6 +51,10 @@ EFI_STATUS fs_load(EFI_FILE_HANDLE root, const char *name, struct boot_file *out
 /* efi_cpus.c: fills bi->ncpus and bi->cpus[] (BSP first). */
 EFI_STATUS cpus_enumerate(struct boot_info *bi);
 
+/* efi_exit.c: fills bi->mem/nmem from the memory map as it is now (to
+ * size Septum's reservation; exit_boot_services() replaces it). */
+EFI_STATUS memmap_now(struct boot_info *bi);
+
 /* efi_exit.c: fills bi->mem/nmem from the final memory map and leaves boot
  * services. On success nothing of UEFI may be used any more. */
 EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi);

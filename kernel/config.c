@@ -41,6 +41,7 @@ static const char *const key_names[CFG_KEY_COUNT] = {
 	[CFG_KEY_MODULE]    = "module",
 	[CFG_KEY_DMA]       = "dma",
 	[CFG_KEY_SMT]       = "smt",
+	[CFG_KEY_CRASH_LOOP] = "crash_loop",
 };
 
 const char *cfg_key_name(enum cfg_key key)
@@ -587,6 +588,7 @@ static int parse_value(struct parser *ps, enum cfg_key k, char *v)
 	case CFG_KEY_MODULE:  return parse_module(ps, v);
 	case CFG_KEY_DMA:     return parse_dma(ps, v);
 	case CFG_KEY_SMT:     return parse_smt(ps, v);
+	case CFG_KEY_CRASH_LOOP: return parse_on_event(ps, v, &p->crash_loop, "crash_loop");
 	case CFG_KEY_COUNT:   break;
 	}
 	return fail(ps, "internal: bad key");
@@ -707,6 +709,7 @@ static int parse_header(struct parser *ps, char *s)
 	p->role = CFG_ROLE_GUEST;
 	p->on_reboot = CFG_ON_RESTART;
 	p->on_crash = CFG_ON_STOP;
+	p->crash_loop = CFG_ON_STOP;
 	p->smt = CFG_SMT_EXCLUSIVE;
 	ps->cur = p;
 	return 0;
@@ -850,4 +853,13 @@ int cfg_check_images(const struct cfg *cfg, const struct cfg_image_ops *ops,
 			return -1;
 	}
 	return 0;
+}
+
+void cfg_reserve_parts(const struct cfg *cfg, struct reserve_in *in)
+{
+	in->nparts = cfg->npartitions;
+	for (unsigned i = 0; i < cfg->npartitions; i++)
+		in->part[i] = (struct reserve_part){ .ram = cfg->part[i].memory,
+						     .ncpus = (unsigned)__builtin_popcountll(cfg->part[i].cpus),
+						     .npci = cfg->part[i].npci };
 }

@@ -23,6 +23,7 @@
 #include <septum/log.h>
 #include <septum/partition.h>
 #include <septum/plan.h>
+#include <septum/reserve.h>
 #include <septum/vdev.h>
 #include <septum/vpci.h>
 
@@ -34,10 +35,18 @@ static struct plan plan;
 static struct plan_machine machine;
 static struct vcpu *cpu_vcpu[BOOT_MAX_CPUS];
 static atomic_uint cpus_busy;
+static unsigned cpus_used;              /* CPUs given a vCPU at set-up */
+static atomic_uint cpus_prepared;       /* of those, how many have their VMCS */
+
+/* septum/reserve.h counts these in pages; a struct that outgrows its count
+ * must raise it, or the loader would reserve too little. */
+_Static_assert(sizeof(struct vcpu) <= RESERVE_VCPU_PAGES * PAGE_SIZE, "septum/reserve.h: struct vcpu");
+_Static_assert(sizeof(struct partition) <= RESERVE_PART_BYTES, "septum/reserve.h: struct partition");
 
 __attribute__((noreturn)) static void halt_boot(void)
 {
 	pr_err("halted");
+	conout_flush_sync();            /* the reason must leave the machine */
 	arch_halt_cpu();
 }
 
@@ -202,11 +211,56 @@ static int load_images(struct partition *p, char *why, size_t whylen)
 	return rc;
 }
 
+static struct reserve_out reserve;
+
+/*
+ * What this config needs of Septum's heap, by the same model the loader
+ * sized it with (septum/reserve.h), now with the parsed config and the CPU's
+ * real EPT capabilities. Septum's page tables and every CPU's block and
+ * stacks (cpus_discover) are taken already; if the rest does not fit what
+ * is left, no partition is started (nothing is half set up).
+ */
+static void check_reservation(void)
+{
+	struct reserve_in in = { 0 };
+	unsigned large = virt_ept_large_pages();
+	size_t rest, left = heap_free_pages(), parts = 0;
+
+	cfg_reserve_parts(&config, &in);
+	in.ncpus = ncpus;
+	in.ept_split = (large & S2_LARGE_NX) || !(large & S2_LARGE_2M);
+	in.mem = boot->mem;
+	in.nmem = boot->nmem;
+	in.image_size = boot->image_size;
+	reserve_compute(&in, &reserve);
+	for (unsigned i = 0; i < in.nparts; i++)
+		parts += reserve.part[i];
+	rest = reserve.need - reserve.paging - (size_t)ncpus * (RESERVE_PERCPU_PAGES + RESERVE_STACK_PAGES);
+	pr_info("memory: Septum reserved %llu KiB: image %llu KiB + heap %llu KiB; this config needs %zu KiB of heap "
+		"(page tables %zu, %u CPUs x %zu, %u partition(s) %zu + state %zu KiB) + margin %zu KiB",
+		(unsigned long long)((boot->image_size + boot->heap_size) >> 10),
+		(unsigned long long)(boot->image_size >> 10), (unsigned long long)(boot->heap_size >> 10),
+		reserve.need * 4, reserve.paging * 4, in.ncpus, reserve.cpu_each * 4, in.nparts, parts * 4,
+		reserve.state * 4, reserve.margin * 4);
+	if (rest > left) {
+		pr_err("memory: Septum's heap is too small for this config: %zu KiB more needed, %zu KiB left "
+		       "(the loader reserved %llu KiB)", rest * 4, left * 4,
+		       (unsigned long long)(boot->heap_size >> 10));
+		pr_err("config unusable: no partition started");
+		halt_boot();
+	}
+	partitions = pages_alloc(reserve.state);
+	if (!partitions) {
+		pr_err("memory: no heap left for the partitions' state (%zu KiB)", reserve.state * 4);
+		halt_boot();
+	}
+}
+
 static int setup_partition(unsigned id, char *why, size_t whylen)
 {
 	struct partition *p = &partitions[id];
 	const struct cfg_partition *c = &config.part[id];
-	size_t heap_before = heap_free_pages();
+	size_t heap_before = heap_free_pages(), ept_pages;
 	unsigned idx = 0;
 
 	p->id = id;
@@ -224,12 +278,14 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 
 	if (load_images(p, why, whylen))
 		return -1;
+	ept_pages = heap_free_pages();
 	if (backend->s2_create(p, why, whylen))
 		return -1;
 	if (vpci_init(p, why, whylen))
 		return -1;
 	if (backend->s2_seal(p, why, whylen))
 		return -1;
+	ept_pages -= heap_free_pages();       /* now what the EPT took */
 	for (cpuid_t cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
 		struct vcpu *v;
 
@@ -248,10 +304,12 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 		cpu_vcpu[cpu] = v;
 	}
 	p->nvcpus = idx;
-	/* Septum's own cost of this partition: EPT tables and the vCPU
-	 * structures here, the VMCS and bitmaps (4 pages per vCPU: VMCS, MSR bitmap, two I/O bitmaps) at launch. */
-	pr_info("partition %s: overhead %zu bytes of Septum's heap (EPT and vCPU state) + %u bytes per vCPU (VMCS, MSR and I/O bitmaps)",
-		p->name, (size_t)((heap_before - heap_free_pages()) * PAGE_SIZE), (unsigned)(4 * PAGE_SIZE));
+	/* Septum's own cost of this partition: EPT tables (with the split
+	 * reserve) and vCPU structures here, each vCPU's VMCS and bitmaps at
+	 * launch; beside it the model the loader reserved by. */
+	pr_info("partition %s: Septum's memory for it: %zu KiB now (EPT %zu KiB of which split reserve %zu KiB, vCPUs), + %u KiB per vCPU at launch (its %s state); reserved for it %zu KiB",
+		p->name, (size_t)((heap_before - heap_free_pages()) * 4), ept_pages * 4,
+		backend->s2_split_reserve(p) * 4, backend->vcpu_pages * 4, backend->name, reserve.part[id] * 4);
 	return 0;
 }
 
@@ -344,6 +402,8 @@ bool host_range_used(const struct partition *p, bool io, uint64_t base, uint64_t
 static void all_done(void)
 {
 	partitions_summary();
+	/* Against the restart lines' figure: restarts must not leak (make soak). */
+	pr_info("memory: at the end Septum's heap has %zu pages free", heap_free_pages());
 	pr_info("all partitions ended");
 	arch_poweroff();
 }
@@ -404,7 +464,8 @@ static bool restart_barrier(struct vcpu *v)
 			for (unsigned i = 0; i < p->nvcpus; i++)
 				atomic_store(&p->vcpu[i]->run, i == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI);
 			p->restarts++;
-			log_guest(p, LOG_INFO, "partition %s: images reloaded, starting again (restart %u)", p->name, p->restarts);
+			log_guest(p, LOG_INFO, "partition %s: images reloaded, starting again (restart %u), Septum's heap %zu pages free",
+				  p->name, p->restarts, heap_free_pages());
 		}
 		atomic_store(&p->parked, 0);
 		atomic_store(&p->restarting, false);
@@ -472,6 +533,17 @@ static void run_vcpu(struct vcpu *v)
 	}
 }
 
+/* The last CPU to have its VMCS says what set-up left of the heap. */
+static void setup_done(void)
+{
+	size_t total = (size_t)(boot->heap_size / PAGE_SIZE), left = heap_free_pages();
+
+	if (atomic_fetch_add(&cpus_prepared, 1) + 1 != cpus_used)
+		return;
+	pr_info("memory: after set-up Septum's heap has %zu KiB in use of %zu KiB reserved, %zu pages free",
+		(total - left) * 4, total * 4, left);
+}
+
 void kernel_cpu_main(void)
 {
 	cpuid_t cpu = arch_cpu_id();
@@ -494,8 +566,10 @@ void kernel_cpu_main(void)
 	}
 	if (vcpu_prepare(v, why, sizeof(why))) {
 		partition_stop(v->part, "CPU %u: %s", (unsigned)cpu, why);
+		setup_done();
 		cpu_finished();
 	}
+	setup_done();
 	run_vcpu(v);
 	cpu_finished();
 }
@@ -532,6 +606,7 @@ void kernel_main(const struct boot_info *bi)
 	virt_report_amdv(true);
 	build_machine(ncpus);
 	read_config();
+	check_reservation();
 
 	npartitions = config.npartitions;
 	for (unsigned i = 0; i < npartitions; i++)
@@ -546,6 +621,7 @@ void kernel_main(const struct boot_info *bi)
 		halt_boot();
 	}
 	atomic_store(&cpus_busy, used);
+	cpus_used = used;
 
 	if (virt_enable_cpu(why, sizeof(why))) {
 		pr_err("CPU 0: %s", why);

@@ -8,7 +8,7 @@
 #include <septum/partition.h>
 #include <septum/vdev.h>
 
-struct partition partitions[CFG_MAX_PARTITIONS];
+struct partition *partitions;      /* npartitions of them, from the heap (kernel/main.c) */
 unsigned npartitions;
 
 /* Guest RAM is reached only through the calling CPU's window (<septum/arch.h>):
@@ -99,13 +99,16 @@ void partition_stop(struct partition *p, const char *fmt, ...)
  * A guest that crashes again as soon as it starts would, with on_crash =
  * restart, loop for ever (each round reloads its images and logs). The
  * last CRASH_BURST crash restarts are remembered; a crash within
- * CRASH_WINDOW_S seconds of the oldest of them stops the partition instead.
+ * CRASH_WINDOW_S seconds of the oldest of them stops the partition instead,
+ * unless the config says crash_loop = restart (a soak test's crasher).
  * Caller holds p->lock.
  */
 static bool crash_loop(const struct partition *p, uint64_t now)
 {
 	uint64_t hz = arch_tsc_hz();
 
+	if (p->cfg && p->cfg->crash_loop == CFG_ON_RESTART)
+		return false;
 	return hz && p->crash_restarts >= CRASH_BURST &&
 	       now - p->crash_tsc[p->crash_restarts % CRASH_BURST] < hz * CRASH_WINDOW_S;
 }

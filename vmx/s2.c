@@ -69,3 +69,8 @@ int vmx_s2_unmap(struct partition *p, uint64_t gpa_base, uint64_t size)
 {
 	return ept_unmap(&vmx_s2(p)->ept, gpa(gpa_base), size);
 }
+
+size_t vmx_s2_split_reserve(const struct partition *p)
+{
+	return p->s2 ? vmx_s2(p)->reserve.count : 0;
+}

@@ -17,6 +17,7 @@
 #include <septum/arch.h>
 #include <septum/conout.h>
 #include <septum/heap.h>
+#include <septum/reserve.h>
 #include <septum/loader.h>
 #include <septum/log.h>
 #include <septum/msr_policy.h>
@@ -289,6 +290,8 @@ static int vmx_vcpu_prepare(struct vcpu *v, char *why, size_t whylen)
 	if (controls(why, whylen, ctl, v->part->entry_bits == 64, v->part->os_guest))
 		return -1;
 	_Static_assert(sizeof(struct vmx_vcpu) <= PAGE_SIZE, "one page");
+	_Static_assert(VMX_VCPU_PAGES == 1 + 1 + 1 + 2 && VMX_VCPU_PAGES <= RESERVE_VCPU_HW_PAGES,
+		       "septum/reserve.h: state, VMCS, MSR bitmap, I/O bitmaps");
 	x = v->arch = pages_alloc(1);
 	if (x) {
 		x->vmcs = pages_alloc(1);
@@ -713,5 +716,7 @@ const struct backend vmx_backend = {
 	.nmi_in_root = vmx_vcpu_nmi_in_root,
 	.exit_name = vmx_exit_name,
 	.io_slot = EXIT_IO,
+	.vcpu_pages = VMX_VCPU_PAGES,
+	.s2_split_reserve = vmx_s2_split_reserve,
 	.exit = &vmx_exit_ops,
 };

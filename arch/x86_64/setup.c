@@ -14,6 +14,7 @@
 #include <septum/arch.h>
 #include <septum/boot_info.h>
 #include <septum/heap.h>
+#include <septum/reserve.h>
 #include <septum/log.h>
 
 void arch_boot(struct boot_info *bi);
@@ -162,7 +163,10 @@ static void check_boot_info(const struct boot_info *bi)
 	}
 }
 
-/* Per-CPU block and its stacks, from the heap. */
+/* Per-CPU block and its stacks, from the heap; the loader's reservation
+ * counts them (septum/reserve.h). */
+_Static_assert(sizeof(struct percpu) <= RESERVE_PERCPU_PAGES * PAGE_SIZE, "septum/reserve.h: struct percpu");
+_Static_assert(4 * STACK_SIZE == RESERVE_STACK_PAGES * PAGE_SIZE, "septum/reserve.h: the four stacks");
 struct percpu *percpu_alloc(cpuid_t id, uint32_t apic_id);
 struct percpu *percpu_alloc(cpuid_t id, uint32_t apic_id)
 {

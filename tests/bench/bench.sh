@@ -334,22 +334,28 @@ report() {
 		echo
 
 		# ---- memory (from the first Septum run: the numbers do not vary)
-		local s=$B/${sruns[0]}/serial.clean img heap ovh pervcpu left acpi
+		local s=$B/${sruns[0]}/serial.clean img heap ovh pervcpu used need part acpi
 		img=$(grep -m1 -o 'image 0x[0-9A-Fa-f]* bytes' "$s" | awk '{ print $2 }')
 		heap=$(grep -m1 -o 'heap 0x[0-9A-Fa-f]* bytes' "$s" | awk '{ print $2 }')
 		img=$((${img:-0})) heap=$((${heap:-0}))
-		ovh=$(grep -m1 "partition $PART: overhead" "$s" | sed 's/.*overhead \([0-9]*\) bytes.*/\1/')
-		pervcpu=$(grep -m1 "partition $PART: overhead" "$s" | sed 's/.* + \([0-9]*\) bytes per vCPU.*/\1/')
-		left=$(grep -m1 -o "VMX on; [0-9]* KiB" "$s" | awk '{ print $3 * 1024 }')
-		acpi=$(grep -m1 'bench-init: acpi tables:' "$s" | sed 's/.*tables: //')
+		# kernel/main.c: "partition P: Septum's memory for it: N KiB now (...), + M KiB per vCPU
+		# at launch (...); reserved for it R KiB" and "memory: ... needs N KiB of heap"
+		ovh=$(grep -m1 "partition $PART: Septum's memory for it" "$s" | sed 's/.*for it: \([0-9]*\) KiB now.*/\1/')
+		pervcpu=$(grep -m1 "partition $PART: Septum's memory for it" "$s" | sed 's/.* + \([0-9]*\) KiB per vCPU.*/\1/')
+		part=$(grep -m1 "partition $PART: Septum's memory for it" "$s" | sed 's/.*reserved for it \([0-9]*\) KiB.*/\1/')
+		need=$(grep -m1 -o "this config needs [0-9]* KiB of heap" "$s" | awk '{ print $4 }')
+		used=$(grep -m1 -o "after set-up Septum's heap has [0-9]* KiB in use" "$s" | awk '{ print $6 }')
+		ovh=$((${ovh:-0} * 1024)) pervcpu=$((${pervcpu:-0} * 1024)) part=$((${part:-0} * 1024))
+		need=$((${need:-0} * 1024)) used=$((${used:-0} * 1024))
 		echo "-- memory, bytes"
-		printf '%-58s %12s\n' "Septum reservation (core image + heap, a 2 MiB-aligned block)" "$((img + heap))"
+		printf '%-58s %12s\n' "Septum reservation (core image + heap, sized for the config)" "$((img + heap))"
 		printf '%-58s %12s\n' "  core image (septum.elf span)" "$img"
-		printf '%-58s %12s\n' "  heap (page tables, stacks, VMCS, EPT pools)" "$heap"
-		printf '%-58s %12s\n' "  heap in use at VMX on (own page tables, stacks, partitions)" "$((heap - left))"
-		printf '%-58s %12s\n' "per partition: EPT tables + vCPU structures (heap)" "$ovh"
+		printf '%-58s %12s\n' "  heap (the model's need + margin: docs/boot.md)" "$heap"
+		printf '%-58s %12s\n' "  the model's need without the margin" "$need"
+		printf '%-58s %12s\n' "  heap in use after set-up (all vCPUs have their VMCS)" "$used"
+		printf '%-58s %12s\n' "per partition: EPT tables, split reserve, vCPU structures" "$ovh"
 		printf '%-58s %12s\n' "per vCPU: VMCS, MSR and I/O bitmaps (heap)" "$pervcpu"
-		printf '%-58s %12s\n' "1-CPU partition total on Septum's heap" "$((ovh + pervcpu))"
+		printf '%-58s %12s\n' "1-CPU partition total on Septum's heap (reserved for it)" "$((ovh + pervcpu)) ($part)"
 		printf '%-58s %12s\n' "ACPI tables as Linux sees them (${acpi#*: }; no RSDP, XSDT)" "${acpi%% *}"
 		echo "(the ACPI tables live in the partition's own RAM, the page at GPA 0x9000, not on Septum's heap)"
 		echo "(loaded files stay in loader memory too: $(grep -o 'image [^ ]*: [0-9]* bytes' "$s" | sed 's/image //' | paste -sd, | sed 's/,/, /g'))"

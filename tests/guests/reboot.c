@@ -8,6 +8,7 @@
  * controller pulse, 0xfe to port 0x64) or method=triple (a triple fault,
  * which is a crash: on_crash decides). At N == K it exits 0. Its RAM is
  * reloaded on every restart, so nothing but Septum's count survives.
+ * every=N (default 1) prints only boot 0, every Nth and the last, for soaks.
  */
 #include "guest.h"
 
@@ -25,7 +26,8 @@ int main(void)
 {
 	static struct septum_partition_info info;
 	char method[16] = "cf9";
-	unsigned long boots, want;
+	unsigned long boots, want, every;
+	int say;
 
 	if (hc_partition_info(&info, sizeof(info)) < 0) {
 		gprintf("reboot: FAIL: PARTITION_INFO refused\n");
@@ -33,14 +35,18 @@ int main(void)
 	}
 	boots = cpuid(SEPTUM_CPUID_BOOT, 0).eax;
 	want = cmd_ulong(info.cmdline, "reboots", 3);
+	every = cmd_ulong(info.cmdline, "every", 1);
 	cmdline_get(info.cmdline, "method", method, sizeof(method));
-	gprintf("reboot: boot %lu of %lu\n", boots, want);
+	say = boots == 0 || boots >= want || every <= 1 || boots % every == 0;
+	if (say)
+		gprintf("reboot: boot %lu of %lu\n", boots, want);
 	if (boots >= want) {
 		gprintf("reboot: done after %lu restarts\n", boots);
 		return 0;
 	}
 	delay_loops(200000);         /* let the neighbours' output interleave */
-	gprintf("reboot: resetting through %s\n", method);
+	if (say)
+		gprintf("reboot: resetting through %s\n", method);
 	if (!strcmp(method, "kbc")) {
 		outb(0x64, 0xfe);
 	} else if (!strcmp(method, "triple")) {

@@ -85,6 +85,10 @@ split_args() {
 #   logmax N "REGEX"             at most N serial lines match the extended REGEX
 #                                (a bound on what a flooding guest makes Septum log)
 #   order "A" "B"                a line with B comes after the first line with A
+#   same "REGEX_A" "REGEX_B"     the first ( ) group of the first line matching
+#                                REGEX_A equals that of the last line matching
+#                                REGEX_B (e.g. free pages after the first and
+#                                the last restart: nothing leaked)
 #   forbid "TEXT"                no serial line contains TEXT
 #   type "AFTER" "BYTES"         once a serial line contains AFTER, send BYTES
 #                                to the machine's COM1 (bochs only). Escapes:
@@ -122,7 +126,7 @@ parse_scenario() {
 		local kind=${ARGS[0]} want
 		case $kind in
 		engine | timeout | memory | done | abort | log | logre | forbid | bochs) want=1 ;;
-		expect | exited | stopped | order | type | logmax) want=2 ;;
+		expect | exited | stopped | order | type | logmax | same) want=2 ;;
 		config) want=0 ;;
 		*)
 			PARSE_ERROR="$file:$n: unknown directive '$kind'"
@@ -379,6 +383,21 @@ judge() {
 			n=$(find_line "$a" 0)
 			[[ -z $n ]] || {
 				MISMATCH="forbidden text \"$a\" on serial line $n: $(sed -n "${n}p" "$CLEAN")"
+				return 1
+			}
+			;;
+		same)
+			local la lb va="" vb=""
+			la=$(grep -m1 -E -- "$a" "$CLEAN" || true)
+			lb=$(grep -E -- "$b" "$CLEAN" | tail -n 1 || true)
+			[[ -n $la && $la =~ $a ]] && va=${BASH_REMATCH[1]:-}
+			[[ -n $lb && $lb =~ $b ]] && vb=${BASH_REMATCH[1]:-}
+			[[ -n $va && -n $vb ]] || {
+				MISMATCH="same: no value from /$a/ (\"$va\") or /$b/ (\"$vb\")"
+				return 1
+			}
+			[[ $va == "$vb" ]] || {
+				MISMATCH="same: $va from the first line matching /$a/, $vb from the last matching /$b/"
 				return 1
 			}
 			;;

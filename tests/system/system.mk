@@ -9,6 +9,8 @@
 #                       (tests/system/diff.sh; GUESTS="conf-cr" limits it)
 #   make system-selftest  the harness judged on canned serial logs (no emulator,
 #                       a few seconds); `system` runs it first
+#   make soak           the 1000-cycle restart soak (tests/system/soak.sh, a few
+#                       minutes; make check runs scenarios/restart-soak.scn, 30)
 #
 # SCENARIOS="two-healthy probe-vmx" limits a run; SYSTEM_JOBS sets how many
 # emulators run at once (default 2: one per core; Bochs is single-threaded).
@@ -35,7 +37,10 @@ system-bochs: $(SYSTEM_PREREQS)
 system-qemu: $(SYSTEM_PREREQS)
 	tests/system/run.sh --build $(BUILD) -j $(SYSTEM_JOBS) --engine qemu $(SCENARIOS)
 
+soak: $(SYSTEM_PREREQS)
+	tests/system/soak.sh --build $(BUILD)
+
 run: $(SYSTEM_PREREQS)
 	tests/system/boot.sh --build $(BUILD) --config $(CONFIG)
 
-.PHONY: system system-diff system-bochs system-qemu system-selftest run
+.PHONY: system system-diff system-bochs system-qemu system-selftest soak run

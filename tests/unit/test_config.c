@@ -702,6 +702,11 @@ static void event_keys(void **state)
 	expect_ok(P1 "on_reboot=restart\non_crash=stop\n");
 	assert_int_equal(cfg.part[0].on_reboot, CFG_ON_RESTART);
 	assert_int_equal(cfg.part[0].on_crash, CFG_ON_STOP);
+	/* crash_loop: stop by default, restart lifts the crash-loop limit */
+	assert_int_equal(cfg.part[0].crash_loop, CFG_ON_STOP);
+	expect_ok(P1 "on_crash=restart\ncrash_loop = restart\n");
+	assert_int_equal(cfg.part[0].crash_loop, CFG_ON_RESTART);
+	assert_string_equal(cfg_key_name(CFG_KEY_CRASH_LOOP), "crash_loop");
 }
 
 static void smt_key(void **state)
@@ -804,6 +809,7 @@ static void err_on_crash_unknown(void **state)
 {
 	(void)state;
 	expect_error(P1 "on_crash = Stop\n", 5, "on_crash: unknown action 'Stop' (expected restart or stop)");
+	expect_error(P1 "crash_loop = off\n", 5, "crash_loop: unknown action 'off' (expected restart or stop)");
 }
 
 static void err_on_reboot_duplicate(void **state)

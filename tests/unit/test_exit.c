@@ -701,6 +701,19 @@ static void crash_loop_stopped_after_burst(void **state)
 	assert_stopped_with("it crashed 6 times within 60 s, so it is not restarted again (on_crash = restart)");
 }
 
+/* crash_loop = restart: no limit (the restart soak's crasher). */
+static void crash_loop_restart_has_no_limit(void **state)
+{
+	(void)state;
+	with_policy(CFG_ON_STOP, CFG_ON_RESTART);
+	reset_cfg.crash_loop = CFG_ON_RESTART;
+	crash_every(40, 0);                     /* 40 crashes at one instant */
+	assert_running();
+	assert_true(atomic_load(&p->restarting));
+	assert_int_equal(p->crash_restarts, 40); /* (their log lines are rate-limited) */
+	assert_int_equal(fake_console_count("not restarted again"), 0);
+}
+
 static void crashes_spread_out_keep_restarting(void **state)
 {
 	(void)state;
@@ -2067,6 +2080,7 @@ int main(void)
 		T(triple_fault_restarts_when_on_crash_restart),
 		T(restart_request_while_restarting_counts_once),
 		T(crash_loop_stopped_after_burst),
+		T(crash_loop_restart_has_no_limit),
 		T(crashes_spread_out_keep_restarting),
 		T(reboots_are_not_counted_as_crashes),
 		T(cpuid_boot_leaf_reports_restarts),

@@ -116,6 +116,7 @@ void arch_cpu_sleep(void);
  */
 #define S2_LARGE_2M   1u                       /* large_pages(): 2 MiB leaves usable */
 #define S2_LARGE_1G   2u                       /* 1 GiB leaves usable */
+#define S2_LARGE_NX   4u                       /* large leaves never executable (iTLB multihit): split on a fetch */
 #define S2_GPA_LIMIT  (1ull << 48)             /* guest-physical addresses a 4-level walk translates */
 struct vendor_ops;
 struct backend {
@@ -136,6 +137,8 @@ struct backend {
 	void (*nmi_in_root)(void);
 	const char *(*exit_name)(unsigned slot);
 	unsigned io_slot;
+	unsigned vcpu_pages;                   /* heap pages vcpu_prepare takes per vCPU */
+	size_t (*s2_split_reserve)(const struct partition *p);   /* pages set aside by s2_seal */
 	const struct vendor_ops *exit;
 };
 

@@ -30,9 +30,11 @@
 
 #include <septum/abi.h>
 #include <septum/boot_info.h>
+#include <septum/reserve.h>
 #include <septum/types.h>
 
 #define CFG_MAX_PARTITIONS 16
+_Static_assert(CFG_MAX_PARTITIONS == RESERVE_MAX_PARTS, "septum/reserve.h sizes every partition");
 #define CFG_MAX_CPUS       64                 /* CPU indices 0..63: one uint64_t mask */
 #define CFG_NAME_MAX       SEPTUM_NAME_MAX    /* 31 characters + NUL */
 #define CFG_FILE_MAX       BOOT_NAME_MAX      /* 63 characters + NUL */
@@ -97,6 +99,7 @@ enum cfg_key {
 	CFG_KEY_MODULE,              /* may repeat: key_line holds the first one */
 	CFG_KEY_DMA,
 	CFG_KEY_SMT,
+	CFG_KEY_CRASH_LOOP,
 	CFG_KEY_COUNT
 };
 
@@ -113,6 +116,8 @@ struct cfg_partition {
 	enum cfg_role role;
 	enum cfg_on_event on_reboot;          /* default CFG_ON_RESTART */
 	enum cfg_on_event on_crash;           /* default CFG_ON_STOP */
+	enum cfg_on_event crash_loop;         /* on_crash = restart in a crash loop: default
+	                                       * CFG_ON_STOP; restart = no limit (soak tests) */
 	enum cfg_smt smt;                     /* default CFG_SMT_EXCLUSIVE */
 	unsigned npci;
 	struct cfg_pci pci[CFG_MAX_PCI];
@@ -227,5 +232,10 @@ struct cfg_image_ops {
  */
 int cfg_check_images(const struct cfg *cfg, const struct cfg_image_ops *ops,
 		     struct cfg_error *err);
+
+/* The partitions' part of Septum's reservation (septum/reserve.h): RAM,
+ * vCPUs and assigned PCI functions of each, in config order. Sets
+ * in->nparts and in->part[]; leaves the rest of *in alone. */
+void cfg_reserve_parts(const struct cfg *cfg, struct reserve_in *in);
 
 #endif /* SEPTUM_CONFIG_H */

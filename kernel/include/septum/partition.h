@@ -123,7 +123,7 @@ struct partition {
 	struct vpci_state vpci;
 };
 
-extern struct partition partitions[CFG_MAX_PARTITIONS];
+extern struct partition *partitions;  /* [npartitions] */
 extern unsigned npartitions;
 
 /* Guest-physical [gpa, gpa+len) as a host pointer, or NULL if any byte of it

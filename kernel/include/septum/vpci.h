@@ -157,7 +157,7 @@ static inline bool vpci_port(uint16_t port)
 /*
  * Sets up p's view from p->cfg's pci = list (at start-up, after its EPT
  * exists): checks every listed function on the host, then maps its memory
- * BARs into p->ept at GPA == HPA (uncached, read/write) while the function
+ * BARs into the partition's second-level tables (backend->s2_map_mmio) at GPA == HPA (uncached, read/write) while the function
  * decodes memory, turns MSI and MSI-X off on it, and logs the DMA warning.
  * Refuses, naming the function and the rule (docs/pci.md, "Refusals"):
  * any assignment without p->cfg->dma_unconfined (no IOMMU confines DMA);

@@ -39,7 +39,6 @@
  * IA32_VMX_EPT_VPID_CAP bit 16 (2 MiB) and bit 17 (1 GiB), SDM Vol. 3D A.10. */
 #define EPT_LARGE_2M 1u
 #define EPT_LARGE_1G 2u
-_Static_assert(EPT_LARGE_2M == 1 && EPT_LARGE_1G == 2, "septum/arch.h S2_LARGE_*");
 /* iTLB multihit (CVE-2018-12207, Intel "Machine Check Error Avoidance on
  * Page Size Change"): on CPUs without IA32_ARCH_CAPABILITIES.PSCHANGE_MC_NO
  * a guest that changes the size of a page it executes from can raise a #MC
@@ -49,6 +48,7 @@ _Static_assert(EPT_LARGE_2M == 1 && EPT_LARGE_1G == 2, "septum/arch.h S2_LARGE_*
  * ept_split_exec() splits it into smaller, executable pages (the Linux/KVM
  * approach). */
 #define EPT_LARGE_NX 4u
+_Static_assert(EPT_LARGE_2M == 1 && EPT_LARGE_1G == 2 && EPT_LARGE_NX == 4, "septum/arch.h S2_LARGE_*");
 
 /* Paging-structure entry bits (SDM Vol. 3C §29.3.2, one table per level). */
 #define EPTE_PERM_MASK 0x7ull                  /* bits 2:0: read, write, execute */

@@ -21,7 +21,9 @@ struct vmx_caps {
 
 extern struct vmx_caps vmx_caps;
 
-/* A vCPU's VT-x state (struct vcpu.arch), allocated by vcpu_prepare. */
+/* A vCPU's VT-x state (struct vcpu.arch), allocated by vcpu_prepare: it,
+ * its VMCS, MSR bitmap and two I/O bitmaps are VMX_VCPU_PAGES pages. */
+#define VMX_VCPU_PAGES 5
 struct vmx_vcpu {
 	void *vmcs;                   /* the VMCS region (one page) */
 	uint8_t *msr_bitmap;          /* one page (SDM Vol. 3C §25.6.9) */
@@ -56,6 +58,7 @@ int vmx_s2_create(struct partition *p, char *why, size_t whylen);
 int vmx_s2_seal(struct partition *p, char *why, size_t whylen);
 int vmx_s2_map_mmio(struct partition *p, uint64_t gpa, uint64_t size);
 int vmx_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size);
+size_t vmx_s2_split_reserve(const struct partition *p);
 
 /* Check, on the calling CPU, everything Septum needs from VT-x; on failure
  * why says what is missing ("VT-x not available (CPUID.1:ECX.VMX = 0)"). The
