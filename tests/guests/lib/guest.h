@@ -115,17 +115,31 @@ void bochs_shutdown(void);
 
 /* ------------------------------------------------------------ hypercalls */
 
-/* VMCALL per include/septum/abi.h: RAX = number, RDI/RSI/RDX = arguments,
- * RAX = result or -SEPTUM_E*. The same constraints give EAX/EDI/ESI/EDX in a
+/* The hypercall instruction (docs/hypercalls.md): VMCALL on Intel (VT-x),
+ * VMMCALL on AMD and Hygon (AMD-V); each is #UD on the other's CPUs.
+ * guest_hc_insn caches the choice (GUEST_HC_*, 0 until the first call). */
+#define GUEST_HC_VMCALL  1
+#define GUEST_HC_VMMCALL 2
+extern int guest_hc_insn;
+int guest_hc_detect(void);
+
+/* RAX = number, RDI/RSI/RDX = arguments, RAX = result or -SEPTUM_E*
+ * (include/septum/abi.h). The same constraints give EAX/EDI/ESI/EDX in a
  * 32-bit guest. "memory" because the hypervisor reads and writes buffers. */
 static inline long hypercall(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2)
 {
 	long ret;
 
-	__asm__ volatile("vmcall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			 : "memory");
+	if ((guest_hc_insn ? guest_hc_insn : guest_hc_detect()) == GUEST_HC_VMMCALL)
+		__asm__ volatile("vmmcall"
+				 : "=a"(ret)
+				 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+				 : "memory");
+	else
+		__asm__ volatile("vmcall"
+				 : "=a"(ret)
+				 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+				 : "memory");
 	return ret;
 }
 
