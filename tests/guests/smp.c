@@ -21,11 +21,8 @@
 #define ICR_INIT        0x4500u         /* INIT, level assert */
 #define ICR_SIPI(vec)   (0x4600u | (vec))
 #define ICR_OTHERS      (3u << 18)      /* shorthand: all excluding self */
-#define MSR_X2APIC_ICR  0x830u
 #define MSR_APIC_BASE   0x1bu
 #define APIC_BASE_EXTD  (1u << 10)      /* x2APIC mode */
-#define XAPIC_ICR_LOW   0xfee00300u     /* xAPIC page (SDM Vol. 3A §11.6.1): writing it sends */
-#define XAPIC_ICR_HIGH  0xfee00310u     /* destination in bits 31:24 */
 
 /* Real-mode code each started vCPU runs: note the CS it got, CR4 as it
  * reads it (0 after INIT: VMXE is Septum's, hidden by the read shadow), CR4
@@ -86,12 +83,7 @@ static int x2apic_mode(void)
 
 static void send_ipi(uint32_t dest, uint32_t low)
 {
-	if (x2apic_mode()) {
-		wrmsr(MSR_X2APIC_ICR, ((uint64_t)dest << 32) | low);
-		return;
-	}
-	*(volatile uint32_t *)(uintptr_t)XAPIC_ICR_HIGH = dest << 24;
-	*(volatile uint32_t *)(uintptr_t)XAPIC_ICR_LOW = low;
+	guest_send_ipi(dest, low);
 }
 
 /* Waits until counts[idx] reaches want; 0 after a generous spin. */

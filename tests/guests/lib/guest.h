@@ -121,6 +121,22 @@ __attribute__((noreturn)) void guest_exit(unsigned int status);
 /* Writes "Shutdown" to Bochs' port 0x8900, which ends a bare Bochs run. */
 void bochs_shutdown(void);
 
+/* ------------------------------------------------------------ local APIC */
+
+/* An IPI through the ICR in whichever mode the vCPU's APIC is (SDM Vol. 3A
+ * §11.6.1, §11.12.9): the x2APIC ICR MSR, or the xAPIC page's two halves
+ * (high first: writing the low half sends). A vCPU powers on in xAPIC mode
+ * where the host has no x2APIC (AMD-V under QEMU TCG). */
+static inline void guest_send_ipi(uint32_t dest, uint32_t low)
+{
+	if (rdmsr(0x1b) & (1u << 10)) {          /* IA32_APIC_BASE.EXTD */
+		wrmsr(0x830, ((uint64_t)dest << 32) | low);
+		return;
+	}
+	*(volatile uint32_t *)(uintptr_t)0xfee00310u = dest << 24;
+	*(volatile uint32_t *)(uintptr_t)0xfee00300u = low;
+}
+
 /* ------------------------------------------------------------ hypercalls */
 
 /* The hypercall instruction (docs/hypercalls.md): VMCALL on Intel (VT-x),
