@@ -295,13 +295,18 @@ bool svm_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 	uint64_t code = vmcb->control.exit_code;
 	struct exit_info e;
 
+	/* A refused VMRUN is exit code -1 (APM Vol. 2 §15.5.1); QEMU 7.2 TCG
+	 * stores it as the 32-bit -1. */
+	if (code == 0xffffffffull)
+		code = VMEXIT_INVALID;
 	v->exits[svm_exit_slot(code)]++;
 	vmcb->control.event_inj = 0;
 	if (code == VMEXIT_EXCP0 + VECTOR_MC)
 		return handle_machine_check(v);
 	if (code == VMEXIT_INVALID) {
-		partition_stop(v->part, "VMRUN refused the guest state (VMEXIT_INVALID, APM Vol. 2 §15.5.1) at RIP 0x%llx",
-			       (unsigned long long)vmcb->save.rip);
+		/* No RIP: what the save area holds after a refused VMRUN is
+		 * not the guest's (QEMU 7.2 leaves Septum's there). */
+		partition_stop(v->part, "VMRUN refused the guest state (VMEXIT_INVALID, APM Vol. 2 §15.5.1)");
 		return false;
 	}
 	if (partition_leaving(v->part) || VCPU_RUN_STATE(atomic_load(&v->run)) != VCPU_RUNNING)

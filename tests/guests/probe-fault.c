@@ -63,6 +63,15 @@ static void regs(void)
 	 * are #GP, as on a CPU without VMX (SDM Vol. 3D App. A). */
 	guest_check(guarded_rdmsr(0x480, &after) == VEC_GP, "probe-fault: RDMSR IA32_VMX_BASIC: #GP");
 	guest_check(guarded_wrmsr(0x3a, 5) == VEC_GP, "probe-fault: WRMSR IA32_FEATURE_CONTROL (lock, VMX on): #GP");
+	/* On an AMD CPU (Septum's AMD-V backend) SVM is hidden the same way:
+	 * EFER reads without SVME (VMRUN needs it set in the guest's real
+	 * EFER), VM_CR and VM_HSAVE_PA are #GP (APM Vol. 2 §15.30). */
+	if ((guest_hc_insn ? guest_hc_insn : guest_hc_detect()) == GUEST_HC_VMMCALL) {
+		guest_check(!(before & (1ull << 12)), "probe-fault: EFER reads without SVME (0x%llx)",
+			    (unsigned long long)before);
+		guest_check(guarded_rdmsr(0xc0010114u, &after) == VEC_GP, "probe-fault: RDMSR VM_CR: #GP");
+		guest_check(guarded_wrmsr(0xc0010117u, 0x1000) == VEC_GP, "probe-fault: WRMSR VM_HSAVE_PA: #GP");
+	}
 
 	trap_set_handler(VEC_GP, cr0_gp);
 	write_cr0_raw(((cr0 ^ CR0_NE) & ~CR0_CD) | CR0_NW);
