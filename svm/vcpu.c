@@ -63,6 +63,15 @@ static inline void clgi(void) { __asm__ volatile("clgi" ::: "memory"); }
 static inline void stgi(void) { __asm__ volatile("stgi" ::: "memory"); }
 
 static bool cpu_has_xsave(void) { return cpuid(1, 0).ecx & BIT(26); }
+static bool host_xsave;      /* CPUID.1:ECX.XSAVE, and CR4.OSXSAVE set on every CPU */
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0u));
+	return ((uint64_t)hi << 32) | lo;
+}
 
 bool svm_hw_x2apic(void) { return lapic_mode() == LAPIC_X2APIC; }
 enum mce_action svm_hw_machine_check(const char *who) { return machine_check_handle(true, who); }
@@ -99,7 +108,8 @@ static int svm_enable_cpu(char *why, size_t whylen)
 	/* XSETBV (a guest's, carried out by Septum: kernel/exit/) is #UD
 	 * without CR4.OSXSAVE, which firmware need not have set (OVMF under
 	 * QEMU TCG leaves it clear). */
-	if (cpu_has_xsave())
+	host_xsave = cpu_has_xsave();
+	if (host_xsave)
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)hsave[cpu]);
 	pa = (uint64_t)(uintptr_t)host_state[cpu];
@@ -350,6 +360,12 @@ static void svm_vcpu_enter(struct vcpu *v)
 		/* A kick held since CLGI (or the NMI this exit is for) is taken
 		 * now, in root mode: the checks below see its request. */
 		stgi();
+		/* XCR0 is the guest's in the hardware. XSETBV is intercepted
+		 * (kernel/exit/ checks and loads it), but QEMU 7.2 TCG ignores
+		 * that intercept: what the guest loaded itself is read back, so
+		 * that CPUID.(0DH,1) describes the XCR0 in force. */
+		if (host_xsave)
+			v->xcr0 = xgetbv0();
 		vmcb->control.tlb_control = SVM_TLB_CONTROL_NOTHING;
 		s2_stale_check(v);
 		if (!svm_exit_dispatch(v, &v->regs))
