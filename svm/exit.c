@@ -212,6 +212,45 @@ static void stop_unknown(struct vcpu *v, struct guest_regs *r, uint64_t code)
 			svm_exit_name(code), (unsigned long long)vmcb->save.rip);
 }
 
+/* A PAT value the CPU takes: each entry a memory type 0, 1, 4, 5, 6 or 7,
+ * its reserved bits 7:3 clear (AMD APM Vol. 2 §7.8.1). */
+static bool pat_ok(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t e = (uint8_t)(pat >> (8 * i));
+
+		if (e > 7 || e == 2 || e == 3)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * RDMSR/WRMSR of IA32_PAT (intercepted, svm/msrpm.c): the guest's PAT is
+ * G_PAT, which the CPU applies to its accesses under nested paging
+ * (§15.25.8); a value the CPU refuses is #GP, as WRMSR raises. Handled
+ * here because the register is the backend's (VT-x loads and saves it in
+ * the VMCS).
+ */
+static void pat_access(struct vcpu *v, struct guest_regs *r, bool write, unsigned len)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+
+	if (write) {
+		uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+
+		if (!pat_ok(val)) {
+			svm_inject_fault(v, VECTOR_GP, true, 0);
+			return;
+		}
+		vmcb->save.g_pat = val;
+	} else {
+		r->rax = (uint32_t)vmcb->save.g_pat;
+		r->rdx = vmcb->save.g_pat >> 32;
+	}
+	vmcb->save.rip += len;
+}
+
 /* Length of the exiting instruction: from NRIP-save where the CPU has it,
  * else the fixed one. */
 static unsigned insn_len(const struct vmcb *vmcb, unsigned fixed)
@@ -311,6 +350,10 @@ bool svm_exit_dispatch(struct vcpu *v, struct guest_regs *r)
 	}
 	if (partition_leaving(v->part) || VCPU_RUN_STATE(atomic_load(&v->run)) != VCPU_RUNNING)
 		return false;
+	if (code == VMEXIT_MSR && (uint32_t)r->rcx == SVM_MSR_PAT) {
+		pat_access(v, r, vmcb->control.exit_info1 != 0, insn_len(vmcb, 2));
+		return true;
+	}
 	if (!decode(v, r, code, &e))
 		return false;
 	switch (exit_handle(v, r, &e)) {

@@ -56,4 +56,11 @@ void svm_msrpm_build(uint8_t msrpm[SVM_MSRPM_SIZE], bool x2apic)
 	 * too; this keeps it true whatever the table says). */
 	msrpm_set(msrpm, MSR_EFER, 0, true);
 	msrpm_set(msrpm, MSR_EFER, 1, true);
+	/* IA32_PAT passes under VT-x, which switches it at entry and exit.
+	 * VMRUN does not switch the PAT register: the guest's is G_PAT in the
+	 * VMCB (§15.25.8), and a passed-through WRMSR would change the host's
+	 * PAT on this CPU, under Septum's own uncached mappings (the xAPIC
+	 * page). So it exits, and svm/exit.c keeps it in G_PAT. */
+	msrpm_set(msrpm, SVM_MSR_PAT, 0, true);
+	msrpm_set(msrpm, SVM_MSR_PAT, 1, true);
 }

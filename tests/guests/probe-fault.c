@@ -71,6 +71,17 @@ static void regs(void)
 			    (unsigned long long)before);
 		guest_check(guarded_rdmsr(0xc0010114u, &after) == VEC_GP, "probe-fault: RDMSR VM_CR: #GP");
 		guest_check(guarded_wrmsr(0xc0010117u, 0x1000) == VEC_GP, "probe-fault: WRMSR VM_HSAVE_PA: #GP");
+		/* IA32_PAT is the guest's own (G_PAT in the VMCB, not the host's
+		 * register): a good value reads back, a reserved type is #GP. */
+		uint64_t pat = 0, pat_new = 0x0006040600070406ull, pat_back = 0;
+
+		guarded_rdmsr(0x277, &pat);
+		guest_check(guarded_wrmsr(0x277, 0x0000000000000002ull) == VEC_GP, "probe-fault: PAT with type 2: #GP");
+		int ok = guarded_wrmsr(0x277, pat_new) != VEC_GP && guarded_rdmsr(0x277, &pat_back) != VEC_GP;
+
+		guest_check(ok && pat_back == pat_new, "probe-fault: PAT written and read back (0x%llx)",
+			    (unsigned long long)pat_back);
+		guarded_wrmsr(0x277, pat);
 	}
 
 	trap_set_handler(VEC_GP, cr0_gp);

@@ -66,10 +66,12 @@ int svm_s2_unmap(struct partition *p, uint64_t gpa, uint64_t size);
  * Fill an MSR permission map (§15.11) from the policy table
  * (msr_policy.c): a set bit intercepts. Only MSR_PASS accesses are left
  * clear, the x2APIC range only when @x2apic; IA32_EFER is always
- * intercepted (its SVME bit is the backend's). MSRs outside the map's three
+ * intercepted (its SVME bit is the backend's), and so is IA32_PAT (the
+ * guest's lives in G_PAT: svm/exit.c). MSRs outside the map's three
  * ranges always exit. Pure: unit-tested.
  */
 void svm_msrpm_build(uint8_t msrpm[SVM_MSRPM_SIZE], bool x2apic);
+#define SVM_MSR_PAT 0x277u
 
 /* Decode the exit in v's VMCB for kernel/exit/ and apply the result
  * (svm/exit.c). False: v leaves guest mode (its partition ended, INIT). */
