@@ -312,6 +312,31 @@ static void unknown_exit_crashes(void **state)
 	assert_stopped_with("unhandled VM exit 0x6e (RDTSC)");
 }
 
+/* x2APIC mode on a host without it (QEMU TCG): EXTD is reserved, #GP;
+ * where the CPU has it the switch is taken, but the x2APIC MSRs pass
+ * through only to a host APIC in x2APIC mode (svm_hw_x2apic()). */
+static void x2apic_mode_needs_the_host_x2apic(void **state)
+{
+	uint64_t base = 0xfee00000ull | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP;
+	unsigned bit = (0x808 & 0x1fff) * 2;      /* TPR read */
+
+	(void)state;
+	fake_cpuid_set(1, 0, 0, 0, 0, 0);          /* no x2APIC (ECX[21]) */
+	r.rcx = 0x1b;
+	r.rax = (uint32_t)base;
+	r.rdx = 0;
+	assert_true(dispatch(VMEXIT_MSR, 1, 0));
+	assert_event(SVM_EVENT_TYPE_EXCEPTION, VECTOR_GP, true);
+	assert_int_equal(v->apic_base & APIC_BASE_EXTD, 0);
+
+	vmcb->control.event_inj = 0;
+	fake_cpuid_set(1, 0, 0, 0, 1u << 21, 0);
+	assert_true(dispatch(VMEXIT_MSR, 1, 0));
+	assert_int_equal(vmcb->control.event_inj, 0);
+	assert_int_equal(v->apic_base, base);
+	assert_true(sv.msrpm[bit / 8] & (1u << (bit % 8)));   /* still intercepted: the host has none */
+}
+
 /* Exit counts: slots and their names. */
 static void exit_slots_are_named(void **state)
 {
@@ -347,6 +372,7 @@ int main(void)
 		T(kick_reinjects_the_interrupted_event),
 		T(stop_request_leaves_at_the_kick),
 		T(unknown_exit_crashes),
+		T(x2apic_mode_needs_the_host_x2apic),
 		T(exit_slots_are_named),
 	};
 
