@@ -32,7 +32,7 @@ CORE_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-builtin -nostdinc -mno-red-zo
 CORE_ASFLAGS := $(filter-out -std=c11,$(CORE_CFLAGS)) -D__ASSEMBLY__
 
 CORE_SRCS := $(wildcard kernel/*.c) $(wildcard kernel/*/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S) \
-	$(wildcard vmx/*.c) $(wildcard vmx/*.S) $(wildcard svm/*.c) $(wildcard drivers/*.c)
+	$(wildcard vmx/*.c) $(wildcard vmx/*.S) $(wildcard svm/*.c) $(wildcard svm/*.S) $(wildcard drivers/*.c)
 CORE_OBJS := $(patsubst %,$(BUILD)/core/%.o,$(CORE_SRCS))
 
 # flock: several make invocations may want it at once; one builds, the rest wait.

@@ -52,8 +52,8 @@ image: $(BUILD)/BOOTX64.EFI $(BUILD)/septum.elf guests
 	tools/mkesp.sh --config $(CONFIG) --out $(BUILD) --efi $(BUILD)/BOOTX64.EFI \
 		--core $(BUILD)/septum.elf --search $(BUILD)/guests:$(dir $(CONFIG))
 
-# Manual run: QEMU + OVMF under TCG (no VT-x there: the core is expected to
-# say so and halt). Serial on stdio; the core ends the run through
+# Manual run: QEMU + OVMF under TCG (no VT-x there, but AMD-V with nested
+# paging: the core runs the partitions with its AMD-V backend, docs/svm.md). Serial on stdio; the core ends the run through
 # isa-debug-exit (host exit status = value << 1 | 1).
 run-qemu: image
 	cp $(OVMF_VARS) $(BUILD)/ovmf-vars.fd

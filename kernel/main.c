@@ -600,10 +600,8 @@ void kernel_main(const struct boot_info *bi)
 
 	if (backend_choose()) {
 		pr_err("CPU 0: no virtualisation backend can run partitions here");
-		virt_report_amdv(false);
 		halt_boot();
 	}
-	virt_report_amdv(true);
 	build_machine(ncpus);
 	read_config();
 	check_reservation();

@@ -88,17 +88,10 @@ char *svm_caps_describe(const struct svm_caps *c, char *buf, size_t len)
 	return buf;
 }
 
-char *svm_backend_line(const struct svm_caps *c, const char *why, bool vtx_usable, char *buf, size_t len)
+char *svm_backend_line(const struct svm_caps *c, char *buf, size_t len)
 {
 	char caps[256];
 
-	if (why)
-		snprintf(buf, len, "AMD-V: %s%s", why, vtx_usable ? "; VT-x is used" : "");
-	else if (vtx_usable)
-		snprintf(buf, len, "AMD-V: %s; VT-x is used (the AMD-V backend is not built yet)",
-			 svm_caps_describe(c, caps, sizeof(caps)));
-	else
-		snprintf(buf, len, "AMD-V: %s; the AMD-V backend is not built yet: no partitions run on this CPU",
-			 svm_caps_describe(c, caps, sizeof(caps)));
+	snprintf(buf, len, "AMD-V: %s", svm_caps_describe(c, caps, sizeof(caps)));
 	return buf;
 }

@@ -118,6 +118,20 @@ bool exit_apic_base_write(struct vcpu *v, uint64_t val)
 	enum apic_mode from = apic_mode_of(v->apic_base), to = apic_mode_of(val);
 	char why[96];
 
+	uint32_t id1[4];
+
+	/* EXTD is reserved on a CPU without x2APIC (SDM Vol. 3A §11.12.1,
+	 * CPUID.1:ECX[21]): #GP, as there. Under AMD-V in QEMU TCG the host,
+	 * and so the guest's CPUID, has none, and the x2APIC MSRs would only
+	 * reach a host APIC that lacks them. */
+	if (to == APIC_MODE_X2APIC && from != APIC_MODE_X2APIC) {
+		hw_cpuid(1, 0, id1);
+		if (!(id1[2] & BIT(21))) {
+			log_guest(v->part, LOG_DEBUG, "partition %s: vCPU %u: x2APIC mode refused: the CPU has no x2APIC",
+				  v->part->name, v->index);
+			return false;
+		}
+	}
 	if (apic_base_check(v->apic_base, val, v->part->cpu_apic_id[v->cpu], why, sizeof(why))) {
 		log_guest(v->part, LOG_DEBUG, "partition %s: vCPU %u: IA32_APIC_BASE 0x%llx refused: %s",
 			  v->part->name, v->index, (unsigned long long)val, why);

@@ -41,7 +41,7 @@ static const struct msr_rule rules[] = {
 	{ 0x00000268, 0x0000026f, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_FIX4K",
 	  NULL, "absorbed (with second-level paging guest MTRRs would not apply anyway); a value the CPU would refuse (reserved bits, a reserved memory type, an address bit at or above MAXPHYADDR) is #GP" },
 	{ 0x00000277, 0x00000277, MSR_PASS,    MSR_PASS,    "IA32_PAT",
-	  NULL, NULL },
+	  "hardware, no exit (AMD-V: exits, the guest's value kept in the VMCB's G_PAT)", "hardware, no exit (AMD-V: exits, into G_PAT; a reserved memory type is #GP)" },
 	{ 0x000002ff, 0x000002ff, MSR_PASS,    MSR_ABSORB,  "IA32_MTRR_DEF_TYPE",
 	  NULL, "absorbed (with second-level paging guest MTRRs would not apply anyway); a value the CPU would refuse (reserved bits, a reserved memory type, an address bit at or above MAXPHYADDR) is #GP" },
 	{ 0x000006e0, 0x000006e0, MSR_PASS,    MSR_PASS,    "IA32_TSC_DEADLINE",

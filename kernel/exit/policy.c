@@ -26,6 +26,8 @@
 #define CPUIDD1_EAX_XSAVES    (1u << 3)
 #define CPUIDD1_EAX_XFD       (1u << 4)
 #define CPUID7_EDX_ARCH_CAPABILITIES (1u << 29)
+#define CPUID_EXT1_ECX_SVM    (1u << 2)
+#define CPUID_SVM_LEAF        0x8000000au
 
 void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
 {
@@ -121,6 +123,14 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 		r->eax = w[0]; r->ebx = w[1]; r->ecx = w[2]; r->edx = w[3];
 		break;
 	}
+	case 0x80000001u:
+		/* SVM is Septum's as VMX is (AMD APM Vol. 3, CPUID Fn8000_0001
+		 * ECX[2]); its instructions are #UD in a partition. */
+		r->ecx &= ~CPUID_EXT1_ECX_SVM;
+		break;
+	case CPUID_SVM_LEAF:    /* the SVM feature leaf: nothing to describe */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
 	case SEPTUM_CPUID_BOOT:
 		r->eax = p->restarts;
 		r->ebx = r->ecx = r->edx = 0;

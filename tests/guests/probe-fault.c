@@ -63,6 +63,26 @@ static void regs(void)
 	 * are #GP, as on a CPU without VMX (SDM Vol. 3D App. A). */
 	guest_check(guarded_rdmsr(0x480, &after) == VEC_GP, "probe-fault: RDMSR IA32_VMX_BASIC: #GP");
 	guest_check(guarded_wrmsr(0x3a, 5) == VEC_GP, "probe-fault: WRMSR IA32_FEATURE_CONTROL (lock, VMX on): #GP");
+	/* On an AMD CPU (Septum's AMD-V backend) SVM is hidden the same way:
+	 * EFER reads without SVME (VMRUN needs it set in the guest's real
+	 * EFER), VM_CR and VM_HSAVE_PA are #GP (APM Vol. 2 §15.30). */
+	if ((guest_hc_insn ? guest_hc_insn : guest_hc_detect()) == GUEST_HC_VMMCALL) {
+		guest_check(!(before & (1ull << 12)), "probe-fault: EFER reads without SVME (0x%llx)",
+			    (unsigned long long)before);
+		guest_check(guarded_rdmsr(0xc0010114u, &after) == VEC_GP, "probe-fault: RDMSR VM_CR: #GP");
+		guest_check(guarded_wrmsr(0xc0010117u, 0x1000) == VEC_GP, "probe-fault: WRMSR VM_HSAVE_PA: #GP");
+		/* IA32_PAT is the guest's own (G_PAT in the VMCB, not the host's
+		 * register): a good value reads back, a reserved type is #GP. */
+		uint64_t pat = 0, pat_new = 0x0006040600070406ull, pat_back = 0;
+
+		guarded_rdmsr(0x277, &pat);
+		guest_check(guarded_wrmsr(0x277, 0x0000000000000002ull) == VEC_GP, "probe-fault: PAT with type 2: #GP");
+		int ok = guarded_wrmsr(0x277, pat_new) != VEC_GP && guarded_rdmsr(0x277, &pat_back) != VEC_GP;
+
+		guest_check(ok && pat_back == pat_new, "probe-fault: PAT written and read back (0x%llx)",
+			    (unsigned long long)pat_back);
+		guarded_wrmsr(0x277, pat);
+	}
 
 	trap_set_handler(VEC_GP, cr0_gp);
 	write_cr0_raw(((cr0 ^ CR0_NE) & ~CR0_CD) | CR0_NW);

@@ -7,6 +7,11 @@
  * writes returned; the scenario asserts Septum's log lines. A #GP on the
  * write (Septum may inject one) is caught, reported and not fatal.
  *
+ * In xAPIC mode (a vCPU powers on so where the host has no x2APIC: AMD-V
+ * under QEMU TCG) the same IPIs go through the xAPIC page's ICR (0xff is the
+ * broadcast there); the logical one is left out (its xAPIC form depends on
+ * the flat/cluster model the guest set up).
+ *
  * cmdline: target=APICID
  */
 #include "guest.h"
@@ -26,9 +31,20 @@
 #define SIPI_VECTOR  0x10   /* would start the target at 0x10000 */
 #define FIXED_VECTOR 0x40
 
+static int x2apic_mode(void)
+{
+	return (rdmsr(0x1b) & (1u << 10)) != 0;      /* IA32_APIC_BASE.EXTD */
+}
+
 static void send(const char *what, uint64_t icr, unsigned long target)
 {
 	gprintf("probe-ipi: %s to APIC id %lu (ICR %llx)\n", what, target, (unsigned long long)icr);
+	if (!x2apic_mode()) {
+		uint32_t dest = (uint32_t)(icr >> 32);
+
+		guest_send_ipi(dest > 0xff ? 0xff : dest, (uint32_t)icr);
+		return;
+	}
 	if (guarded_wrmsr(MSR_X2APIC_ICR, icr) == VEC_GP)
 		gprintf("probe-ipi: %s: ICR write raised #GP\n", what);
 }
@@ -53,8 +69,9 @@ int main(void)
 	send("lowest-priority IPI", ICR_DEST(target) | ICR_LEVEL_ASSERT | ICR_DM_LOWPRI | ICR_VECTOR(FIXED_VECTOR),
 	     (unsigned long)target);
 	/* x2APIC logical destination of the target: cluster id >> 4, bit id & 15 (SDM Vol. 3A §11.12.10.2). */
-	send("logical fixed IPI", ((uint64_t)((target >> 4) << 16 | (1u << (target & 15))) << 32) | ICR_LOGICAL |
-	     ICR_LEVEL_ASSERT | ICR_DM_FIXED | ICR_VECTOR(FIXED_VECTOR), (unsigned long)target);
+	if (x2apic_mode())
+		send("logical fixed IPI", ((uint64_t)((target >> 4) << 16 | (1u << (target & 15))) << 32) | ICR_LOGICAL |
+		     ICR_LEVEL_ASSERT | ICR_DM_FIXED | ICR_VECTOR(FIXED_VECTOR), (unsigned long)target);
 	send("broadcast INIT", ICR_DEST(0xffffffffu) | ICR_LEVEL_ASSERT | ICR_DM_INIT, 0xffffffffu);
 	gprintf("probe-ipi: ICR writes returned\n");
 	return 0;

@@ -7,7 +7,11 @@
  * to 1 under VMX, so no #UD comes from the CPU itself); Septum must answer
  * by injecting #UD, as a CPU without VMX would. The guest catches the #UD
  * with its own IDT, skips the instruction and reports what happened.
- * Exits 0 when both instructions raised #UD, else 1.
+ * On an AMD CPU (CPUID vendor; Septum's AMD-V backend) the SVM instructions
+ * are tried too: the guest's EFER.SVME is set in its VMCB (VMRUN requires
+ * it) though the guest never sees it, so the CPU would run them; each is
+ * intercepted and Septum injects #UD, as on a CPU without SVM.
+ * Exits 0 when every instruction raised #UD, else 1.
  */
 #include "guest.h"
 
@@ -78,6 +82,43 @@ static int try_vmread(void)
 	return report("VMREAD", (int)(flags & 0x41));
 }
 
+/* One SVM instruction, RAX = a 4 KiB-aligned page of the guest's (VMRUN,
+ * VMLOAD, VMSAVE take a VMCB address there; INVLPGA a linear address, ECX an
+ * ASID). */
+#define TRY_SVM(name, bytes)                                                    \
+	static int try_##name(void)                                             \
+	{                                                                       \
+		uint64_t flags;                                                 \
+                                                                                \
+		caught_vector = -1;                                             \
+		__asm__ volatile("lea 1f(%%rip), %%rax\n\t"                      \
+				 "mov %%rax, %[resume]\n\t"                      \
+				 "mov %[page], %%rax\n\t"                         \
+				 "xor %%ecx, %%ecx\n\t"                           \
+				 ".byte " bytes "\n"                              \
+				 "1:\n\t"                                         \
+				 "pushfq\n\t"                                     \
+				 "pop %[flags]"                                   \
+				 : [resume] "=m"(resume_rip), [flags] "=r"(flags) \
+				 : [page] "r"((uint64_t)(uintptr_t)vmxon_region)  \
+				 : "rax", "rcx", "memory", "cc");                 \
+		return report(#name, (int)(flags & 0x41));                     \
+	}
+/* APM Vol. 3: 0F 01 D8 VMRUN, DA VMLOAD, DB VMSAVE, DC STGI, DD CLGI,
+ * DE SKINIT, DF INVLPGA. */
+TRY_SVM(VMRUN, "0x0f, 0x01, 0xd8")
+TRY_SVM(VMLOAD, "0x0f, 0x01, 0xda")
+TRY_SVM(VMSAVE, "0x0f, 0x01, 0xdb")
+TRY_SVM(STGI, "0x0f, 0x01, 0xdc")
+TRY_SVM(CLGI, "0x0f, 0x01, 0xdd")
+TRY_SVM(SKINIT, "0x0f, 0x01, 0xde")
+TRY_SVM(INVLPGA, "0x0f, 0x01, 0xdf")
+
+static int amd_cpu(void)
+{
+	return (guest_hc_insn ? guest_hc_insn : guest_hc_detect()) == GUEST_HC_VMMCALL;
+}
+
 int main(void)
 {
 	int failed = 0;
@@ -87,5 +128,9 @@ int main(void)
 	gprintf("probe-vmx: cr4 as seen by the guest %lx\n", read_cr4());
 	failed += try_vmxon();
 	failed += try_vmread();
+	if (amd_cpu()) {
+		failed += try_VMRUN() + try_VMLOAD() + try_VMSAVE() + try_STGI() + try_CLGI() + try_SKINIT() +
+			  try_INVLPGA();
+	}
 	return failed ? 1 : 0;
 }

@@ -13,7 +13,7 @@
 
 #define TRAMPOLINE 0x8000u              /* SIPI vector 0x08 */
 #define COUNTS     0x9000u              /* u32 per vCPU index: real-mode starts */
-#define APIC_IDS   0x9100u              /* u32 per vCPU index: x2APIC id */
+#define APIC_IDS   0x9100u              /* u32 per vCPU index: APIC id */
 #define CS_SEEN    0x9200u              /* u32 per vCPU index: CS in real mode */
 #define CR4_START  0x9300u              /* u32 per vCPU index: CR4 read at start */
 #define CR4_AFTER  0x9380u              /* u32 per vCPU index: CR4 read after writing PAE */
@@ -21,12 +21,16 @@
 #define ICR_INIT        0x4500u         /* INIT, level assert */
 #define ICR_SIPI(vec)   (0x4600u | (vec))
 #define ICR_OTHERS      (3u << 18)      /* shorthand: all excluding self */
-#define MSR_X2APIC_ICR  0x830u
+#define MSR_APIC_BASE   0x1bu
+#define APIC_BASE_EXTD  (1u << 10)      /* x2APIC mode */
 
 /* Real-mode code each started vCPU runs: note the CS it got, CR4 as it
  * reads it (0 after INIT: VMXE is Septum's, hidden by the read shadow), CR4
  * after writing PAE (a write that leaves VMXE clear must neither fault nor
- * clear it for real), its x2APIC id; count the start, then spin (HLT with
+ * clear it for real), its APIC id (x2APIC mode: the x2APIC ID register;
+ * xAPIC mode, where a vCPU powers on when the host has no x2APIC, e.g.
+ * AMD-V under QEMU TCG: CPUID.1:EBX[31:24], the initial APIC id, since real
+ * mode cannot reach the xAPIC page); count the start, then spin (HLT with
  * IF=0 would stop the partition). */
 extern const char ap_start[], ap_end[];
 __asm__(".pushsection .rodata\n"
@@ -46,9 +50,18 @@ __asm__(".pushsection .rodata\n"
 	"  movl %eax, %cr4\n"
 	"  movl %cr4, %eax\n"
 	"  movl %eax, %ds:0x9380(,%esi,4)\n"
+	"  movl $0x1b, %ecx\n"
+	"  rdmsr\n"                             /* IA32_APIC_BASE */
+	"  testl $0x400, %eax\n"
+	"  jz 2f\n"
 	"  movl $0x802, %ecx\n"
 	"  rdmsr\n"                             /* x2APIC id */
-	"  movl %eax, %ds:0x9100(,%esi,4)\n"
+	"  jmp 3f\n"
+	"2: movl $1, %eax\n"
+	"  cpuid\n"
+	"  movl %ebx, %eax\n"
+	"  shrl $24, %eax\n"                    /* initial APIC id */
+	"3: movl %eax, %ds:0x9100(,%esi,4)\n"
 	"  lock incl %ds:0x9000(,%esi,4)\n"
 	"1: pause\n"
 	"  jmp 1b\n"
@@ -63,9 +76,14 @@ static volatile uint32_t *const cr4_start = (volatile uint32_t *)(uintptr_t)CR4_
 static volatile uint32_t *const cr4_after = (volatile uint32_t *)(uintptr_t)CR4_AFTER;
 
 
+static int x2apic_mode(void)
+{
+	return (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
+}
+
 static void send_ipi(uint32_t dest, uint32_t low)
 {
-	wrmsr(MSR_X2APIC_ICR, ((uint64_t)dest << 32) | low);
+	guest_send_ipi(dest, low);
 }
 
 /* Waits until counts[idx] reaches want; 0 after a generous spin. */
@@ -101,7 +119,8 @@ int main(void)
 			guest_fail("vCPU %u did not start after INIT-SIPI-SIPI", i);
 			continue;
 		}
-		gprintf("smp: vCPU %u started in real mode, CS 0x%x, x2APIC id %u\n", i, cs_seen[i], apic_ids[i]);
+		gprintf("smp: vCPU %u started in real mode, CS 0x%x, %s id %u\n", i, cs_seen[i],
+			x2apic_mode() ? "x2APIC" : "xAPIC", apic_ids[i]);
 		if (cs_seen[i] != (TRAMPOLINE >> 4))
 			guest_fail("vCPU %u started with CS 0x%x, expected 0x%x", i, cs_seen[i], TRAMPOLINE >> 4);
 		if (cr4_start[i] != 0 || cr4_after[i] != 0x20)

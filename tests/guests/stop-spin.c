@@ -16,17 +16,21 @@
  * needs both spinners out of guest mode: a restart waits for them, and the
  * run only ends when their CPUs are released.
  *
- * cmdline: cycles=N (default 100).
+ * With nmi=0 (a CPU whose backend refuses guest NMIs: AMD-V without
+ * V_NMI) vCPU 2 spins with interrupts off as vCPU 1 does, where its
+ * handler would have.
+ *
+ * cmdline: cycles=N (default 100), nmi=0|1 (default 1).
  */
 #include "guest.h"
 
 #define TRAMPOLINE   0x8000u          /* SIPI vector 0x08 */
 #define IN_PLACE     0x9000u          /* u32 per vCPU index: 1 once it spins where it should */
 #define APIC_ID2     0x9100u          /* vCPU 2's x2APIC id */
+#define WANT_NMI     0x9010u          /* u32: 1 = vCPU 2 waits for the NMI */
 #define ICR_INIT     0x4500u
 #define ICR_SIPI(v)  (0x4600u | (v))
 #define ICR_OTHERS   (3u << 18)
-#define MSR_X2APIC_ICR 0x830u
 #define CRASHES      6                /* on_crash = restart stops the 6th crash within 60 s */
 
 extern const char ap_start[], ap_end[];
@@ -52,6 +56,8 @@ __asm__(".pushsection .rodata\n"
 	"  pushw $(5f - ap_start)\n"
 	"  iretw\n"
 	"5:\n"
+	"  cmpl $0, %ds:0x9010\n"
+	"  je ap_nmi\n"                          /* nmi=0: spin where the handler would */
 	"  movw $(ap_nmi - ap_start), %ds:8\n"   /* IVT[2] = 0800:ap_nmi */
 	"  movw $0x0800, %ds:10\n"
 	"  movl $0x802, %ecx\n"
@@ -83,6 +89,7 @@ int main(void)
 	unsigned long cycles = (unsigned long)guest_arg_ulong("cycles", 100);
 	unsigned long boot = cpuid(SEPTUM_CPUID_BOOT, 0).eax;
 	unsigned n = cpuid(SEPTUM_CPUID_INFO, 0).edx;
+	int nmi = guest_arg_ulong("nmi", 1) != 0;
 
 	if (n != 3 || cycles < CRASHES) {
 		gprintf("stop-spin: FAIL: needs 3 vCPUs (has %u) and cycles >= %u\n", n, CRASHES);
@@ -90,13 +97,15 @@ int main(void)
 	}
 	memcpy((void *)(uintptr_t)TRAMPOLINE, ap_start, (unsigned long)(ap_end - ap_start));
 	memset((void *)(uintptr_t)IN_PLACE, 0, 0x100);
-	wrmsr(MSR_X2APIC_ICR, ICR_OTHERS | ICR_INIT);
-	wrmsr(MSR_X2APIC_ICR, ICR_OTHERS | ICR_SIPI(TRAMPOLINE >> 12));
+	*(volatile uint32_t *)(uintptr_t)WANT_NMI = (uint32_t)nmi;
+	guest_send_ipi(0, ICR_OTHERS | ICR_INIT);
+	guest_send_ipi(0, ICR_OTHERS | ICR_SIPI(TRAMPOLINE >> 12));
 	if (!wait_in_place(1, 1) || !wait_in_place(2, 1)) {
 		gprintf("stop-spin: FAIL: boot %lu: a sibling did not start\n", boot);
 		return 1;
 	}
-	wrmsr(MSR_X2APIC_ICR, ((uint64_t)*(volatile uint32_t *)(uintptr_t)APIC_ID2 << 32) | 0x400u);  /* NMI */
+	if (nmi)
+		guest_send_ipi(*(volatile uint32_t *)(uintptr_t)APIC_ID2, 0x400u);  /* NMI */
 	if (!wait_in_place(2, 2)) {
 		gprintf("stop-spin: FAIL: boot %lu: vCPU 2 did not take the NMI\n", boot);
 		return 1;

@@ -509,7 +509,7 @@ start_engine() {
 		;;
 	qemu)
 		cp "$OVMF_VARS" "$dir/vars.fd"
-		timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 4 -m 256 -nic none \
+		timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 4 -m "$MEMORY" -nic none \
 			-display none -serial "file:$dir/serial.log" -no-reboot \
 			-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
 			-drive "if=pflash,format=raw,file=$dir/vars.fd" \

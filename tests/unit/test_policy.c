@@ -201,6 +201,18 @@ static void cpuid_other_leaves_pass_through(void **state)
 	}
 }
 
+static void cpuid_svm_hidden(void **state)
+{
+	struct cpuid_result r;
+
+	(void)state;
+	r = cpuid(0x80000001u, (struct cpuid_result){ 0x11, 0x22, 0xffffffffu, 0x44 });
+	assert_int_equal(r.ecx, 0xfffffffbu);            /* SVM (bit 2) clear, the rest as the host has it */
+	assert_int_equal(r.edx, 0x44);
+	r = cpuid(0x8000000au, (struct cpuid_result){ 1, 16, 0, 0x1ff });
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
 static void cpuid_7_shows_tsc_adjust_and_arch_capabilities(void **state)
 {
 	struct cpuid_result r;
@@ -897,6 +909,7 @@ int main(void)
 		T(cpuid_15_states_measured_tsc),
 		T(cpuid_15_exact_host_values_pass_through),
 		T(cpuid_power_and_pmu_leaves_empty),
+		T(cpuid_svm_hidden),
 		T(cpuid_7_shows_tsc_adjust_and_arch_capabilities),
 		T(hc_version),
 		T(hc_console_write_valid),

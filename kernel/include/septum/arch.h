@@ -84,7 +84,7 @@ __attribute__((noreturn)) void arch_halt_cpu(void);
 void arch_cpu_sleep(void);
 
 /*
- * The virtualisation backend (vmx/ for VT-x, later svm/ for AMD-V), chosen
+ * The virtualisation backend (vmx/ for VT-x, svm/ for AMD-V), chosen
  * at boot (backend_choose) and called only through this table, so that one
  * image carries both and the core knows neither.
  * check_cpu(): does this CPU have what the backend needs? (named refusal)
@@ -141,10 +141,6 @@ struct backend {
 	size_t (*s2_split_reserve)(const struct partition *p);   /* pages set aside by s2_seal */
 	const struct vendor_ops *exit;
 };
-
-/* Log what AMD-V offers on this CPU (svm/report.c) until the AMD-V backend
- * exists: vtx_usable says whether VT-x runs the partitions instead. */
-void virt_report_amdv(bool vtx_usable);
 
 /* The backend in use; NULL until backend_choose() found one. */
 extern const struct backend *backend;

@@ -27,7 +27,8 @@
 #define RESERVE_PERCPU_PAGES 1    /* struct percpu: GDT, TSS, state */
 #define RESERVE_STACK_PAGES  16   /* 4 x 16 KiB: host, NMI/#DF IST, VM exit, #MC IST */
 #define RESERVE_ROOT_PAGES   1    /* the CPU's own PML4 */
-#define RESERVE_VMXON_PAGES  1    /* VMXON region (SDM Vol. 3C 25.11.5) */
+#define RESERVE_VMXON_PAGES  2    /* the backend's per-CPU pages, the larger backend's: VT-x 1 (VMXON
+                                    region, SDM Vol. 3C 25.11.5), AMD-V 2 (host save area, host VMLOAD state) */
 #define RESERVE_WINDOW_PDPT  1    /* the RAM window's PDPT, plus one PD per GiB of window */
 
 /* Per vCPU (kernel/main.c, vmx/vcpu.c). */

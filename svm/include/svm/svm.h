@@ -83,10 +83,9 @@ int svm_caps_check(struct svm_caps *out, char *why, size_t whylen);
  * 16 ASIDs". Returns buf. */
 char *svm_caps_describe(const struct svm_caps *c, char *buf, size_t len);
 
-/* The boot log's AMD-V line: what svm_caps_check() said (why, or NULL when
- * it passed and *c is filled), and what that means next to VT-x, e.g.
- * "AMD-V: SVM present (...), 16 ASIDs; the AMD-V backend is not built yet:
- * no partitions run on this CPU". Returns buf. */
-char *svm_backend_line(const struct svm_caps *c, const char *why, bool vtx_usable, char *buf, size_t len);
+/* The boot log's line when the AMD-V backend runs the partitions
+ * (svm/vcpu.c, boot CPU): "AMD-V: " and svm_caps_describe(). Why a CPU was
+ * refused is backend_choose()'s line. Returns buf. */
+char *svm_backend_line(const struct svm_caps *c, char *buf, size_t len);
 
 #endif /* SVM_SVM_H */

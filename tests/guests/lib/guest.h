@@ -68,6 +68,14 @@ static inline void cpu_pause(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
@@ -113,19 +121,49 @@ __attribute__((noreturn)) void guest_exit(unsigned int status);
 /* Writes "Shutdown" to Bochs' port 0x8900, which ends a bare Bochs run. */
 void bochs_shutdown(void);
 
+/* ------------------------------------------------------------ local APIC */
+
+/* An IPI through the ICR in whichever mode the vCPU's APIC is (SDM Vol. 3A
+ * §11.6.1, §11.12.9): the x2APIC ICR MSR, or the xAPIC page's two halves
+ * (high first: writing the low half sends). A vCPU powers on in xAPIC mode
+ * where the host has no x2APIC (AMD-V under QEMU TCG). */
+static inline void guest_send_ipi(uint32_t dest, uint32_t low)
+{
+	if (rdmsr(0x1b) & (1u << 10)) {          /* IA32_APIC_BASE.EXTD */
+		wrmsr(0x830, ((uint64_t)dest << 32) | low);
+		return;
+	}
+	*(volatile uint32_t *)(uintptr_t)0xfee00310u = dest << 24;
+	*(volatile uint32_t *)(uintptr_t)0xfee00300u = low;
+}
+
 /* ------------------------------------------------------------ hypercalls */
 
-/* VMCALL per include/septum/abi.h: RAX = number, RDI/RSI/RDX = arguments,
- * RAX = result or -SEPTUM_E*. The same constraints give EAX/EDI/ESI/EDX in a
+/* The hypercall instruction (docs/hypercalls.md): VMCALL on Intel (VT-x),
+ * VMMCALL on AMD and Hygon (AMD-V); each is #UD on the other's CPUs.
+ * guest_hc_insn caches the choice (GUEST_HC_*, 0 until the first call). */
+#define GUEST_HC_VMCALL  1
+#define GUEST_HC_VMMCALL 2
+extern int guest_hc_insn;
+int guest_hc_detect(void);
+
+/* RAX = number, RDI/RSI/RDX = arguments, RAX = result or -SEPTUM_E*
+ * (include/septum/abi.h). The same constraints give EAX/EDI/ESI/EDX in a
  * 32-bit guest. "memory" because the hypervisor reads and writes buffers. */
 static inline long hypercall(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2)
 {
 	long ret;
 
-	__asm__ volatile("vmcall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			 : "memory");
+	if ((guest_hc_insn ? guest_hc_insn : guest_hc_detect()) == GUEST_HC_VMMCALL)
+		__asm__ volatile("vmmcall"
+				 : "=a"(ret)
+				 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+				 : "memory");
+	else
+		__asm__ volatile("vmcall"
+				 : "=a"(ret)
+				 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+				 : "memory");
 	return ret;
 }
 

@@ -5,6 +5,18 @@
  */
 #include "guest.h"
 
+int guest_hc_insn;
+
+/* CPUID leaf 0's vendor: "AuthenticAMD" and "HygonGenuine" have AMD-V. */
+int guest_hc_detect(void)
+{
+	uint32_t ebx = cpuid(0, 0).ebx;
+
+	guest_hc_insn = ebx == 0x68747541u /* "Auth" */ || ebx == 0x6f677948u /* "Hygo" */ ?
+				GUEST_HC_VMMCALL : GUEST_HC_VMCALL;
+	return guest_hc_insn;
+}
+
 long hc_version(void)
 {
 	return hypercall(SEPTUM_HC_VERSION, 0, 0, 0);

@@ -131,4 +131,8 @@ void lapic_msr_write(uint32_t msr, uint64_t val);
 int lapic_msr_read_safe(uint32_t msr, uint64_t *val);
 int lapic_msr_write_safe(uint32_t msr, uint64_t val);
 
+/* This CPU's APIC as a partition's guest may find it at a (re)start: timers
+ * off, TPR 0, nothing in service (arch/x86_64/hw_exit.c). */
+void lapic_quiesce(void);
+
 #endif
