@@ -307,7 +307,7 @@ static int setup_partition(unsigned id, char *why, size_t whylen)
 	/* Septum's own cost of this partition: EPT tables (with the split
 	 * reserve) and vCPU structures here, each vCPU's VMCS and bitmaps at
 	 * launch; beside it the model the loader reserved by. */
-	pr_info("partition %s: Septum's memory for it: %zu KiB now (EPT %zu KiB of which split reserve %zu KiB, vCPUs), + %u KiB per vCPU at launch (its %s state); reserved for it %zu KiB",
+	pr_info("partition %s: Septum's memory for it: %zu KiB now (second-level tables %zu KiB of which split reserve %zu KiB, vCPUs), + %u KiB per vCPU at launch (its %s state); reserved for it %zu KiB",
 		p->name, (size_t)((heap_before - heap_free_pages()) * 4), ept_pages * 4,
 		backend->s2_split_reserve(p) * 4, backend->vcpu_pages * 4, backend->name, reserve.part[id] * 4);
 	return 0;
@@ -561,7 +561,7 @@ void kernel_cpu_main(void)
 		cpu_finished();
 	}
 	if (!v) {
-		pr_info("CPU %u: in VMX root mode, no partition: parked", (unsigned)cpu);
+		pr_info("CPU %u: %s on, no partition: parked", (unsigned)cpu, backend->name);
 		conout_idle();          /* parked: the console's idle drainer, or halted */
 	}
 	if (vcpu_prepare(v, why, sizeof(why))) {
@@ -625,7 +625,7 @@ void kernel_main(const struct boot_info *bi)
 		pr_err("CPU 0: %s", why);
 		halt_boot();
 	}
-	pr_info("VMX on; %zu KiB of Septum's heap left", heap_free_pages() * 4);
+	pr_info("%s on; %zu KiB of Septum's heap left", backend->name, heap_free_pages() * 4);
 	smp_start_aps(bi);
 	for (cpuid_t c = 1; c < ncpus; c++) {
 		if (cpu_vcpu[c] && !ap_online(c)) {

@@ -354,7 +354,7 @@ report() {
 		printf '%-58s %12s\n' "  the model's need without the margin" "$need"
 		printf '%-58s %12s\n' "  heap in use after set-up (all vCPUs have their VMCS)" "$used"
 		printf '%-58s %12s\n' "per partition: EPT tables, split reserve, vCPU structures" "$ovh"
-		printf '%-58s %12s\n' "per vCPU: VMCS, MSR and I/O bitmaps (heap)" "$pervcpu"
+		printf '%-58s %12s\n' "per vCPU: the backend's state (VT-x: VMCS, bitmaps) (heap)" "$pervcpu"
 		printf '%-58s %12s\n' "1-CPU partition total on Septum's heap (reserved for it)" "$((ovh + pervcpu)) ($part)"
 		printf '%-58s %12s\n' "ACPI tables as Linux sees them (${acpi#*: }; no RSDP, XSDT)" "${acpi%% *}"
 		echo "(the ACPI tables live in the partition's own RAM, the page at GPA 0x9000, not on Septum's heap)"
