@@ -27,7 +27,7 @@ FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DSEPTUM_HOST_TEST -DSEPTUM_FUZZ -O1 -
 
 fuzz_deps = $(shell cat tests/fuzz/$(1).deps 2>/dev/null)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps tests/fuzz/fuzz.h $$(call fuzz_deps,fuzz_%) $(wildcard include/septum/*.h kernel/include/septum/*.h arch/x86_64/include/arch/*.h boot/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps tests/fuzz/fuzz.h $$(call fuzz_deps,fuzz_%) $(wildcard include/septum/*.h kernel/include/septum/*.h arch/x86_64/include/arch/*.h boot/*.h vmx/include/vmx/*.h tests/unit/fakes/include/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(call fuzz_deps,fuzz_$*)
