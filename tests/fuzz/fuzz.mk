@@ -22,12 +22,13 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DSEPTUM_HOST_TEST -DSEPTUM_FUZZ -O1 -g \
 	-Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes -Wno-unused-command-line-argument \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt \
 	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include \
 	-Idrivers/include -Itests/unit/fakes/include -Iboot
 
 fuzz_deps = $(shell cat tests/fuzz/$(1).deps 2>/dev/null)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps tests/fuzz/fuzz.h $$(call fuzz_deps,fuzz_%) $(wildcard include/septum/*.h kernel/include/septum/*.h arch/x86_64/include/arch/*.h boot/*.h vmx/include/vmx/*.h tests/unit/fakes/include/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps tests/fuzz/fuzz.h tests/fuzz/coverage-ignore.txt $$(call fuzz_deps,fuzz_%) $(wildcard include/septum/*.h kernel/include/septum/*.h arch/x86_64/include/arch/*.h boot/*.h vmx/include/vmx/*.h tests/unit/fakes/include/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(call fuzz_deps,fuzz_$*)
