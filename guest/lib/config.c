@@ -1237,6 +1237,11 @@ static int parse_top(struct compart_config *c, json_t *top, struct compart_error
 	c->annotations_json = ann ? json_dumps(ann, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	if (!c->annotations_json)
 		return cpt_fail(e, ENOMEM, "out of memory");
+	/* The state keeps them whole (state.json, `compart state`), or not at all. */
+	if (strlen(c->annotations_json) >= CPT_ANNOTATIONS_MAX)
+		return cpt_fail(e, E2BIG,
+				"config.json: 'annotations' take %zu bytes as JSON, more than the %d compart keeps in a container's state",
+				strlen(c->annotations_json), CPT_ANNOTATIONS_MAX - 1);
 	return 0;
 }
 

@@ -281,11 +281,15 @@ void cpt_decode_status(int status, struct compart_exit *ex);
 
 /* ---------------------------------------------------------------- state */
 
+/* The config's annotations as compact JSON, NUL included, as a container's
+ * state keeps them: a config with more is refused, never trimmed. */
+#define CPT_ANNOTATIONS_MAX 4096
+
 struct cpt_state {
 	struct compart_state pub;
 	unsigned long long starttime; /* /proc/PID/stat field 22: guards pid reuse */
 	struct cpt_cgroup cg;
-	char annotations[4096];
+	char annotations[CPT_ANNOTATIONS_MAX];
 };
 
 int cpt_valid_id(const char *id, struct compart_error *e);

@@ -416,6 +416,45 @@ REFUSE(masked_relative, "", ", \"maskedPaths\": [\"proc/kcore\"]", "",
        "'linux.maskedPaths[0]' must be absolute")
 REFUSE(annotation_not_string, "", "", ", \"annotations\": {\"a\": 1}", "'annotations.a' must be a string")
 
+/* A container's state keeps its annotations as compact JSON in
+ * CPT_ANNOTATIONS_MAX bytes: more is refused at create, never trimmed (the
+ * state would have lost them all; the compart_state fuzz harness's round-trip
+ * check fails on it). */
+static char *annotations_of(size_t value_len)
+{
+	char *v = malloc(value_len + 1), *top = NULL;
+
+	assert_non_null(v);
+	memset(v, 'x', value_len);
+	v[value_len] = 0;
+	assert_true(asprintf(&top, ", \"annotations\": {\"a\": \"%s\"}", v) > 0);
+	free(v);
+	return top;
+}
+
+static void annotations_fill_the_state(void **state)
+{
+	/* {"a":"x..."} is 8 + n bytes; with the NUL, n = MAX - 9 fits exactly. */
+	char *top = annotations_of(CPT_ANNOTATIONS_MAX - 9), *s = make("", "", top);
+	struct compart_config *c = accept(s);
+
+	(void)state;
+	assert_int_equal(strlen(c->annotations_json), CPT_ANNOTATIONS_MAX - 1);
+	compart_config_free(c);
+	free(s);
+	free(top);
+}
+
+static void annotations_beyond_the_state(void **state)
+{
+	char *top = annotations_of(CPT_ANNOTATIONS_MAX - 8), *s = make("", "", top);
+
+	(void)state;
+	refuse(s, "'annotations' take 4096 bytes as JSON, more than the 4095 compart keeps");
+	free(s);
+	free(top);
+}
+
 /* The template has "mount" and "uts": these need their own namespaces list. */
 static void namespace_path_refused(void **state)
 {
@@ -556,6 +595,8 @@ int main(void)
 		cmocka_unit_test(cgroups_path_systemd),
 		cmocka_unit_test(masked_relative),
 		cmocka_unit_test(annotation_not_string),
+		cmocka_unit_test(annotations_fill_the_state),
+		cmocka_unit_test(annotations_beyond_the_state),
 		cmocka_unit_test(signal_names),
 		cmocka_unit_test(container_ids),
 	};
