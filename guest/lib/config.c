@@ -1182,6 +1182,13 @@ static int parse_linux(struct compart_config *c, json_t *l, struct compart_error
 			free(cgp);
 			return -1;
 		}
+		if (strlen(s) >= CPT_CGROUP_PATH_MAX) {
+			cpt_fail(e, E2BIG,
+				 "config.json: 'linux.cgroupsPath' is %zu bytes long, more than the %d compart keeps in a container's state",
+				 strlen(s), CPT_CGROUP_PATH_MAX - 1);
+			free(cgp);
+			return -1;
+		}
 		c->cgroups_path = strdup(s);
 		free(cgp);
 	}

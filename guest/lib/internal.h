@@ -201,9 +201,14 @@ uint32_t cpt_host_gid(const struct compart_config *c, uint32_t id);
 
 /* ---------------------------------------------------------------- cgroup */
 
+/* A container's cgroup path as its state keeps it, NUL included: a longer
+ * linux.cgroupsPath is refused, never cut (cut, it could name another
+ * container's group). */
+#define CPT_CGROUP_PATH_MAX 256
+
 struct cpt_cgroup {
 	char mode[8];      /* "v2", "v1", "none" */
-	char path[256];    /* relative to each hierarchy root */
+	char path[CPT_CGROUP_PATH_MAX];    /* relative to each hierarchy root */
 };
 
 /* Choose backend and path for container id (cfg may give cgroupsPath). */

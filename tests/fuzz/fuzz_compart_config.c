@@ -7,7 +7,8 @@
  * through (absolute paths without "..", a cgroupsPath below the root,
  * known mount and device types, device access a subset of rwm, id maps
  * only with a user namespace and 1..5 of them, a hostname only with a uts
- * namespace, the annotations as a JSON object of strings), and every
+ * namespace, the annotations as a JSON object of strings; a cgroupsPath
+ * and annotations that fit the container's state uncut), and every
  * allocation is freed by compart_config_free() (LeakSanitizer).
  */
 #include <stdlib.h>
@@ -65,9 +66,11 @@ static void check_config(const struct compart_config *c)
 	for (size_t i = 0; i < c->n_uid_maps; i++)
 		FUZZ_ASSERT(c->uid_maps[i].size >= 1);
 	FUZZ_ASSERT(!c->hostname || c->ns[CPT_NS_UTS]);
+	/* ... and fits where the container's state keeps it, uncut. */
 	if (c->cgroups_path)
 		FUZZ_ASSERT(c->cgroups_path[0] && c->cgroups_path[0] != '/' && !strstr(c->cgroups_path, "..") &&
-			    !strchr(c->cgroups_path, ':'));
+			    !strchr(c->cgroups_path, ':') && strlen(c->cgroups_path) < CPT_CGROUP_PATH_MAX);
+	FUZZ_ASSERT(strlen(c->annotations_json) < CPT_ANNOTATIONS_MAX);
 	check_paths(c->masked);
 	check_paths(c->readonly);
 	for (size_t i = 0; i < c->n_devrules; i++) {

@@ -455,6 +455,45 @@ static void annotations_beyond_the_state(void **state)
 	free(top);
 }
 
+/* A cgroupsPath longer than the state keeps was cut to its first 255
+ * bytes: a path that then names another group (another container's, or
+ * a parent of many) would be the container's, for limits, kill and delete.
+ * 255 bytes fit; 256 are refused. */
+static char *cgroups_path_of(size_t len)
+{
+	char *p = malloc(len + 1), *lnx = NULL;
+
+	assert_non_null(p);
+	memset(p, 'c', len);
+	memcpy(p, "compart/", 8);
+	p[len] = 0;
+	assert_true(asprintf(&lnx, ", \"cgroupsPath\": \"/%s\"", p) > 0);
+	free(p);
+	return lnx;
+}
+
+static void cgroups_path_fills_the_state(void **state)
+{
+	char *lnx = cgroups_path_of(CPT_CGROUP_PATH_MAX - 1), *s = make("", lnx, "");
+	struct compart_config *c = accept(s);
+
+	(void)state;
+	assert_int_equal(strlen(c->cgroups_path), CPT_CGROUP_PATH_MAX - 1);
+	compart_config_free(c);
+	free(s);
+	free(lnx);
+}
+
+static void cgroups_path_beyond_the_state(void **state)
+{
+	char *lnx = cgroups_path_of(CPT_CGROUP_PATH_MAX), *s = make("", lnx, "");
+
+	(void)state;
+	refuse(s, "'linux.cgroupsPath' is 256 bytes long, more than the 255 compart keeps");
+	free(s);
+	free(lnx);
+}
+
 /* The template has "mount" and "uts": these need their own namespaces list. */
 static void namespace_path_refused(void **state)
 {
@@ -593,6 +632,8 @@ int main(void)
 		cmocka_unit_test(seccomp_foreign_arch),
 		cmocka_unit_test(cgroups_path_dotdot),
 		cmocka_unit_test(cgroups_path_systemd),
+		cmocka_unit_test(cgroups_path_fills_the_state),
+		cmocka_unit_test(cgroups_path_beyond_the_state),
 		cmocka_unit_test(masked_relative),
 		cmocka_unit_test(annotation_not_string),
 		cmocka_unit_test(annotations_fill_the_state),
