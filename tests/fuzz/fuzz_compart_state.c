@@ -3,7 +3,8 @@
  * compart's per-container state file (guest/lib/state.c): ROOT/ID/state.json,
  * which compart writes at create and reads back for every later command
  * (state, start, kill, delete, exec, update, list). The input is the file;
- * the harness keeps a private state root (under $TMPDIR) for the run.
+ * the harness keeps a private state root (under $TMPDIR, else /dev/shm,
+ * else /tmp) for the run, removed at exit.
  *
  * Oracles: a refusal has an errno and a message; an accepted state has a
  * status compart knows and no pid once stopped or creating; `compart
@@ -33,11 +34,23 @@ static void remove_root(void)
 	rmdir(root);
 }
 
-static int init_root(void)
+/* $TMPDIR, else /dev/shm (a tmpfs: no disk under three file operations
+ * per input), else /tmp. */
+static const char *tmp_dir(void)
 {
 	const char *tmp = getenv("TMPDIR");
+	struct stat st;
 
-	snprintf(root, sizeof(root), "%s/septum-fuzz-state.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (tmp && *tmp)
+		return tmp;
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+		return "/dev/shm";
+	return "/tmp";
+}
+
+static int init_root(void)
+{
+	snprintf(root, sizeof(root), "%s/septum-fuzz-state.XXXXXX", tmp_dir());
 	if (!mkdtemp(root))
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/%s", root, ID);
