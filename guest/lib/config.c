@@ -157,7 +157,11 @@ static int get_int(json_t *obj, const char *path, const char *key, int64_t min,
 	return 0;
 }
 
-/* Array of strings -> NULL-terminated vector. */
+static void strv_free(char **v);
+
+/* Array of strings -> NULL-terminated vector. On failure *out is NULL and
+ * nothing stays allocated: callers keep it in a local (a mount's options)
+ * as well as in the config. */
 static int get_strv(json_t *obj, const char *path, const char *key, char ***out,
 		    struct compart_error *e)
 {
@@ -173,11 +177,14 @@ static int get_strv(json_t *obj, const char *path, const char *key, char ***out,
 		return cpt_fail(e, ENOMEM, "out of memory");
 	json_array_foreach(v, i, s) {
 		if (!json_is_string(s))
-			return cpt_fail(e, EINVAL, "config.json: '%s.%s[%zu]' must be a string",
-					path, key, i);
-		(*out)[i] = strdup(json_string_value(s));
-		if (!(*out)[i])
-			return cpt_fail(e, ENOMEM, "out of memory");
+			cpt_fail(e, EINVAL, "config.json: '%s.%s[%zu]' must be a string", path, key, i);
+		else if (!((*out)[i] = strdup(json_string_value(s))))
+			cpt_fail(e, ENOMEM, "out of memory");
+		else
+			continue;
+		strv_free(*out);
+		*out = NULL;
+		return -1;
 	}
 	return 0;
 }
