@@ -157,7 +157,11 @@ static int get_int(json_t *obj, const char *path, const char *key, int64_t min,
 	return 0;
 }
 
-/* Array of strings -> NULL-terminated vector. */
+static void strv_free(char **v);
+
+/* Array of strings -> NULL-terminated vector. On failure *out is NULL and
+ * nothing stays allocated: callers keep it in a local (a mount's options)
+ * as well as in the config. */
 static int get_strv(json_t *obj, const char *path, const char *key, char ***out,
 		    struct compart_error *e)
 {
@@ -173,11 +177,14 @@ static int get_strv(json_t *obj, const char *path, const char *key, char ***out,
 		return cpt_fail(e, ENOMEM, "out of memory");
 	json_array_foreach(v, i, s) {
 		if (!json_is_string(s))
-			return cpt_fail(e, EINVAL, "config.json: '%s.%s[%zu]' must be a string",
-					path, key, i);
-		(*out)[i] = strdup(json_string_value(s));
-		if (!(*out)[i])
-			return cpt_fail(e, ENOMEM, "out of memory");
+			cpt_fail(e, EINVAL, "config.json: '%s.%s[%zu]' must be a string", path, key, i);
+		else if (!((*out)[i] = strdup(json_string_value(s))))
+			cpt_fail(e, ENOMEM, "out of memory");
+		else
+			continue;
+		strv_free(*out);
+		*out = NULL;
+		return -1;
 	}
 	return 0;
 }
@@ -1182,6 +1189,13 @@ static int parse_linux(struct compart_config *c, json_t *l, struct compart_error
 			free(cgp);
 			return -1;
 		}
+		if (strlen(s) >= CPT_CGROUP_PATH_MAX) {
+			cpt_fail(e, E2BIG,
+				 "config.json: 'linux.cgroupsPath' is %zu bytes long, more than the %d compart keeps in a container's state",
+				 strlen(s), CPT_CGROUP_PATH_MAX - 1);
+			free(cgp);
+			return -1;
+		}
 		c->cgroups_path = strdup(s);
 		free(cgp);
 	}
@@ -1237,6 +1251,11 @@ static int parse_top(struct compart_config *c, json_t *top, struct compart_error
 	c->annotations_json = ann ? json_dumps(ann, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	if (!c->annotations_json)
 		return cpt_fail(e, ENOMEM, "out of memory");
+	/* The state keeps them whole (state.json, `compart state`), or not at all. */
+	if (strlen(c->annotations_json) >= CPT_ANNOTATIONS_MAX)
+		return cpt_fail(e, E2BIG,
+				"config.json: 'annotations' take %zu bytes as JSON, more than the %d compart keeps in a container's state",
+				strlen(c->annotations_json), CPT_ANNOTATIONS_MAX - 1);
 	return 0;
 }
 

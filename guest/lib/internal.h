@@ -201,9 +201,14 @@ uint32_t cpt_host_gid(const struct compart_config *c, uint32_t id);
 
 /* ---------------------------------------------------------------- cgroup */
 
+/* A container's cgroup path as its state keeps it, NUL included: a longer
+ * linux.cgroupsPath is refused, never cut (cut, it could name another
+ * container's group). */
+#define CPT_CGROUP_PATH_MAX 256
+
 struct cpt_cgroup {
 	char mode[8];      /* "v2", "v1", "none" */
-	char path[256];    /* relative to each hierarchy root */
+	char path[CPT_CGROUP_PATH_MAX];    /* relative to each hierarchy root */
 };
 
 /* Choose backend and path for container id (cfg may give cgroupsPath). */
@@ -281,11 +286,15 @@ void cpt_decode_status(int status, struct compart_exit *ex);
 
 /* ---------------------------------------------------------------- state */
 
+/* The config's annotations as compact JSON, NUL included, as a container's
+ * state keeps them: a config with more is refused, never trimmed. */
+#define CPT_ANNOTATIONS_MAX 4096
+
 struct cpt_state {
 	struct compart_state pub;
 	unsigned long long starttime; /* /proc/PID/stat field 22: guards pid reuse */
 	struct cpt_cgroup cg;
-	char annotations[4096];
+	char annotations[CPT_ANNOTATIONS_MAX];
 };
 
 int cpt_valid_id(const char *id, struct compart_error *e);

@@ -147,9 +147,16 @@ int cpt_state_read(const char *root, const char *id, struct cpt_state *st,
 	copy_str(st->cg.mode, sizeof(st->cg.mode), j, "cgroup_mode");
 	copy_str(st->cg.path, sizeof(st->cg.path), j, "cgroup_path");
 	ann = json_dumps(json_object_get(j, "annotations"), JSON_COMPACT);
+	json_decref(j);
+	/* Trimmed, they would no longer be JSON (and the next write of the
+	 * state would drop them): compart never writes so many (config.c). */
+	if (ann && strlen(ann) >= sizeof(st->annotations)) {
+		free(ann);
+		return cpt_fail(e, E2BIG, "%s: annotations take more than %zu bytes as JSON", path,
+				sizeof(st->annotations) - 1);
+	}
 	snprintf(st->annotations, sizeof(st->annotations), "%s", ann ? ann : "{}");
 	free(ann);
-	json_decref(j);
 	memcpy(st->pub.cgroup_mode, st->cg.mode, sizeof(st->cg.mode));
 	snprintf(st->pub.cgroup_path, sizeof(st->pub.cgroup_path), "%s", st->cg.path);
 

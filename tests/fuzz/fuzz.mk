@@ -1,7 +1,9 @@
 # Coverage-guided fuzzing (libFuzzer from Debian's clang, with ASan and UBSan).
 # Every tests/fuzz/fuzz_NAME.c is one harness; the sibling fuzz_NAME.deps lists
 # the repo-relative sources it links with (the same sources the core, the
-# loader and septum-check are built from). Seeds: tests/fuzz/corpus/NAME/
+# loader and septum-check are built from, or compart's for guest/ parsers);
+# an optional fuzz_NAME.flags adds compiler and linker flags (compart's
+# include path, -D_GNU_SOURCE and its libraries). Seeds: tests/fuzz/corpus/NAME/
 # (small, committed); a dictionary: tests/fuzz/NAME.dict when there is one.
 #
 #   make fuzz           every harness for FUZZ_TIME seconds (default 60), new
@@ -22,15 +24,17 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DSEPTUM_HOST_TEST -DSEPTUM_FUZZ -O1 -g \
 	-Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes -Wno-unused-command-line-argument \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt \
 	-Iinclude -Ikernel/include -Iarch/x86_64/include -Ivmx/include \
 	-Idrivers/include -Itests/unit/fakes/include -Iboot
 
 fuzz_deps = $(shell cat tests/fuzz/$(1).deps 2>/dev/null)
+fuzz_flags = $(shell cat tests/fuzz/$(1).flags 2>/dev/null)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps tests/fuzz/fuzz.h $$(call fuzz_deps,fuzz_%) $(wildcard include/septum/*.h kernel/include/septum/*.h arch/x86_64/include/arch/*.h boot/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps $$(wildcard tests/fuzz/fuzz_%.flags) tests/fuzz/fuzz.h tests/fuzz/coverage-ignore.txt $$(call fuzz_deps,fuzz_%) $(wildcard include/septum/*.h kernel/include/septum/*.h arch/x86_64/include/arch/*.h boot/*.h vmx/include/vmx/*.h tests/unit/fakes/include/*.h guest/include/*.h guest/lib/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(call fuzz_deps,fuzz_$*)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(call fuzz_deps,fuzz_$*) $(call fuzz_flags,fuzz_$*)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -416,6 +417,102 @@ REFUSE(masked_relative, "", ", \"maskedPaths\": [\"proc/kcore\"]", "",
        "'linux.maskedPaths[0]' must be absolute")
 REFUSE(annotation_not_string, "", "", ", \"annotations\": {\"a\": 1}", "'annotations.a' must be a string")
 
+/* A container's state keeps its annotations as compact JSON in
+ * CPT_ANNOTATIONS_MAX bytes: more is refused at create, never trimmed (the
+ * state would have lost them all; the compart_state fuzz harness's round-trip
+ * check fails on it). */
+static char *annotations_of(size_t value_len)
+{
+	char *v = malloc(value_len + 1), *top = NULL;
+
+	assert_non_null(v);
+	memset(v, 'x', value_len);
+	v[value_len] = 0;
+	assert_true(asprintf(&top, ", \"annotations\": {\"a\": \"%s\"}", v) > 0);
+	free(v);
+	return top;
+}
+
+static void annotations_fill_the_state(void **state)
+{
+	/* {"a":"x..."} is 8 + n bytes; with the NUL, n = MAX - 9 fits exactly. */
+	char *top = annotations_of(CPT_ANNOTATIONS_MAX - 9), *s = make("", "", top);
+	struct compart_config *c = accept(s);
+
+	(void)state;
+	assert_int_equal(strlen(c->annotations_json), CPT_ANNOTATIONS_MAX - 1);
+	compart_config_free(c);
+	free(s);
+	free(top);
+}
+
+static void annotations_beyond_the_state(void **state)
+{
+	char *top = annotations_of(CPT_ANNOTATIONS_MAX - 8), *s = make("", "", top);
+
+	(void)state;
+	refuse(s, "'annotations' take 4096 bytes as JSON, more than the 4095 compart keeps");
+	free(s);
+	free(top);
+}
+
+/* A cgroupsPath longer than the state keeps was cut to its first 255
+ * bytes: a path that then names another group (another container's, or
+ * a parent of many) would be the container's, for limits, kill and delete.
+ * 255 bytes fit; 256 are refused. */
+static char *cgroups_path_of(size_t len)
+{
+	char *p = malloc(len + 1), *lnx = NULL;
+
+	assert_non_null(p);
+	memset(p, 'c', len);
+	memcpy(p, "compart/", 8);
+	p[len] = 0;
+	assert_true(asprintf(&lnx, ", \"cgroupsPath\": \"/%s\"", p) > 0);
+	free(p);
+	return lnx;
+}
+
+static void cgroups_path_fills_the_state(void **state)
+{
+	char *lnx = cgroups_path_of(CPT_CGROUP_PATH_MAX - 1), *s = make("", lnx, "");
+	struct compart_config *c = accept(s);
+
+	(void)state;
+	assert_int_equal(strlen(c->cgroups_path), CPT_CGROUP_PATH_MAX - 1);
+	compart_config_free(c);
+	free(s);
+	free(lnx);
+}
+
+static void cgroups_path_beyond_the_state(void **state)
+{
+	char *lnx = cgroups_path_of(CPT_CGROUP_PATH_MAX), *s = make("", lnx, "");
+
+	(void)state;
+	refuse(s, "'linux.cgroupsPath' is 256 bytes long, more than the 255 compart keeps");
+	free(s);
+	free(lnx);
+}
+
+/* A refusal frees what the parse had allocated: here a mount's options
+ * with a non-string after two strings (found by the compart_config fuzz
+ * harness: LeakSanitizer saw the options vector and its strings lost). The
+ * heap in use after a second refusal is what it was before it. */
+static void mount_options_refused_leak_nothing(void **state)
+{
+	char *s = make("", "", ", \"mounts\": [{\"destination\": \"/x\", \"type\": \"tmpfs\","
+			     " \"options\": [\"nosuid\", \"nodev\", false]}]");
+	size_t before;
+
+	(void)state;
+	refuse(s, "'mounts[0].options[2]' must be a string");     /* warm up: one-time allocations */
+	before = mallinfo2().uordblks;
+	refuse(s, "'mounts[0].options[2]' must be a string");
+	assert_int_equal(mallinfo2().uordblks, before);
+	free(s);
+}
+
 /* The template has "mount" and "uts": these need their own namespaces list. */
 static void namespace_path_refused(void **state)
 {
@@ -554,8 +651,13 @@ int main(void)
 		cmocka_unit_test(seccomp_foreign_arch),
 		cmocka_unit_test(cgroups_path_dotdot),
 		cmocka_unit_test(cgroups_path_systemd),
+		cmocka_unit_test(cgroups_path_fills_the_state),
+		cmocka_unit_test(cgroups_path_beyond_the_state),
 		cmocka_unit_test(masked_relative),
 		cmocka_unit_test(annotation_not_string),
+		cmocka_unit_test(mount_options_refused_leak_nothing),
+		cmocka_unit_test(annotations_fill_the_state),
+		cmocka_unit_test(annotations_beyond_the_state),
 		cmocka_unit_test(signal_names),
 		cmocka_unit_test(container_ids),
 	};
