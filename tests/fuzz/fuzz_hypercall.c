@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hypercall dispatcher (kernel/policy.c, hypercall()) with guest
+ * The hypercall dispatcher (kernel/exit/policy.c, hypercall()) with guest
  * buffers, for a partition whose guest RAM is the end of the input. The
  * first byte is the number of calls (1..16), then 33 bytes per call: a
  * flag byte, the call number and three arguments as the guest's RAX, RDI,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Configuration mechanism #1 as a guest drives it (kernel/vpci.c, ports
+ * Configuration mechanism #1 as a guest drives it (kernel/dev/vpci.c, ports
  * 0xcf8-0xcff) in front of a fake host bus (tests/unit/fakes/pci_fake.c)
  * with the functions the unit tests use: a NIC (32- and 64-bit BARs, a
  * ROM, PM, MSI-X, 64-bit MSI with masking, a vendor capability), a PIIX3
@@ -28,7 +28,9 @@
 #include <pci_fake.h>
 #include <septum/partition.h>
 #include <septum/vpci.h>
+#include <septum/arch.h>
 #include <vmx/ept.h>
+#include <vmx/vmx.h>
 #include "fuzz.h"
 
 #define RAM_SIZE   0x10000000ull          /* 256 MiB at GPA 0 ... */
@@ -127,6 +129,7 @@ static void machine(void)
 }
 
 static struct partition part;
+static struct vmx_s2 s2;             /* part's EPT */
 static struct cfg_partition pcfg;
 static struct vcpu vcpus[2];
 static uint64_t assigned;       /* bit i: devs[i] is the partition's */
@@ -177,8 +180,11 @@ static bool setup(struct fuzz_in *in)
 	}
 	part.nvcpus = 2;
 	vuart_init(&part.uart, part.name);
-	FUZZ_ASSERT(ept_init(&part.ept, &pool, EPT_LARGE_2M | EPT_LARGE_1G) == 0);
-	FUZZ_ASSERT(ept_map(&part.ept, gpa(0), hpa(RAM_HPA), RAM_SIZE, EPT_RWX, EPT_MT_WB) == 0);
+	FUZZ_ASSERT(ept_init(&s2.ept, &pool, EPT_LARGE_2M | EPT_LARGE_1G) == 0);
+	FUZZ_ASSERT(ept_map(&s2.ept, gpa(0), hpa(RAM_HPA), RAM_SIZE, EPT_RWX, EPT_MT_WB) == 0);
+	part.s2 = &s2;
+	fake_backend.s2_map_mmio = vmx_s2_map_mmio;     /* the EPT as VT-x keeps it */
+	fake_backend.s2_unmap = vmx_s2_unmap;
 	why[0] = 0;
 	if (vpci_init(&part, why, sizeof(why)) != 0) {
 		fprintf(stderr, "vpci_init refused the fixed machine: %s\n", why);
@@ -255,7 +261,7 @@ static void check_ept(void)
 {
 	struct leaf_check lc = { 0 };
 
-	ept_for_each_leaf(&part.ept, leaf, &lc);
+	ept_for_each_leaf(&s2.ept, leaf, &lc);
 	FUZZ_ASSERT(lc.bad == 0);
 }
 
@@ -299,7 +305,7 @@ static void check_state(bool ended_before, unsigned writes_before)
 	 * (The whole EPT is walked once per input, in check_ept().) */
 	for (unsigned i = 0; i < NDEVS; i++)
 		for (unsigned b = 0; b < 2; b++)
-			if (bar_size[i][b] && ept_lookup(&part.ept, gpa(bar_base[i][b]), NULL, NULL, NULL, NULL) == 0)
+			if (bar_size[i][b] && ept_lookup(&s2.ept, gpa(bar_base[i][b]), NULL, NULL, NULL, NULL) == 0)
 				FUZZ_ASSERT((assigned & BIT(i)) && decodes_memory(i));
 	if (irq.on)
 		FUZZ_ASSERT(own_apic_id(irq.apic_id) && irq.vector >= 16);
@@ -402,6 +408,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The walk is the dearest check: only when a BAR went in or out. */
 	if (remapped)
 		check_ept();
-	ept_destroy(&part.ept);
+	ept_destroy(&s2.ept);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The virtual 16550A (kernel/vuart.c) as a guest and the console drive it:
+ * The virtual 16550A (kernel/dev/vuart.c) as a guest and the console drive it:
  * 2-byte records, an operation and a byte. Operations: a read or a write
  * of each of the 8 registers (DLAB as the guest set it), a byte arriving
  * on the line (console input), the interrupt target set or cleared (what

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The xAPIC register page as a guest drives it (kernel/xapic.c), over an
+ * The xAPIC register page as a guest drives it (kernel/dev/xapic.c), over an
  * x2APIC that stays in x2APIC mode underneath, and what an ICR write then
- * becomes (kernel/policy.c, xapic_icr_filter). The input picks the host
+ * becomes (kernel/exit/policy.c, xapic_icr_filter). The input picks the host
  * APIC (version register, CMCI, TSC deadline), the APIC ids of a partition
  * of up to four vCPUs, then is a sequence of 7-byte records: vCPU and
  * operation, page offset (16-byte aligned, as vmx/exit.c requires), value.
